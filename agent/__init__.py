@@ -1,0 +1,1 @@
+"""Frontdesk agent: see ARCHITECTURE.md."""

@@ -1,0 +1,1 @@
+"""The composition root, the HTTP API and the command line."""

@@ -1,0 +1,44 @@
+"""The composition root: builds engines, clocks and units of work from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+import evals
+from api.settings import Settings
+from domain.clock import Clock, SystemClock
+from domain.db import make_engine
+from domain.migrate import upgrade_schema
+from domain.uow import UnitOfWork
+
+DEMO_WORLD = Path(evals.__file__).parent / "suites" / "demo" / "world.yaml"
+
+
+@dataclass
+class Frontdesk:
+    """Everything a way in (HTTP, CLI, channel) needs, built once."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.clock)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(
+    settings: Settings | None = None, *, clock: Clock | None = None, migrate: bool = True
+) -> Frontdesk:
+    """Build the application from settings; bring the schema up to date unless told not to."""
+    settings = settings or Settings.from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade_schema(engine)
+    return Frontdesk(settings=settings, engine=engine, clock=clock or SystemClock())

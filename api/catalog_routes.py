@@ -1,0 +1,73 @@
+"""Public read-only catalog and availability endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from sqlmodel import col, select
+
+from api.bootstrap import Frontdesk
+from api.schemas import ProviderRead, ProviderSlotsRead, ServiceRead
+from domain.errors import InvalidInput
+from domain.models import Provider, Service
+from domain.slots import SlotQuery, search_slots
+
+catalog_router = APIRouter(tags=["catalog"])
+MAX_SEARCH_DAYS = 62
+
+
+def _frontdesk(request: Request) -> Frontdesk:
+    frontdesk: Frontdesk = request.app.state.frontdesk
+    return frontdesk
+
+
+@catalog_router.get("/services", response_model=list[ServiceRead])
+def list_services(request: Request) -> list[Service]:
+    with _frontdesk(request).uow().reading() as uow:
+        query = select(Service).where(col(Service.archived).is_(False)).order_by(col(Service.id))
+        return list(uow.session.exec(query))
+
+
+@catalog_router.get("/providers", response_model=list[ProviderRead])
+def list_providers(request: Request) -> list[Provider]:
+    with _frontdesk(request).uow().reading() as uow:
+        query = select(Provider).where(col(Provider.archived).is_(False)).order_by(col(Provider.id))
+        return list(uow.session.exec(query))
+
+
+@catalog_router.get("/availability", response_model=list[ProviderSlotsRead])
+def availability(
+    request: Request,
+    start: Annotated[datetime, Query(description="ISO 8601 with offset")],
+    days: Annotated[int, Query(ge=1, le=MAX_SEARCH_DAYS)] = 7,
+    service: str | None = None,
+    category: str | None = None,
+    provider: str | None = None,
+    specialty: str | None = None,
+    location: str | None = None,
+    limit_per_provider: Annotated[int | None, Query(ge=1, le=500)] = None,
+) -> list[ProviderSlotsRead]:
+    """Free starts per provider and service, soonest first."""
+    if start.tzinfo is None:
+        raise InvalidInput("start needs a UTC offset, e.g. 2026-03-02T09:00:00+01:00.")
+    query = SlotQuery(
+        start=start,
+        end=start + timedelta(days=days),
+        service_id=service,
+        category_id=category,
+        provider_id=provider,
+        specialty=specialty,
+        location=location,
+        limit_per_provider=limit_per_provider,
+    )
+    found = search_slots(uow=_frontdesk(request).uow(), query=query)
+    return [
+        ProviderSlotsRead(
+            provider=ProviderRead.model_validate(item.provider, from_attributes=True),
+            service=ServiceRead.model_validate(item.service, from_attributes=True),
+            starts=item.starts,
+        )
+        for item in found
+    ]

@@ -1,0 +1,128 @@
+"""The `frontdesk` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+from sqlmodel import select
+
+from api.app import create_app
+from api.bootstrap import DEMO_WORLD, Frontdesk, bootstrap
+from domain.errors import DomainError
+from domain.migrate import upgrade_schema
+from domain.models import Provider
+from domain.world.loader import LoadedWorld, load_world, read_world, weeks_until
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a frontdesk command; return the process exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        code: int = args.run(args)
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="frontdesk", description="Conversational booking for clinics and law offices."
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the HTTP service (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="load the demo world first when the database has no providers",
+    )
+    serve.set_defaults(run=_serve)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(metavar="ACTION")
+    db.add_parser("upgrade", help="apply migrations (create tables on SQLite)").set_defaults(
+        run=_db_upgrade
+    )
+
+    world = commands.add_parser("world", help="load or check world files")
+    world_actions = world.add_subparsers(metavar="ACTION")
+    load = world_actions.add_parser("load", help="load a world.yaml into the database")
+    load.add_argument("path", type=Path)
+    load.add_argument(
+        "--shift-to-today",
+        action="store_true",
+        help="move every date by whole weeks so the world's week is this week",
+    )
+    load.add_argument(
+        "--if-empty", action="store_true", help="do nothing when the database already has providers"
+    )
+    load.set_defaults(run=_world_load)
+    check = world_actions.add_parser("check", help="report every problem in a world.yaml")
+    check.add_argument("path", type=Path)
+    check.set_defaults(run=_world_check)
+    return parser
+
+
+def _db_upgrade(_: argparse.Namespace) -> int:
+    frontdesk = bootstrap(migrate=False)
+    upgrade_schema(frontdesk.engine)
+    print(f"schema up to date at {frontdesk.engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def _world_check(args: argparse.Namespace) -> int:
+    world = read_world(args.path)
+    print(f"{args.path}: ok ({len(world.providers)} providers, {len(world.bookings)} bookings)")
+    return 0
+
+
+def _world_load(args: argparse.Namespace) -> int:
+    frontdesk = bootstrap()
+    loaded = _load(frontdesk, args.path, shift_to_today=args.shift_to_today, if_empty=args.if_empty)
+    if loaded is None:
+        print("database already has providers; nothing loaded")
+    return 0
+
+
+def _load(
+    frontdesk: Frontdesk, path: Path, *, shift_to_today: bool, if_empty: bool
+) -> LoadedWorld | None:
+    if if_empty and _has_providers(frontdesk):
+        return None
+    world = read_world(path)
+    today = frontdesk.clock.now().date()
+    shift = weeks_until(world.now, today) if shift_to_today else 0
+    loaded = load_world(
+        uow=frontdesk.uow(), world=world, base_dir=path.parent, source=str(path), shift_days=shift
+    )
+    summary = ", ".join(f"{count} {name}" for name, count in loaded.counts.items())
+    print(f"loaded {path}: {summary} (dates moved by {shift} days)")
+    return loaded
+
+
+def _has_providers(frontdesk: Frontdesk) -> bool:
+    with frontdesk.uow().reading() as uow:
+        return uow.session.exec(select(Provider.id).limit(1)).first() is not None
+
+
+def _serve(args: argparse.Namespace) -> int:
+    frontdesk = bootstrap()
+    if args.demo:
+        _load(frontdesk, DEMO_WORLD, shift_to_today=True, if_empty=True)
+    print(f"Frontdesk on http://{args.host}:{args.port}/ (data in {frontdesk.settings.data_dir})")
+    uvicorn.run(create_app(frontdesk), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

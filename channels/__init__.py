@@ -1,0 +1,1 @@
+"""Frontdesk channels: see ARCHITECTURE.md."""

@@ -1,0 +1,1 @@
+"""The transactional core of Frontdesk: tables, unit of work and services. No LLM, no HTTP."""

@@ -1,0 +1,403 @@
+"""Booking lifecycle: hold → confirmed → completed | no_show | cancelled; reschedule; release."""
+
+from __future__ import annotations
+
+import time as monotonic
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlmodel import col, select
+
+from domain.actors import Actor
+from domain.calendars import practice
+from domain.errors import Forbidden, InvalidInput, InvalidTransition, NotFound, PolicyViolation
+from domain.journal import audit, enqueue, fingerprint, recall, remember
+from domain.models import (
+    Booking,
+    BookingStatus,
+    Client,
+    Provider,
+    ProviderService,
+    Service,
+)
+from domain.slot_rules import ensure_bookable, expire_stale_holds, taken
+from domain.timefmt import format_local, zone
+from domain.uow import UnitOfWork
+
+T = TypeVar("T")
+
+EXCLUSION_VIOLATION = "23P01"
+UNIQUE_VIOLATION = "23505"
+# Deadlocks and serialization failures are worth a fresh attempt; the work is all-or-nothing.
+RETRYABLE = {"40P01", "40001"}
+ATTEMPTS = 4
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None)
+
+
+def retrying(operation: Callable[[], T]) -> T:
+    """Run a transactional operation again when PostgreSQL aborted it for a deadlock."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return operation()
+        except DBAPIError as exc:
+            if _sqlstate(exc) not in RETRYABLE or attempt == ATTEMPTS - 1:
+                raise
+            monotonic.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def slot_guard(provider: Provider, start: datetime) -> Iterator[None]:
+    """Turn the exclusion constraint's refusal into the same answer availability would give."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if _sqlstate(exc) == EXCLUSION_VIOLATION:
+            raise taken(provider, start) from exc
+        raise
+
+
+def hold_slot(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    client_id: str,
+    provider_id: str,
+    service_id: str,
+    start: datetime,
+    idempotency_key: str,
+    intake: dict[str, Any] | None = None,
+) -> Booking:
+    """Reserve a free start for the policy's hold minutes while the client confirms."""
+    print_ = fingerprint(
+        {"client": client_id, "provider": provider_id, "service": service_id, "start": start}
+    )
+
+    def attempt() -> Booking:
+        with uow:
+            known = recall(uow, key=idempotency_key, command="hold_slot", print_=print_)
+            if known is not None:
+                return _get(uow, known)
+            booking = _new_hold(uow, actor, client_id, provider_id, service_id, start, intake)
+            remember(
+                uow, key=idempotency_key, command="hold_slot", print_=print_, resource_id=booking.id
+            )
+            provider = uow.session.get_one(Provider, provider_id)
+            with slot_guard(provider, start):
+                uow.commit()
+            return booking
+
+    try:
+        return retrying(attempt)
+    except IntegrityError as exc:
+        if _sqlstate(exc) != UNIQUE_VIOLATION:
+            raise
+        # A concurrent call with the same key won the race: answer with what it created.
+        with uow.reading() as reader:
+            known = recall(reader, key=idempotency_key, command="hold_slot", print_=print_)
+            if known is None:
+                raise
+            return _get(reader, known)
+
+
+def _new_hold(
+    uow: UnitOfWork,
+    actor: Actor,
+    client_id: str,
+    provider_id: str,
+    service_id: str,
+    start: datetime,
+    intake: dict[str, Any] | None,
+) -> Booking:
+    if start.tzinfo is None:
+        raise InvalidInput("A start time needs its time zone.")
+    if actor.is_client and actor.id != client_id:
+        raise NotFound("No such client.")
+    if uow.session.get(Client, client_id) is None:
+        raise NotFound("No such client.")
+    provider, service = _offering(uow, provider_id, service_id)
+    now = uow.now()
+    ends_at = start + timedelta(minutes=service.duration_min)
+    blocked_until = ends_at + timedelta(minutes=provider.buffer_min)
+    expire_stale_holds(uow, provider_id=provider.id, start=start, blocked_until=blocked_until)
+    ensure_bookable(uow, provider=provider, service=service, start=start)
+    booking = Booking(
+        client_id=client_id,
+        provider_id=provider.id,
+        service_id=service.id,
+        starts_at=start,
+        ends_at=ends_at,
+        blocked_until=blocked_until,
+        status=BookingStatus.HOLD,
+        hold_expires_at=now + timedelta(minutes=practice(uow.session).hold_minutes),
+        channel=actor.channel,
+        intake=dict(intake or {}),
+        price=service.price,
+        currency=service.currency,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(booking)
+    audit(
+        uow,
+        actor=actor,
+        action="booking.held",
+        subject_type="booking",
+        subject_id=booking.id,
+        details={"provider": provider.id, "service": service.id, "start": start.isoformat()},
+    )
+    return booking
+
+
+def confirm_booking(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
+    """Turn a hold into a confirmed booking after re-checking its slot; repeating is harmless."""
+
+    def attempt() -> Booking:
+        with uow:
+            booking = _locked(uow, actor, booking_id)
+            if booking.status == BookingStatus.CONFIRMED:
+                return booking
+            if booking.status not in (BookingStatus.HOLD, BookingStatus.EXPIRED):
+                raise InvalidTransition(
+                    f"This booking is {booking.status.replace('_', ' ')} and cannot be confirmed."
+                )
+            provider, service = _offering(uow, booking.provider_id, booking.service_id)
+            # An expired hold may still be confirmed if nobody has taken its slot meanwhile.
+            ensure_bookable(
+                uow,
+                provider=provider,
+                service=service,
+                start=booking.starts_at,
+                ignore_booking_id=booking.id,
+            )
+            _transition(uow, actor, booking, BookingStatus.CONFIRMED, "booking.confirmed")
+            booking.hold_expires_at = None
+            with slot_guard(provider, booking.starts_at):
+                uow.commit()
+            return booking
+
+    return retrying(attempt)
+
+
+def release_hold(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
+    """Give a held slot back (declined or corrected summary); repeating is harmless."""
+    with uow:
+        booking = _locked(uow, actor, booking_id)
+        if booking.status in (BookingStatus.RELEASED, BookingStatus.EXPIRED):
+            return booking
+        if booking.status != BookingStatus.HOLD:
+            raise InvalidTransition("Only a booking that is still being confirmed can be released.")
+        _transition(uow, actor, booking, BookingStatus.RELEASED, "booking.released", notify=False)
+        uow.commit()
+        return booking
+
+
+def cancel_booking(*, uow: UnitOfWork, actor: Actor, booking_id: str, reason: str = "") -> Booking:
+    """Cancel a confirmed booking; clients only within the cancellation notice."""
+    with uow:
+        booking = _locked(uow, actor, booking_id)
+        if booking.status == BookingStatus.CANCELLED:
+            return booking
+        if booking.status != BookingStatus.CONFIRMED:
+            raise InvalidTransition(
+                f"This booking is {booking.status.replace('_', ' ')} and cannot be cancelled."
+            )
+        if actor.is_client:
+            _enforce_notice(uow, booking, verb="cancelled")
+        _transition(
+            uow,
+            actor,
+            booking,
+            BookingStatus.CANCELLED,
+            "booking.cancelled",
+            details={"reason": reason},
+        )
+        uow.commit()
+        return booking
+
+
+def reschedule_booking(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    booking_id: str,
+    new_start: datetime,
+    new_provider_id: str | None = None,
+) -> Booking:
+    """Move a confirmed booking to a free start in one transaction; a repeat changes nothing."""
+
+    def attempt() -> Booking:
+        with uow:
+            booking = _locked(uow, actor, booking_id)
+            provider_id = new_provider_id or booking.provider_id
+            if booking.starts_at == new_start and booking.provider_id == provider_id:
+                return booking
+            if booking.status != BookingStatus.CONFIRMED:
+                raise InvalidTransition(
+                    f"This booking is {booking.status.replace('_', ' ')} and cannot be moved."
+                )
+            if actor.is_client:
+                _enforce_notice(uow, booking, verb="moved")
+            provider, service = _offering(uow, provider_id, booking.service_id)
+            ends_at = new_start + timedelta(minutes=service.duration_min)
+            blocked_until = ends_at + timedelta(minutes=provider.buffer_min)
+            expire_stale_holds(
+                uow, provider_id=provider.id, start=new_start, blocked_until=blocked_until
+            )
+            ensure_bookable(
+                uow,
+                provider=provider,
+                service=service,
+                start=new_start,
+                ignore_booking_id=booking.id,
+            )
+            moved_from = {"provider": booking.provider_id, "start": booking.starts_at.isoformat()}
+            booking.provider_id = provider.id
+            booking.starts_at, booking.ends_at = new_start, ends_at
+            booking.blocked_until = blocked_until
+            _transition(
+                uow,
+                actor,
+                booking,
+                BookingStatus.CONFIRMED,
+                "booking.rescheduled",
+                details={"from": moved_from},
+            )
+            with slot_guard(provider, new_start):
+                uow.commit()
+            return booking
+
+    return retrying(attempt)
+
+
+def mark_attendance(*, uow: UnitOfWork, actor: Actor, booking_id: str, attended: bool) -> Booking:
+    """Record that a confirmed booking took place or was missed, once it has started."""
+    if actor.is_client:
+        raise Forbidden("Only staff can record attendance.")
+    outcome = BookingStatus.COMPLETED if attended else BookingStatus.NO_SHOW
+    with uow:
+        booking = _locked(uow, actor, booking_id)
+        if booking.status == outcome:
+            return booking
+        if booking.status != BookingStatus.CONFIRMED:
+            raise InvalidTransition(
+                f"This booking is {booking.status.replace('_', ' ')}; only confirmed ones can be "
+                "marked completed or no-show."
+            )
+        if uow.now() < booking.starts_at:
+            raise InvalidTransition("A booking can be marked completed or no-show once it starts.")
+        _transition(uow, actor, booking, outcome, f"booking.{outcome.value}", notify=False)
+        uow.commit()
+        return booking
+
+
+def list_client_bookings(
+    *, uow: UnitOfWork, actor: Actor, client_id: str, upcoming_only: bool = True
+) -> list[Booking]:
+    """Return a client's confirmed bookings (and live holds), soonest first."""
+    if actor.is_client and actor.id != client_id:
+        raise NotFound("No such client.")
+    with uow.reading() as reader:
+        now = reader.now()
+        query = (
+            select(Booking)
+            .where(col(Booking.client_id) == client_id)
+            .where(col(Booking.status) == BookingStatus.CONFIRMED)
+            .order_by(col(Booking.starts_at))
+        )
+        if upcoming_only:
+            query = query.where(col(Booking.ends_at) > now)
+        return list(reader.session.exec(query))
+
+
+def get_booking(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
+    with uow.reading() as reader:
+        booking = reader.session.get(Booking, booking_id)
+        if booking is None or not _may_see(actor, booking):
+            raise NotFound("No booking with that reference was found.")
+        return booking
+
+
+def _may_see(actor: Actor, booking: Booking) -> bool:
+    return not actor.is_client or booking.client_id == actor.id
+
+
+def _get(uow: UnitOfWork, booking_id: str) -> Booking:
+    return uow.session.get_one(Booking, booking_id)
+
+
+def _locked(uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
+    booking = uow.session.exec(
+        select(Booking).where(col(Booking.id) == booking_id).with_for_update()
+    ).first()
+    # Another client's booking is reported as missing: its existence is not theirs to learn.
+    if booking is None or not _may_see(actor, booking):
+        raise NotFound("No booking with that reference was found.")
+    return booking
+
+
+def _offering(uow: UnitOfWork, provider_id: str, service_id: str) -> tuple[Provider, Service]:
+    provider = uow.session.get(Provider, provider_id)
+    if provider is None or provider.archived:
+        raise NotFound("No such provider.")
+    service = uow.session.get(Service, service_id)
+    if service is None or service.archived:
+        raise NotFound("No such service.")
+    if uow.session.get(ProviderService, (provider_id, service_id)) is None:
+        raise InvalidInput(f"{provider.name} does not offer {service.name}.")
+    return provider, service
+
+
+def _enforce_notice(uow: UnitOfWork, booking: Booking, *, verb: str) -> None:
+    hours = practice(uow.session).cancellation_notice_hours
+    deadline = booking.starts_at - timedelta(hours=hours)
+    if uow.now() > deadline:
+        provider = uow.session.get_one(Provider, booking.provider_id)
+        raise PolicyViolation(
+            f"Appointments can be {verb} only up to {hours} hours before they start; this one "
+            f"could have been {verb} until {format_local(deadline, zone(provider.timezone))}.",
+            allowed_until=deadline,
+        )
+
+
+def _transition(
+    uow: UnitOfWork,
+    actor: Actor,
+    booking: Booking,
+    status: BookingStatus,
+    action: str,
+    *,
+    notify: bool = True,
+    details: dict[str, Any] | None = None,
+) -> None:
+    booking.status = status
+    booking.updated_at = uow.now()
+    booking.version += 1
+    audit(
+        uow,
+        actor=actor,
+        action=action,
+        subject_type="booking",
+        subject_id=booking.id,
+        details=details,
+    )
+    if notify:
+        enqueue(
+            uow,
+            event=action,
+            subject_id=booking.id,
+            payload={
+                "booking_id": booking.id,
+                "client_id": booking.client_id,
+                "provider_id": booking.provider_id,
+                "service_id": booking.service_id,
+                "start": booking.starts_at.isoformat(),
+                **(details or {}),
+            },
+        )

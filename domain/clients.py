@@ -1,0 +1,152 @@
+"""Clients: registration, channel identities and profile fields."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from domain.actors import Actor
+from domain.errors import InvalidInput, NotFound
+from domain.journal import audit, fingerprint, recall, remember
+from domain.models import ChannelIdentity, Client
+from domain.uow import UnitOfWork
+
+PROFILE_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+PHONE = re.compile(r"^\+?[0-9]{6,15}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalize_phone(raw: str) -> str:
+    """Return the phone number without spaces, dashes, dots or brackets, refusing non-numbers."""
+    phone = re.sub(r"[\s\-().]", "", raw)
+    if phone.startswith("00"):
+        phone = "+" + phone[2:]
+    if not PHONE.match(phone):
+        raise InvalidInput(f"{raw!r} does not look like a phone number.")
+    return phone
+
+
+def register_client(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    name: str,
+    phone: str | None = None,
+    email: str | None = None,
+    idempotency_key: str,
+) -> Client:
+    """Create a client with their contact identities; the same key returns the same client."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("A client needs a name.")
+    phone = normalize_phone(phone) if phone else None
+    if email is not None and not EMAIL.match(email.strip()):
+        raise InvalidInput(f"{email!r} does not look like an email address.")
+    email = email.strip().lower() if email else None
+    print_ = fingerprint({"name": name, "phone": phone, "email": email})
+    with uow:
+        known = recall(uow, key=idempotency_key, command="register_client", print_=print_)
+        if known is not None:
+            return uow.session.get_one(Client, known)
+        for channel, address in (("sms", phone), ("email", email)):
+            if address and uow.session.get(ChannelIdentity, (channel, address)) is not None:
+                raise InvalidInput(
+                    f"A client with this {'phone number' if phone else 'email'} already exists."
+                )
+        client = Client(name=name, phone=phone, email=email, created_at=uow.now())
+        uow.session.add(client)
+        uow.session.flush()
+        for channel, address in (("sms", phone), ("email", email)):
+            if address:
+                uow.session.add(
+                    ChannelIdentity(channel=channel, address=address, client_id=client.id)
+                )
+        remember(
+            uow,
+            key=idempotency_key,
+            command="register_client",
+            print_=print_,
+            resource_id=client.id,
+        )
+        audit(
+            uow,
+            actor=actor,
+            action="client.registered",
+            subject_type="client",
+            subject_id=client.id,
+        )
+        try:
+            uow.commit()
+        except IntegrityError as exc:
+            raise InvalidInput("A client with these contact details already exists.") from exc
+        return client
+
+
+def find_client_by_identity(*, uow: UnitOfWork, channel: str, address: str) -> Client | None:
+    with uow.reading() as reader:
+        identity = reader.session.get(ChannelIdentity, (channel, address))
+        return None if identity is None else reader.session.get(Client, identity.client_id)
+
+
+def link_identity(
+    *, uow: UnitOfWork, actor: Actor, client_id: str, channel: str, address: str
+) -> None:
+    """Attach a channel address to a client; an address already owned by another is refused."""
+    with uow:
+        if uow.session.get(Client, client_id) is None:
+            raise NotFound("No such client.")
+        existing = uow.session.get(ChannelIdentity, (channel, address))
+        if existing is not None:
+            if existing.client_id != client_id:
+                raise InvalidInput("That address belongs to another client.")
+            return
+        uow.session.add(ChannelIdentity(channel=channel, address=address, client_id=client_id))
+        audit(
+            uow,
+            actor=actor,
+            action="client.identity_linked",
+            subject_type="client",
+            subject_id=client_id,
+            details={"channel": channel},
+        )
+        uow.commit()
+
+
+def get_client(*, uow: UnitOfWork, actor: Actor, client_id: str) -> Client:
+    if actor.is_client and actor.id != client_id:
+        raise NotFound("No such client.")
+    with uow.reading() as reader:
+        client = reader.session.get(Client, client_id)
+        if client is None:
+            raise NotFound("No such client.")
+        return client
+
+
+def update_profile(
+    *, uow: UnitOfWork, actor: Actor, client_id: str, values: dict[str, Any]
+) -> Client:
+    """Merge profile fields (date_of_birth, address, …) into a client's profile."""
+    if actor.is_client and actor.id != client_id:
+        raise NotFound("No such client.")
+    for field, value in values.items():
+        if not PROFILE_FIELD.match(field):
+            raise InvalidInput(f"{field!r} is not a valid profile field name.")
+        if not isinstance(value, str | int | float | bool) or isinstance(value, bool):
+            raise InvalidInput(f"The value for {field} must be text or a number.")
+    with uow:
+        client = uow.session.get(Client, client_id)
+        if client is None:
+            raise NotFound("No such client.")
+        client.profile = {**client.profile, **{k: str(v) for k, v in values.items()}}
+        audit(
+            uow,
+            actor=actor,
+            action="client.profile_updated",
+            subject_type="client",
+            subject_id=client_id,
+            details={"fields": sorted(values)},
+        )
+        uow.commit()
+        return client

@@ -1,0 +1,1 @@
+"""Alembic migrations: the PostgreSQL schema, in order."""

@@ -1,0 +1,40 @@
+"""All tables; importing this module registers them on SQLModel.metadata."""
+
+from domain.models.bookings import OCCUPYING_STATUSES, Booking, BookingStatus
+from domain.models.catalog import (
+    PRACTICE_ROW_ID,
+    Category,
+    DocumentKind,
+    Practice,
+    Provider,
+    ProviderService,
+    Service,
+)
+from domain.models.clients import ChannelIdentity, Client, new_id
+from domain.models.content import DocumentTemplate, KnowledgeEntry
+from domain.models.records import AuditEvent, IdempotencyKey, OutboxMessage
+from domain.models.schedule import DateOverride, TimeOff, WeeklyHours
+
+__all__ = [
+    "OCCUPYING_STATUSES",
+    "PRACTICE_ROW_ID",
+    "AuditEvent",
+    "Booking",
+    "BookingStatus",
+    "Category",
+    "ChannelIdentity",
+    "Client",
+    "DateOverride",
+    "DocumentKind",
+    "DocumentTemplate",
+    "IdempotencyKey",
+    "KnowledgeEntry",
+    "OutboxMessage",
+    "Practice",
+    "Provider",
+    "ProviderService",
+    "Service",
+    "TimeOff",
+    "WeeklyHours",
+    "new_id",
+]

@@ -1,0 +1,78 @@
+"""Catalog tables: the practice and its policies, categories, services, providers."""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+from domain.models.types import json_column
+
+PRACTICE_ROW_ID = 1
+
+
+class Practice(SQLModel, table=True):
+    """The organisation's default time zone and booking policies (a single row)."""
+
+    __tablename__ = "practice"
+
+    id: int = Field(default=PRACTICE_ROW_ID, primary_key=True)
+    name: str = "Frontdesk practice"
+    timezone: str = "UTC"
+    min_notice_minutes: int = 120
+    max_advance_days: int = 60
+    hold_minutes: int = 10
+    cancellation_notice_hours: int = 24
+
+
+class Category(SQLModel, table=True):
+    __tablename__ = "categories"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+
+
+class DocumentKind(SQLModel, table=True):
+    __tablename__ = "document_kinds"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+
+
+class Service(SQLModel, table=True):
+    __tablename__ = "services"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    category_id: str | None = Field(default=None, foreign_key="categories.id", index=True)
+    duration_min: int = Field(gt=0)
+    price: str = "0.00"
+    currency: str = "EUR"
+    description: str = ""
+    required_documents: list[str] = Field(default_factory=list, sa_column=json_column())
+    intake_fields: list[str] = Field(default_factory=list, sa_column=json_column())
+    form_templates: list[str] = Field(default_factory=list, sa_column=json_column())
+    archived: bool = False
+    version: int = 1
+
+
+class Provider(SQLModel, table=True):
+    __tablename__ = "providers"
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    kind: str = ""
+    specialties: list[str] = Field(default_factory=list, sa_column=json_column())
+    location: str = ""
+    timezone: str = "UTC"
+    buffer_min: int = Field(default=0, ge=0)
+    slot_step_min: int = Field(default=15, gt=0)
+    archived: bool = False
+    version: int = 1
+
+
+class ProviderService(SQLModel, table=True):
+    """Which services a provider offers."""
+
+    __tablename__ = "provider_services"
+
+    provider_id: str = Field(foreign_key="providers.id", primary_key=True)
+    service_id: str = Field(foreign_key="services.id", primary_key=True, index=True)

@@ -1,0 +1,299 @@
+"""Reading world.yaml and loading it into the database in one transaction: all or nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import ValidationError
+from sqlmodel import SQLModel, col, select
+
+from domain.actors import SYSTEM
+from domain.errors import WorldError
+from domain.journal import audit
+from domain.models import (
+    PRACTICE_ROW_ID,
+    Booking,
+    Category,
+    ChannelIdentity,
+    Client,
+    DateOverride,
+    DocumentKind,
+    DocumentTemplate,
+    KnowledgeEntry,
+    Practice,
+    Provider,
+    ProviderService,
+    Service,
+    TimeOff,
+    WeeklyHours,
+)
+from domain.timefmt import local_wall_to_utc
+from domain.uow import UnitOfWork
+from domain.world.checks import Problem, check_world
+from domain.world.schema import WEEKDAYS, ProviderIn, WorldIn, parse_hours_range
+
+
+@dataclass(frozen=True)
+class LoadedWorld:
+    now: datetime  # the world's clock, moved by the shift
+    shift_days: int
+    counts: dict[str, int]
+
+
+def read_world(path: Path) -> WorldIn:
+    """Parse and check a world file, raising WorldError with every problem found."""
+    source = str(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise WorldError(source, [("(file)", f"cannot read: {exc.strerror}")]) from exc
+    except yaml.YAMLError as exc:
+        raise WorldError(source, [("(file)", f"not valid YAML: {exc}")]) from exc
+    if not isinstance(raw, dict):
+        raise WorldError(source, [("(file)", "a world is a mapping of keys like now, services")])
+    try:
+        world = WorldIn.model_validate(raw)
+    except ValidationError as exc:
+        raise WorldError(source, _validation_problems(exc, raw)) from exc
+    problems = check_world(world, path.parent)
+    if problems:
+        raise WorldError(source, problems)
+    return world
+
+
+def _validation_problems(exc: ValidationError, raw: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for error in exc.errors():
+        parts: list[str] = []
+        node: Any = raw
+        for part in error["loc"]:
+            if isinstance(part, int) and isinstance(node, list) and part < len(node):
+                node = node[part]
+                label = node.get("id") if isinstance(node, dict) else None
+                parts[-1] += f"[{label if label is not None else part}]"
+            else:
+                node = node.get(part) if isinstance(node, dict) else None
+                parts.append(str(part))
+        problems.append((".".join(parts) or "(file)", error["msg"]))
+    return problems
+
+
+def weeks_until(world_now: datetime, today: date) -> int:
+    """Return the whole-week shift (in days) that brings the world's week to today's week."""
+    return (today - world_now.date()).days // 7 * 7
+
+
+def load_world(
+    *, uow: UnitOfWork, world: WorldIn, base_dir: Path, source: str, shift_days: int = 0
+) -> LoadedWorld:
+    """Insert a checked world; an id or booking clashing with the database loads nothing."""
+    shift = timedelta(days=shift_days)
+    with uow:
+        clashes = _clashes_with_database(uow, world)
+        if clashes:
+            raise WorldError(source, clashes)
+        session = uow.session
+        session.merge(
+            Practice(id=PRACTICE_ROW_ID, timezone=world.timezone, **world.policies.model_dump())
+        )
+        _add_all(uow, [Category(id=c.id, name=c.name) for c in world.categories])
+        _add_all(uow, [DocumentKind(id=d.id, name=d.name) for d in world.document_kinds])
+        _add_all(uow, [_template(t, base_dir) for t in world.templates])
+        _add_all(uow, [_service(s) for s in world.services])
+        _add_all(uow, [_provider(p) for p in world.providers])
+        for provider in world.providers:
+            _add_all(uow, _schedule(provider, shift))
+        _add_all(
+            uow, [KnowledgeEntry(id=k.id, title=k.title, text=k.text) for k in world.knowledge]
+        )
+        _add_clients(uow, world)
+        _add_bookings(uow, world, shift)
+        audit(
+            uow,
+            actor=SYSTEM,
+            action="world.loaded",
+            subject_type="world",
+            subject_id=source,
+            details={"shift_days": shift_days},
+        )
+        uow.commit()
+    counts = {
+        name: len(getattr(world, name))
+        for name in ("services", "providers", "clients", "bookings", "knowledge", "templates")
+    }
+    return LoadedWorld(now=world.now + shift, shift_days=shift_days, counts=counts)
+
+
+def _add_all(uow: UnitOfWork, rows: Sequence[SQLModel]) -> None:
+    uow.session.add_all(rows)
+    uow.session.flush()
+
+
+def _clashes_with_database(uow: UnitOfWork, world: WorldIn) -> list[Problem]:
+    sections: list[tuple[str, type[SQLModel], list[str]]] = [
+        ("categories", Category, [c.id for c in world.categories]),
+        ("document_kinds", DocumentKind, [d.id for d in world.document_kinds]),
+        ("services", Service, [s.id for s in world.services]),
+        ("providers", Provider, [p.id for p in world.providers]),
+        ("clients", Client, [c.id for c in world.clients]),
+        ("bookings", Booking, [b.id for b in world.bookings if b.id]),
+        ("knowledge", KnowledgeEntry, [k.id for k in world.knowledge]),
+        ("templates", DocumentTemplate, [t.id for t in world.templates]),
+    ]
+    clashes = []
+    for section, table, ids in sections:
+        for existing in uow.session.exec(select(table.id).where(table.id.in_(ids))):  # type: ignore[attr-defined]
+            clashes.append((f"{section}[{existing}]", "already exists in the database"))
+    return clashes
+
+
+def _template(template: Any, base_dir: Path) -> DocumentTemplate:
+    docx = (base_dir / template.file).read_bytes() if template.file else None
+    return DocumentTemplate(
+        id=template.id, name=template.name, paragraphs=template.paragraphs or [], docx=docx
+    )
+
+
+def _service(service: Any) -> Service:
+    return Service(
+        id=service.id,
+        name=service.name,
+        category_id=service.category,
+        duration_min=service.duration_min,
+        price=service.price,
+        currency=service.currency,
+        description=service.description,
+        required_documents=service.required_documents,
+        intake_fields=service.intake_fields,
+        form_templates=service.form_templates,
+    )
+
+
+def _provider(provider: ProviderIn) -> Provider:
+    return Provider(
+        id=provider.id,
+        name=provider.name,
+        kind=provider.kind,
+        specialties=provider.specialties,
+        location=provider.location,
+        timezone=provider.timezone,
+        buffer_min=provider.buffer_min,
+        slot_step_min=provider.slot_step_min,
+    )
+
+
+def _schedule(provider: ProviderIn, shift: timedelta) -> list[SQLModel]:
+    tz = ZoneInfo(provider.timezone)
+    rows: list[SQLModel] = [
+        ProviderService(provider_id=provider.id, service_id=service)
+        for service in provider.services
+    ]
+    for weekday, ranges in provider.hours.items():
+        for text in ranges:
+            opens, closes = parse_hours_range(text)
+            rows.append(
+                WeeklyHours(
+                    provider_id=provider.id,
+                    weekday=WEEKDAYS.index(weekday),
+                    opens=opens,
+                    closes=closes,
+                )
+            )
+    for override_day, ranges in provider.overrides.items():
+        day = override_day + shift
+        if not ranges:
+            rows.append(DateOverride(provider_id=provider.id, day=day))
+        for text in ranges:
+            opens, closes = parse_hours_range(text)
+            rows.append(DateOverride(provider_id=provider.id, day=day, opens=opens, closes=closes))
+    for off in provider.time_off:
+        rows.append(
+            TimeOff(
+                provider_id=provider.id,
+                reason=off.reason,
+                starts_at=local_wall_to_utc(off.start + shift, tz),
+                ends_at=local_wall_to_utc(off.end + shift, tz),
+            )
+        )
+    return rows
+
+
+def _add_clients(uow: UnitOfWork, world: WorldIn) -> None:
+    now = world.now
+    _add_all(
+        uow,
+        [
+            Client(
+                id=c.id,
+                name=c.name,
+                phone=c.phone,
+                email=c.email,
+                profile=dict(c.profile),
+                created_at=now,
+            )
+            for c in world.clients
+        ],
+    )
+    identities = []
+    for client in world.clients:
+        for channel, address in (
+            ("sms", client.phone),
+            ("email", client.email),
+            ("telegram", client.telegram_id),
+        ):
+            if address:
+                identities.append(
+                    ChannelIdentity(channel=channel, address=address, client_id=client.id)
+                )
+    _add_all(uow, identities)
+
+
+def _add_bookings(uow: UnitOfWork, world: WorldIn, shift: timedelta) -> None:
+    services = {s.id: s for s in world.services}
+    providers = {p.id: p for p in world.providers}
+    rows = []
+    problems: list[Problem] = []
+    for booking in world.bookings:
+        service, provider = services[booking.service], providers[booking.provider]
+        starts_at = local_wall_to_utc(booking.start + shift, ZoneInfo(provider.timezone))
+        ends_at = starts_at + timedelta(minutes=service.duration_min)
+        blocked_until = ends_at + timedelta(minutes=provider.buffer_min)
+        if booking.status == "confirmed" and _overlaps_stored(
+            uow, provider.id, starts_at, blocked_until
+        ):
+            problems.append((f"bookings[{booking.id}].start", "overlaps a booking already stored"))
+        row = Booking(
+            client_id=booking.client,
+            provider_id=provider.id,
+            service_id=service.id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            blocked_until=blocked_until,
+            status=booking.status,
+            price=service.price,
+            currency=service.currency,
+            channel="world",
+            created_at=world.now,
+            updated_at=world.now,
+        )
+        if booking.id:
+            row.id = booking.id
+        rows.append(row)
+    if problems:
+        raise WorldError("(database)", problems)
+    _add_all(uow, rows)
+
+
+def _overlaps_stored(uow: UnitOfWork, provider_id: str, start: datetime, end: datetime) -> bool:
+    query = (
+        select(Booking.id)
+        .where(col(Booking.provider_id) == provider_id, col(Booking.status) == "confirmed")
+        .where(col(Booking.starts_at) < end, col(Booking.blocked_until) > start)
+    )
+    return uow.session.exec(query).first() is not None

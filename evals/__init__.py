@@ -1,0 +1,1 @@
+"""Frontdesk evals: see ARCHITECTURE.md."""

@@ -1,0 +1,1 @@
+"""Frontdesk knowledge: see ARCHITECTURE.md."""

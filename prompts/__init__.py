@@ -1,0 +1,1 @@
+"""Frontdesk prompts: see ARCHITECTURE.md."""

@@ -1,0 +1,1 @@
+"""Frontdesk tools: see ARCHITECTURE.md."""
