@@ -10,7 +10,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -93,10 +93,11 @@ class AvailabilityChecker:
         for opening in self.calendar.ranges_on(day):
             wall = datetime.combine(day, opening.opens)
             closing_wall = datetime.combine(day, opening.closes)
-            closing = wall_to_utc(closing_wall, tz)
-            while wall + self.duration <= closing_wall:
+            # Fit is judged in elapsed time: on a DST day the wall clock gains or loses an hour.
+            closing = closing_wall.replace(tzinfo=tz).astimezone(UTC)
+            while wall < closing_wall:
                 start = wall_to_utc(wall, tz)
-                if start is not None and (closing is None or start + self.duration <= closing):
+                if start is not None and start + self.duration <= closing:
                     yield start
                 wall += self.calendar.step
 
@@ -133,5 +134,4 @@ class AvailabilityChecker:
                 if start <= candidate < end and self._policy_or_conflict(candidate, day) is None:
                     found.append(candidate)
             day += timedelta(days=1)
-        found.sort()
-        return found
+        return sorted(set(found))  # overlapping opening ranges may offer a start twice

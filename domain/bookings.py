@@ -13,7 +13,14 @@ from sqlmodel import col, select
 
 from domain.actors import Actor
 from domain.calendars import practice
-from domain.errors import Forbidden, InvalidInput, InvalidTransition, NotFound, PolicyViolation
+from domain.errors import (
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PolicyViolation,
+    SlotUnavailable,
+)
 from domain.journal import audit, enqueue, fingerprint, recall, remember
 from domain.models import (
     Booking,
@@ -53,14 +60,18 @@ def retrying(operation: Callable[[], T]) -> T:
 
 
 @contextmanager
-def slot_guard(provider: Provider, start: datetime) -> Iterator[None]:
-    """Turn the exclusion constraint's refusal into the same answer availability would give."""
+def slot_guard(uow: UnitOfWork, *, provider_id: str, start: datetime) -> Iterator[None]:
+    """Turn the exclusion constraint's refusal into the answer availability would have given.
+
+    Wrap it around the whole `with uow:` block: the violation may surface at any flush.
+    """
     try:
         yield
     except IntegrityError as exc:
-        if _sqlstate(exc) == EXCLUSION_VIOLATION:
-            raise taken(provider, start) from exc
-        raise
+        if _sqlstate(exc) != EXCLUSION_VIOLATION:
+            raise
+        with uow.reading() as reader:
+            raise taken(reader.session.get_one(Provider, provider_id), start) from exc
 
 
 def hold_slot(
@@ -80,7 +91,7 @@ def hold_slot(
     )
 
     def attempt() -> Booking:
-        with uow:
+        with slot_guard(uow, provider_id=provider_id, start=start), uow:
             known = recall(uow, key=idempotency_key, command="hold_slot", print_=print_)
             if known is not None:
                 return _get(uow, known)
@@ -88,17 +99,16 @@ def hold_slot(
             remember(
                 uow, key=idempotency_key, command="hold_slot", print_=print_, resource_id=booking.id
             )
-            provider = uow.session.get_one(Provider, provider_id)
-            with slot_guard(provider, start):
-                uow.commit()
+            uow.commit()
             return booking
 
     try:
         return retrying(attempt)
-    except IntegrityError as exc:
-        if _sqlstate(exc) != UNIQUE_VIOLATION:
+    except (IntegrityError, SlotUnavailable) as exc:
+        if isinstance(exc, IntegrityError) and _sqlstate(exc) != UNIQUE_VIOLATION:
             raise
-        # A concurrent call with the same key won the race: answer with what it created.
+        # A concurrent call with the same key may have won the race (its row then blocks this
+        # one on the key or on the slot): answer with what it created.
         with uow.reading() as reader:
             known = recall(reader, key=idempotency_key, command="hold_slot", print_=print_)
             if known is None:
@@ -178,8 +188,8 @@ def confirm_booking(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> Bookin
             )
             _transition(uow, actor, booking, BookingStatus.CONFIRMED, "booking.confirmed")
             booking.hold_expires_at = None
-            with slot_guard(provider, booking.starts_at):
-                uow.commit()
+            with slot_guard(uow, provider_id=provider.id, start=booking.starts_at):
+                uow.commit()  # nothing is queried after the change, so only this flush writes
             return booking
 
     return retrying(attempt)
@@ -269,8 +279,8 @@ def reschedule_booking(
                 "booking.rescheduled",
                 details={"from": moved_from},
             )
-            with slot_guard(provider, new_start):
-                uow.commit()
+            with slot_guard(uow, provider_id=provider.id, start=new_start):
+                uow.commit()  # nothing is queried after the change, so only this flush writes
             return booking
 
     return retrying(attempt)

@@ -1,0 +1,40 @@
+"""`python -m bench [NAME ...]`: run the named benchmarks (all by default) and print figures."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+
+from bench import contention, slot_search
+from bench.common import Figures, PostgresDatabases, postgres
+
+BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
+    "contention": contention.run,
+    "slot_search": slot_search.run,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", metavar="NAME", help=", ".join(BENCHMARKS))
+    args = parser.parse_args(argv)
+    names: list[str] = args.names or list(BENCHMARKS)
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark {unknown[0]!r}; choose from {', '.join(BENCHMARKS)}")
+    started = time.perf_counter()
+    results: dict[str, Figures] = {}
+    with postgres() as pg:
+        for name in names:
+            print(f"## {name}\n", flush=True)
+            began = time.perf_counter()
+            results[name] = BENCHMARKS[name](pg)
+            print(f"({name} took {time.perf_counter() - began:.1f} s)\n", flush=True)
+    print(f"(all took {time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""Contention: many clients booking overlapping starts of one provider at the same time.
+
+Each client thread makes a fixed number of attempts (hold_slot, then confirm_booking) at random
+starts among the provider's first CANDIDATES free starts. The 30-minute service with a 5-minute
+buffer on a 15-minute step makes neighbouring starts overlap, so most attempts collide. The
+baseline is a bare single-row INSERT per transaction, same threads and count, same database.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from datetime import time as wall_time
+
+import psycopg
+from sqlalchemy import Engine, text
+
+from bench.common import (
+    Figures,
+    PostgresDatabases,
+    at_local,
+    fmt,
+    frozen_clock,
+    markdown_table,
+    migrated_engine,
+    practice_row,
+    run_threads,
+    sqlite_url,
+    weekly_hours,
+)
+from domain.actors import Actor
+from domain.bookings import confirm_booking, hold_slot
+from domain.db import make_engine
+from domain.errors import SlotUnavailable
+from domain.models import Category, Client, Provider, ProviderService, Service
+from domain.slots import free_starts
+from domain.uow import UnitOfWork
+
+CLIENT_COUNTS = (8, 32)
+ATTEMPTS_PER_CLIENT = 40
+CANDIDATES = 136  # the first four open days (34 starts a day), about 45 bookings at most
+PROVIDER, SERVICE = "dr-bench", "consult"
+FIRST_DAY = date(2026, 3, 3)  # Tuesday
+
+DOUBLE_BOOKINGS = text(
+    "SELECT count(*) FROM bookings a JOIN bookings b"
+    " ON a.provider_id = b.provider_id AND a.id < b.id"
+    " AND a.starts_at < b.blocked_until AND b.starts_at < a.blocked_until"
+    " WHERE a.status = 'confirmed' AND b.status = 'confirmed'"
+)
+BASELINE_TABLE = "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b TEXT NOT NULL)"
+PG_BASELINE_TABLE = "CREATE TABLE t (id bigserial PRIMARY KEY, a integer NOT NULL, b text NOT NULL)"
+
+
+@dataclass
+class Tally:
+    attempts: int = 0
+    confirmed: int = 0
+    taken: int = 0
+    other: Counter[str] = field(default_factory=Counter)
+
+
+def seed(engine: Engine, clients: int) -> list[str]:
+    """Insert the practice, one provider and the clients; return the candidate starts' order."""
+    uow = UnitOfWork(engine, frozen_clock())
+    with uow:
+        session = uow.session
+        session.merge(practice_row())
+        session.add(Category(id="medical", name="Medical"))
+        session.add(Service(id=SERVICE, name="Consultation", category_id="medical", duration_min=30))
+        session.add(Provider(id=PROVIDER, name="Dr. Bench", buffer_min=5, slot_step_min=15))
+        session.flush()
+        session.add(ProviderService(provider_id=PROVIDER, service_id=SERVICE))
+        hours = [(wall_time(8), wall_time(12)), (wall_time(13), wall_time(18))]
+        session.add_all(weekly_hours(PROVIDER, hours))
+        now = uow.now()
+        session.add_all([Client(id=f"c{i:02d}", name=f"Client {i}", created_at=now) for i in range(clients)])
+        uow.commit()
+    return [f"c{i:02d}" for i in range(clients)]
+
+
+def book_concurrently(engine: Engine, clients: list[str], tag: str) -> tuple[float, Tally]:
+    uow = UnitOfWork(engine, frozen_clock())
+    begin = at_local(FIRST_DAY, wall_time(0))
+    starts = free_starts(
+        uow=uow, provider_id=PROVIDER, service_id=SERVICE, start=begin, end=begin + timedelta(14)
+    )[:CANDIDATES]
+
+    def client_loop(index: int, barrier: threading.Barrier) -> Tally:
+        client_id, tally = clients[index], Tally()
+        own = UnitOfWork(engine, frozen_clock())
+        actor = Actor(kind="client", id=client_id, channel="bench")
+        rng = random.Random(index)
+        barrier.wait()
+        for attempt in range(ATTEMPTS_PER_CLIENT):
+            tally.attempts += 1
+            step = "hold"
+            try:
+                booking = hold_slot(
+                    uow=own,
+                    actor=actor,
+                    client_id=client_id,
+                    provider_id=PROVIDER,
+                    service_id=SERVICE,
+                    start=rng.choice(starts),
+                    idempotency_key=f"{tag}-{client_id}-{attempt}",
+                )
+                step = "confirm"
+                confirm_booking(uow=own, actor=actor, booking_id=booking.id)
+                tally.confirmed += 1
+            except SlotUnavailable as exc:
+                if exc.reason == "taken":
+                    tally.taken += 1
+                else:
+                    tally.other[f"{step}: SlotUnavailable({exc.reason}): {exc}"] += 1
+            except Exception as exc:
+                tally.other[f"{step}: {type(exc).__name__}: {str(exc)[:160]}"] += 1
+        return tally
+
+    elapsed, tallies = run_threads(len(clients), client_loop)
+    total = Tally()
+    for tally in tallies:
+        total.attempts += tally.attempts
+        total.confirmed += tally.confirmed
+        total.taken += tally.taken
+        total.other.update(tally.other)
+    return elapsed, total
+
+
+def audit(engine: Engine) -> tuple[int, int, int]:
+    """Return (double bookings, confirmed rows, holds left) as the database sees them."""
+    with engine.connect() as conn:
+        doubles = int(conn.execute(DOUBLE_BOOKINGS).scalar_one())
+        rows = dict(conn.execute(text("SELECT status, count(*) FROM bookings GROUP BY status")).all())
+    return doubles, int(rows.get("confirmed", 0)), int(rows.get("hold", 0))
+
+
+def pg_baseline(pg: PostgresDatabases, name: str, threads: int) -> float:
+    params = {"host": pg.server.host, "port": pg.server.port, "user": pg.server.user, "dbname": name}
+    with psycopg.connect(**params, autocommit=True) as conn:
+        conn.execute(PG_BASELINE_TABLE)
+
+    def insert_loop(index: int, barrier: threading.Barrier) -> None:
+        with psycopg.connect(**params) as conn:
+            barrier.wait()
+            for i in range(ATTEMPTS_PER_CLIENT):
+                conn.execute("INSERT INTO t (a, b) VALUES (%s, %s)", (index, f"row {i}"))
+                conn.commit()
+
+    elapsed, _ = run_threads(threads, insert_loop)
+    return threads * ATTEMPTS_PER_CLIENT / elapsed
+
+
+def sqlite_baseline(path: str, threads: int) -> float:
+    def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+    setup = connect()
+    setup.execute(BASELINE_TABLE)
+    setup.close()
+
+    def insert_loop(index: int, barrier: threading.Barrier) -> None:
+        conn = connect()
+        barrier.wait()
+        for i in range(ATTEMPTS_PER_CLIENT):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO t (a, b) VALUES (?, ?)", (index, f"row {i}"))
+            conn.execute("COMMIT")
+        conn.close()
+
+    elapsed, _ = run_threads(threads, insert_loop)
+    return threads * ATTEMPTS_PER_CLIENT / elapsed
+
+
+def pg_deadlocks(pg: PostgresDatabases, name: str) -> int:
+    """Deadlocks PostgreSQL detected in the database (stats flush when backends exit)."""
+    time.sleep(0.5)
+    params = {"host": pg.server.host, "port": pg.server.port, "user": pg.server.user}
+    with psycopg.connect(**params, dbname="postgres", autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT deadlocks FROM pg_stat_database WHERE datname = %s", (name,)
+        ).fetchone()
+    return int(row[0]) if row else -1
+
+
+def one_run(backend: str, threads: int, pg: PostgresDatabases | None, tmp: str) -> Figures:
+    if backend == "postgresql":
+        assert pg is not None
+        name = pg.new_database(f"contention_{threads}")
+        engine = make_engine(pg.url(name))
+    else:
+        name = f"contention_{threads}"
+        engine = migrated_engine(sqlite_url(tmp, name))
+    clients = seed(engine, threads)
+    elapsed, tally = book_concurrently(engine, clients, f"{backend}-{threads}")
+    doubles, confirmed_rows, holds_left = audit(engine)
+    engine.dispose()
+    if pg is not None and backend == "postgresql":
+        deadlocks = pg_deadlocks(pg, name)
+        inserts_per_s = pg_baseline(pg, name, threads)
+    else:
+        deadlocks = 0
+        inserts_per_s = sqlite_baseline(f"{tmp}/{name}.db", threads)
+    for problem, count in tally.other.most_common():
+        print(f"  {backend} {threads} clients, {count}× {problem}")
+    attempts_per_s = tally.attempts / elapsed
+    return {
+        "clients": threads,
+        "attempts": tally.attempts,
+        "confirmed": tally.confirmed,
+        "confirmed_rows": confirmed_rows,
+        "slot_taken": tally.taken,
+        "other_errors": sum(tally.other.values()),
+        "holds_left": holds_left,
+        "deadlocks": deadlocks,
+        "seconds": elapsed,
+        "bookings_per_s": tally.confirmed / elapsed,
+        "attempts_per_s": attempts_per_s,
+        "double_bookings": doubles,
+        "baseline_inserts_per_s": inserts_per_s,
+        "attempts_to_inserts": attempts_per_s / inserts_per_s,
+    }
+
+
+COLUMNS = [
+    ("clients", "clients", 0),
+    ("attempts", "attempts", 0),
+    ("confirmed", "confirmed", 0),
+    ("slot taken", "slot_taken", 0),
+    ("other errors", "other_errors", 0),
+    ("bookings/s", "bookings_per_s", 1),
+    ("attempts/s", "attempts_per_s", 1),
+    ("double bookings", "double_bookings", 0),
+    ("deadlocks", "deadlocks", 0),
+    ("bare INSERT/s", "baseline_inserts_per_s", 0),
+    ("attempts/s ÷ INSERT/s", "attempts_to_inserts", 3),
+]
+
+
+def run(pg: PostgresDatabases | None) -> Figures:
+    backends = ["postgresql", "sqlite"] if pg is not None else ["sqlite"]
+    figures: Figures = {}
+    rows: list[list[object]] = []
+    with tempfile.TemporaryDirectory(prefix="frontdesk-bench-") as tmp:
+        for backend in backends:
+            for threads in CLIENT_COUNTS:
+                result = one_run(backend, threads, pg, tmp)
+                prefix = f"{backend}.clients_{threads}"
+                figures.update({f"{prefix}.{key}": value for key, value in result.items()})
+                rows.append([backend, *(fmt(result[key], d) for _, key, d in COLUMNS)])
+    print(
+        f"### contention: one provider, {CANDIDATES} overlapping candidate starts, "
+        f"{ATTEMPTS_PER_CLIENT} attempts per client\n"
+    )
+    print(markdown_table(["backend", *(label for label, _, _ in COLUMNS)], rows))
+    print()
+    return figures

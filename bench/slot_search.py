@@ -1,0 +1,6 @@
+"""placeholder"""
+from bench.common import Figures, PostgresDatabases
+
+
+def run(pg: PostgresDatabases | None) -> Figures:
+    return {}

@@ -1,0 +1,49 @@
+"""The PostgreSQL schema: migrations match the models, and the constraint stands on its own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel
+
+from domain.uow import UnitOfWork
+from tests.conftest import fresh_database_url
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """PostgreSQL only: SQLite gets its schema from the models, with no migrations to check."""
+    return fresh_database_url(request, tmp_path, "postgresql")
+
+
+def test_migrations_produce_exactly_the_models(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+@pytest.mark.usefixtures("sample_world")
+def test_exclusion_constraint_refuses_an_overlap_written_behind_the_services(
+    engine: Engine, uow: UnitOfWork
+) -> None:
+    insert = text(
+        "INSERT INTO bookings (id, client_id, provider_id, service_id, starts_at, ends_at, "
+        "blocked_until, status, channel, intake, price, currency, created_at, updated_at, "
+        "version) VALUES (:id, 'tom', 'dr-keller', 'gp-visit', :start, :end, :end, :status, "
+        "'sql', '{}', '50.00', 'EUR', now(), now(), 1)"
+    )
+    # b-ana-gp holds Dr. Keller from 07:40 to 08:00 UTC on 4 March.
+    overlapping = {
+        "start": datetime(2026, 3, 4, 7, 50, tzinfo=UTC),
+        "end": datetime(2026, 3, 4, 8, 10, tzinfo=UTC),
+    }
+    with engine.begin() as connection:
+        connection.execute(insert, {"id": "cancelled-one", "status": "cancelled", **overlapping})
+    with pytest.raises(IntegrityError, match="bookings_no_overlap"), engine.begin() as c:
+        c.execute(insert, {"id": "sneaky", "status": "confirmed", **overlapping})
