@@ -54,7 +54,7 @@ def read_world(path: Path) -> WorldIn:
     except OSError as exc:
         raise WorldError(source, [("(file)", f"cannot read: {exc.strerror}")]) from exc
     except yaml.YAMLError as exc:
-        raise WorldError(source, [("(file)", f"not valid YAML: {exc}")]) from exc
+        raise WorldError(source, [("(file)", _yaml_problem(exc))]) from exc
     if not isinstance(raw, dict):
         raise WorldError(source, [("(file)", "a world is a mapping of keys like now, services")])
     try:
@@ -65,6 +65,12 @@ def read_world(path: Path) -> WorldIn:
     if problems:
         raise WorldError(source, problems)
     return world
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return f"not valid YAML{where}: {getattr(exc, 'problem', None) or exc}"
 
 
 def _validation_problems(exc: ValidationError, raw: dict[str, Any]) -> list[Problem]:

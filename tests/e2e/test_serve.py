@@ -1,0 +1,133 @@
+"""`frontdesk serve --demo` as `make run` starts it: a real uvicorn process, spoken to over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT, fresh_database_url
+
+FRONTDESK = [sys.executable, "-m", "api.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def environment(tmp_path: Path, database_url: str | None = None) -> dict[str, str]:
+    env = {**os.environ, "FRONTDESK_DATA_DIR": str(tmp_path / "data")}
+    env.pop("DATABASE_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return env
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    url = None if request.param == "sqlite" else fresh_database_url(request, tmp_path, "postgresql")
+    port = free_port()
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen(
+        [*FRONTDESK, "serve", "--demo", "--port", str(port)],
+        cwd=ROOT,
+        env=environment(tmp_path, url),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"server exited: {(tmp_path / 'server.log').read_text()}")
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("server did not become ready")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+def test_the_demo_practice_is_served(server: str) -> None:
+    assert httpx.get(f"{server}/healthz").json() == {"status": "ok"}
+    services = httpx.get(f"{server}/api/v1/services").json()
+    assert len(services) >= 8
+    providers = httpx.get(f"{server}/api/v1/providers").json()
+    assert {p["location"] for p in providers} >= {"Berlin Mitte", "Berlin Charlottenburg"}
+    start = (datetime.now().astimezone() + timedelta(days=1)).isoformat()
+    found = httpx.get(
+        f"{server}/api/v1/availability", params={"start": start, "days": 7, "category": "medical"}
+    ).json()
+    assert found
+    assert all(item["service"]["category_id"] == "medical" for item in found)
+    starts = [datetime.fromisoformat(s) for item in found for s in item["starts"]]
+    assert starts
+    assert min(starts) >= datetime.fromisoformat(start)
+    assert httpx.get(f"{server}/docs").status_code == 200
+
+
+def test_bad_requests_get_a_reason_not_a_stack_trace(server: str) -> None:
+    naive = httpx.get(f"{server}/api/v1/availability", params={"start": "2026-03-02T09:00"})
+    assert naive.status_code == 422
+    assert naive.json() == {
+        "code": "invalid_input",
+        "detail": "start needs a UTC offset, e.g. 2026-03-02T09:00:00+01:00.",
+    }
+    too_long = httpx.get(
+        f"{server}/api/v1/availability", params={"start": "2026-03-02T09:00:00+01:00", "days": 400}
+    )
+    assert too_long.status_code == 422
+    assert "days" in too_long.text
+
+
+def test_world_load_refuses_a_bad_world_with_the_key_and_exit_code(tmp_path: Path) -> None:
+    world = tmp_path / "world.yaml"
+    world.write_text(
+        (ROOT / "evals/suites/sample/world.yaml")
+        .read_text()
+        .replace('mon: ["09:00-12:00", "13:00-17:00"]', 'mon: ["9 to 12"]', 1)
+    )
+    result = subprocess.run(
+        [*FRONTDESK, "world", "load", str(world)],
+        cwd=ROOT,
+        env=environment(tmp_path),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert f"{world}: providers[dr-weber].hours.mon[0]: '9 to 12' is not a range" in result.stderr
+    assert "Traceback" not in result.stderr
+    loaded = subprocess.run(
+        [*FRONTDESK, "world", "load", str(ROOT / "evals/suites/sample/world.yaml")],
+        cwd=ROOT,
+        env=environment(tmp_path),
+        capture_output=True,
+        text=True,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert "4 providers" in loaded.stdout
+
+
+def test_help_lists_the_commands() -> None:
+    result = subprocess.run([*FRONTDESK, "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0
+    for command in ("serve", "db", "world"):
+        assert command in result.stdout

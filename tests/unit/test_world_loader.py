@@ -1,0 +1,275 @@
+"""Loading world files: everything the format names lands; a bad world loads nothing."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import docx
+import pytest
+import yaml
+from sqlmodel import col, func, select
+
+from domain.errors import WorldError
+from domain.models import (
+    Booking,
+    ChannelIdentity,
+    DocumentTemplate,
+    Practice,
+    Provider,
+    Service,
+)
+from domain.slots import free_starts
+from domain.uow import UnitOfWork
+from domain.world.loader import load_world, read_world, weeks_until
+from tests.conftest import DEMO_WORLD, SAMPLE_WORLD
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def sample() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(SAMPLE_WORLD.read_text())
+    return copy.deepcopy(loaded)
+
+
+def write(tmp_path: Path, world: dict[str, Any]) -> Path:
+    path = tmp_path / "world.yaml"
+    path.write_text(yaml.safe_dump(world, sort_keys=False))
+    return path
+
+
+def load(uow: UnitOfWork, path: Path) -> None:
+    load_world(uow=uow, world=read_world(path), base_dir=path.parent, source=str(path))
+
+
+def problems_of(path: Path) -> list[tuple[str, str]]:
+    with pytest.raises(WorldError) as refused:
+        read_world(path)
+    assert all(str(path) in line for line in refused.value.message.splitlines())
+    return refused.value.problems
+
+
+def count(uow: UnitOfWork, table: type[Provider] | type[Booking]) -> int:
+    with uow.reading() as reader:
+        return reader.session.exec(select(func.count()).select_from(table)).one()
+
+
+class TestTheSampleWorld:
+    def test_loads_catalog_people_policies_and_the_existing_booking(self, uow: UnitOfWork) -> None:
+        load(uow, SAMPLE_WORLD)
+        with uow.reading() as reader:
+            session = reader.session
+            practice = session.get_one(Practice, 1)
+            assert (practice.timezone, practice.hold_minutes) == ("Europe/Berlin", 10)
+            derm = session.get_one(Service, "derm-consult")
+            assert derm.intake_fields == ["date_of_birth", "insurance_number"]
+            assert derm.form_templates == ["medical-intake"]
+            booking = session.get_one(Booking, "b-ana-gp")
+            assert booking.starts_at == datetime(2026, 3, 4, 7, 40, tzinfo=UTC)
+            assert booking.status == "confirmed"
+            assert session.get_one(ChannelIdentity, ("telegram", "700001")).client_id == "ana"
+            assert session.get_one(ChannelIdentity, ("sms", "+4915198765432")).client_id == "tom"
+            template = session.get_one(DocumentTemplate, "medical-intake")
+            assert template.paragraphs[1].startswith("Patient: {{ client.name }}")
+
+    def test_the_demo_world_loads_too(self, uow: UnitOfWork) -> None:
+        load(uow, DEMO_WORLD)
+        assert count(uow, Provider) >= 8
+        assert count(uow, Booking) >= 60
+
+
+class TestBadWorldsNameFileKeyAndProblem:
+    @pytest.mark.parametrize(
+        ("change", "key", "problem"),
+        [
+            (
+                lambda w: w["providers"][0]["services"].append("botox"),
+                "providers[dr-weber].services",
+                "unknown service 'botox'",
+            ),
+            (
+                lambda w: w["providers"][0]["hours"].update(mon=["9-12"]),
+                "providers[dr-weber].hours.mon[0]",
+                "'9-12' is not a range like '09:00-12:00'",
+            ),
+            (
+                lambda w: w["providers"][0]["hours"].update(mon=["12:00-09:00"]),
+                "providers[dr-weber].hours.mon[0]",
+                "closes before it opens",
+            ),
+            (
+                lambda w: w["providers"][0]["hours"].update(mon=["09:00-12:00", "11:00-13:00"]),
+                "providers[dr-weber].hours.mon",
+                "opening ranges overlap",
+            ),
+            (
+                lambda w: w["providers"][1].update(timezone="Europe/Atlantis"),
+                "providers[dr-keller].timezone",
+                "unknown time zone 'Europe/Atlantis'",
+            ),
+            (
+                lambda w: w["bookings"].append(
+                    {
+                        "id": "b-2",
+                        "client": "tom",
+                        "service": "gp-visit",
+                        "provider": "dr-keller",
+                        "start": "2026-03-04T08:30",
+                    }
+                ),
+                "bookings[b-2].start",
+                "overlaps booking 'b-ana-gp'",
+            ),
+            (
+                lambda w: w["bookings"].append(
+                    {
+                        "id": "b-3",
+                        "client": "zoe",
+                        "service": "gp-visit",
+                        "provider": "dr-keller",
+                        "start": "2026-03-05T08:00",
+                    }
+                ),
+                "bookings[b-3].client",
+                "unknown client 'zoe'",
+            ),
+            (
+                lambda w: w["bookings"].append(
+                    {
+                        "id": "b-4",
+                        "client": "tom",
+                        "service": "gp-visit",
+                        "provider": "dr-keller",
+                        "start": "2026-03-29T02:30",
+                    }
+                ),
+                "bookings[b-4].start",
+                "does not exist in Europe/Berlin",
+            ),
+            (
+                lambda w: w["services"][0].update(form_templates=["nope"]),
+                "services[derm-consult].form_templates",
+                "unknown template 'nope'",
+            ),
+            (
+                lambda w: w["services"][0].update(duraton_min=30),
+                "services[derm-consult].duraton_min",
+                "Extra inputs are not permitted",
+            ),
+            (
+                lambda w: w["clients"][1].update(phone="+4915112345678"),
+                "clients.phone",
+                "belongs to 2 clients",
+            ),
+            (
+                lambda w: w["categories"].append({"id": "legal", "name": "Again"}),
+                "categories[legal]",
+                "is used 2 times",
+            ),
+            (lambda w: w.pop("now"), "now", "Field required"),
+            (
+                lambda w: w["templates"].append({"id": "poa", "name": "POA", "file": "poa.docx"}),
+                "templates[poa].file",
+                "no such file",
+            ),
+            (
+                lambda w: w["templates"][0]["paragraphs"].append("{{ client.name "),
+                "templates[medical-intake].paragraphs[4]",
+                "template syntax error",
+            ),
+        ],
+    )
+    def test_each_problem_is_named(
+        self, tmp_path: Path, change: Any, key: str, problem: str
+    ) -> None:
+        world = sample()
+        change(world)
+        found = problems_of(write(tmp_path, world))
+        assert any(k == key and problem in p for k, p in found), found
+
+    def test_every_problem_is_reported_at_once(self, tmp_path: Path) -> None:
+        world = sample()
+        world["providers"][0]["timezone"] = "Mars/Olympus"
+        world["services"][1]["category"] = "dental"
+        keys = {key for key, _ in problems_of(write(tmp_path, world))}
+        assert keys == {"providers[dr-weber].timezone", "services[gp-visit].category"}
+
+    def test_yaml_that_does_not_parse_is_refused(self, tmp_path: Path) -> None:
+        path = tmp_path / "world.yaml"
+        path.write_text("now: [unclosed\n")
+        assert problems_of(path) == [
+            (
+                "(file)",
+                "not valid YAML at line 2, column 1: expected ',' or ']', but got '<stream end>'",
+            )
+        ]
+
+    def test_a_refused_world_loads_nothing(self, uow: UnitOfWork, tmp_path: Path) -> None:
+        load(uow, SAMPLE_WORLD)
+        before = (count(uow, Provider), count(uow, Booking))
+        world = sample()
+        world["providers"] = [dict(world["providers"][0], id="dr-new")]
+        world["services"] = [dict(world["services"][0], id="derm-2")]
+        world["providers"][0]["services"] = ["derm-2"]
+        world["bookings"] = []
+        with pytest.raises(WorldError, match=r"categories\[medical\]: already exists"):
+            load(uow, write(tmp_path, world))
+        assert (count(uow, Provider), count(uow, Booking)) == before
+
+
+class TestWhatTheFormatOffers:
+    def test_docx_template_files_are_stored(self, uow: UnitOfWork, tmp_path: Path) -> None:
+        document = docx.Document()
+        document.add_paragraph("Power of attorney for {{ client.name }}")
+        document.save(str(tmp_path / "poa.docx"))
+        world = sample()
+        world["templates"].append({"id": "poa", "name": "Power of attorney", "file": "poa.docx"})
+        load(uow, write(tmp_path, world))
+        with uow.reading() as reader:
+            stored = reader.session.get_one(DocumentTemplate, "poa")
+        assert stored.docx == (tmp_path / "poa.docx").read_bytes()
+
+    def test_date_overrides_replace_or_close_a_day(self, uow: UnitOfWork, tmp_path: Path) -> None:
+        world = sample()
+        world["providers"][0]["overrides"] = {"2026-03-03": ["15:00-16:00"], "2026-03-04": []}
+        load(uow, write(tmp_path, world))
+        start = datetime(2026, 3, 3, tzinfo=BERLIN)
+        found = free_starts(
+            uow=uow,
+            provider_id="dr-weber",
+            service_id="derm-consult",
+            start=start,
+            end=start + timedelta(days=2),
+        )
+        assert [s.astimezone(BERLIN).strftime("%d %H:%M") for s in found] == [
+            "03 15:00",
+            "03 15:30",
+        ]
+
+    def test_shifting_moves_dates_by_whole_weeks(self, uow: UnitOfWork, tmp_path: Path) -> None:
+        world = read_world(SAMPLE_WORLD)
+        shift = weeks_until(world.now, date(2026, 11, 21))
+        assert shift % 7 == 0
+        assert 0 <= (date(2026, 11, 21) - (world.now.date() + timedelta(days=shift))).days < 7
+        loaded = load_world(
+            uow=uow, world=world, base_dir=SAMPLE_WORLD.parent, source="sample", shift_days=shift
+        )
+        with uow.reading() as reader:
+            booking = reader.session.get_one(Booking, "b-ana-gp")
+        local = booking.starts_at.astimezone(BERLIN)
+        # A November Wednesday in winter time again: same weekday, same wall-clock time.
+        assert (local.strftime("%a %H:%M"), local.date()) == (
+            "Wed 08:40",
+            date(2026, 3, 4) + timedelta(days=shift),
+        )
+        assert loaded.now.date().weekday() == 0
+        with uow.reading() as reader:
+            assert (
+                reader.session.exec(
+                    select(func.count()).select_from(Booking).where(col(Booking.id) == "b-ana-gp")
+                ).one()
+                == 1
+            )
