@@ -7,13 +7,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from datetime import time as wall_time
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from psycopg.conninfo import make_conninfo
+from sqlalchemy import Engine, event
 
 from domain.clock import FrozenClock
 from domain.db import make_engine
@@ -84,6 +85,11 @@ class PostgresDatabases:
     def url(self, name: str) -> str:
         return self.server.url(name)
 
+    def conninfo(self, name: str) -> str:
+        """Return a psycopg connection string for the database."""
+        server = self.server
+        return make_conninfo(host=server.host, port=server.port, user=server.user, dbname=name)
+
     def drop(self, name: str) -> None:
         self.server.drop_database(name)
 
@@ -109,6 +115,25 @@ def migrated_engine(url: str) -> Engine:
     return engine
 
 
+class StatementCounter:
+    """Counts the SQL statements an engine sends (every cursor execute), from any thread."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args: Any) -> None:
+        with self._lock:
+            self.count += 1
+
+    def take(self) -> int:
+        """Return the count so far and start again from zero."""
+        with self._lock:
+            count, self.count = self.count, 0
+        return count
+
+
 def run_threads(count: int, work: Callable[[int, threading.Barrier], T]) -> tuple[float, list[T]]:
     """Run work(index, barrier) in `count` threads; time from the shared barrier to the last.
 
@@ -128,10 +153,8 @@ def run_threads(count: int, work: Callable[[int, threading.Barrier], T]) -> tupl
     threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(count)]
     for thread in threads:
         thread.start()
-    try:
+    with suppress(threading.BrokenBarrierError):
         barrier.wait()
-    except threading.BrokenBarrierError:
-        pass
     started = time.perf_counter()
     for thread in threads:
         thread.join()

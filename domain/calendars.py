@@ -31,8 +31,14 @@ _LOOKBEHIND = timedelta(days=2)
 
 
 def practice(session: Session) -> Practice:
-    """Return the practice's policies, or the defaults when no world set them."""
-    return session.get(Practice, PRACTICE_ROW_ID) or Practice()
+    """Return the practice's policies, or the defaults when no world set them.
+
+    Read once per session: a use case asks several times and the row rarely changes.
+    """
+    if "practice" not in session.info:
+        session.info["practice"] = session.get(Practice, PRACTICE_ROW_ID) or Practice()
+    policy: Practice = session.info["practice"]
+    return policy
 
 
 def booking_window(policy: Practice, now: datetime) -> BookingWindow:

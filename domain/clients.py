@@ -52,9 +52,8 @@ def register_client(
             return uow.session.get_one(Client, known)
         for channel, address in (("sms", phone), ("email", email)):
             if address and uow.session.get(ChannelIdentity, (channel, address)) is not None:
-                raise InvalidInput(
-                    f"A client with this {'phone number' if phone else 'email'} already exists."
-                )
+                what = "phone number" if channel == "sms" else "email address"
+                raise InvalidInput(f"A client with this {what} already exists.")
         client = Client(name=name, phone=phone, email=email, created_at=uow.now())
         uow.session.add(client)
         uow.session.flush()

@@ -116,6 +116,8 @@ def _matches_text(provider: Provider, query: SlotQuery) -> bool:
 
 
 def _within_day_part(start: datetime, provider: Provider, query: SlotQuery) -> bool:
+    if query.day_from is None and query.day_until is None:
+        return True
     local = start.astimezone(zone(provider.timezone)).time()
     if query.day_from is not None and local < query.day_from:
         return False

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from tests.conftest import ROOT, fresh_database_url
@@ -131,3 +132,25 @@ def test_help_lists_the_commands() -> None:
     assert result.returncode == 0
     for command in ("serve", "db", "world"):
         assert command in result.stdout
+
+
+@pytest.mark.postgres
+def test_db_upgrade_migrates_an_empty_postgresql_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    server = request.getfixturevalue("postgres_server")
+    server.create_database("empty_for_cli")
+    request.addfinalizer(lambda: server.drop_database("empty_for_cli"))
+    url = server.url("empty_for_cli")
+    upgrade = [*FRONTDESK, "db", "upgrade"]
+    for _ in range(2):  # the second run finds nothing to do
+        result = subprocess.run(
+            upgrade, cwd=ROOT, env=environment(tmp_path, url), capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+        assert "schema up to date" in result.stdout
+    with psycopg.connect(server.url("empty_for_cli").replace("+psycopg", "")) as connection:
+        constraint = connection.execute(
+            "SELECT conname FROM pg_constraint WHERE conname = 'bookings_no_overlap'"
+        ).fetchall()
+    assert constraint == [("bookings_no_overlap",)]

@@ -79,3 +79,15 @@ def test_a_phone_already_on_file_is_not_registered_twice(uow: UnitOfWork) -> Non
 def test_a_phone_that_is_not_a_number_is_refused(uow: UnitOfWork, phone: str) -> None:
     with pytest.raises(InvalidInput, match="does not look like a phone number"):
         register_client(uow=uow, actor=STAFF, name="X", phone=phone, idempotency_key=phone)
+
+
+def test_an_email_already_on_file_is_named_as_such(uow: UnitOfWork) -> None:
+    with pytest.raises(InvalidInput, match="this email address already exists"):
+        register_client(
+            uow=uow,
+            actor=STAFF,
+            name="Ana Again",
+            phone="+491700000099",
+            email="Ana.Silva@example.com",
+            idempotency_key="web-9",
+        )
