@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
 
 from api.bootstrap import Frontdesk
@@ -34,6 +34,11 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
         if exc.code == "invalid_input":
             status = 422
         return JSONResponse({"code": exc.code, "detail": exc.message}, status_code=status)
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        # Until the web chat is served here, the API documentation is the front page.
+        return RedirectResponse("/docs")
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -91,8 +91,11 @@ def _validation_problems(exc: ValidationError, raw: dict[str, Any]) -> list[Prob
 
 
 def weeks_until(world_now: datetime, today: date) -> int:
-    """Return the whole-week shift (in days) that brings the world's week to today's week."""
-    return (today - world_now.date()).days // 7 * 7
+    """Return the whole-week shift (in days) that brings the world's `now` nearest to today.
+
+    Whole weeks keep every booking on its weekday and wall-clock time.
+    """
+    return ((today - world_now.date()).days + 3) // 7 * 7
 
 
 def load_world(

@@ -82,7 +82,9 @@ def test_the_demo_practice_is_served(server: str) -> None:
     starts = [datetime.fromisoformat(s) for item in found for s in item["starts"]]
     assert starts
     assert min(starts) >= datetime.fromisoformat(start)
-    assert httpx.get(f"{server}/docs").status_code == 200
+    home = httpx.get(f"{server}/", follow_redirects=True)
+    assert home.status_code == 200
+    assert "Frontdesk" in home.text
 
 
 def test_bad_requests_get_a_reason_not_a_stack_trace(server: str) -> None:
