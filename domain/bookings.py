@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time as monotonic
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -55,7 +55,7 @@ def retrying(operation: Callable[[], T]) -> T:
         except DBAPIError as exc:
             if _sqlstate(exc) not in RETRYABLE or attempt == ATTEMPTS - 1:
                 raise
-            monotonic.sleep(0.01 * (attempt + 1))
+            time.sleep(0.01 * (attempt + 1))
     raise AssertionError("unreachable")
 
 
@@ -310,7 +310,7 @@ def mark_attendance(*, uow: UnitOfWork, actor: Actor, booking_id: str, attended:
 def list_client_bookings(
     *, uow: UnitOfWork, actor: Actor, client_id: str, upcoming_only: bool = True
 ) -> list[Booking]:
-    """Return a client's confirmed bookings (and live holds), soonest first."""
+    """Return a client's confirmed bookings, soonest first (upcoming ones unless told otherwise)."""
     if actor.is_client and actor.id != client_id:
         raise NotFound("No such client.")
     with uow.reading() as reader:

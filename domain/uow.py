@@ -35,10 +35,6 @@ class UnitOfWork:
     def now(self) -> datetime:
         return self.clock.now()
 
-    @property
-    def on_postgresql(self) -> bool:
-        return self.engine.dialect.name == "postgresql"
-
     def __enter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("this unit of work is already open")
