@@ -24,3 +24,8 @@ SYSTEM = Actor(kind="system", id=None, channel="system")
 
 def client_actor(client_id: str, channel: str) -> Actor:
     return Actor(kind="client", id=client_id, channel=channel)
+
+
+def acts_for(actor: Actor, client_id: str) -> bool:
+    """Tell whether the actor may act on this client's data: staff and system always may."""
+    return not actor.is_client or actor.id == client_id

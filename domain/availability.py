@@ -39,6 +39,8 @@ class BookingWindow:
 
     earliest: datetime
     last_day: date
+    # The zone whose calendar `last_day` belongs to (the practice's); None: each provider's own.
+    timezone: ZoneInfo | None = None
 
 
 class MergedIntervals:
@@ -112,6 +114,8 @@ class AvailabilityChecker:
         end = start + self.duration
         if start < self.window.earliest:
             return Unavailability.TOO_SOON
+        if self.window.timezone is not None:
+            local_day = start.astimezone(self.window.timezone).date()
         if local_day > self.window.last_day:
             return Unavailability.TOO_FAR
         if self._time_off.overlaps(start, end):
@@ -124,8 +128,10 @@ class AvailabilityChecker:
         """Return every bookable start in [start, end), in order."""
         tz = self.calendar.timezone
         first_day = max(start, self.window.earliest).astimezone(tz).date()
+        # A day's margin: the window's last day may belong to a zone ahead of the provider's.
         last_day = min(
-            (end - timedelta(microseconds=1)).astimezone(tz).date(), self.window.last_day
+            (end - timedelta(microseconds=1)).astimezone(tz).date(),
+            self.window.last_day + timedelta(days=1),
         )
         found: list[datetime] = []
         day = first_day

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import col, select
 
-from domain.actors import Actor
+from domain.actors import Actor, acts_for
 from domain.calendars import practice
 from domain.errors import (
     Forbidden,
@@ -30,7 +30,7 @@ from domain.models import (
     ProviderService,
     Service,
 )
-from domain.slot_rules import ensure_bookable, expire_stale_holds, taken
+from domain.slot_rules import ensure_bookable, occupancy, require_instant, taken
 from domain.timefmt import format_local, zone
 from domain.uow import UnitOfWork
 
@@ -86,8 +86,17 @@ def hold_slot(
     intake: dict[str, Any] | None = None,
 ) -> Booking:
     """Reserve a free start for the policy's hold minutes while the client confirms."""
+    # Before the key is looked up: a key must not reveal another client's hold.
+    if not acts_for(actor, client_id):
+        raise NotFound("No such client.")
+    require_instant(start)
     print_ = fingerprint(
-        {"client": client_id, "provider": provider_id, "service": service_id, "start": start}
+        {
+            "client": client_id,
+            "provider": provider_id,
+            "service": service_id,
+            "start": start.astimezone(UTC).isoformat(),
+        }
     )
 
     def attempt() -> Booking:
@@ -125,17 +134,11 @@ def _new_hold(
     start: datetime,
     intake: dict[str, Any] | None,
 ) -> Booking:
-    if start.tzinfo is None:
-        raise InvalidInput("A start time needs its time zone.")
-    if actor.is_client and actor.id != client_id:
-        raise NotFound("No such client.")
     if uow.session.get(Client, client_id) is None:
         raise NotFound("No such client.")
     provider, service = _offering(uow, provider_id, service_id)
     now = uow.now()
-    ends_at = start + timedelta(minutes=service.duration_min)
-    blocked_until = ends_at + timedelta(minutes=provider.buffer_min)
-    expire_stale_holds(uow, provider_id=provider.id, start=start, blocked_until=blocked_until)
+    ends_at, blocked_until = occupancy(provider, service, start)
     ensure_bookable(uow, provider=provider, service=service, start=start)
     booking = Booking(
         client_id=client_id,
@@ -178,13 +181,18 @@ def confirm_booking(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> Bookin
                     f"This booking is {booking.status.replace('_', ' ')} and cannot be confirmed."
                 )
             provider, service = _offering(uow, booking.provider_id, booking.service_id)
-            # An expired hold may still be confirmed if nobody has taken its slot meanwhile.
+            # A live hold is judged by the terms it was offered under; an expired one may still
+            # be confirmed if nobody has taken its slot meanwhile, on today's terms.
+            live = booking.status == BookingStatus.HOLD and (
+                booking.hold_expires_at is not None and booking.hold_expires_at > uow.now()
+            )
             ensure_bookable(
                 uow,
                 provider=provider,
                 service=service,
                 start=booking.starts_at,
                 ignore_booking_id=booking.id,
+                policy_now=booking.created_at if live else None,
             )
             _transition(uow, actor, booking, BookingStatus.CONFIRMED, "booking.confirmed")
             booking.hold_expires_at = None
@@ -241,25 +249,22 @@ def reschedule_booking(
     new_provider_id: str | None = None,
 ) -> Booking:
     """Move a confirmed booking to a free start in one transaction; a repeat changes nothing."""
+    require_instant(new_start)
 
     def attempt() -> Booking:
         with uow:
             booking = _locked(uow, actor, booking_id)
-            provider_id = new_provider_id or booking.provider_id
-            if booking.starts_at == new_start and booking.provider_id == provider_id:
-                return booking
             if booking.status != BookingStatus.CONFIRMED:
                 raise InvalidTransition(
                     f"This booking is {booking.status.replace('_', ' ')} and cannot be moved."
                 )
+            provider_id = new_provider_id or booking.provider_id
+            if booking.starts_at == new_start and booking.provider_id == provider_id:
+                return booking
             if actor.is_client:
                 _enforce_notice(uow, booking, verb="moved")
             provider, service = _offering(uow, provider_id, booking.service_id)
-            ends_at = new_start + timedelta(minutes=service.duration_min)
-            blocked_until = ends_at + timedelta(minutes=provider.buffer_min)
-            expire_stale_holds(
-                uow, provider_id=provider.id, start=new_start, blocked_until=blocked_until
-            )
+            ends_at, blocked_until = occupancy(provider, service, new_start)
             ensure_bookable(
                 uow,
                 provider=provider,
@@ -311,7 +316,7 @@ def list_client_bookings(
     *, uow: UnitOfWork, actor: Actor, client_id: str, upcoming_only: bool = True
 ) -> list[Booking]:
     """Return a client's confirmed bookings, soonest first (upcoming ones unless told otherwise)."""
-    if actor.is_client and actor.id != client_id:
+    if not acts_for(actor, client_id):
         raise NotFound("No such client.")
     with uow.reading() as reader:
         now = reader.now()
@@ -335,7 +340,7 @@ def get_booking(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
 
 
 def _may_see(actor: Actor, booking: Booking) -> bool:
-    return not actor.is_client or booking.client_id == actor.id
+    return acts_for(actor, booking.client_id)
 
 
 def _get(uow: UnitOfWork, booking_id: str) -> Booking:

@@ -42,10 +42,12 @@ def practice(session: Session) -> Practice:
 
 
 def booking_window(policy: Practice, now: datetime) -> BookingWindow:
-    today = now.astimezone(zone(policy.timezone)).date()
+    """Return the starts the policies allow to someone asking at `now`."""
+    practice_zone = zone(policy.timezone)
     return BookingWindow(
         earliest=now + timedelta(minutes=policy.min_notice_minutes),
-        last_day=today + timedelta(days=policy.max_advance_days),
+        last_day=now.astimezone(practice_zone).date() + timedelta(days=policy.max_advance_days),
+        timezone=practice_zone,
     )
 
 
@@ -63,7 +65,9 @@ def load_calendars(
     weekly = _weekly_hours(session, ids)
     overrides = _overrides(session, ids, start.date() - _LOOKBEHIND, end.date() + _LOOKBEHIND)
     time_off = _time_off(session, ids, start - _LOOKBEHIND, end + _LOOKBEHIND)
-    busy = _busy(session, ids, start - _LOOKBEHIND, end + _LOOKBEHIND, now, ignore_booking_id)
+    busy = busy_intervals(
+        session, ids, start - _LOOKBEHIND, end + _LOOKBEHIND, now, ignore_booking_id
+    )
     return {
         provider.id: ProviderCalendar(
             timezone=zone(provider.timezone),
@@ -121,7 +125,7 @@ def _time_off(
     return found
 
 
-def _busy(
+def busy_intervals(
     session: Session,
     ids: list[str],
     start: datetime,

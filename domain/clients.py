@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from domain.actors import Actor
+from domain.actors import Actor, acts_for
 from domain.errors import InvalidInput, NotFound
 from domain.journal import audit, fingerprint, recall, remember
 from domain.models import ChannelIdentity, Client
@@ -79,8 +79,15 @@ def register_client(
         try:
             uow.commit()
         except IntegrityError as exc:
-            raise InvalidInput("A client with these contact details already exists.") from exc
-        return client
+            failure = exc
+        else:
+            return client
+    # A concurrent call with the same key may have won: answer with the client it created.
+    with uow.reading() as reader:
+        known = recall(reader, key=idempotency_key, command="register_client", print_=print_)
+        if known is not None:
+            return reader.session.get_one(Client, known)
+    raise InvalidInput("A client with these contact details already exists.") from failure
 
 
 def find_client_by_identity(*, uow: UnitOfWork, channel: str, address: str) -> Client | None:
@@ -93,6 +100,8 @@ def link_identity(
     *, uow: UnitOfWork, actor: Actor, client_id: str, channel: str, address: str
 ) -> None:
     """Attach a channel address to a client; an address already owned by another is refused."""
+    if not acts_for(actor, client_id):
+        raise NotFound("No such client.")
     with uow:
         if uow.session.get(Client, client_id) is None:
             raise NotFound("No such client.")
@@ -114,7 +123,7 @@ def link_identity(
 
 
 def get_client(*, uow: UnitOfWork, actor: Actor, client_id: str) -> Client:
-    if actor.is_client and actor.id != client_id:
+    if not acts_for(actor, client_id):
         raise NotFound("No such client.")
     with uow.reading() as reader:
         client = reader.session.get(Client, client_id)
@@ -127,7 +136,7 @@ def update_profile(
     *, uow: UnitOfWork, actor: Actor, client_id: str, values: dict[str, Any]
 ) -> Client:
     """Merge profile fields (date_of_birth, address, …) into a client's profile."""
-    if actor.is_client and actor.id != client_id:
+    if not acts_for(actor, client_id):
         raise NotFound("No such client.")
     for field, value in values.items():
         if not PROFILE_FIELD.match(field):

@@ -5,14 +5,33 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 
+from domain.actors import SYSTEM
 from domain.availability import AvailabilityChecker, Unavailability
 from domain.calendars import booking_window, load_calendars, practice
-from domain.errors import SlotUnavailable
+from domain.errors import InvalidInput, SlotUnavailable
+from domain.journal import audit
 from domain.models import Booking, BookingStatus, Practice, Provider, Service
 from domain.timefmt import format_local, zone
 from domain.uow import UnitOfWork
+
+# Far enough for any real calendar, near enough that date arithmetic never overflows.
+EARLIEST_YEAR, LATEST_YEAR = 1971, 9000
+
+
+def require_instant(value: datetime, what: str = "A start time") -> None:
+    """Refuse naive datetimes and ones outside any calendar a practice keeps."""
+    if value.tzinfo is None:
+        raise InvalidInput(f"{what} needs its time zone or UTC offset.")
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise InvalidInput(f"{what} must lie between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+
+
+def occupancy(provider: Provider, service: Service, start: datetime) -> tuple[datetime, datetime]:
+    """Return when a booking starting at `start` ends, and until when it keeps the provider."""
+    ends_at = start + timedelta(minutes=service.duration_min)
+    return ends_at, ends_at + timedelta(minutes=provider.buffer_min)
 
 
 def checker_around(
@@ -22,6 +41,7 @@ def checker_around(
     service: Service,
     start: datetime,
     ignore_booking_id: str | None = None,
+    policy_now: datetime | None = None,
 ) -> AvailabilityChecker:
     """Build the checker that offered slots use, for the local days around `start`."""
     now = uow.now()
@@ -36,7 +56,7 @@ def checker_around(
     return AvailabilityChecker(
         calendars[provider.id],
         timedelta(minutes=service.duration_min),
-        booking_window(practice(uow.session), now),
+        booking_window(practice(uow.session), policy_now or now),
     )
 
 
@@ -47,10 +67,23 @@ def ensure_bookable(
     service: Service,
     start: datetime,
     ignore_booking_id: str | None = None,
+    policy_now: datetime | None = None,
 ) -> None:
-    """Refuse a start that is not free now, saying why in words a client understands."""
+    """Refuse a start that is not free now, saying why in words a client understands.
+
+    `policy_now` judges notice and window as of an earlier moment: a live hold keeps the
+    terms under which its slot was offered, so the minute spent confirming costs nothing.
+    """
+    require_instant(start)
+    _, blocked_until = occupancy(provider, service, start)
+    expire_stale_holds(uow, provider_id=provider.id, start=start, blocked_until=blocked_until)
     checker = checker_around(
-        uow, provider=provider, service=service, start=start, ignore_booking_id=ignore_booking_id
+        uow,
+        provider=provider,
+        service=service,
+        start=start,
+        ignore_booking_id=ignore_booking_id,
+        policy_now=policy_now,
     )
     reason = checker.unavailability(start)
     if reason is not None:
@@ -107,11 +140,28 @@ def expire_stale_holds(
     Availability already ignores them; this keeps the PostgreSQL exclusion constraint, which
     cannot look at the clock, from refusing the slot they used to hold.
     """
+    now = uow.now()
+    stale = list(
+        uow.session.exec(
+            select(Booking.id)
+            .where(col(Booking.provider_id) == provider_id)
+            .where(col(Booking.status) == BookingStatus.HOLD)
+            .where(col(Booking.hold_expires_at) <= now)
+            .where(col(Booking.starts_at) < blocked_until, col(Booking.blocked_until) > start)
+        )
+    )
+    if not stale:
+        return
     uow.session.execute(
         update(Booking)
-        .where(col(Booking.provider_id) == provider_id)
-        .where(col(Booking.status) == BookingStatus.HOLD)
-        .where(col(Booking.hold_expires_at) <= uow.now())
-        .where(col(Booking.starts_at) < blocked_until, col(Booking.blocked_until) > start)
-        .values(status=BookingStatus.EXPIRED)
+        .where(col(Booking.id).in_(stale), col(Booking.status) == BookingStatus.HOLD)
+        .values(status=BookingStatus.EXPIRED, updated_at=now, version=Booking.version + 1)
     )
+    for booking_id in stale:
+        audit(
+            uow,
+            actor=SYSTEM,
+            action="booking.expired",
+            subject_type="booking",
+            subject_id=booking_id,
+        )

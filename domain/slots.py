@@ -11,6 +11,7 @@ from domain.availability import AvailabilityChecker
 from domain.calendars import booking_window, load_calendars, practice
 from domain.errors import InvalidInput, NotFound
 from domain.models import Provider, ProviderService, Service
+from domain.slot_rules import require_instant
 from domain.timefmt import zone
 from domain.uow import UnitOfWork
 
@@ -55,8 +56,8 @@ def free_starts(
 
 def search_slots(*, uow: UnitOfWork, query: SlotQuery) -> list[ProviderSlots]:
     """Return each matching (provider, service) pair with its free starts, soonest first."""
-    if query.start.tzinfo is None or query.end.tzinfo is None:
-        raise InvalidInput("Search bounds need their time zone.")
+    require_instant(query.start, "The start of a search")
+    require_instant(query.end, "The end of a search")
     if query.end <= query.start:
         raise InvalidInput("The end of the search range must come after its start.")
     with uow.reading() as reader:

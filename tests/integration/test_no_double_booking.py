@@ -140,3 +140,43 @@ def test_an_expired_hold_gives_way_to_a_new_one(uow: UnitOfWork, clock: FrozenCl
     with pytest.raises(SlotUnavailable, match="taken"):
         confirm_booking(uow=uow, actor=ana, booking_id=stale.id)
     assert confirm_booking(uow=uow, actor=tom, booking_id=fresh.id).status == "confirmed"
+
+
+def test_a_hold_left_to_expire_twice_can_still_be_confirmed(
+    uow: UnitOfWork, clock: FrozenClock
+) -> None:
+    ana, tom = client_actor("ana", "web"), client_actor("tom", "web")
+    first = hold_slot(
+        uow=uow,
+        actor=ana,
+        client_id="ana",
+        provider_id="dr-weber",
+        service_id="derm-consult",
+        start=OVERLAPPING[0],
+        idempotency_key="a",
+    )
+    clock.advance(timedelta(minutes=11))
+    hold_slot(
+        uow=uow,
+        actor=tom,
+        client_id="tom",
+        provider_id="dr-weber",
+        service_id="derm-consult",
+        start=OVERLAPPING[0],
+        idempotency_key="t",
+    )
+    clock.advance(timedelta(minutes=11))
+    assert confirm_booking(uow=uow, actor=ana, booking_id=first.id).status == "confirmed"
+
+
+def test_the_same_registration_sent_concurrently_creates_one_client(uow: UnitOfWork) -> None:
+    def register(_: int) -> str:
+        return register_client(
+            uow=UnitOfWork(uow.engine, uow.clock),
+            actor=STAFF,
+            name="Lena Park",
+            phone="+491709999999",
+            idempotency_key="signup-1",
+        ).id
+
+    assert len(set(all_at_once(8, register))) == 1

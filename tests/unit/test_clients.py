@@ -60,3 +60,15 @@ def test_a_client_cannot_read_or_change_another_clients_profile(uow: UnitOfWork)
     assert get_client(uow=uow, actor=STAFF, client_id="ana").profile["insurance_number"] == (
         "A123456789"
     )
+
+
+def test_a_client_cannot_attach_an_address_to_someone_else(uow: UnitOfWork) -> None:
+    with pytest.raises(NotFound):
+        link_identity(
+            uow=uow,
+            actor=client_actor("tom", "telegram"),
+            client_id="ana",
+            channel="telegram",
+            address="tom-telegram",
+        )
+    assert find_client_by_identity(uow=uow, channel="telegram", address="tom-telegram") is None

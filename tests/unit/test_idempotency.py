@@ -11,7 +11,7 @@ from sqlmodel import col, func, select
 from domain.actors import Actor, client_actor
 from domain.bookings import hold_slot
 from domain.clients import register_client
-from domain.errors import IdempotencyConflict, InvalidInput
+from domain.errors import IdempotencyConflict, InvalidInput, NotFound
 from domain.models import Booking, Client
 from domain.uow import UnitOfWork
 
@@ -91,3 +91,22 @@ def test_an_email_already_on_file_is_named_as_such(uow: UnitOfWork) -> None:
             email="Ana.Silva@example.com",
             idempotency_key="web-9",
         )
+
+
+def test_another_clients_key_reveals_nothing(uow: UnitOfWork) -> None:
+    hold(uow, "ana-secret-key")
+    with pytest.raises(NotFound):
+        hold_slot(
+            uow=uow,
+            actor=client_actor("tom", "web"),
+            client_id="ana",
+            provider_id="dr-weber",
+            service_id="derm-consult",
+            start=START,
+            idempotency_key="ana-secret-key",
+        )
+
+
+def test_the_same_instant_in_another_offset_is_the_same_request(uow: UnitOfWork) -> None:
+    first = hold(uow, "retry-utc")
+    assert hold(uow, "retry-utc", START.astimezone(ZoneInfo("UTC"))).id == first.id

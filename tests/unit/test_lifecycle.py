@@ -324,3 +324,65 @@ def test_listing_shows_only_the_clients_upcoming_confirmed_bookings(
     assert list_client_bookings(uow=uow, actor=TOM, client_id="tom") == []
     with pytest.raises(NotFound):
         list_client_bookings(uow=uow, actor=TOM, client_id="ana")
+
+
+class TestReviewedEdges:
+    def test_the_earliest_offered_slot_can_still_be_confirmed_a_minute_later(
+        self, uow: UnitOfWork, clock: FrozenClock
+    ) -> None:
+        first = weber_starts(uow, "2026-03-02")[0]
+        assert first == "11:00"  # now 09:00 plus 120 minutes' notice
+        hold = hold_derm(uow, ANA, f"2026-03-02T{first}")
+        clock.advance(timedelta(minutes=1))
+        assert confirm_booking(uow=uow, actor=ANA, booking_id=hold.id).status == "confirmed"
+
+    def test_an_expired_hold_is_judged_on_todays_terms(
+        self, uow: UnitOfWork, clock: FrozenClock
+    ) -> None:
+        hold = hold_derm(uow, ANA, "2026-03-02T11:00")
+        clock.advance(timedelta(minutes=15))
+        with pytest.raises(SlotUnavailable) as refused:
+            confirm_booking(uow=uow, actor=ANA, booking_id=hold.id)
+        assert refused.value.reason == "too_soon"
+
+    def test_expiring_a_hold_is_audited(self, uow: UnitOfWork, clock: FrozenClock) -> None:
+        stale = hold_derm(uow, ANA, "2026-03-03T14:30")
+        clock.advance(timedelta(minutes=11))
+        hold_derm(uow, TOM, "2026-03-03T14:30")
+        with uow.reading() as reader:
+            actions = reader.session.exec(
+                select(AuditEvent.action, AuditEvent.actor_kind)
+                .where(col(AuditEvent.subject_id) == stale.id)
+                .order_by(col(AuditEvent.id))
+            ).all()
+        assert actions == [("booking.held", "client"), ("booking.expired", "system")]
+
+    def test_a_cancelled_booking_is_not_moved_even_to_where_it_was(self, uow: UnitOfWork) -> None:
+        cancel_booking(uow=uow, actor=ANA, booking_id="b-ana-gp")
+        with pytest.raises(InvalidTransition, match="cancelled and cannot be moved"):
+            reschedule_booking(
+                uow=uow, actor=ANA, booking_id="b-ana-gp", new_start=berlin("2026-03-04T08:40")
+            )
+
+    @pytest.mark.parametrize(
+        ("start", "words"),
+        [
+            (datetime(2026, 3, 5, 9, 0), "needs its time zone"),
+            (datetime(9999, 12, 30, 9, 0, tzinfo=BERLIN), "must lie between 1971 and 9000"),
+        ],
+    )
+    def test_impossible_starts_are_refused_plainly(
+        self, uow: UnitOfWork, start: datetime, words: str
+    ) -> None:
+        with pytest.raises(InvalidInput, match=words):
+            reschedule_booking(uow=uow, actor=ANA, booking_id="b-ana-gp", new_start=start)
+        with pytest.raises(InvalidInput, match=words):
+            hold_slot(
+                uow=uow,
+                actor=ANA,
+                client_id="ana",
+                provider_id="dr-weber",
+                service_id="derm-consult",
+                start=start,
+                idempotency_key="x",
+            )
