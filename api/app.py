@@ -11,9 +11,9 @@ from sqlalchemy import text
 
 from api.bootstrap import Frontdesk
 from api.catalog_routes import catalog_router
-from domain.errors import DomainError, Forbidden, NotFound
+from domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 
-STATUS_BY_ERROR: dict[type[DomainError], int] = {NotFound: 404, Forbidden: 403}
+STATUS_BY_ERROR: dict[type[DomainError], int] = {NotFound: 404, Forbidden: 403, InvalidInput: 422}
 
 
 def create_app(frontdesk: Frontdesk) -> FastAPI:
@@ -30,9 +30,8 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        # Refusals of a well-formed request (slot taken, policy, transition) are conflicts.
         status = next((s for kind, s in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 409)
-        if exc.code == "invalid_input":
-            status = 422
         return JSONResponse({"code": exc.code, "detail": exc.message}, status_code=status)
 
     @app.get("/", include_in_schema=False)

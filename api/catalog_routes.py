@@ -6,12 +6,13 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from sqlmodel import col, select
 
 from api.bootstrap import Frontdesk
 from api.schemas import ProviderRead, ProviderSlotsRead, ServiceRead
+from domain.catalog import list_providers, list_services
 from domain.errors import InvalidInput
 from domain.models import Provider, Service
+from domain.slot_rules import require_instant
 from domain.slots import SlotQuery, search_slots
 
 catalog_router = APIRouter(tags=["catalog"])
@@ -24,17 +25,13 @@ def _frontdesk(request: Request) -> Frontdesk:
 
 
 @catalog_router.get("/services", response_model=list[ServiceRead])
-def list_services(request: Request) -> list[Service]:
-    with _frontdesk(request).uow().reading() as uow:
-        query = select(Service).where(col(Service.archived).is_(False)).order_by(col(Service.id))
-        return list(uow.session.exec(query))
+def services(request: Request) -> list[Service]:
+    return list_services(uow=_frontdesk(request).uow())
 
 
 @catalog_router.get("/providers", response_model=list[ProviderRead])
-def list_providers(request: Request) -> list[Provider]:
-    with _frontdesk(request).uow().reading() as uow:
-        query = select(Provider).where(col(Provider.archived).is_(False)).order_by(col(Provider.id))
-        return list(uow.session.exec(query))
+def providers(request: Request) -> list[Provider]:
+    return list_providers(uow=_frontdesk(request).uow())
 
 
 @catalog_router.get("/availability", response_model=list[ProviderSlotsRead])
@@ -52,6 +49,7 @@ def availability(
     """Free starts per provider and service, soonest first."""
     if start.tzinfo is None:
         raise InvalidInput("start needs a UTC offset, e.g. 2026-03-02T09:00:00+01:00.")
+    require_instant(start, "start")
     query = SlotQuery(
         start=start,
         end=start + timedelta(days=days),

@@ -109,6 +109,15 @@ def _provider_hours(world: WorldIn) -> Iterable[Problem]:
         for index, off in enumerate(provider.time_off):
             if off.end <= off.start:
                 yield f"{key}.time_off[{index}]", "ends before it starts"
+            for end, wall in (("start", off.start), ("end", off.end)):
+                if (
+                    _is_zone(provider.timezone)
+                    and wall_to_utc(wall, ZoneInfo(provider.timezone)) is None
+                ):
+                    yield (
+                        f"{key}.time_off[{index}].{end}",
+                        f"{wall} does not exist in {provider.timezone} (DST gap)",
+                    )
 
 
 def _clients(world: WorldIn) -> Iterable[Problem]:

@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import ValidationError
-from sqlmodel import SQLModel, col, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel, select
 
 from domain.actors import SYSTEM
+from domain.calendars import busy_intervals
 from domain.errors import WorldError
 from domain.journal import audit
 from domain.models import (
@@ -36,7 +38,7 @@ from domain.models import (
 from domain.timefmt import local_wall_to_utc
 from domain.uow import UnitOfWork
 from domain.world.checks import Problem, check_world
-from domain.world.schema import WEEKDAYS, ProviderIn, WorldIn, parse_hours_range
+from domain.world.schema import WEEKDAYS, ClientIn, ProviderIn, WorldIn, parse_hours_range
 
 
 @dataclass(frozen=True)
@@ -98,11 +100,38 @@ def weeks_until(world_now: datetime, today: date) -> int:
     return ((today - world_now.date()).days + 3) // 7 * 7
 
 
+def shift_world(world: WorldIn, days: int) -> WorldIn:
+    """Return the world with every date moved by `days` (wall-clock times stay as they are)."""
+    if days == 0:
+        return world
+    delta = timedelta(days=days)
+    providers = [
+        provider.model_copy(
+            update={
+                "overrides": {day + delta: ranges for day, ranges in provider.overrides.items()},
+                "time_off": [
+                    off.model_copy(update={"start": off.start + delta, "end": off.end + delta})
+                    for off in provider.time_off
+                ],
+            }
+        )
+        for provider in world.providers
+    ]
+    bookings = [b.model_copy(update={"start": b.start + delta}) for b in world.bookings]
+    return world.model_copy(
+        update={"now": world.now + delta, "providers": providers, "bookings": bookings}
+    )
+
+
 def load_world(
     *, uow: UnitOfWork, world: WorldIn, base_dir: Path, source: str, shift_days: int = 0
 ) -> LoadedWorld:
-    """Insert a checked world; an id or booking clashing with the database loads nothing."""
-    shift = timedelta(days=shift_days)
+    """Insert a checked world; anything clashing with the database makes it load nothing."""
+    world = shift_world(world, shift_days)
+    # Checked again after the shift: moving by weeks can land a wall time in a DST change.
+    problems = check_world(world, base_dir)
+    if problems:
+        raise WorldError(source, problems)
     with uow:
         clashes = _clashes_with_database(uow, world)
         if clashes:
@@ -117,12 +146,12 @@ def load_world(
         _add_all(uow, [_service(s) for s in world.services])
         _add_all(uow, [_provider(p) for p in world.providers])
         for provider in world.providers:
-            _add_all(uow, _schedule(provider, shift))
+            _add_all(uow, _schedule(provider))
         _add_all(
             uow, [KnowledgeEntry(id=k.id, title=k.title, text=k.text) for k in world.knowledge]
         )
         _add_clients(uow, world)
-        _add_bookings(uow, world, shift)
+        _add_bookings(uow, world, source)
         audit(
             uow,
             actor=SYSTEM,
@@ -131,12 +160,18 @@ def load_world(
             subject_id=source,
             details={"shift_days": shift_days},
         )
-        uow.commit()
+        try:
+            uow.commit()
+        except IntegrityError as exc:
+            # The checks above should make this unreachable; if the database still refuses,
+            # say so as a world problem rather than a crash.
+            first_line = str(exc.orig).splitlines()[0]
+            raise WorldError(source, [("(database)", f"refused: {first_line}")]) from exc
     counts = {
         name: len(getattr(world, name))
         for name in ("services", "providers", "clients", "bookings", "knowledge", "templates")
     }
-    return LoadedWorld(now=world.now + shift, shift_days=shift_days, counts=counts)
+    return LoadedWorld(now=world.now, shift_days=shift_days, counts=counts)
 
 
 def _add_all(uow: UnitOfWork, rows: Sequence[SQLModel]) -> None:
@@ -156,6 +191,17 @@ def _clashes_with_database(uow: UnitOfWork, world: WorldIn) -> list[Problem]:
         ("templates", DocumentTemplate, [t.id for t in world.templates]),
     ]
     clashes = []
+    for client in world.clients:
+        for channel, address in _identities(client):
+            owner = uow.session.get(ChannelIdentity, (channel, address))
+            if owner is not None:
+                clashes.append(
+                    (
+                        f"clients[{client.id}]",
+                        f"{channel} address {address!r} already belongs to client "
+                        f"{owner.client_id!r}",
+                    )
+                )
     for section, table, ids in sections:
         for existing in uow.session.exec(select(table.id).where(table.id.in_(ids))):  # type: ignore[attr-defined]
             clashes.append((f"{section}[{existing}]", "already exists in the database"))
@@ -197,7 +243,7 @@ def _provider(provider: ProviderIn) -> Provider:
     )
 
 
-def _schedule(provider: ProviderIn, shift: timedelta) -> list[SQLModel]:
+def _schedule(provider: ProviderIn) -> list[SQLModel]:
     tz = ZoneInfo(provider.timezone)
     rows: list[SQLModel] = [
         ProviderService(provider_id=provider.id, service_id=service)
@@ -215,7 +261,7 @@ def _schedule(provider: ProviderIn, shift: timedelta) -> list[SQLModel]:
                 )
             )
     for override_day, ranges in provider.overrides.items():
-        day = override_day + shift
+        day = override_day
         if not ranges:
             rows.append(DateOverride(provider_id=provider.id, day=day))
         for text in ranges:
@@ -226,56 +272,56 @@ def _schedule(provider: ProviderIn, shift: timedelta) -> list[SQLModel]:
             TimeOff(
                 provider_id=provider.id,
                 reason=off.reason,
-                starts_at=local_wall_to_utc(off.start + shift, tz),
-                ends_at=local_wall_to_utc(off.end + shift, tz),
+                starts_at=local_wall_to_utc(off.start, tz),
+                ends_at=local_wall_to_utc(off.end, tz),
             )
         )
     return rows
 
 
+def _identities(client: ClientIn) -> list[tuple[str, str]]:
+    addresses = (("sms", client.phone), ("email", client.email), ("telegram", client.telegram_id))
+    return [(channel, address) for channel, address in addresses if address]
+
+
 def _add_clients(uow: UnitOfWork, world: WorldIn) -> None:
-    now = world.now
+    clients = [
+        Client(
+            id=c.id,
+            name=c.name,
+            phone=c.phone,
+            email=c.email,
+            profile=dict(c.profile),
+            created_at=world.now,
+        )
+        for c in world.clients
+    ]
+    _add_all(uow, clients)
     _add_all(
         uow,
         [
-            Client(
-                id=c.id,
-                name=c.name,
-                phone=c.phone,
-                email=c.email,
-                profile=dict(c.profile),
-                created_at=now,
-            )
-            for c in world.clients
+            ChannelIdentity(channel=channel, address=address, client_id=client.id)
+            for client in world.clients
+            for channel, address in _identities(client)
         ],
     )
-    identities = []
-    for client in world.clients:
-        for channel, address in (
-            ("sms", client.phone),
-            ("email", client.email),
-            ("telegram", client.telegram_id),
-        ):
-            if address:
-                identities.append(
-                    ChannelIdentity(channel=channel, address=address, client_id=client.id)
-                )
-    _add_all(uow, identities)
 
 
-def _add_bookings(uow: UnitOfWork, world: WorldIn, shift: timedelta) -> None:
+def _add_bookings(uow: UnitOfWork, world: WorldIn, source: str) -> None:
     services = {s.id: s for s in world.services}
     providers = {p.id: p for p in world.providers}
     rows = []
     problems: list[Problem] = []
     for booking in world.bookings:
         service, provider = services[booking.service], providers[booking.provider]
-        starts_at = local_wall_to_utc(booking.start + shift, ZoneInfo(provider.timezone))
+        starts_at = local_wall_to_utc(booking.start, ZoneInfo(provider.timezone))
         ends_at = starts_at + timedelta(minutes=service.duration_min)
         blocked_until = ends_at + timedelta(minutes=provider.buffer_min)
-        if booking.status == "confirmed" and _overlaps_stored(
-            uow, provider.id, starts_at, blocked_until
-        ):
+        # Same test as availability's: stored confirmed bookings and live holds occupy time.
+        stored = busy_intervals(
+            uow.session, [provider.id], starts_at, blocked_until, uow.now(), None
+        )
+        if booking.status == "confirmed" and stored[provider.id]:
             problems.append((f"bookings[{booking.id}].start", "overlaps a booking already stored"))
         row = Booking(
             client_id=booking.client,
@@ -295,14 +341,5 @@ def _add_bookings(uow: UnitOfWork, world: WorldIn, shift: timedelta) -> None:
             row.id = booking.id
         rows.append(row)
     if problems:
-        raise WorldError("(database)", problems)
+        raise WorldError(source, problems)
     _add_all(uow, rows)
-
-
-def _overlaps_stored(uow: UnitOfWork, provider_id: str, start: datetime, end: datetime) -> bool:
-    query = (
-        select(Booking.id)
-        .where(col(Booking.provider_id) == provider_id, col(Booking.status) == "confirmed")
-        .where(col(Booking.starts_at) < end, col(Booking.blocked_until) > start)
-    )
-    return uow.session.exec(query).first() is not None

@@ -6,7 +6,18 @@ import re
 from datetime import date, time
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, NaiveDatetime
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    NaiveDatetime,
+    field_validator,
+)
+
+from domain.clients import normalize_phone
+from domain.errors import InvalidInput
 
 HOURS_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -42,11 +53,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Upper bounds keep every date computed from a world inside the calendar.
+DAY_MINUTES = 24 * 60
+YEAR_DAYS = 3660
+
+
 class PoliciesIn(Strict):
-    min_notice_minutes: int = Field(default=120, ge=0)
-    max_advance_days: int = Field(default=60, ge=0)
-    hold_minutes: int = Field(default=10, gt=0)
-    cancellation_notice_hours: int = Field(default=24, ge=0)
+    min_notice_minutes: int = Field(default=120, ge=0, le=YEAR_DAYS * DAY_MINUTES)
+    max_advance_days: int = Field(default=60, ge=0, le=YEAR_DAYS)
+    hold_minutes: int = Field(default=10, gt=0, le=DAY_MINUTES)
+    cancellation_notice_hours: int = Field(default=24, ge=0, le=YEAR_DAYS * 24)
 
 
 class NamedIn(Strict):
@@ -58,7 +74,7 @@ class ServiceIn(Strict):
     id: Id
     name: str
     category: Id | None = None
-    duration_min: int = Field(gt=0)
+    duration_min: int = Field(gt=0, le=DAY_MINUTES)
     price: Text = Field(default="0.00", pattern=r"^\d+(\.\d{1,2})?$")
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     description: str = ""
@@ -85,8 +101,8 @@ class ProviderIn(Strict):
     # Replacement hours on given local dates; an empty list closes the day.
     overrides: dict[date, list[str]] = {}
     time_off: list[TimeOffIn] = []
-    buffer_min: int = Field(default=0, ge=0)
-    slot_step_min: int = Field(default=15, gt=0)
+    buffer_min: int = Field(default=0, ge=0, le=DAY_MINUTES)
+    slot_step_min: int = Field(default=15, gt=0, le=DAY_MINUTES)
 
 
 class ClientIn(Strict):
@@ -96,6 +112,21 @@ class ClientIn(Strict):
     email: str | None = None
     telegram_id: Text | None = None
     profile: dict[str, Text] = {}
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_as_stored(cls, phone: str | None) -> str | None:
+        if phone is None:
+            return None
+        try:
+            return normalize_phone(phone)
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from exc
+
+    @field_validator("email")
+    @classmethod
+    def _email_as_stored(cls, email: str | None) -> str | None:
+        return email.strip().lower() if email else None
 
 
 class BookingIn(Strict):

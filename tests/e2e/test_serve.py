@@ -99,6 +99,9 @@ def test_bad_requests_get_a_reason_not_a_stack_trace(server: str) -> None:
     )
     assert too_long.status_code == 422
     assert "days" in too_long.text
+    far = httpx.get(f"{server}/api/v1/availability", params={"start": "9999-12-30T00:00:00+00:00"})
+    assert far.status_code == 422
+    assert far.json()["detail"] == "start must lie between 1971 and 9000."
 
 
 def test_world_load_refuses_a_bad_world_with_the_key_and_exit_code(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from domain.models import (
 from domain.slots import free_starts
 from domain.uow import UnitOfWork
 from domain.world.loader import load_world, read_world, weeks_until
+from domain.world.schema import WorldIn
 from tests.conftest import DEMO_WORLD, SAMPLE_WORLD
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -273,3 +274,81 @@ class TestWhatTheFormatOffers:
                 ).one()
                 == 1
             )
+
+
+class TestReviewedEdges:
+    def test_a_shift_that_lands_bookings_on_a_dst_change_is_checked_again(
+        self, uow: UnitOfWork
+    ) -> None:
+        world = read_world(SAMPLE_WORLD).model_dump()
+        world["providers"][0]["hours"] = {"sun": ["00:00-06:00"]}
+        world["bookings"] = [
+            {
+                "id": "early",
+                "client": "ana",
+                "service": "derm-consult",
+                "provider": "dr-weber",
+                "start": "2026-03-22T01:30",
+            },
+            {
+                "id": "later",
+                "client": "tom",
+                "service": "derm-consult",
+                "provider": "dr-weber",
+                "start": "2026-03-22T02:30",
+            },
+        ]
+        checked = WorldIn.model_validate(world)  # a week earlier, 01:30 and 02:30 do not touch
+        with pytest.raises(WorldError) as refused:
+            load_world(
+                uow=uow, world=checked, base_dir=SAMPLE_WORLD.parent, source="w", shift_days=7
+            )
+        assert refused.value.problems == [
+            (
+                "bookings[later].start",
+                "2026-03-29 02:30:00 does not exist in Europe/Berlin (DST gap)",
+            )
+        ]
+        assert count(uow, Booking) == 0
+
+    def test_a_phone_already_stored_is_a_clash_however_it_is_written(
+        self, uow: UnitOfWork, tmp_path: Path
+    ) -> None:
+        load(uow, SAMPLE_WORLD)
+        world = {
+            "now": "2026-03-02T09:00:00+01:00",
+            "timezone": "Europe/Berlin",
+            "services": [],
+            "providers": [],
+            "clients": [{"id": "ana-2", "name": "Ana S.", "phone": "+49 151 1234 5678"}],
+        }
+        with pytest.raises(
+            WorldError, match="sms address '\\+4915112345678' already belongs to client 'ana'"
+        ):
+            load(uow, write(tmp_path, world))
+
+    @pytest.mark.parametrize(
+        ("change", "key"),
+        [
+            (
+                lambda w: w["policies"].update(max_advance_days=99_999_999),
+                "policies.max_advance_days",
+            ),
+            (
+                lambda w: w["services"][0].update(duration_min=10**13),
+                "services[derm-consult].duration_min",
+            ),
+            (
+                lambda w: w["providers"][0].update(
+                    time_off=[{"start": "2026-03-29T02:15", "end": "2026-03-30T00:00"}]
+                ),
+                "providers[dr-weber].time_off[0].start",
+            ),
+        ],
+    )
+    def test_values_no_calendar_can_hold_are_refused(
+        self, tmp_path: Path, change: Any, key: str
+    ) -> None:
+        world = sample()
+        change(world)
+        assert key in {k for k, _ in problems_of(write(tmp_path, world))}
