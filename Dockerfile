@@ -11,6 +11,9 @@ COPY evals evals
 COPY knowledge knowledge
 COPY prompts prompts
 COPY tools tools
+# torch first, alone: pass TORCH_INDEX (a CPU wheel index) to keep CUDA builds out of the image.
+ARG TORCH_INDEX=""
+RUN pip install --no-cache-dir torch==2.13.0 ${TORCH_INDEX:+--index-url "$TORCH_INDEX"}
 RUN pip install --no-cache-dir .
 VOLUME ["/data"]
 EXPOSE 8000

@@ -52,6 +52,10 @@ def register_client(
             return uow.session.get_one(Client, known)
         for channel, address in (("sms", phone), ("email", email)):
             if address and uow.session.get(ChannelIdentity, (channel, address)) is not None:
+                # A concurrent call with this key may have committed since the first look.
+                known = recall(uow, key=idempotency_key, command="register_client", print_=print_)
+                if known is not None:
+                    return uow.session.get_one(Client, known)
                 what = "phone number" if channel == "sms" else "email address"
                 raise InvalidInput(f"A client with this {what} already exists.")
         client = Client(name=name, phone=phone, email=email, created_at=uow.now())
