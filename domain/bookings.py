@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from domain.actors import Actor, acts_for
 from domain.calendars import practice
+from domain.drafts import intake_from_profile, missing_intake
 from domain.errors import (
     Forbidden,
     InvalidInput,
@@ -134,7 +135,8 @@ def _new_hold(
     start: datetime,
     intake: dict[str, Any] | None,
 ) -> Booking:
-    if uow.session.get(Client, client_id) is None:
+    client = uow.session.get(Client, client_id)
+    if client is None:
         raise NotFound("No such client.")
     provider, service = _offering(uow, provider_id, service_id)
     now = uow.now()
@@ -150,7 +152,7 @@ def _new_hold(
         status=BookingStatus.HOLD,
         hold_expires_at=now + timedelta(minutes=practice(uow.session).hold_minutes),
         channel=actor.channel,
-        intake=dict(intake or {}),
+        intake={**intake_from_profile(service, client), **(intake or {})},
         price=service.price,
         currency=service.currency,
         created_at=now,
@@ -194,6 +196,13 @@ def confirm_booking(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> Bookin
                 ignore_booking_id=booking.id,
                 policy_now=booking.created_at if live else None,
             )
+            missing = missing_intake(service, booking.intake)
+            if missing:
+                raise InvalidInput(
+                    "Before booking we still need: "
+                    + ", ".join(field.replace("_", " ") for field in missing)
+                    + "."
+                )
             _transition(uow, actor, booking, BookingStatus.CONFIRMED, "booking.confirmed")
             booking.hold_expires_at = None
             with slot_guard(uow, provider_id=provider.id, start=booking.starts_at):

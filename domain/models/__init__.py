@@ -12,6 +12,8 @@ from domain.models.catalog import (
 )
 from domain.models.clients import ChannelIdentity, Client, new_id
 from domain.models.content import DocumentTemplate, KnowledgeEntry
+from domain.models.conversations import Conversation, ConversationStatus, TurnUsage
+from domain.models.documents import DocumentRequest, GeneratedForm
 from domain.models.records import AuditEvent, IdempotencyKey, OutboxMessage
 from domain.models.schedule import DateOverride, TimeOff, WeeklyHours
 
@@ -24,9 +26,13 @@ __all__ = [
     "Category",
     "ChannelIdentity",
     "Client",
+    "Conversation",
+    "ConversationStatus",
     "DateOverride",
     "DocumentKind",
+    "DocumentRequest",
     "DocumentTemplate",
+    "GeneratedForm",
     "IdempotencyKey",
     "KnowledgeEntry",
     "OutboxMessage",
@@ -35,6 +41,7 @@ __all__ = [
     "ProviderService",
     "Service",
     "TimeOff",
+    "TurnUsage",
     "WeeklyHours",
     "new_id",
 ]

@@ -25,6 +25,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 STAFF = Actor(kind="staff", id="seed")
 ATTEMPTS = 100
 # A 30-minute consultation plus a 10-minute buffer: a 13:00 booking also blocks 13:30.
+DERM_INTAKE = {"date_of_birth": "1980-01-01", "insurance_number": "X-1"}
 OVERLAPPING = [
     datetime(2026, 3, 3, 13, 0, tzinfo=BERLIN),
     datetime(2026, 3, 3, 13, 30, tzinfo=BERLIN),
@@ -82,6 +83,7 @@ def test_a_hundred_clients_racing_for_overlapping_slots_leave_one_booking(
                 service_id="derm-consult",
                 start=OVERLAPPING[index % 2],
                 idempotency_key=f"race-{index}",
+                intake=DERM_INTAKE,
             )
             confirm_booking(uow=UnitOfWork(uow.engine, uow.clock), actor=actor, booking_id=hold.id)
         except SlotUnavailable as refused:
@@ -135,6 +137,7 @@ def test_an_expired_hold_gives_way_to_a_new_one(uow: UnitOfWork, clock: FrozenCl
         service_id="derm-consult",
         start=OVERLAPPING[1],
         idempotency_key="t",
+        intake=DERM_INTAKE,
     )
     assert {(b.id, b.status) for b in occupying(uow, "dr-weber")} == {(fresh.id, "hold")}
     with pytest.raises(SlotUnavailable, match="taken"):

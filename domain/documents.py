@@ -1,0 +1,146 @@
+"""After a booking: ask for the documents its service needs and generate its forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+
+from domain.actors import Actor, acts_for
+from domain.errors import InvalidTransition, NotFound
+from domain.forms import render_form
+from domain.journal import audit, enqueue
+from domain.models import (
+    Booking,
+    BookingStatus,
+    Client,
+    DocumentKind,
+    DocumentRequest,
+    DocumentTemplate,
+    GeneratedForm,
+    Provider,
+    Service,
+)
+from domain.timefmt import format_local, zone
+from domain.uow import UnitOfWork
+
+
+def _confirmed_booking(uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
+    booking = uow.session.get(Booking, booking_id)
+    if booking is None or not acts_for(actor, booking.client_id):
+        raise NotFound("No booking with that reference was found.")
+    if booking.status != BookingStatus.CONFIRMED:
+        raise InvalidTransition("Documents and forms belong to confirmed bookings only.")
+    return booking
+
+
+def request_documents(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> list[DocumentRequest]:
+    """Ask the client for every document kind the service requires; asking twice asks once."""
+    with uow:
+        booking = _confirmed_booking(uow, actor, booking_id)
+        service = uow.session.get_one(Service, booking.service_id)
+        existing = {
+            r.kind_id: r
+            for r in uow.session.exec(
+                select(DocumentRequest).where(col(DocumentRequest.booking_id) == booking.id)
+            )
+        }
+        for kind_id in service.required_documents:
+            if kind_id in existing:
+                continue
+            request = DocumentRequest(
+                booking_id=booking.id,
+                client_id=booking.client_id,
+                kind_id=kind_id,
+                created_at=uow.now(),
+            )
+            uow.session.add(request)
+            existing[kind_id] = request
+            kind = uow.session.get_one(DocumentKind, kind_id)
+            audit(
+                uow,
+                actor=actor,
+                action="document.requested",
+                subject_type="booking",
+                subject_id=booking.id,
+                details={"kind": kind_id},
+            )
+            enqueue(
+                uow,
+                event="document.requested",
+                subject_id=booking.id,
+                payload={
+                    "booking_id": booking.id,
+                    "client_id": booking.client_id,
+                    "kind": kind_id,
+                    "kind_name": kind.name,
+                },
+            )
+        uow.commit()
+        return [existing[k] for k in service.required_documents]
+
+
+def generate_forms(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> list[GeneratedForm]:
+    """Fill every form template of the booking's service; generating twice keeps the first."""
+    with uow:
+        booking = _confirmed_booking(uow, actor, booking_id)
+        service = uow.session.get_one(Service, booking.service_id)
+        existing = {
+            f.template_id: f
+            for f in uow.session.exec(
+                select(GeneratedForm).where(col(GeneratedForm.booking_id) == booking.id)
+            )
+        }
+        context = form_context(uow, booking)
+        for template_id in service.form_templates:
+            if template_id in existing:
+                continue
+            template = uow.session.get_one(DocumentTemplate, template_id)
+            form = GeneratedForm(
+                booking_id=booking.id,
+                template_id=template_id,
+                filename=f"{template_id}-{booking.id[:8]}.docx",
+                content=render_form(template, context),
+                created_at=uow.now(),
+            )
+            uow.session.add(form)
+            existing[template_id] = form
+            audit(
+                uow,
+                actor=actor,
+                action="form.generated",
+                subject_type="booking",
+                subject_id=booking.id,
+                details={"template": template_id},
+            )
+        uow.commit()
+        return [existing[t] for t in service.form_templates]
+
+
+def form_context(uow: UnitOfWork, booking: Booking) -> dict[str, Any]:
+    """Return what a form may name: client (with profile fields), service, provider, booking."""
+    client = uow.session.get_one(Client, booking.client_id)
+    provider = uow.session.get_one(Provider, booking.provider_id)
+    service = uow.session.get_one(Service, booking.service_id)
+    tz = zone(provider.timezone)
+    return {
+        "client": {
+            **client.profile,
+            **booking.intake,
+            "name": client.name,
+            "phone": client.phone or "",
+            "email": client.email or "",
+        },
+        "service": {
+            "name": service.name,
+            "price": service.price,
+            "currency": service.currency,
+            "duration_min": service.duration_min,
+        },
+        "provider": {"name": provider.name, "location": provider.location, "kind": provider.kind},
+        "booking": {
+            "id": booking.id,
+            "start": format_local(booking.starts_at, tz),
+            "end": format_local(booking.ends_at, tz),
+        },
+    }

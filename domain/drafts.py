@@ -1,0 +1,95 @@
+"""Booking drafts: the pre-filled summary of a hold, and the intake answers that complete it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from domain.actors import Actor, acts_for
+from domain.clients import PROFILE_FIELD
+from domain.errors import InvalidInput, InvalidTransition, NotFound
+from domain.journal import audit
+from domain.models import Booking, BookingStatus, Client, Provider, Service
+from domain.timefmt import format_local, zone
+from domain.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class BookingSummary:
+    booking_id: str
+    status: str
+    service: str
+    provider: str
+    location: str
+    start: str  # local wall time, as a person reads it
+    start_iso: str
+    price: str
+    currency: str
+    intake: dict[str, str]
+    missing: list[str]
+
+
+def missing_intake(service: Service, intake: dict[str, Any]) -> list[str]:
+    """Return the intake fields the service needs that have no value yet, in the service's order."""
+    return [field for field in service.intake_fields if not intake.get(field)]
+
+
+def intake_from_profile(service: Service, client: Client) -> dict[str, str]:
+    return {f: str(client.profile[f]) for f in service.intake_fields if client.profile.get(f)}
+
+
+def summarize(uow: UnitOfWork, booking: Booking) -> BookingSummary:
+    provider = uow.session.get_one(Provider, booking.provider_id)
+    service = uow.session.get_one(Service, booking.service_id)
+    return BookingSummary(
+        booking_id=booking.id,
+        status=booking.status,
+        service=service.name,
+        provider=provider.name,
+        location=provider.location,
+        start=format_local(booking.starts_at, zone(provider.timezone)),
+        start_iso=booking.starts_at.astimezone(zone(provider.timezone)).isoformat(),
+        price=booking.price,
+        currency=booking.currency,
+        intake=dict(booking.intake),
+        missing=missing_intake(service, booking.intake),
+    )
+
+
+def booking_summary(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> BookingSummary:
+    """Return what the client is asked to confirm (or has booked)."""
+    with uow.reading() as reader:
+        booking = reader.session.get(Booking, booking_id)
+        if booking is None or not acts_for(actor, booking.client_id):
+            raise NotFound("No booking with that reference was found.")
+        return summarize(reader, booking)
+
+
+def fill_intake(
+    *, uow: UnitOfWork, actor: Actor, booking_id: str, values: dict[str, str]
+) -> BookingSummary:
+    """Save intake answers to the client's profile and to the held booking, together."""
+    for field in values:
+        if not PROFILE_FIELD.match(field):
+            raise InvalidInput(f"{field!r} is not a valid profile field name.")
+    with uow:
+        booking = uow.session.get(Booking, booking_id)
+        if booking is None or not acts_for(actor, booking.client_id):
+            raise NotFound("No booking with that reference was found.")
+        if booking.status != BookingStatus.HOLD:
+            raise InvalidTransition("Only a booking that is still being confirmed can be changed.")
+        client = uow.session.get_one(Client, booking.client_id)
+        clean = {field: str(value).strip() for field, value in values.items() if str(value).strip()}
+        client.profile = {**client.profile, **clean}
+        booking.intake = {**booking.intake, **clean}
+        booking.version += 1
+        audit(
+            uow,
+            actor=actor,
+            action="booking.intake_filled",
+            subject_type="booking",
+            subject_id=booking.id,
+            details={"fields": sorted(clean)},
+        )
+        uow.commit()
+        return summarize(uow, booking)
