@@ -31,7 +31,14 @@ from domain.models import (
     ProviderService,
     Service,
 )
-from domain.slot_rules import ensure_bookable, occupancy, require_instant, taken
+from domain.slot_rules import (
+    checker_around,
+    ensure_bookable,
+    explain,
+    occupancy,
+    require_instant,
+    taken,
+)
 from domain.timefmt import format_local, zone
 from domain.uow import UnitOfWork
 
@@ -425,3 +432,50 @@ def _transition(
                 **(details or {}),
             },
         )
+
+
+def preview_cancel(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
+    """Refuse now what cancel_booking would refuse, without changing anything."""
+    with uow.reading() as reader:
+        booking = _locked(reader, actor, booking_id)
+        if booking.status != BookingStatus.CONFIRMED:
+            raise InvalidTransition(
+                f"This booking is {booking.status.replace('_', ' ')} and cannot be cancelled."
+            )
+        if actor.is_client:
+            _enforce_notice(reader, booking, verb="cancelled")
+        return booking
+
+
+def preview_reschedule(
+    *, uow: UnitOfWork, actor: Actor, booking_id: str, new_start: datetime
+) -> Booking:
+    """Refuse now what reschedule_booking would refuse, without changing anything."""
+    require_instant(new_start)
+    with uow.reading() as reader:
+        booking = _locked(reader, actor, booking_id)
+        if booking.status != BookingStatus.CONFIRMED:
+            raise InvalidTransition(
+                f"This booking is {booking.status.replace('_', ' ')} and cannot be moved."
+            )
+        if actor.is_client:
+            _enforce_notice(reader, booking, verb="moved")
+        provider, service = _offering(reader, booking.provider_id, booking.service_id)
+        checker = checker_around(
+            reader,
+            provider=provider,
+            service=service,
+            start=new_start,
+            ignore_booking_id=booking.id,
+        )
+        reason = checker.unavailability(new_start)
+        if reason is not None:
+            raise explain(
+                reason,
+                provider=provider,
+                service=service,
+                start=new_start,
+                policy=practice(reader.session),
+                checker=checker,
+            )
+        return booking

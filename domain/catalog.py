@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from domain.models import Provider, Service
+from domain.models import Provider, ProviderService, Service
 from domain.uow import UnitOfWork
 
 
@@ -20,3 +20,19 @@ def list_providers(*, uow: UnitOfWork) -> list[Provider]:
     with uow.reading() as reader:
         query = select(Provider).where(col(Provider.archived).is_(False)).order_by(col(Provider.id))
         return list(reader.session.exec(query))
+
+
+def offerings(*, uow: UnitOfWork) -> list[tuple[Provider, list[Service]]]:
+    """Return every active provider with the active services they offer."""
+    with uow.reading() as reader:
+        rows = reader.session.exec(
+            select(Provider, Service)
+            .join(ProviderService, col(ProviderService.provider_id) == col(Provider.id))
+            .join(Service, col(Service.id) == col(ProviderService.service_id))
+            .where(col(Provider.archived).is_(False), col(Service.archived).is_(False))
+            .order_by(col(Provider.id), col(Service.id))
+        )
+        grouped: dict[str, tuple[Provider, list[Service]]] = {}
+        for provider, service in rows:
+            grouped.setdefault(provider.id, (provider, []))[1].append(service)
+        return list(grouped.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import col, select
@@ -34,7 +35,15 @@ def _confirmed_booking(uow: UnitOfWork, actor: Actor, booking_id: str) -> Bookin
     return booking
 
 
-def request_documents(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> list[DocumentRequest]:
+@dataclass(frozen=True)
+class RequestedDocument:
+    id: str
+    kind_id: str
+    name: str
+    status: str
+
+
+def request_documents(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> list[RequestedDocument]:
     """Ask the client for every document kind the service requires; asking twice asks once."""
     with uow:
         booking = _confirmed_booking(uow, actor, booking_id)
@@ -77,7 +86,15 @@ def request_documents(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> list
                 },
             )
         uow.commit()
-        return [existing[k] for k in service.required_documents]
+        return [
+            RequestedDocument(
+                id=existing[k].id,
+                kind_id=k,
+                status=existing[k].status,
+                name=uow.session.get_one(DocumentKind, k).name,
+            )
+            for k in service.required_documents
+        ]
 
 
 def generate_forms(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> list[GeneratedForm]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from domain.actors import Actor, acts_for
@@ -93,3 +94,11 @@ def fill_intake(
         )
         uow.commit()
         return summarize(uow, booking)
+
+
+def describe_start(*, uow: UnitOfWork, booking_id: str, start: datetime) -> str:
+    """Format a start in the booking provider's zone, as a person reads it."""
+    with uow.reading() as reader:
+        booking = reader.session.get_one(Booking, booking_id)
+        provider = reader.session.get_one(Provider, booking.provider_id)
+        return format_local(start, zone(provider.timezone))

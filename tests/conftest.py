@@ -16,6 +16,7 @@ from domain.migrate import upgrade_schema
 from domain.uow import UnitOfWork
 from domain.world.loader import load_world, read_world
 from domain.world.schema import WorldIn
+from knowledge.embeddings import MiniLMEmbedder
 from tests.support.pgcluster import TemporaryPostgres
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,6 +75,14 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def uow(engine: Engine, clock: FrozenClock) -> UnitOfWork:
     return UnitOfWork(engine, clock)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> MiniLMEmbedder:
+    """The embedding model, loaded once for the whole session."""
+    embedder = MiniLMEmbedder()
+    embedder.load()
+    return embedder
 
 
 @pytest.fixture

@@ -1,1 +1,14 @@
-"""Frontdesk tools: see ARCHITECTURE.md."""
+"""Typed LangChain tools: thin translators from tool calls to domain services."""
+
+from langchain_core.tools import BaseTool
+
+from tools.booking import COMMITTING, make_booking_tools
+from tools.context import ToolDeps
+from tools.search import make_search_tools
+
+__all__ = ["COMMITTING", "ToolDeps", "make_tools"]
+
+
+def make_tools(deps: ToolDeps) -> list[BaseTool]:
+    """Build every tool the agent may call, closed over the given services."""
+    return [*make_search_tools(deps), *make_booking_tools(deps)]

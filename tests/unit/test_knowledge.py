@@ -17,14 +17,6 @@ from knowledge.entries import Entry, Kind, entries_from_database
 from knowledge.index import KnowledgeIndex
 
 
-@pytest.fixture(scope="session")
-def embedder() -> MiniLMEmbedder:
-    """The model, loaded once for the whole session."""
-    embedder = MiniLMEmbedder()
-    embedder.load()
-    return embedder
-
-
 @pytest.fixture
 def entries(uow: UnitOfWork, sample_world: WorldIn) -> list[Entry]:
     return entries_from_database(uow)

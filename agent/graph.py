@@ -1,0 +1,117 @@
+"""The LangGraph agent: model node → tool node → model node …, paused before every commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+import httpx
+import openai
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolCall, ToolMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from pydantic import ValidationError
+
+from agent.context import system_prompt
+from agent.gate import ask_then_run
+from agent.state import AgentState
+from domain.conversations import record_usage
+from domain.uow import UnitOfWork
+from prompts import render
+from tools import COMMITTING
+from tools.context import as_result, caller
+
+log = logging.getLogger(__name__)
+# Malformed tool calls are asked again this often before the client gets a polite fallback.
+MODEL_ATTEMPTS = 3
+MODEL_FAILURES = (openai.OpenAIError, httpx.HTTPError, TimeoutError)
+
+
+def build_graph(
+    *,
+    model: BaseChatModel,
+    tools: Sequence[BaseTool],
+    uow: Callable[[], UnitOfWork],
+    checkpointer: BaseCheckpointSaver[str] | None,
+) -> CompiledStateGraph[AgentState, None, AgentState, AgentState]:
+    """Compile the booking agent over a chat model, its tools and a checkpointer."""
+    by_name = {tool.name: tool for tool in tools}
+    bound = model.bind_tools(list(tools))
+
+    def call_model(state: AgentState, config: RunnableConfig) -> dict[str, list[BaseMessage]]:
+        who = caller(config)
+        prompt: list[BaseMessage] = [
+            SystemMessage(system_prompt(uow(), who.client_id)),
+            *state["messages"],
+        ]
+        for _ in range(MODEL_ATTEMPTS):
+            try:
+                reply = bound.invoke(prompt, config)
+            except MODEL_FAILURES as error:
+                # The client gets a polite answer, never a trace; the operator gets the cause.
+                log.warning("model call failed after its retries: %s", error)
+                break
+            if not isinstance(reply, AIMessage):
+                break
+            _record_usage(uow, who.conversation_id, reply)
+            if not reply.invalid_tool_calls:
+                return {"messages": [reply]}
+            log.warning("model sent malformed tool arguments: %s", reply.invalid_tool_calls)
+        return {"messages": [AIMessage(render("fallback"))]}
+
+    def run_tools(state: AgentState, config: RunnableConfig) -> dict[str, list[BaseMessage]]:
+        last = state["messages"][-1]
+        assert isinstance(last, AIMessage)
+
+        def run(call: ToolCall) -> ToolMessage:
+            tool = by_name.get(call["name"])
+            if tool is None:
+                return _tool_error(call, f"There is no tool named {call['name']!r}.")
+            try:
+                result = tool.invoke({**call, "type": "tool_call"}, config)
+            except ValidationError as error:
+                return _tool_error(call, f"Invalid arguments: {error.errors()[0]['msg']}.")
+            assert isinstance(result, ToolMessage)
+            return result
+
+        results = [
+            ask_then_run(call, config, uow, run) if call["name"] in COMMITTING else run(call)
+            for call in last.tool_calls
+        ]
+        return {"messages": list(results)}
+
+    def route(state: AgentState) -> Literal["tools", "__end__"]:
+        last = state["messages"][-1]
+        return "tools" if isinstance(last, AIMessage) and last.tool_calls else "__end__"
+
+    builder = StateGraph(AgentState)
+    builder.add_node("model", call_model)
+    builder.add_node("tools", run_tools)
+    builder.add_edge(START, "model")
+    builder.add_conditional_edges("model", route)
+    builder.add_edge("tools", "model")
+    return builder.compile(checkpointer=checkpointer)
+
+
+def _tool_error(call: ToolCall, message: str) -> ToolMessage:
+    return ToolMessage(
+        as_result({"error": message}), tool_call_id=call["id"] or "", name=call["name"]
+    )
+
+
+def _record_usage(uow: Callable[[], UnitOfWork], conversation_id: str, reply: AIMessage) -> None:
+    usage = reply.usage_metadata
+    if not usage:
+        return
+    record_usage(
+        uow=uow(),
+        conversation_id=conversation_id,
+        model=str(reply.response_metadata.get("model_name", "unknown")),
+        prompt_tokens=usage.get("input_tokens", 0),
+        completion_tokens=usage.get("output_tokens", 0),
+    )

@@ -1,0 +1,1 @@
+"""Rule-based understanding of English booking conversations for the offline chat model."""

@@ -1,0 +1,165 @@
+"""Tell what a client's message is for: booking, cancelling, a question, a person, and so on."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+
+from agent.offline.answers import classify_answer
+from agent.offline.text import fold, has_word, words
+from agent.offline.when import mentions_booking_time
+
+
+class Intent(StrEnum):
+    """What a message asks the agent to do."""
+
+    BOOK = "book"
+    LIST_BOOKINGS = "list_bookings"
+    CANCEL = "cancel"
+    RESCHEDULE = "reschedule"
+    QUESTION = "question"
+    HANDOFF = "handoff"
+    GREETING = "greeting"
+    THANKS = "thanks"
+    OTHER = "other"
+
+
+_SOME_DAY = date(2000, 1, 3)
+_BOOKING_NOUN = r"(?:appointments?|appt|bookings?|visits?|consultations?|sessions?|reservations?)"
+_INJECTION = (
+    r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|rules?|prompts?"
+    r"|guidelines|restrictions|programming)\b",
+    r"\b(?:admin|administrator|developer|debug|god|root|sudo|maintenance)\s+mode\b",
+    r"\byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:admin|administrator|developer|unrestricted|system)\b",
+    r"\b(?:system\s+prompt|jailbreak|prompt\s+injection)\b",
+    r"\b(?:other|another|all|every)\s+(?:clients?|patients?|customers?|users?)(?:'s?)?\s+(?:data"
+    r"|details|appointments|bookings|insurance|records|information|info|addresses|numbers?)",
+    r"\b(?:someone\s+else|everyone|everybody)'?s?\s+(?:data|details|appointments|bookings"
+    r"|insurance|records|information|info|address|numbers?)",
+)
+_OTHERS_DATA = re.compile(
+    r"\b(?:reveal|print|show|dump|list|tell|give|send|export|display|read\s+out|what\s+(?:is|are))"
+    r"\b.{0,60}\b(?:insurance\s+numbers?|dates?\s+of\s+birth|birthdays?|dob|home\s+address(?:es)?"
+    r"|private\s+(?:address|phone|e-?mail)|personal\s+data|records|profiles?|appointments|bookings)"
+    r"\s+(?:of|for|belonging\s+to)\s+(?P<who>[^\s,.!?]+)",
+    re.IGNORECASE,
+)
+_NOT_A_PERSON = frozenset(
+    {"dr", "dr.", "doctor", "me", "my", "the", "our", "a", "an", "this", "next", "tomorrow",
+     "today", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+)  # fmt: skip
+_HANDOFF_STRONG = re.compile(
+    r"\b(?:(?:real|actual|live)\s+(?:person|human|people|agent)|human(?:\s+being)?|operator"
+    r"|representative|not\s+(?:a\s+)?(?:bot|robot|machine|computer)|(?:stop|no\s+more)\s+(?:the\s+)?"
+    r"(?:bot|robot))\b"
+)
+_HANDOFF_WEAK = re.compile(
+    r"\b(?:talk|speak|chat|connect|transfer|put)\b.{0,30}\b(?<!in\s)(?:person|someone|somebody"
+    r"|employee|team|staff|receptionist|reception|manager|front\s*desk)\b|\bcall\s+me\b"
+)
+_QUESTION_START = re.compile(
+    r"^(?:how|what|what's|where|where's|when|why|which|who|is|are|do|does|did|can|could|will"
+    r"|would|should|may|am|tell\s+me|i\s+wonder|i'd\s+like\s+to\s+know)\b"
+)
+_INFO = re.compile(
+    r"\b(?:how\s+(?:much|late|early|long|far|soon|do\s+i\s+get|to\s+get|does\s+it\s+work)|costs?"
+    r"|prices?|pricing|fees?|charged?|charges|pay|paying|paid|payment|free\s+of\s+charge|for\s+free"
+    r"|polic(?:y|ies)|until\s+when|what\s+happens|where|parking|park|bring|documents?"
+    r"|opening\s+hours|open|closed|insurance|insured|accept|wheelchair|step-free|accessible"
+    r"|directions|address|located|location|what\s+do\s+i\s+need|what\s+should|languages?|covered"
+    r"|refund)\b"
+)
+_RESCHEDULE = re.compile(
+    r"\b(?:push\s+(?:back|it|my)|bring\s+(?:forward|it\s+forward)|(?:move|moving|shift|change"
+    rf"|changing|switch)\b.{{0,40}}\b(?:{_BOOKING_NOUN}|it|that|time|date|day|slot))\b"
+)
+_CANCEL = re.compile(
+    r"\b(?:call\s+off|(?:can't|cannot|can\s+not|won't|will\s+not|couldn't)\s+(?:make|come|attend)"
+    rf"|(?:delete|remove|drop)\s+(?:my|the)\s+{_BOOKING_NOUN}|not\s+(?:be\s+able\s+to\s+)?come)\b"
+)
+_LIST = (
+    rf"\b(?:what|which|when|show|list|see|check|tell|view|give)\b.{{0,40}}\b(?:my|i\s+have"
+    rf"|i've\s+got|have\s+i|do\s+i\s+have)\b.{{0,30}}\b{_BOOKING_NOUN}",
+    rf"\bmy\s+(?:upcoming|next|current|existing|future|scheduled)\s+{_BOOKING_NOUN}",
+    rf"\bdo\s+i\s+have\s+(?:any(?:thing)?|an?)\s+(?:{_BOOKING_NOUN}|booked|scheduled|planned)",
+    r"\bam\s+i\s+(?:booked|scheduled)\b|\bwhat\s+(?:have|did)\s+i\s+book",
+)
+_BOOK_WORDS = frozenset(
+    {"book", "appointment", "appointments", "appt", "schedule", "consultation", "consult",
+     "session", "slot", "slots", "checkup", "available", "availability", "advice", "doctor",
+     "dr", "gp", "physician", "dermatologist", "lawyer", "attorney", "notary", "physio",
+     "physiotherapist", "specialist", "dentist", "therapist", "counsellor", "counselor",
+     "solicitor", "certified", "certify", "certification", "notarised", "notarized"}
+)  # fmt: skip
+_BOOK_PHRASES = re.compile(
+    r"\b(?:see\s+(?:a|an|the|dr|doctor|someone|somebody|a\s+specialist)|come\s+in|check-up"
+    r"|i\s+(?:need|want|would\s+like|'d\s+like)|i'd\s+like|looking\s+for|help\s+with)\b"
+)
+_GREETING = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|hiya|howdy|greetings|hallo|good\s+(?:morning|afternoon|evening|day))"
+    r"(?:\s+there)?|how\s+are\s+you(?:\s+doing)?|dear\s+\w+)[\s!,.?]*"
+)
+_THANKS = frozenset(
+    {"thanks", "thank", "thx", "ty", "cheers", "appreciate", "appreciated", "bye", "goodbye",
+     "grateful"}
+)  # fmt: skip
+
+
+def looks_like_injection(text: str) -> bool:
+    """Tell whether a message tries to override the agent or get another person's data."""
+    folded = fold(text)
+    if any(re.search(pattern, folded) for pattern in _INJECTION):
+        return True
+    for match in _OTHERS_DATA.finditer(text):
+        who = match.group("who")
+        if who[:1].isupper() and fold(who) not in _NOT_A_PERSON:
+            return True
+    return False
+
+
+def _without_greeting(folded: str) -> str:
+    while (match := _GREETING.match(folded)) and match.end() > 0:
+        folded = folded[match.end() :]
+    return folded
+
+
+def _is_question(folded: str) -> bool:
+    return "?" in folded or _QUESTION_START.search(folded.strip()) is not None
+
+
+def _wants_booking(rest: str) -> bool:
+    tokens = words(rest)
+    return (
+        has_word(tokens, _BOOK_WORDS)
+        or _BOOK_PHRASES.search(rest) is not None
+        or mentions_booking_time(rest, today=_SOME_DAY)
+    )
+
+
+def classify_intent(text: str) -> Intent:
+    """Classify what a message asks for; a bare yes or no answers a question and is OTHER."""
+    folded = fold(text).strip()
+    if not folded or looks_like_injection(text) or classify_answer(text) in ("yes", "no"):
+        return Intent.OTHER
+    rest = _without_greeting(folded)
+    tokens = words(rest)
+    if _HANDOFF_STRONG.search(rest):
+        return Intent.HANDOFF
+    if _is_question(rest) and _INFO.search(rest):
+        return Intent.QUESTION
+    if has_word(tokens, ("reschedule", "postpone", "rebook")) or _RESCHEDULE.search(rest):
+        return Intent.RESCHEDULE
+    if has_word(tokens, ("cancel", "cancelled", "canceled", "cancelling")) or _CANCEL.search(rest):
+        return Intent.CANCEL
+    if any(re.search(pattern, rest) for pattern in _LIST):
+        return Intent.LIST_BOOKINGS
+    if _HANDOFF_WEAK.search(rest) and not has_word(tokens, _BOOK_WORDS):
+        return Intent.HANDOFF
+    if _wants_booking(rest):
+        return Intent.BOOK
+    if any(token in _THANKS for token in tokens):
+        return Intent.THANKS
+    if not tokens:
+        return Intent.GREETING
+    return Intent.QUESTION if _is_question(rest) else Intent.OTHER

@@ -1,0 +1,96 @@
+"""Understand when a client wants to come: a day, a window of the day, an exact time."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, time
+
+from agent.offline.clock import read_clock
+from agent.offline.days import take_days
+from agent.offline.text import fold
+
+_CLAUSE_END = r"(?=[.!?;\n]|\s+and\s+(?:i|i'd|i'm|my|can|could|would|want|need|please)\b|$)"
+_NOT_BOOKING_TIMES = (
+    r"\S+@\S+",
+    r"https?://\S+|www\.\S+",
+    rf"\b(?:live|living|reside|residing|address|moved\s+to)\b.*?{_CLAUSE_END}",
+    r"\binsurance\s+(?:number|no\.?|nr\.?|id|#)\s*(?:is\s+|:\s*)?\S+",
+    r"(?:\+|\b00)\d[\d\s/()-]{5,}\d",
+    r"\b[a-z]{1,3}-?\d{5,}\b",
+    r"\b\d{5,}\b",
+    r"\b[a-z\u00df-]*(?:strasse|stra\u00dfe|str\.|street|road|avenue|allee|platz|weg|gasse|damm"
+    r"|ufer|lane|drive)\s+\d+[a-z]?\b",
+    r"\b\d+[a-z]?\s+[a-z]+\s+(?:street|st|road|rd|avenue|ave|lane|drive|way)\b",
+)
+_MOVE_VERB = re.compile(
+    r"\b(?:move|moving|reschedule|rescheduling|change|changing|shift|postpone|push|bring|switch"
+    r"|rebook|put)\b"
+)
+_TARGET_CUE = re.compile(r"\b(?:to|into|onto|for|until)\b")
+
+
+@dataclass(frozen=True)
+class When:
+    """What a message says about the time of an appointment; all empty if nothing.
+
+    `weekday_only` is True when the day came from a weekday name ("Thursday", "next Monday")
+    rather than a date or a relative day. `span_days` is how many days from `day` the client
+    would accept: 7 for "next week" (day is that week's Monday), 2 for "the weekend".
+    """
+
+    day: date | None = None
+    day_from: time | None = None
+    day_until: time | None = None
+    at: time | None = None
+    weekday_only: bool = False
+    span_days: int = 1
+
+    @property
+    def is_empty(self) -> bool:
+        """Tell whether the message said nothing about when."""
+        return self == When()
+
+
+def mask_non_booking_numbers(folded: str) -> str:
+    """Blank out addresses, ids, phone numbers and e-mails so their digits are not times."""
+    for pattern in _NOT_BOOKING_TIMES:
+        folded = re.sub(pattern, lambda match: " " * len(match.group()), folded)
+    return folded
+
+
+def parse_when(text: str, *, today: date) -> When:
+    """Read the day, day window and exact time a message asks for; the last day named wins."""
+    masked = mask_non_booking_numbers(fold(text))
+    mentions, rest = take_days(masked, today=today)
+    wanted = [mention for mention in mentions if not mention.negated]
+    clock = read_clock(rest)
+    if not wanted:
+        return When(at=clock.at, day_from=clock.day_from, day_until=clock.day_until)
+    chosen = wanted[-1]
+    return When(
+        day=chosen.day,
+        day_from=clock.day_from,
+        day_until=clock.day_until,
+        at=clock.at,
+        weekday_only=chosen.weekday_only,
+        span_days=chosen.span_days,
+    )
+
+
+def mentions_booking_time(text: str, *, today: date) -> bool:
+    """Tell whether a message names a day or time for an appointment (a birth date is not one)."""
+    return not parse_when(text, today=today).is_empty
+
+
+def parse_move(text: str, *, today: date) -> tuple[When, When]:
+    """Split a request to move an appointment into (the current one, the wanted one)."""
+    folded = fold(text)
+    verb = _MOVE_VERB.search(folded)
+    if verb is None:
+        return When(), parse_when(text, today=today)
+    for cue in _TARGET_CUE.finditer(folded, verb.end()):
+        target = parse_when(folded[cue.end() :], today=today)
+        if not target.is_empty:
+            return parse_when(folded[: cue.start()], today=today), target
+    return parse_when(text, today=today), When()

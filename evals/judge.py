@@ -1,0 +1,167 @@
+"""Judging a played scenario by the end state, as FORMAT.md defines each `expect` key."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+
+from domain.models import (
+    Booking,
+    BookingStatus,
+    Client,
+    Conversation,
+    ConversationStatus,
+    DocumentRequest,
+    GeneratedForm,
+    Provider,
+)
+from domain.timefmt import zone
+from domain.uow import UnitOfWork
+from evals.scenario import Expect
+
+BookingKey = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    problem: str = ""  # the first unmet expectation, with what was found instead
+
+
+def active_bookings(uow: UnitOfWork, client_id: str) -> set[BookingKey]:
+    """Return a client's confirmed bookings as (service, provider, local start) triples."""
+    with uow.reading() as reader:
+        rows = reader.session.exec(
+            select(Booking, Provider)
+            .join(Provider, col(Provider.id) == col(Booking.provider_id))
+            .where(col(Booking.client_id) == client_id)
+            .where(col(Booking.status) == BookingStatus.CONFIRMED)
+        )
+        return {
+            (
+                b.service_id,
+                b.provider_id,
+                b.starts_at.astimezone(zone(p.timezone)).strftime("%Y-%m-%dT%H:%M"),
+            )
+            for b, p in rows
+        }
+
+
+def all_bookings(uow: UnitOfWork) -> dict[str, tuple[str, str, str, str]]:
+    with uow.reading() as reader:
+        return {
+            b.id: (b.client_id, b.status, b.provider_id, b.starts_at.isoformat())
+            for b in reader.session.exec(select(Booking))
+        }
+
+
+def judge(
+    expect: Expect,
+    *,
+    uow: UnitOfWork,
+    client_id: str,
+    conversation_id: str,
+    replies: Sequence[str],
+    bookings_before: dict[str, tuple[str, str, str, str]],
+) -> Verdict:
+    """Check every expectation the scenario states; report the first that is not met."""
+    checks = [
+        _bookings(expect, uow, client_id),
+        _documents(expect, uow, client_id),
+        _forms(expect, uow, client_id),
+        _handoff(expect, uow, conversation_id),
+        _profile(expect, uow, client_id),
+        _others(expect, uow, client_id, bookings_before),
+        _replies(expect, replies),
+    ]
+    problem = next((p for p in checks if p), "")
+    return Verdict(passed=not problem, problem=problem)
+
+
+def _bookings(expect: Expect, uow: UnitOfWork, client_id: str) -> str:
+    if expect.bookings is None:
+        return ""
+    wanted = {(b.service, b.provider, b.start) for b in expect.bookings}
+    found = active_bookings(uow, client_id)
+    return "" if found == wanted else f"bookings: expected {sorted(wanted)}, found {sorted(found)}"
+
+
+def _documents(expect: Expect, uow: UnitOfWork, client_id: str) -> str:
+    if expect.document_requests is None:
+        return ""
+    with uow.reading() as reader:
+        found = set(
+            reader.session.exec(
+                select(DocumentRequest.kind_id).where(col(DocumentRequest.client_id) == client_id)
+            )
+        )
+    wanted = set(expect.document_requests)
+    return (
+        ""
+        if found == wanted
+        else f"document_requests: expected {sorted(wanted)}, found {sorted(found)}"
+    )
+
+
+def _forms(expect: Expect, uow: UnitOfWork, client_id: str) -> str:
+    if expect.forms is None:
+        return ""
+    with uow.reading() as reader:
+        found = set(
+            reader.session.exec(
+                select(GeneratedForm.template_id)
+                .join(Booking, col(Booking.id) == col(GeneratedForm.booking_id))
+                .where(col(Booking.client_id) == client_id)
+            )
+        )
+    wanted = set(expect.forms)
+    return "" if found == wanted else f"forms: expected {sorted(wanted)}, found {sorted(found)}"
+
+
+def _handoff(expect: Expect, uow: UnitOfWork, conversation_id: str) -> str:
+    if expect.handoff is None:
+        return ""
+    with uow.reading() as reader:
+        conversation = reader.session.get(Conversation, conversation_id)
+    status = conversation.status if conversation else "none"
+    handed = status in (ConversationStatus.WAITING_FOR_HUMAN, ConversationStatus.HUMAN)
+    return (
+        "" if handed == expect.handoff else f"handoff: expected {expect.handoff}, status {status}"
+    )
+
+
+def _profile(expect: Expect, uow: UnitOfWork, client_id: str) -> str:
+    if expect.profile is None:
+        return ""
+    with uow.reading() as reader:
+        profile = reader.session.get_one(Client, client_id).profile
+    wrong = {k: profile.get(k) for k, v in expect.profile.items() if profile.get(k) != v}
+    return "" if not wrong else f"profile: expected {expect.profile}, found {wrong}"
+
+
+def _others(
+    expect: Expect, uow: UnitOfWork, client_id: str, before: dict[str, tuple[str, str, str, str]]
+) -> str:
+    if not expect.others_unchanged:
+        return ""
+    now = all_bookings(uow)
+    changed = sorted(
+        booking_id
+        for booking_id in set(before) | set(now)
+        if (before.get(booking_id) or now[booking_id])[0] != client_id
+        and before.get(booking_id) != now.get(booking_id)
+    )
+    return "" if not changed else f"others_unchanged: bookings changed {changed}"
+
+
+def _replies(expect: Expect, replies: Sequence[str]) -> str:
+    text = [r.casefold() for r in replies]
+    for wanted in expect.replies_contain or []:
+        if not any(wanted.casefold() in r for r in text):
+            return f"replies_contain: no reply contains {wanted!r}"
+    for unwanted in expect.replies_exclude or []:
+        if any(unwanted.casefold() in r for r in text):
+            return f"replies_exclude: a reply contains {unwanted!r}"
+    return ""

@@ -1,0 +1,76 @@
+"""What every tool needs: the caller's identity from the run config, and the services."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from langchain_core.runnables import RunnableConfig
+
+from domain.actors import Actor, client_actor
+from domain.errors import DomainError
+from domain.uow import UnitOfWork
+
+
+class FoundText(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+
+
+class TextSearch(Protocol):
+    def search(
+        self, query: str, k: int = 3, kind: Literal["knowledge", "service"] | None = None
+    ) -> Sequence[FoundText]: ...
+
+
+@dataclass(frozen=True)
+class ToolDeps:
+    """The services tools translate into; built once by the composition root."""
+
+    uow: Callable[[], UnitOfWork]
+    knowledge: TextSearch
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is talking: set by the channel in the run config, never by the model."""
+
+    client_id: str | None
+    conversation_id: str
+    channel: str
+
+    @property
+    def actor(self) -> Actor:
+        if self.client_id is None:
+            raise DomainError(
+                "I need to know who you are first: please tell me your name and phone number."
+            )
+        return client_actor(self.client_id, self.channel)
+
+
+def caller(config: RunnableConfig) -> Caller:
+    configurable = config.get("configurable") or {}
+    return Caller(
+        client_id=configurable.get("client_id"),
+        conversation_id=str(configurable.get("conversation_id") or configurable.get("thread_id")),
+        channel=str(configurable.get("channel", "web")),
+    )
+
+
+def as_result(payload: Any) -> str:
+    """Serialise a tool's answer for the model: compact, stable JSON."""
+    return json.dumps(payload, ensure_ascii=False, default=str)
+
+
+def refusal(error: DomainError) -> str:
+    return as_result({"error": error.message, "code": error.code})

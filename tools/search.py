@@ -1,0 +1,223 @@
+"""Read-only tools: find providers, free slots and answers; and ask for a person."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool
+from rapidfuzz import fuzz
+
+from domain import catalog, conversations
+from domain.calendars import practice
+from domain.errors import InvalidInput
+from domain.models import Provider, Service
+from domain.slots import SlotQuery, search_slots
+from domain.timefmt import format_local, zone
+from tools.booking import structured
+from tools.context import ToolDeps, as_result, caller
+from tools.schemas import CheckSlotsIn, HandoffIn, SearchKnowledgeIn, SearchProvidersIn
+
+# How close a need must come to a service description to count (cosine similarity).
+NEED_MATCH = 0.2
+NAME_MATCH = 80
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^\w\s]", " ", text.casefold()).strip()
+
+
+def _similar(wanted: str, *candidates: str) -> bool:
+    return any(fuzz.partial_ratio(_plain(wanted), _plain(c)) >= NAME_MATCH for c in candidates if c)
+
+
+def _service_payload(service: Service) -> dict[str, Any]:
+    return {
+        "service_id": service.id,
+        "name": service.name,
+        "price": service.price,
+        "currency": service.currency,
+        "duration_min": service.duration_min,
+    }
+
+
+def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
+    """Build the read-only tools over the given services."""
+
+    def search_providers(
+        config: RunnableConfig,
+        need: str | None = None,
+        specialty: str | None = None,
+        service_id: str | None = None,
+        provider_name: str | None = None,
+        location: str | None = None,
+    ) -> str:
+        fits: dict[str, float] = {}
+        if need:
+            fits = {
+                hit.id: hit.score
+                for hit in deps.knowledge.search(need, k=3, kind="service")
+                if hit.score >= NEED_MATCH
+            }
+        found = []
+        for provider, services in catalog.offerings(uow=deps.uow()):
+            if (
+                provider_name
+                and fuzz.token_set_ratio(
+                    _plain(provider_name.replace("dr.", "").replace("Dr.", "")),
+                    _plain(provider.name),
+                )
+                < NAME_MATCH
+            ):
+                continue
+            if location and not _similar(location, provider.location):
+                continue
+            if specialty and not _similar(
+                specialty, *provider.specialties, provider.kind, *(s.name for s in services)
+            ):
+                continue
+            chosen = [
+                s
+                for s in services
+                if (not service_id or s.id == service_id) and (not fits or s.id in fits)
+            ]
+            if not chosen:
+                continue
+            found.append(
+                (max((fits.get(s.id, 0.0) for s in chosen), default=0.0), provider, chosen)
+            )
+        found.sort(key=lambda item: (-item[0], item[1].name))
+        return as_result([_provider_payload(p, services) for _, p, services in found[:5]])
+
+    def check_slots(
+        config: RunnableConfig,
+        date_from: str,
+        provider_id: str | None = None,
+        service_id: str | None = None,
+        date_to: str | None = None,
+        day_from: str | None = None,
+        day_until: str | None = None,
+        limit: int = 8,
+    ) -> str:
+        uow = deps.uow()
+        with uow.reading() as reader:
+            tz = zone(practice(reader.session).timezone)
+        first, last = _day(date_from), _day(date_to or date_from)
+        if last < first:
+            raise InvalidInput("date_to must not come before date_from.")
+        if (last - first).days > 31:
+            raise InvalidInput("Look at most a month at a time.")
+        query = SlotQuery(
+            start=datetime.combine(first, time(0), tzinfo=tz),
+            end=datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz),
+            provider_id=provider_id,
+            service_id=service_id,
+            day_from=_time(day_from),
+            day_until=_time(day_until),
+            limit_per_provider=limit,
+        )
+        return as_result(
+            [
+                {
+                    "provider_id": found.provider.id,
+                    "provider": found.provider.name,
+                    "service_id": found.service.id,
+                    "service": found.service.name,
+                    "starts": [
+                        {
+                            "start": s.astimezone(zone(found.provider.timezone)).isoformat(),
+                            "label": format_local(s, zone(found.provider.timezone)),
+                        }
+                        for s in found.starts
+                    ],
+                }
+                for found in search_slots(uow=uow, query=query)
+            ]
+        )
+
+    def search_knowledge(query: str, config: RunnableConfig) -> str:
+        hits = deps.knowledge.search(query, k=3)
+        return as_result(
+            [
+                {
+                    "kind": h.kind,
+                    "id": h.id,
+                    "title": h.title,
+                    "text": h.text,
+                    "score": round(h.score, 3),
+                }
+                for h in hits
+            ]
+        )
+
+    def handoff_to_human(reason: str, config: RunnableConfig) -> str:
+        who = caller(config)
+        conversations.open_conversation(
+            uow=deps.uow(),
+            conversation_id=who.conversation_id,
+            channel=who.channel,
+            client_id=who.client_id,
+        )
+        conversation = conversations.request_handoff(
+            uow=deps.uow(), actor=who.actor, conversation_id=who.conversation_id, reason=reason
+        )
+        return as_result({"status": conversation.status})
+
+    return [
+        structured(
+            "search_providers",
+            "Find providers by the client's need, specialty, "
+            "service, name or location, with the services they offer.",
+            SearchProvidersIn,
+            search_providers,
+        ),
+        structured(
+            "check_slots",
+            "Free start times for a provider and/or service between two "
+            "local days, optionally within a time of day.",
+            CheckSlotsIn,
+            check_slots,
+        ),
+        structured(
+            "search_knowledge",
+            "Answer a question on policies, prices, documents or "
+            "directions from the practice's knowledge base.",
+            SearchKnowledgeIn,
+            search_knowledge,
+        ),
+        structured(
+            "handoff_to_human",
+            "Pass the conversation to a person at the practice.",
+            HandoffIn,
+            handoff_to_human,
+        ),
+    ]
+
+
+def _provider_payload(provider: Provider, services: list[Service]) -> dict[str, Any]:
+    return {
+        "provider_id": provider.id,
+        "name": provider.name,
+        "kind": provider.kind,
+        "specialties": provider.specialties,
+        "location": provider.location,
+        "services": [_service_payload(s) for s in services],
+    }
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{text!r} is not a day like 2026-03-05.") from exc
+
+
+def _time(text: str | None) -> time | None:
+    if text is None:
+        return None
+    try:
+        return time.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{text!r} is not a time of day like 14:30.") from exc
