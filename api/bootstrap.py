@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 import evals
 from api.settings import Settings
-from domain.clock import Clock, SystemClock
+from domain.clock import Clock, FrozenClock, SystemClock
 from domain.db import make_engine
 from domain.migrate import upgrade_schema
 from domain.uow import UnitOfWork
@@ -41,4 +41,6 @@ def bootstrap(
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade_schema(engine)
-    return Frontdesk(settings=settings, engine=engine, clock=clock or SystemClock())
+    if clock is None:
+        clock = FrozenClock(settings.frozen_now) if settings.frozen_now else SystemClock()
+    return Frontdesk(settings=settings, engine=engine, clock=clock)

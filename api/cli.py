@@ -70,7 +70,26 @@ def _parser() -> argparse.ArgumentParser:
     check = world_actions.add_parser("check", help="report every problem in a world.yaml")
     check.add_argument("path", type=Path)
     check.set_defaults(run=_world_check)
+
+    chat = commands.add_parser("chat", help="chat with the agent in the terminal")
+    who = chat.add_mutually_exclusive_group(required=True)
+    who.add_argument("--client", metavar="ID", help="a known client's id")
+    who.add_argument("--new", nargs=2, metavar=("NAME", "PHONE"), help="register a new client")
+    chat.add_argument(
+        "--conversation",
+        metavar="ID",
+        help="conversation to continue (default: the client's terminal one)",
+    )
+    chat.set_defaults(run=_chat)
     return parser
+
+
+def _chat(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: the agent's embedding stack takes seconds to import,
+    # which the other commands should not pay.
+    from api.chat_cli import run_chat
+
+    return run_chat(args)
 
 
 def _db_upgrade(_: argparse.Namespace) -> int:

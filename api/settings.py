@@ -5,13 +5,19 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+
+from agent.models import ModelKind, ModelSettings
 
 
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database_url: str
+    model: ModelSettings
+    # A frozen clock (FRONTDESK_NOW, ISO 8601 with offset) for demos, evals and tests.
+    frozen_now: datetime | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -19,7 +25,37 @@ class Settings:
         env = os.environ if env is None else env
         data_dir = Path(env.get("FRONTDESK_DATA_DIR") or "./data").expanduser().resolve()
         database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'frontdesk.db'}"
-        return cls(data_dir=data_dir, database_url=_with_psycopg_driver(database_url))
+        return cls(
+            data_dir=data_dir,
+            database_url=_with_psycopg_driver(database_url),
+            model=_model_settings(env),
+            frozen_now=_frozen_now(env),
+        )
+
+
+def _frozen_now(env: Mapping[str, str]) -> datetime | None:
+    text = env.get("FRONTDESK_NOW")
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("FRONTDESK_NOW needs a UTC offset, e.g. 2026-03-02T09:00:00+01:00")
+    return moment
+
+
+def _model_settings(env: Mapping[str, str]) -> ModelSettings:
+    """FRONTDESK_MODEL picks offline or openai; without it, a key or base URL means openai."""
+    key, base_url = env.get("OPENAI_API_KEY") or None, env.get("OPENAI_BASE_URL") or None
+    chosen = env.get("FRONTDESK_MODEL") or ("openai" if key or base_url else "offline")
+    if chosen not in ("offline", "openai"):
+        raise ValueError(f"FRONTDESK_MODEL must be offline or openai, not {chosen!r}")
+    kind: ModelKind = "openai" if chosen == "openai" else "offline"
+    return ModelSettings(
+        kind=kind,
+        openai_api_key=key,
+        openai_base_url=base_url,
+        openai_model=env.get("OPENAI_MODEL") or "gpt-4o-mini",
+    )
 
 
 def _with_psycopg_driver(url: str) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from numpy.typing import NDArray
 from sentence_transformers import SentenceTransformer
+from transformers.utils import logging as transformers_logging
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DEFAULT_BATCH_SIZE = 64
@@ -38,7 +39,8 @@ class MiniLMEmbedder(EmbeddingFunction[Documents]):
         with self._lock:
             if self._model is None:
                 # A local directory and local_files_only: nothing is looked up on a hub,
-                # whatever HF_HUB_OFFLINE says.
+                # whatever HF_HUB_OFFLINE says. No progress bar: it is noise in a terminal chat.
+                transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
                 self._model = SentenceTransformer(
                     str(self.model_dir), device="cpu", local_files_only=True
                 )
