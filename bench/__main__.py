@@ -7,12 +7,14 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import contention, slot_search
+from bench import contention, prompt_tokens, slot_search, turn_time
 from bench.common import Figures, PostgresDatabases, postgres
 
 BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "contention": contention.run,
     "slot_search": slot_search.run,
+    "turn_time": turn_time.run,
+    "prompt_tokens": prompt_tokens.run,
 }
 
 

@@ -1,0 +1,191 @@
+"""Server time per conversational turn with the offline model, by checkpointer.
+
+Each run plays the same scripted bookings (new clients: ask, pick, give intake, confirm)
+through the real graph, tools and knowledge index; the in-memory checkpointer on the same
+database is the baseline measured in the same run.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.memory import InMemorySaver
+
+from agent.checkpoint import open_checkpointer
+from bench.common import Figures, PostgresDatabases, fmt, markdown_table, sqlite_url
+from domain.actors import SYSTEM
+from domain.bookings import list_client_bookings
+from domain.calendars import practice
+from domain.clients import register_client
+from domain.clock import FrozenClock
+from domain.db import make_engine
+from domain.migrate import upgrade_schema
+from domain.slots import free_starts
+from domain.uow import UnitOfWork
+from domain.world.loader import load_world, read_world
+from knowledge.embeddings import MiniLMEmbedder
+from tests.support.agents import offline_agent
+
+WORLD = Path(__file__).resolve().parents[1] / "evals" / "suites" / "sample" / "world.yaml"
+CONVERSATIONS = 12
+
+
+def world_zone(uow: Callable[[], UnitOfWork]) -> str:
+    with uow().reading() as reader:
+        return practice(reader.session).timezone
+
+
+def script(uow: Callable[[], UnitOfWork], clock: FrozenClock) -> list[tuple[str, list[str]]]:
+    """Return (client id, turns) for conversations that each book a different free slot."""
+    start = clock.now() + timedelta(days=1)
+    slots = free_starts(
+        uow=uow(),
+        provider_id="dr-weber",
+        service_id="derm-consult",
+        start=start,
+        end=start + timedelta(days=12),
+    )
+    picked = slots[:: max(1, len(slots) // CONVERSATIONS)][:CONVERSATIONS]
+    conversations = []
+    for index, slot in enumerate(picked):
+        client = register_client(
+            uow=uow(),
+            actor=SYSTEM,
+            name=f"Bench Client {index}",
+            phone=f"+4917055{index:05d}",
+            idempotency_key=f"bench-{index}",
+        )
+        local = slot.astimezone(ZoneInfo(world_zone(uow)))
+        conversations.append(
+            (
+                client.id,
+                [
+                    f"I'd like to see a dermatologist on {local.day} {local:%B}.",
+                    f"{local:%H:%M}",
+                    "My date of birth is 12 May 1985 and my insurance number is TK-1234567.",
+                    "yes",
+                ],
+            )
+        )
+    return conversations
+
+
+def measure(
+    database_url: str,
+    checkpointer: AbstractContextManager[BaseCheckpointSaver[str]],
+    embedder: MiniLMEmbedder,
+    workdir: Path,
+) -> tuple[list[float], int]:
+    """Play the script on a fresh copy of the world; return turn times (s) and bookings made."""
+    engine = make_engine(database_url)
+    upgrade_schema(engine)
+    world = read_world(WORLD)
+    clock = FrozenClock(world.now)
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(engine, clock)
+
+    load_world(uow=uow(), world=world, base_dir=WORLD.parent, source="bench")
+    timings: list[float] = []
+    booked = 0
+    with checkpointer as saver:
+        agent = offline_agent(uow, workdir / "chroma", embedder, checkpointer=saver)
+        for number, (client_id, turns) in enumerate(script(uow, clock)):
+            for text in turns:
+                began = time.perf_counter()
+                agent.send(
+                    conversation_id=f"bench-{number}", client_id=client_id, channel="web", text=text
+                )
+                timings.append(time.perf_counter() - began)
+            booked += len(list_client_bookings(uow=uow(), actor=SYSTEM, client_id=client_id))
+    engine.dispose()
+    return timings, booked
+
+
+@contextmanager
+def in_memory() -> Iterator[BaseCheckpointSaver[str]]:
+    yield InMemorySaver()
+
+
+def p99(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100)[98]
+
+
+def run(pg: PostgresDatabases | None) -> Figures:
+    embedder = MiniLMEmbedder()
+    embedder.load()
+    runs: dict[str, tuple[list[float], int]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        runs["sqlite db, in-memory checkpointer"] = measure(
+            sqlite_url(tmp, "memory"), in_memory(), embedder, base / "a"
+        )
+        runs["sqlite db, sqlite checkpointer"] = measure(
+            sqlite_url(tmp, "sqlite"),
+            open_checkpointer(sqlite_url(tmp, "x"), base / "b"),
+            embedder,
+            base / "b",
+        )
+        if pg is not None:
+            for label, name in (
+                ("postgresql db, in-memory checkpointer", "turns_memory"),
+                ("postgresql db, postgresql checkpointer", "turns_pg"),
+            ):
+                database = pg.new_database(name)
+                saver = (
+                    in_memory()
+                    if "in-memory" in label
+                    else open_checkpointer(pg.url(database), base / name)
+                )
+                runs[label] = measure(pg.url(database), saver, embedder, base / name)
+    baselines = {"sqlite": statistics.median(runs["sqlite db, in-memory checkpointer"][0])}
+    if pg is not None:
+        baselines["postgresql"] = statistics.median(
+            runs["postgresql db, in-memory checkpointer"][0]
+        )
+    rows: list[list[object]] = []
+    figures: Figures = {}
+    for label, (samples, booked) in runs.items():
+        median = statistics.median(samples)
+        ratio = median / baselines[label.split()[0]]
+        key = label.replace(" ", "_").replace(",", "")
+        figures |= {
+            f"{key}.median_ms": median * 1000,
+            f"{key}.p99_ms": p99(samples) * 1000,
+            f"{key}.ratio_to_in_memory": ratio,
+            f"{key}.booked": booked,
+        }
+        rows.append(
+            [
+                label,
+                len(samples),
+                f"{booked}/{CONVERSATIONS}",
+                fmt(median * 1000),
+                fmt(p99(samples) * 1000),
+                fmt(ratio, 2),
+            ]
+        )
+    print(f"### server time per turn, offline model, {CONVERSATIONS} four-turn bookings\n")
+    print(
+        markdown_table(
+            [
+                "configuration",
+                "turns",
+                "booked",
+                "median ms",
+                "p99 ms",
+                "median ÷ in-memory median (same database)",
+            ],
+            rows,
+        )
+    )
+    print()
+    return figures
