@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from typing import Literal
@@ -20,16 +21,21 @@ from pydantic import ValidationError
 from agent.context import system_prompt
 from agent.gate import ask_then_run
 from agent.state import AgentState
+from domain import bookings
 from domain.conversations import record_usage
+from domain.errors import DomainError
+from domain.models import BookingStatus
 from domain.uow import UnitOfWork
 from prompts import render
 from tools import COMMITTING
-from tools.context import as_result, caller
+from tools.context import Caller, as_result, caller
 
 log = logging.getLogger(__name__)
 # Malformed tool calls are asked again this often before the client gets a polite fallback.
 MODEL_ATTEMPTS = 3
 MODEL_FAILURES = (openai.OpenAIError, httpx.HTTPError, TimeoutError)
+# Tools whose results are held drafts; a turn that ends in the fallback gives unseen ones back.
+HOLDING_TOOLS = frozenset({"prefill_booking", "update_booking_draft"})
 
 
 def build_graph(
@@ -62,6 +68,7 @@ def build_graph(
             if not reply.invalid_tool_calls:
                 return {"messages": [reply]}
             log.warning("model sent malformed tool arguments: %s", reply.invalid_tool_calls)
+        _release_unseen_holds(uow, who, state["messages"])
         return {"messages": [AIMessage(render("fallback"))]}
 
     def run_tools(state: AgentState, config: RunnableConfig) -> dict[str, list[BaseMessage]]:
@@ -102,6 +109,35 @@ def _tool_error(call: ToolCall, message: str) -> ToolMessage:
     return ToolMessage(
         as_result({"error": message}), tool_call_id=call["id"] or "", name=call["name"]
     )
+
+
+def _release_unseen_holds(
+    uow: Callable[[], UnitOfWork], who: Caller, messages: Sequence[BaseMessage]
+) -> None:
+    """Give back the slots held since the client last heard from us: no half-made booking."""
+    unseen: set[str] = set()
+    for message in messages:
+        if isinstance(message, AIMessage) and (
+            message.content or any(call["name"] in COMMITTING for call in message.tool_calls)
+        ):
+            unseen.clear()  # a reply or a confirmation question showed the client what was held
+        elif isinstance(message, ToolMessage) and message.name in HOLDING_TOOLS:
+            unseen |= _held_booking(message)
+    for booking_id in unseen:
+        try:
+            bookings.release_hold(uow=uow(), actor=who.actor, booking_id=booking_id)
+        except DomainError as error:
+            log.info("kept booking %s after the fallback: %s", booking_id, error.message)
+
+
+def _held_booking(message: ToolMessage) -> set[str]:
+    try:
+        result = json.loads(str(message.content))
+    except ValueError:
+        return set()
+    if isinstance(result, dict) and result.get("status") == BookingStatus.HOLD:
+        return {str(result["booking_id"])}
+    return set()
 
 
 def _record_usage(uow: Callable[[], UnitOfWork], conversation_id: str, reply: AIMessage) -> None:
