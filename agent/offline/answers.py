@@ -108,4 +108,7 @@ def classify_answer(text: str) -> Answer:
     leftover = [t for t in tokens if not (_is_yes_word(t) or t in _NO or t in _FILLER)]
     if len(leftover) > 2 or said_yes == said_no:
         return "unclear"
+    # "Do you have parking?" asks something: only a bare "yes?" or "ok?" answers with a question.
+    if "?" in text and leftover:
+        return "unclear"
     return "yes" if said_yes else "no"

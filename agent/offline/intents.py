@@ -84,6 +84,7 @@ _LIST = (
     rf"\bmy\s+(?:upcoming|next|current|existing|future|scheduled)\s+{_BOOKING_NOUN}",
     rf"\bdo\s+i\s+have\s+(?:any(?:thing)?|an?)\s+(?:{_BOOKING_NOUN}|booked|scheduled|planned)",
     r"\bam\s+i\s+(?:booked|scheduled)\b|\bwhat\s+(?:have|did)\s+i\s+book",
+    rf"\b(?:what|which)\s+(?:\w+\s+)?{_BOOKING_NOUN}\s+(?:do|did|have)\s+i\b",
 )
 _BOOK_WORDS = frozenset(
     {"book", "appointment", "appointments", "appt", "schedule", "consultation", "consult",
@@ -137,10 +138,18 @@ def _wants_booking(rest: str) -> bool:
     )
 
 
+def asks_for_information(text: str) -> bool:
+    """Tell whether a message asks about prices, policies, documents, places and the like."""
+    rest = _without_greeting(fold(text).strip())
+    return _is_question(rest) and _INFO.search(rest) is not None
+
+
 def classify_intent(text: str) -> Intent:
     """Classify what a message asks for; a bare yes or no answers a question and is OTHER."""
     folded = fold(text).strip()
-    if not folded or looks_like_injection(text) or classify_answer(text) in ("yes", "no"):
+    if not folded or looks_like_injection(text):
+        return Intent.OTHER
+    if classify_answer(text) in ("yes", "no") and not asks_for_information(text):
         return Intent.OTHER
     rest = _without_greeting(folded)
     tokens = words(rest)

@@ -59,3 +59,22 @@ def rank_matches(
             ranked.append((candidate_id, best))
     ranked.sort(key=lambda item: (-item[1], item[0]))
     return ranked[:limit]
+
+
+def word_matches(
+    text: str, candidates: Mapping[str, Sequence[str]], *, cutoff: float = 90
+) -> list[tuple[str, float]]:
+    """Rank candidate ids by the best match of any one longer word of a sentence to their names.
+
+    For a whole request ("cancel the dermatology one"), where most words name nothing.
+    """
+    asked = [token for token in name_tokens(text) if len(token) >= 4]
+    ranked: list[tuple[str, float]] = []
+    for candidate_id, names in candidates.items():
+        known = [token for name in names for token in name_tokens(name)]
+        scores = [fuzz.ratio(word, name) for word in asked for name in known]
+        best = round(max(scores, default=0.0), 1)
+        if best >= cutoff:
+            ranked.append((candidate_id, best))
+    ranked.sort(key=lambda item: (-item[1], item[0]))
+    return ranked

@@ -15,7 +15,9 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 NOW_LINE = re.compile(r"Current local time: (\S+)")
+NOTICE_LINE = re.compile(r"Cancelling or moving is possible up to (\d+) hours before")
 TASK_KEY = "frontdesk_task"
+SAID_KEY = "frontdesk_said"
 
 
 @dataclass(frozen=True)
@@ -35,16 +37,24 @@ class Slot:
 @dataclass
 class Memory:
     now: datetime
+    # Hours before a start after which a client may no longer cancel or move it.
+    notice_hours: int | None = None
     last_human: str = ""
+    # The template of the agent's latest reply, when it came from the offline model.
+    last_said: str | None = None
     # The task the agent is working on, set by its own earlier tool calls.
     task: dict[str, Any] = field(default_factory=dict)
-    # Tool results of this turn (since the last client message), by tool name, latest last.
+    # Tool results of this turn (since the last client message), latest last.
     results: list[tuple[str, Any, dict[str, Any]]] = field(default_factory=list)
+    # The starts of the latest slot search (one model step may check several providers).
     offer: list[Slot] = field(default_factory=list)
-    offer_args: dict[str, Any] = field(default_factory=dict)
+    offer_args: list[dict[str, Any]] = field(default_factory=list)
+    # This turn's slot searches, one list of check_slots arguments per model step.
+    searches: list[list[dict[str, Any]]] = field(default_factory=list)
     draft: dict[str, Any] | None = None
-    bookings: list[dict[str, Any]] = field(default_factory=list)
-    providers: list[dict[str, Any]] = field(default_factory=list)
+    # The documents requested for the latest booking made in this conversation, and for which.
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    documents_for: dict[str, Any] | None = None
 
     @property
     def live_draft(self) -> dict[str, Any] | None:
@@ -58,64 +68,80 @@ def _content(message: ToolMessage) -> Any:
         return {"error": str(message.content)}
 
 
+def _read_system(memory: Memory, text: str) -> None:
+    now = NOW_LINE.search(text)
+    if now:
+        memory.now = datetime.fromisoformat(now.group(1))
+    notice = NOTICE_LINE.search(text)
+    if notice:
+        memory.notice_hours = int(notice.group(1))
+
+
 def read_memory(messages: list[BaseMessage]) -> Memory:
     """Replay the transcript into what the next decision needs."""
-    now = datetime.now().astimezone()
+    memory = Memory(now=datetime.now().astimezone())
     for message in messages:
         if isinstance(message, SystemMessage):
-            found = NOW_LINE.search(str(message.content))
-            if found:
-                now = datetime.fromisoformat(found.group(1))
-    memory = Memory(now=now)
-    calls: dict[str, dict[str, Any]] = {}
-    for message in messages:
+            _read_system(memory, str(message.content))
+    # Which model step made each call: the slot searches of one step form one offer.
+    calls: dict[str, tuple[int, dict[str, Any]]] = {}
+    offer_step = -1
+    for step, message in enumerate(messages):
         if isinstance(message, HumanMessage):
             memory.last_human = str(message.content)
-            memory.results = []
+            memory.results, memory.searches = [], []
         elif isinstance(message, AIMessage):
             if TASK_KEY in message.additional_kwargs:
                 memory.task = dict(message.additional_kwargs[TASK_KEY])
+            if message.content:
+                memory.last_said = message.additional_kwargs.get(SAID_KEY)
             for call in message.tool_calls:
-                calls[call["id"] or ""] = dict(call["args"])
+                calls[call["id"] or ""] = (step, dict(call["args"]))
         elif isinstance(message, ToolMessage):
-            _remember(
-                memory, str(message.name), _content(message), calls.get(message.tool_call_id, {})
-            )
+            made_by, args = calls.get(message.tool_call_id, (-1, {}))
+            result = _content(message)
+            if message.name == "check_slots" and isinstance(result, list):
+                if made_by != offer_step:
+                    memory.offer, memory.offer_args, offer_step = [], [], made_by
+                    memory.searches.append([])
+                memory.searches[-1].append(args)
+                _add_offer(memory, result, args)
+            _remember(memory, str(message.name), result, args)
     return memory
+
+
+def _add_offer(memory: Memory, groups: list[dict[str, Any]], args: dict[str, Any]) -> None:
+    memory.offer_args.append(args)
+    memory.offer.extend(
+        Slot(
+            provider_id=group["provider_id"],
+            provider=group["provider"],
+            service_id=group["service_id"],
+            service=group["service"],
+            start=start["start"],
+            label=start["label"],
+        )
+        for group in groups
+        for start in group["starts"]
+    )
+    memory.offer.sort(key=lambda slot: (slot.starts_at, slot.provider))
 
 
 def _remember(memory: Memory, tool: str, result: Any, args: dict[str, Any]) -> None:
     if isinstance(result, dict) and "client_answer" in result:
         # The client answered a confirmation question: that answer starts a new turn.
         memory.last_human = str(result["client_answer"])
-        memory.results = []
+        memory.results, memory.searches = [], []
         if result.get("verdict") == "no" and tool == "confirm_booking" and memory.draft:
             memory.draft = {**memory.draft, "status": "released"}
     memory.results.append((tool, result, args))
     if isinstance(result, dict) and ("error" in result or "client_answer" in result):
         return
-    if tool == "check_slots" and isinstance(result, list):
-        memory.offer = [
-            Slot(
-                provider_id=group["provider_id"],
-                provider=group["provider"],
-                service_id=group["service_id"],
-                service=group["service"],
-                start=start["start"],
-                label=start["label"],
-            )
-            for group in result
-            for start in group["starts"]
-        ]
-        memory.offer.sort(key=lambda slot: (slot.starts_at, slot.provider))
-        memory.offer_args = args
-    elif (
+    if (
         tool in {"prefill_booking", "update_booking_draft", "confirm_booking"}
         and isinstance(result, dict)
         and "booking_id" in result
     ):
         memory.draft = result
-    elif tool == "list_bookings" and isinstance(result, list):
-        memory.bookings = result
-    elif tool == "search_providers" and isinstance(result, list):
-        memory.providers = result
+    elif tool == "request_documents" and isinstance(result, list):
+        memory.documents, memory.documents_for = result, memory.draft

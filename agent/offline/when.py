@@ -94,3 +94,14 @@ def parse_move(text: str, *, today: date) -> tuple[When, When]:
         if not target.is_empty:
             return parse_when(folded[: cue.start()], today=today), target
     return parse_when(text, today=today), When()
+
+
+_SOONEST = re.compile(
+    r"\b(?:as\s+soon\s+as\s+(?:possible|you\s+can)|asap|earliest|soonest|next\s+(?:free|available"
+    r"|possible|open)|first\s+(?:free|available|possible|open)|any\s*time|whenever)\b"
+)
+
+
+def asks_for_soonest(text: str) -> bool:
+    """Tell whether the client wants the earliest free times rather than a given day."""
+    return _SOONEST.search(fold(text)) is not None

@@ -1,0 +1,122 @@
+"""Steps that find whom a client needs and which times are free."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import AIMessage
+
+from agent.offline.offers import (
+    any_time_of_day,
+    days_after,
+    describe_search,
+    has_time_of_day,
+    shown_slots,
+    slot_args,
+)
+from agent.offline.questions import pick_answer, service_need
+from agent.offline.searches import SearchRequest, need_of, pick_providers, read_search
+from agent.offline.steps import Steps
+from agent.offline.when import parse_when
+
+BOOKING: dict[str, Any] = {"task": "book"}
+
+
+class FindingSteps(Steps):
+    def search(self, request: SearchRequest, *, from_chat: bool) -> AIMessage:
+        """Search for providers; a bare need is first checked against the services' meaning.
+
+        The provider search keeps everyone when a need fits no service, so the need is looked
+        up in the index first: only a need some service fits is searched for.
+        """
+        if request.provider_name or not request.need:
+            return self.call("search_providers", request.tool_args(), task=BOOKING)
+        probe = {**self.memory.task, "probe": "chat" if from_chat else "book"}
+        return self.call("search_knowledge", {"query": request.need}, task=probe)
+
+    def after_probe(self, hits: list[dict[str, Any]]) -> AIMessage:
+        request = read_search(self.memory.last_human)
+        if service_need(hits) is not None:
+            by_need = SearchRequest(location=request.location, need=need_of(self.memory.last_human))
+            return self.call("search_providers", by_need.tool_args(), task=BOOKING)
+        if request.location:
+            return self.call("search_providers", {"location": request.location}, task=BOOKING)
+        if self.memory.task.get("probe") == "chat":
+            answers = pick_answer(self.memory.last_human, hits)
+            if answers:
+                return self.say("answer", hits=answers)
+            if "?" in self.memory.last_human:
+                return self.say("dont_know", pending=False)
+        return self.say(
+            "no_provider", location=request.location, provider_name=request.provider_name
+        )
+
+    def after_search_providers(
+        self, found: list[dict[str, Any]], args: dict[str, Any]
+    ) -> AIMessage:
+        text = self.memory.last_human
+        request = read_search(text)
+        need = need_of(text)
+        if not found and args.get("provider_name") and need:
+            # Not a provider's name after all ("a Dermatologist"): search by the need instead.
+            return self.search(SearchRequest(location=request.location, need=need), from_chat=False)
+        picked = pick_providers(found, text, args)
+        if not picked:
+            return self.say(
+                "no_provider",
+                location=args.get("location"),
+                provider_name=args.get("provider_name"),
+            )
+        when = parse_when(text, today=self.today)
+        calls = [
+            (
+                "check_slots",
+                slot_args(provider["provider_id"], service["service_id"], when, today=self.today),
+            )
+            for provider, service in picked
+        ]
+        return self.call_many(calls, task=BOOKING)
+
+    def after_check_slots(self, _: Any, __: dict[str, Any]) -> AIMessage:
+        memory = self.memory
+        asked, latest = memory.searches[0], memory.searches[-1]
+        if not memory.offer:
+            wider = self.wider_search(asked, tries=len(memory.searches))
+            if wider is None:
+                return self.say("no_slots", asked=describe_search(asked[0]))
+            return self.call_many(
+                [("check_slots", args) for args in wider], task=memory.task or None
+            )
+        when = parse_when(memory.last_human, today=self.today)
+        missed = ""
+        if latest is not asked:
+            missed = f"Sorry, nothing is free {describe_search(asked[0])}."
+        else:
+            # Only a time picks here: "the 5th" in a fresh request is a day, not a position.
+            chosen = self.pick(memory.last_human, when, by_position=False)
+            if chosen is not None:
+                return self.commit_choice(chosen)
+            if when.at is not None:
+                missed = f"{when.at:%H:%M} is not free."
+        return self.show_offer(missed)
+
+    def show_offer(self, missed: str = "") -> AIMessage:
+        """List the offered times, each provider's soonest in turn."""
+        slots = shown_slots(self.memory.offer)
+        return self.say(
+            "offer",
+            slots=slots,
+            providers=sorted({slot.provider for slot in slots}),
+            services=sorted({slot.service for slot in slots}),
+            missed=missed,
+            task=self.memory.task or None,
+        )
+
+    def wider_search(
+        self, asked: list[dict[str, Any]], *, tries: int
+    ) -> list[dict[str, Any]] | None:
+        """Return the next search after nothing was free: the days after, then any hour."""
+        wider = [[days_after(args) for args in asked]]
+        if any(has_time_of_day(args) for args in asked):
+            wider.append([any_time_of_day(args) for args in asked])
+        return wider[tries - 1] if tries <= len(wider) else None

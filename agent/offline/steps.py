@@ -1,0 +1,145 @@
+"""What every step of the offline model can do: call tools, reply, pick and hold a time."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import count
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, ToolCall
+
+from agent.offline.answers import choose_position
+from agent.offline.matching import word_matches
+from agent.offline.memory import SAID_KEY, TASK_KEY, Memory, Slot, read_memory
+from agent.offline.offers import pick_slot, slot_args
+from agent.offline.when import When
+from prompts import render
+
+Task = dict[str, Any]
+
+
+class Steps:
+    """One model step over the transcript; tool call ids are unique within it."""
+
+    def __init__(self, messages: list[BaseMessage]) -> None:
+        self.memory: Memory = read_memory(messages)
+        self.today: date = self.memory.now.date()
+        self._ids = count(len(messages))
+
+    def call(self, name: str, args: dict[str, Any], task: Task | None = None) -> AIMessage:
+        """Call one tool; a task, when given, is what the agent is now working on."""
+        return self.call_many([(name, args)], task=task)
+
+    def call_many(
+        self, calls: list[tuple[str, dict[str, Any]]], task: Task | None = None
+    ) -> AIMessage:
+        """Call several tools at once, as an LLM calls them in parallel."""
+        extra = {TASK_KEY: task} if task is not None else {}
+        tool_calls: list[ToolCall] = [
+            {
+                "name": name,
+                "args": args,
+                "id": f"offline_{next(self._ids)}_{name}",
+                "type": "tool_call",
+            }
+            for name, args in calls
+        ]
+        return AIMessage(content="", additional_kwargs=extra, tool_calls=tool_calls)
+
+    def say_and_call(
+        self, template: str, name: str, args: dict[str, Any], **context: Any
+    ) -> AIMessage:
+        """Reply and call a tool in the same step, as an LLM answers and then asks again."""
+        said, called = self.say(template, **context), self.call(name, args)
+        return AIMessage(
+            content=said.content,
+            additional_kwargs=said.additional_kwargs,
+            tool_calls=called.tool_calls,
+        )
+
+    def say(self, template: str, task: Task | None = None, **context: Any) -> AIMessage:
+        """Reply with a template from prompts/templates/offline."""
+        # Which reply it was tells the next step what a bare "yes" or "no" answers.
+        extra: dict[str, Any] = {SAID_KEY: template}
+        if task is not None:
+            extra[TASK_KEY] = task
+        return AIMessage(content=render(f"offline/{template}", **context), additional_kwargs=extra)
+
+    @property
+    def moving(self) -> bool:
+        """Tell whether the client is moving one of their bookings to another time."""
+        task = self.memory.task
+        return task.get("task") == "reschedule" and bool(task.get("booking_id"))
+
+    def pick(self, text: str, when: When, *, by_position: bool = True) -> Slot | None:
+        """Return the offered start the client picks, preferring the day of the held draft.
+
+        Naming one of several offered providers ("11:00 with Sofia Marin") picks among theirs.
+        """
+        draft = self.memory.live_draft
+        held_day = date.fromisoformat(str(draft["start_iso"])[:10]) if draft else None
+        offer = self.memory.offer
+        named = word_matches(text, {slot.provider_id: [slot.provider] for slot in offer})
+        if named and len({slot.provider_id for slot in offer}) > 1:
+            offer = [slot for slot in offer if slot.provider_id == named[0][0]]
+        position = choose_position(text) if by_position else None
+        return pick_slot(offer, when, position, prefer_day=held_day)
+
+    def commit_choice(self, slot: Slot) -> AIMessage:
+        """Hold the picked start: move the booking, move the draft, or start a draft."""
+        task, draft = self.memory.task, self.memory.live_draft
+        if self.moving:
+            return self.call(
+                "reschedule_booking",
+                {"booking_id": task["booking_id"], "new_start": slot.start},
+                task=task,
+            )
+        if draft is not None:
+            return self.call(
+                "update_booking_draft", {"booking_id": draft["booking_id"], "new_start": slot.start}
+            )
+        return self.call(
+            "prefill_booking",
+            {"provider_id": slot.provider_id, "service_id": slot.service_id, "start": slot.start},
+        )
+
+    def check_offer_again(self, when: When, *, soonest: bool = False) -> AIMessage:
+        """Look again at the offered providers (or the booking being moved) for a new wish.
+
+        A new day replaces the days searched; a new time of day alone ("after 3pm") narrows
+        the same days, and a bare time keeps their hours too; the soonest start from today.
+        """
+        searched = self.memory.offer_args
+        if self.moving:
+            task = self.memory.task
+            moved = {"provider_id": task["provider_id"], "service_id": task["service_id"]}
+            searched = [
+                args for args in searched if all(args.get(k) == v for k, v in moved.items())
+            ] or [moved]
+        calls: list[tuple[str, dict[str, Any]]] = []
+        for before in searched:
+            args = slot_args(
+                before.get("provider_id"), before.get("service_id"), when, today=self.today
+            )
+            if when.day is None and not soonest and "date_from" in before:
+                args.update(date_from=before["date_from"], date_to=before.get("date_to"))
+                if not (when.day_from or when.day_until) and _within(when, before):
+                    for bound in ("day_from", "day_until"):
+                        if bound in before:
+                            args[bound] = before[bound]
+            if ("check_slots", args) not in calls:
+                calls.append(("check_slots", args))
+        return self.call_many(calls, task=self.memory.task or None)
+
+    @property
+    def has_offer_context(self) -> bool:
+        return bool(self.memory.offer_args) or self.moving
+
+
+def _within(when: When, searched: dict[str, Any]) -> bool:
+    """Tell whether the time asked for lies within the hours searched before (if any)."""
+    if when.at is None:
+        return True
+    start, end = searched.get("day_from"), searched.get("day_until")
+    at = when.at.strftime("%H:%M")
+    return (start is None or at >= start) and (end is None or at < end)
