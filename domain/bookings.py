@@ -479,3 +479,52 @@ def preview_reschedule(
                 checker=checker,
             )
         return booking
+
+
+def move_hold(
+    *, uow: UnitOfWork, actor: Actor, booking_id: str, new_start: datetime, idempotency_key: str
+) -> Booking:
+    """Swap a held draft for a hold on another start in one transaction.
+
+    The old hold is released first inside the transaction, so a new start overlapping it is
+    free; if the new start is refused, the rollback leaves the old hold as it was.
+    """
+    require_instant(new_start)
+
+    def attempt() -> Booking:
+        old = _locked_hold(uow, actor, booking_id)
+        with slot_guard(uow, provider_id=old.provider_id, start=new_start), uow:
+            held = _locked(uow, actor, booking_id)
+            if held.status != BookingStatus.HOLD:
+                raise InvalidTransition("Only a booking that is still being confirmed can change.")
+            _transition(uow, actor, held, BookingStatus.RELEASED, "booking.released", notify=False)
+            uow.session.flush()
+            moved = _new_hold(
+                uow,
+                actor,
+                held.client_id,
+                held.provider_id,
+                held.service_id,
+                new_start,
+                dict(held.intake),
+            )
+            remember(
+                uow,
+                key=idempotency_key,
+                command="move_hold",
+                print_=booking_id,
+                resource_id=moved.id,
+            )
+            uow.commit()
+            return moved
+
+    with uow.reading() as reader:
+        known = recall(reader, key=idempotency_key, command="move_hold", print_=booking_id)
+        if known is not None:
+            return _get(reader, known)
+    return retrying(attempt)
+
+
+def _locked_hold(uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
+    with uow.reading() as reader:
+        return _locked(reader, actor, booking_id)

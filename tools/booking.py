@@ -90,20 +90,14 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
                 uow=deps.uow(), actor=who.actor, booking_id=booking_id, values=values
             )
         if new_start:
-            old = bookings.get_booking(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
-            # Hold the new slot before letting the old one go: a refusal keeps what they had.
-            new = bookings.hold_slot(
+            moved = bookings.move_hold(
                 uow=deps.uow(),
                 actor=who.actor,
-                client_id=old.client_id,
-                provider_id=old.provider_id,
-                service_id=old.service_id,
-                start=parse_start(new_start),
-                intake=dict(old.intake),
+                booking_id=booking_id,
+                new_start=parse_start(new_start),
                 idempotency_key=f"{who.conversation_id}:{tool_call_id}",
             )
-            bookings.release_hold(uow=deps.uow(), actor=who.actor, booking_id=old.id)
-            booking_id = new.id
+            booking_id = moved.id
         summary = drafts.booking_summary(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         return as_result(asdict(summary))
 

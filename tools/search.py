@@ -61,6 +61,8 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
                 for hit in deps.knowledge.search(need, k=3, kind="service")
                 if hit.score >= NEED_MATCH
             }
+            if not fits:
+                return as_result([])  # a need nothing here serves: say so, not everyone
         found = []
         for provider, services in catalog.offerings(uow=deps.uow()):
             if (
@@ -81,7 +83,7 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
             chosen = [
                 s
                 for s in services
-                if (not service_id or s.id == service_id) and (not fits or s.id in fits)
+                if (not service_id or s.id == service_id) and (not need or s.id in fits)
             ]
             if not chosen:
                 continue

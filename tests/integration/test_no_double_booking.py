@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import col, select
 
 from domain.actors import Actor, client_actor
-from domain.bookings import confirm_booking, hold_slot
+from domain.bookings import confirm_booking, hold_slot, move_hold
 from domain.clients import register_client
 from domain.clock import FrozenClock
 from domain.errors import SlotUnavailable
@@ -183,3 +183,39 @@ def test_the_same_registration_sent_concurrently_creates_one_client(uow: UnitOfW
         ).id
 
     assert len(set(all_at_once(8, register))) == 1
+
+
+def test_a_held_draft_moves_onto_an_overlapping_start_or_stays_put(uow: UnitOfWork) -> None:
+    ana = client_actor("ana", "web")
+    held = hold_slot(
+        uow=uow,
+        actor=ana,
+        client_id="ana",
+        provider_id="dr-weber",
+        service_id="derm-consult",
+        start=OVERLAPPING[1],
+        idempotency_key="first",
+    )
+    moved = move_hold(
+        uow=uow, actor=ana, booking_id=held.id, new_start=OVERLAPPING[0], idempotency_key="move-1"
+    )
+    assert (
+        move_hold(
+            uow=uow,
+            actor=ana,
+            booking_id=held.id,
+            new_start=OVERLAPPING[0],
+            idempotency_key="move-1",
+        ).id
+        == moved.id
+    )
+    assert {(b.id, b.starts_at) for b in occupying(uow, "dr-weber")} == {(moved.id, OVERLAPPING[0])}
+    with pytest.raises(SlotUnavailable, match="no Dermatology consultation starting"):
+        move_hold(
+            uow=uow,
+            actor=ana,
+            booking_id=moved.id,
+            new_start=OVERLAPPING[0] + timedelta(minutes=10),
+            idempotency_key="move-2",
+        )
+    assert {(b.id, b.status) for b in occupying(uow, "dr-weber")} == {(moved.id, "hold")}

@@ -177,6 +177,18 @@ class TestConfirming:
         chat.say("yes")
         assert chat.confirmed_starts() == ["Tue 3 Mar 2026, 11:00", "Wed 4 Mar 2026, 08:40"]
 
+    def test_a_correction_onto_a_start_overlapping_the_held_one_moves_it(
+        self, start_chat: StartChat
+    ) -> None:
+        chat = start_chat("ana")
+        derm_summary(chat, "14:30")
+        turn = chat.say("actually make it 14:00")
+        assert turn.question is not None
+        assert "Tue 3 Mar 2026, 14:00" in turn.question["question"]
+        chat.say("yes")
+        assert chat.confirmed_starts() == ["Tue 3 Mar 2026, 14:00", "Wed 4 Mar 2026, 08:40"]
+        assert len(chat.bookings(BookingStatus.RELEASED)) == 1
+
     def test_a_new_day_on_the_summary_offers_that_day(self, start_chat: StartChat) -> None:
         chat = start_chat("ana")
         derm_summary(chat)
