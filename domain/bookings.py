@@ -32,10 +32,9 @@ from domain.models import (
     Service,
 )
 from domain.slot_rules import (
-    checker_around,
     ensure_bookable,
-    explain,
     occupancy,
+    refuse_if_unavailable,
     require_instant,
     taken,
 )
@@ -238,12 +237,7 @@ def cancel_booking(*, uow: UnitOfWork, actor: Actor, booking_id: str, reason: st
         booking = _locked(uow, actor, booking_id)
         if booking.status == BookingStatus.CANCELLED:
             return booking
-        if booking.status != BookingStatus.CONFIRMED:
-            raise InvalidTransition(
-                f"This booking is {booking.status.replace('_', ' ')} and cannot be cancelled."
-            )
-        if actor.is_client:
-            _enforce_notice(uow, booking, verb="cancelled")
+        _ensure_changeable(uow, actor, booking, verb="cancelled")
         _transition(
             uow,
             actor,
@@ -275,6 +269,7 @@ def reschedule_booking(
                     f"This booking is {booking.status.replace('_', ' ')} and cannot be moved."
                 )
             provider_id = new_provider_id or booking.provider_id
+            # Before the notice check: repeating a move already made must answer, not refuse.
             if booking.starts_at == new_start and booking.provider_id == provider_id:
                 return booking
             if actor.is_client:
@@ -437,14 +432,7 @@ def _transition(
 def preview_cancel(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
     """Refuse now what cancel_booking would refuse, without changing anything."""
     with uow.reading() as reader:
-        booking = _locked(reader, actor, booking_id)
-        if booking.status != BookingStatus.CONFIRMED:
-            raise InvalidTransition(
-                f"This booking is {booking.status.replace('_', ' ')} and cannot be cancelled."
-            )
-        if actor.is_client:
-            _enforce_notice(reader, booking, verb="cancelled")
-        return booking
+        return _changeable(reader, actor, booking_id, verb="cancelled")
 
 
 def preview_reschedule(
@@ -453,32 +441,31 @@ def preview_reschedule(
     """Refuse now what reschedule_booking would refuse, without changing anything."""
     require_instant(new_start)
     with uow.reading() as reader:
-        booking = _locked(reader, actor, booking_id)
-        if booking.status != BookingStatus.CONFIRMED:
-            raise InvalidTransition(
-                f"This booking is {booking.status.replace('_', ' ')} and cannot be moved."
-            )
-        if actor.is_client:
-            _enforce_notice(reader, booking, verb="moved")
+        booking = _changeable(reader, actor, booking_id, verb="moved")
         provider, service = _offering(reader, booking.provider_id, booking.service_id)
-        checker = checker_around(
+        refuse_if_unavailable(
             reader,
             provider=provider,
             service=service,
             start=new_start,
             ignore_booking_id=booking.id,
         )
-        reason = checker.unavailability(new_start)
-        if reason is not None:
-            raise explain(
-                reason,
-                provider=provider,
-                service=service,
-                start=new_start,
-                policy=practice(reader.session),
-                checker=checker,
-            )
         return booking
+
+
+def _changeable(uow: UnitOfWork, actor: Actor, booking_id: str, *, verb: str) -> Booking:
+    return _ensure_changeable(uow, actor, _locked(uow, actor, booking_id), verb=verb)
+
+
+def _ensure_changeable(uow: UnitOfWork, actor: Actor, booking: Booking, *, verb: str) -> Booking:
+    """Return a confirmed booking the actor may cancel or move now, or refuse saying why."""
+    if booking.status != BookingStatus.CONFIRMED:
+        raise InvalidTransition(
+            f"This booking is {booking.status.replace('_', ' ')} and cannot be {verb}."
+        )
+    if actor.is_client:
+        _enforce_notice(uow, booking, verb=verb)
+    return booking
 
 
 def move_hold(

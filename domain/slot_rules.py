@@ -77,6 +77,26 @@ def ensure_bookable(
     require_instant(start)
     _, blocked_until = occupancy(provider, service, start)
     expire_stale_holds(uow, provider_id=provider.id, start=start, blocked_until=blocked_until)
+    refuse_if_unavailable(
+        uow,
+        provider=provider,
+        service=service,
+        start=start,
+        ignore_booking_id=ignore_booking_id,
+        policy_now=policy_now,
+    )
+
+
+def refuse_if_unavailable(
+    uow: UnitOfWork,
+    *,
+    provider: Provider,
+    service: Service,
+    start: datetime,
+    ignore_booking_id: str | None = None,
+    policy_now: datetime | None = None,
+) -> None:
+    """Refuse a start that is not free, changing nothing (expired holds are ignored anyway)."""
     checker = checker_around(
         uow,
         provider=provider,
