@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, time
-from pathlib import Path
 
 import pytest
-import yaml
 
 from agent.offline.when import When, mentions_booking_time, parse_move, parse_when
+from evals.scenario import read_suite
+from tests.conftest import ROOT
 
 TODAY = date(2026, 3, 2)  # a Monday, the sample world's clock
-SCENARIOS = Path(__file__).resolve().parents[2] / "evals" / "suites" / "sample" / "scenarios"
+SAMPLE_SUITE = ROOT / "evals" / "suites" / "sample"
 
 
 def when(
@@ -70,11 +70,7 @@ SAMPLE_TURNS: dict[str, When] = {
 
 
 def sample_client_turns() -> set[str]:
-    turns: set[str] = set()
-    for path in sorted(SCENARIOS.glob("*.yaml")):
-        scenario = yaml.safe_load(path.read_text(encoding="utf-8"))
-        turns.update(str(turn) for turn in scenario["turns"])
-    return turns
+    return {turn for scenario in read_suite(SAMPLE_SUITE) for turn in scenario.turns}
 
 
 class TestSampleConversations:
