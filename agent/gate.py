@@ -27,7 +27,7 @@ def confirmation_question(
     call: ToolCall, config: RunnableConfig, uow: Callable[[], UnitOfWork]
 ) -> dict[str, Any]:
     """Describe what the committing call would do; refuse it now if it would be refused."""
-    who = caller(config)
+    who = caller(config, uow)
     booking_id = str(call["args"].get("booking_id", ""))
     summary = drafts.booking_summary(uow=uow(), actor=who.actor, booking_id=booking_id)
     details = asdict(summary)
@@ -70,7 +70,7 @@ def ask_then_run(
     if verdict == "yes":
         return run(call)
     if verdict == "no" and call["name"] == "confirm_booking":
-        who = caller(config)
+        who = caller(config, uow)
         bookings.release_hold(uow=uow(), actor=who.actor, booking_id=question["booking_id"])
     outcome = {
         "done": False,

@@ -50,7 +50,7 @@ def build_graph(
     bound = model.bind_tools(list(tools))
 
     def call_model(state: AgentState, config: RunnableConfig) -> dict[str, list[BaseMessage]]:
-        who = caller(config)
+        who = caller(config, uow)
         prompt: list[BaseMessage] = [
             SystemMessage(system_prompt(uow(), who.client_id)),
             *state["messages"],

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    ToolMessage,
+)
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
@@ -15,14 +22,55 @@ from agent.state import AgentState
 from domain.conversations import open_conversation
 from domain.uow import UnitOfWork
 
+# Pieces of a reply as the model forms them: (reply id, text).
+DeltaSink = Callable[[str, str], None]
+HANDED_OVER = json.dumps(
+    {
+        "done": False,
+        "note": "A person at the practice took the conversation over; nothing was changed.",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolUse:
+    """A tool the agent called this turn, with what it answered (for the console)."""
+
+    name: str
+    args: dict[str, Any]
+    result: Any
+
 
 @dataclass(frozen=True)
 class Turn:
     """What the agent said this turn; `question` is set while it waits for a yes or no."""
 
-    replies: list[str]
+    said: list[Reply]
     question: dict[str, Any] | None = None
+    # The tools that answered this turn, with their results.
+    tools: list[ToolUse] = field(default_factory=list)
+
+    @property
+    def replies(self) -> list[str]:
+        return [reply.text for reply in self.said]
+
+    # The calls the model made this turn (a committing one runs on the next answer).
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Said:
+    """Something said while a person held the conversation, for the agent's context."""
+
+    by_client: bool
+    text: str
+    name: str | None = None
 
 
 class ConversationAgent:
@@ -36,30 +84,104 @@ class ConversationAgent:
         self.graph = graph
         self.uow = uow
 
-    def send(self, *, conversation_id: str, client_id: str | None, channel: str, text: str) -> Turn:
+    def send(
+        self,
+        *,
+        conversation_id: str,
+        client_id: str | None,
+        channel: str,
+        text: str,
+        on_delta: DeltaSink | None = None,
+    ) -> Turn:
         """Deliver one client message and return the agent's answer to it."""
         open_conversation(
             uow=self.uow(), conversation_id=conversation_id, channel=channel, client_id=client_id
         )
-        config: RunnableConfig = {
-            "configurable": {
-                "thread_id": conversation_id,
-                "conversation_id": conversation_id,
-                "client_id": client_id,
-                "channel": channel,
-            }
-        }
+        config = _config(conversation_id, client_id, channel)
         before = self.graph.get_state(config)
         seen = len(before.values.get("messages", [])) if before.values else 0
-        if before.interrupts:
-            self.graph.invoke(Command(resume=text), config)
+        given: Command[Any] | AgentState = (
+            Command(resume=text) if before.interrupts else AgentState(messages=[HumanMessage(text)])
+        )
+        if on_delta is None:
+            self.graph.invoke(given, config)
         else:
-            self.graph.invoke({"messages": [HumanMessage(text)]}, config)
+            # Streaming asks the model for its reply piece by piece (OpenAI's server-sent events).
+            for chunk, _ in self.graph.stream(given, config, stream_mode="messages"):
+                if isinstance(chunk, AIMessageChunk) and chunk.content:
+                    on_delta(str(chunk.id), str(chunk.content))
         after = self.graph.get_state(config)
-        new = after.values.get("messages", [])[seen:]
-        replies = [str(m.content) for m in new if isinstance(m, AIMessage) and m.content]
-        calls = [dict(call) for m in new if isinstance(m, AIMessage) for call in m.tool_calls]
+        messages = after.values.get("messages", [])
+        new = messages[seen:]
+        said = [
+            Reply(str(m.id), str(m.content)) for m in new if isinstance(m, AIMessage) and m.content
+        ]
         question = dict(after.interrupts[0].value) if after.interrupts else None
         if question is not None:
-            replies.append(str(question["question"]))
-        return Turn(replies=replies, question=question, tool_calls=calls)
+            said.append(Reply(f"question-{after.interrupts[0].id}", str(question["question"])))
+        calls = [dict(call) for m in new if isinstance(m, AIMessage) for call in m.tool_calls]
+        return Turn(
+            said=said, question=question, tools=_tool_uses(messages, seen), tool_calls=calls
+        )
+
+    def catch_up(
+        self, *, conversation_id: str, client_id: str | None, channel: str, said: Sequence[Said]
+    ) -> None:
+        """Put what was said while a person held the conversation into the agent's context.
+
+        A confirmation the agent was waiting for when the person took over is answered as
+        "nothing changed", so the agent starts afresh from the client's next message.
+        """
+        config = _config(conversation_id, client_id, channel)
+        state = self.graph.get_state(config)
+        closing: list[BaseMessage] = []
+        if state.interrupts:
+            last = state.values["messages"][-1]
+            answered = {
+                m.tool_call_id for m in state.values["messages"] if isinstance(m, ToolMessage)
+            }
+            closing = [
+                ToolMessage(HANDED_OVER, tool_call_id=call["id"] or "", name=call["name"])
+                for call in getattr(last, "tool_calls", [])
+                if call["id"] not in answered
+            ]
+        context: list[BaseMessage] = [
+            HumanMessage(s.text) if s.by_client else AIMessage(s.text, name=_speaker(s.name))
+            for s in said
+        ]
+        if closing or context:
+            self.graph.update_state(config, {"messages": [*closing, *context]}, as_node="model")
+
+
+def _config(conversation_id: str, client_id: str | None, channel: str) -> RunnableConfig:
+    return {
+        "configurable": {
+            "thread_id": conversation_id,
+            "conversation_id": conversation_id,
+            "client_id": client_id,
+            "channel": channel,
+        }
+    }
+
+
+def _speaker(name: str | None) -> str:
+    # OpenAI accepts only [a-zA-Z0-9_-] in a message's name.
+    return "".join(c if c.isalnum() else "_" for c in (name or "staff"))[:64] or "staff"
+
+
+def _tool_uses(messages: Sequence[BaseMessage], seen: int) -> list[ToolUse]:
+    """The tools that answered this turn (a confirmed call was asked for in an earlier one)."""
+    calls = {
+        call["id"]: call for m in messages if isinstance(m, AIMessage) for call in m.tool_calls
+    }
+    uses = []
+    for message in messages[seen:]:
+        if not isinstance(message, ToolMessage) or message.tool_call_id not in calls:
+            continue
+        call = calls[message.tool_call_id]
+        try:
+            result = json.loads(str(message.content))
+        except ValueError:
+            result = message.content
+        uses.append(ToolUse(call["name"], dict(call["args"]), result))
+    return uses

@@ -2,31 +2,82 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
+import channels.web
+from api.assembly import open_agent
+from api.auth import StaffTokens, auth_router, staff_for_token
 from api.bootstrap import Frontdesk
 from api.catalog_routes import catalog_router
-from domain.errors import DomainError, Forbidden, InvalidInput, NotFound
+from api.form_links import FormLinks, form_router
+from channels.bus import EventBus
+from channels.hub import Hub
+from channels.log_courier import deliver_codes_to_log
+from channels.web.chat_socket import chat_router
+from channels.web.console_socket import console_router
+from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from domain.models import StaffUser
+from domain.staff import list_staff
 
-STATUS_BY_ERROR: dict[type[DomainError], int] = {NotFound: 404, Forbidden: 403, InvalidInput: 422}
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Forbidden: 403,
+    InvalidInput: 422,
+    Conflict: 409,
+}
+STATIC = Path(channels.web.__file__).parent / "static"
 
 
 def create_app(frontdesk: Frontdesk) -> FastAPI:
-    """Build the HTTP app around an already composed Frontdesk."""
+    """Build the HTTP app around an already composed Frontdesk; the agent opens at startup."""
+    tokens = StaffTokens(frontdesk.secret_key, frontdesk.clock)
+    links = FormLinks(frontdesk.secret_key, frontdesk.clock)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with open_agent(frontdesk) as agent:
+            hub = Hub(agent=agent, uow=frontdesk.uow, bus=EventBus(), form_url=links.url)
+            app.state.hub = hub
+            courier = asyncio.create_task(deliver_codes_to_log(frontdesk.uow))
+            try:
+                yield
+            finally:
+                courier.cancel()
+                with suppress(asyncio.CancelledError):
+                    await courier
+                await hub.drain()
         frontdesk.close()
 
     app = FastAPI(title="Frontdesk", version="0.1.0", lifespan=lifespan)
     app.state.frontdesk = frontdesk
+    app.state.tokens = tokens
+    app.state.form_links = links
     app.include_router(catalog_router, prefix="/api/v1")
+    app.include_router(auth_router(), prefix="/api/v1")
+    app.include_router(form_router())
+
+    def hub_of() -> Hub:
+        hub: Hub = app.state.hub
+        return hub
+
+    def authenticate(token: str) -> StaffUser:
+        return staff_for_token(frontdesk.uow(), tokens, token)
+
+    async def colleagues() -> list[StaffUser]:
+        return await to_thread.run_sync(lambda: list_staff(uow=frontdesk.uow()))
+
+    app.include_router(chat_router(hub_of))
+    app.include_router(console_router(hub_of, authenticate, colleagues))
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
@@ -35,9 +86,12 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
         return JSONResponse({"code": exc.code, "detail": exc.message}, status_code=status)
 
     @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        # Until the web chat is served here, the API documentation is the front page.
-        return RedirectResponse("/docs")
+    def web_chat() -> FileResponse:
+        return FileResponse(STATIC / "chat.html")
+
+    @app.get("/console", include_in_schema=False)
+    def provider_console() -> FileResponse:
+        return FileResponse(STATIC / "console.html")
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

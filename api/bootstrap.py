@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -24,6 +26,17 @@ class Frontdesk:
     settings: Settings
     engine: Engine
     clock: Clock
+
+    @cached_property
+    def secret_key(self) -> bytes:
+        """The key that signs staff tokens and form links; one is made and kept if not set."""
+        if self.settings.secret_key:
+            return self.settings.secret_key.encode()
+        path = self.settings.data_dir / "secret.key"
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.clock)

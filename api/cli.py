@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,7 +11,6 @@ from pathlib import Path
 import uvicorn
 from sqlmodel import select
 
-from api.app import create_app
 from api.bootstrap import DEMO_WORLD, Frontdesk, bootstrap
 from domain.errors import DomainError
 from domain.migrate import upgrade_schema
@@ -135,9 +135,17 @@ def _has_providers(frontdesk: Frontdesk) -> bool:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # Imported here: the agent's embedding stack takes seconds to import (see _chat).
+    from api.app import create_app
+    from api.demo import DEMO_PASSWORD, create_demo_staff
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     frontdesk = bootstrap()
     if args.demo:
         _load(frontdesk, DEMO_WORLD, shift_to_today=True, if_empty=True)
+        made = create_demo_staff(frontdesk)
+        if made:
+            print(f"demo console accounts (password {DEMO_PASSWORD!r}): {', '.join(made)}")
     print(f"Frontdesk on http://{args.host}:{args.port}/ (data in {frontdesk.settings.data_dir})")
     uvicorn.run(create_app(frontdesk), host=args.host, port=args.port, log_level="info")
     return 0

@@ -18,6 +18,8 @@ class Settings:
     model: ModelSettings
     # A frozen clock (FRONTDESK_NOW, ISO 8601 with offset) for demos, evals and tests.
     frozen_now: datetime | None = None
+    # Signs staff tokens and form links (FRONTDESK_SECRET_KEY); else a random one kept in data_dir.
+    secret_key: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -30,6 +32,7 @@ class Settings:
             database_url=_with_psycopg_driver(database_url),
             model=_model_settings(env),
             frozen_now=_frozen_now(env),
+            secret_key=env.get("FRONTDESK_SECRET_KEY") or None,
         )
 
 

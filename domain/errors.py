@@ -67,3 +67,9 @@ class WorldError(InvalidInput):
         self.problems = problems
         lines = [f"{path}: {key}: {problem}" for key, problem in problems]
         super().__init__("\n".join(lines))
+
+
+class Conflict(DomainError):
+    """Someone else got there first (a conversation another person holds, a newer version)."""
+
+    code = "conflict"

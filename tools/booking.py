@@ -64,7 +64,7 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
     def prefill_booking(
         provider_id: str, service_id: str, start: str, tool_call_id: str, config: RunnableConfig
     ) -> str:
-        who = caller(config)
+        who = caller(config, deps.uow)
         hold = bookings.hold_slot(
             uow=deps.uow(),
             actor=who.actor,
@@ -84,7 +84,7 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
         new_start: str | None = None,
         values: dict[str, str] | None = None,
     ) -> str:
-        who = caller(config)
+        who = caller(config, deps.uow)
         if values:
             drafts.fill_intake(
                 uow=deps.uow(), actor=who.actor, booking_id=booking_id, values=values
@@ -102,13 +102,13 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
         return as_result(asdict(summary))
 
     def confirm_booking(booking_id: str, config: RunnableConfig) -> str:
-        who = caller(config)
+        who = caller(config, deps.uow)
         bookings.confirm_booking(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         summary = drafts.booking_summary(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         return as_result(asdict(summary))
 
     def list_bookings(config: RunnableConfig) -> str:
-        who = caller(config)
+        who = caller(config, deps.uow)
         found = bookings.list_client_bookings(
             uow=deps.uow(), actor=who.actor, client_id=str(who.client_id)
         )
@@ -121,13 +121,13 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
         )
 
     def cancel_booking(booking_id: str, config: RunnableConfig) -> str:
-        who = caller(config)
+        who = caller(config, deps.uow)
         bookings.cancel_booking(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         summary = drafts.booking_summary(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         return as_result(asdict(summary))
 
     def reschedule_booking(booking_id: str, new_start: str, config: RunnableConfig) -> str:
-        who = caller(config)
+        who = caller(config, deps.uow)
         bookings.reschedule_booking(
             uow=deps.uow(), actor=who.actor, booking_id=booking_id, new_start=parse_start(new_start)
         )
@@ -135,14 +135,14 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
         return as_result(asdict(summary))
 
     def request_documents(booking_id: str, config: RunnableConfig) -> str:
-        who = caller(config)
+        who = caller(config, deps.uow)
         requested = documents.request_documents(
             uow=deps.uow(), actor=who.actor, booking_id=booking_id
         )
         return as_result([asdict(r) for r in requested])
 
     def generate_form(booking_id: str, config: RunnableConfig) -> str:
-        who = caller(config)
+        who = caller(config, deps.uow)
         forms = documents.generate_forms(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         return as_result(
             [{"template_id": f.template_id, "filename": f.filename, "id": f.id} for f in forms]

@@ -84,3 +84,13 @@ class HandoffIn(BaseModel):
 
 class NoArgs(BaseModel):
     pass
+
+
+class IdentifyClientIn(BaseModel):
+    name: str | None = Field(None, description="The client's full name as they gave it.")
+    phone: str | None = Field(None, description="The phone number they gave, e.g. +49 170 1234567.")
+    email: str | None = Field(None, description="The email address they gave.")
+
+
+class VerifyCodeIn(BaseModel):
+    code: str = Field(description="The one-time code the client typed, digits only.")

@@ -155,7 +155,7 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
         )
 
     def handoff_to_human(reason: str, config: RunnableConfig) -> str:
-        who = caller(config)
+        who = caller(config, deps.uow)
         conversations.open_conversation(
             uow=deps.uow(),
             conversation_id=who.conversation_id,
@@ -163,7 +163,7 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
             client_id=who.client_id,
         )
         conversation = conversations.request_handoff(
-            uow=deps.uow(), actor=who.actor, conversation_id=who.conversation_id, reason=reason
+            uow=deps.uow(), actor=who.visitor, conversation_id=who.conversation_id, reason=reason
         )
         return as_result({"status": conversation.status})
 

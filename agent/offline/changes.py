@@ -25,9 +25,11 @@ _CHANGE_WORDS = frozenset(
 
 class ChangeSteps(Steps):
     def look_up_bookings(self, task: str) -> AIMessage:
-        return self.call(
-            "list_bookings", {}, task={"task": task, "request": self.memory.last_human}
-        )
+        working_on = {"task": task, "request": self.memory.last_human}
+        if self.memory.anonymous:
+            pending = {"tool": "list_bookings", "args": {}}
+            return self.say("who_are_you", task={**working_on, "pending": pending})
+        return self.call("list_bookings", {}, task=working_on)
 
     def after_list_bookings(self, bookings: list[dict[str, Any]], _: dict[str, Any]) -> AIMessage:
         task = self.memory.task

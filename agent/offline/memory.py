@@ -18,6 +18,7 @@ NOW_LINE = re.compile(r"Current local time: (\S+)")
 NOTICE_LINE = re.compile(r"Cancelling or moving is possible up to (\d+) hours before")
 TASK_KEY = "frontdesk_task"
 SAID_KEY = "frontdesk_said"
+ANONYMOUS_LINE = "Client: not identified yet."
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class Memory:
     # The documents requested for the latest booking made in this conversation, and for which.
     documents: list[dict[str, Any]] = field(default_factory=list)
     documents_for: dict[str, Any] | None = None
+    # Nobody has proved who the client is yet; a code was sent and is awaited.
+    anonymous: bool = False
+    awaiting_code: bool = False
 
     @property
     def live_draft(self) -> dict[str, Any] | None:
@@ -72,6 +76,7 @@ def _read_system(memory: Memory, text: str) -> None:
     now = NOW_LINE.search(text)
     if now:
         memory.now = datetime.fromisoformat(now.group(1))
+    memory.anonymous = ANONYMOUS_LINE in text
     notice = NOTICE_LINE.search(text)
     if notice:
         memory.notice_hours = int(notice.group(1))
@@ -135,6 +140,10 @@ def _remember(memory: Memory, tool: str, result: Any, args: dict[str, Any]) -> N
         if result.get("verdict") == "no" and tool == "confirm_booking" and memory.draft:
             memory.draft = {**memory.draft, "status": "released"}
     memory.results.append((tool, result, args))
+    if tool in ("identify_client", "verify_code") and isinstance(result, dict):
+        memory.awaiting_code = result.get("status") == "code_sent" or (
+            memory.awaiting_code and result.get("status") != "linked"
+        )
     if isinstance(result, dict) and ("error" in result or "client_answer" in result):
         return
     if (

@@ -11,6 +11,7 @@ from agent.offline.changes import ChangeSteps
 from agent.offline.drafting import DraftingSteps
 from agent.offline.facts import extract_facts
 from agent.offline.finding import FindingSteps
+from agent.offline.identifying import IdentitySteps
 from agent.offline.intents import (
     Intent,
     asks_for_information,
@@ -32,13 +33,17 @@ _HOLDING = frozenset(
 )
 
 
-class Decider(FindingSteps, DraftingSteps, ChangeSteps):
+class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps):
     """Decides one model step: what to do with a client's message or with tool results."""
 
     def on_message(self) -> AIMessage:
         memory, text = self.memory, self.memory.last_human
         if looks_like_injection(text):
             return self.say("injection")
+        if memory.anonymous:
+            identified = self.identity_step(text)
+            if identified is not None:
+                return identified
         draft = memory.live_draft
         if draft and draft.get("missing"):
             facts = extract_facts(text, wanted=draft["missing"], today=self.today)

@@ -98,10 +98,12 @@ class Steps:
             return self.call(
                 "update_booking_draft", {"booking_id": draft["booking_id"], "new_start": slot.start}
             )
-        return self.call(
-            "prefill_booking",
-            {"provider_id": slot.provider_id, "service_id": slot.service_id, "start": slot.start},
-        )
+        args = {"provider_id": slot.provider_id, "service_id": slot.service_id, "start": slot.start}
+        if self.memory.anonymous:
+            return self.say(
+                "who_are_you", task={**task, "pending": {"tool": "prefill_booking", "args": args}}
+            )
+        return self.call("prefill_booking", args)
 
     def check_offer_again(self, when: When, *, soonest: bool = False) -> AIMessage:
         """Look again at the offered providers (or the booking being moved) for a new wish.

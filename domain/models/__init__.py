@@ -12,10 +12,18 @@ from domain.models.catalog import (
 )
 from domain.models.clients import ChannelIdentity, Client, new_id
 from domain.models.content import DocumentTemplate, KnowledgeEntry
-from domain.models.conversations import Conversation, ConversationStatus, TurnUsage
+from domain.models.conversations import (
+    Conversation,
+    ConversationEntry,
+    ConversationStatus,
+    EntryAuthor,
+    TurnUsage,
+    VerificationCode,
+)
 from domain.models.documents import DocumentRequest, GeneratedForm
 from domain.models.records import AuditEvent, IdempotencyKey, OutboxMessage
 from domain.models.schedule import DateOverride, TimeOff, WeeklyHours
+from domain.models.staff import StaffRole, StaffUser
 
 __all__ = [
     "OCCUPYING_STATUSES",
@@ -27,11 +35,13 @@ __all__ = [
     "ChannelIdentity",
     "Client",
     "Conversation",
+    "ConversationEntry",
     "ConversationStatus",
     "DateOverride",
     "DocumentKind",
     "DocumentRequest",
     "DocumentTemplate",
+    "EntryAuthor",
     "GeneratedForm",
     "IdempotencyKey",
     "KnowledgeEntry",
@@ -40,8 +50,11 @@ __all__ = [
     "Provider",
     "ProviderService",
     "Service",
+    "StaffRole",
+    "StaffUser",
     "TimeOff",
     "TurnUsage",
+    "VerificationCode",
     "WeeklyHours",
     "new_id",
 ]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain.models.clients import new_id
-from domain.models.types import utc_column
+from domain.models.types import json_column, utc_column
 
 
 class ConversationStatus(StrEnum):
@@ -24,10 +26,61 @@ class Conversation(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     client_id: str | None = Field(default=None, foreign_key="clients.id", index=True)
     channel: str = Field(max_length=16)
+    # Where the client is on that channel (a web session's hash, a Telegram chat, a phone).
+    address: str = Field(default="", max_length=255, index=True)
     status: str = Field(default=ConversationStatus.BOT, max_length=24, index=True)
     handoff_reason: str = ""
+    # The staff member who has taken it over (status human), or who it was transferred to.
+    held_by: str | None = Field(default=None, foreign_key="staff_users.id")
+    last_message: str = ""
     created_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
+
+
+class EntryAuthor(StrEnum):
+    CLIENT = "client"
+    AGENT = "agent"
+    STAFF = "staff"
+    SYSTEM = "system"
+    TOOL = "tool"
+
+
+class ConversationEntry(SQLModel, table=True):
+    """One line of a conversation's transcript, as people and the console see it."""
+
+    __tablename__ = "conversation_entries"
+    __table_args__ = (
+        # A retried delivery of one inbound message (same id) is stored, and answered, once.
+        UniqueConstraint("conversation_id", "external_id", name="uq_entry_external_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: str = Field(foreign_key="conversations.id", index=True, max_length=64)
+    at: datetime = Field(sa_column=utc_column())
+    author: str = Field(max_length=16)
+    staff_id: str | None = Field(default=None, foreign_key="staff_users.id")
+    text: str = ""
+    # Buttons, a booking card or a tool call's name, arguments and result.
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    external_id: str | None = Field(default=None, max_length=128)
+    # Set once the agent has the entry in its context (messages said while a person held it).
+    seen_by_agent: bool = True
+
+
+class VerificationCode(SQLModel, table=True):
+    """A one-time code sent to a client's phone or email to prove a claimed identity."""
+
+    __tablename__ = "verification_codes"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    conversation_id: str = Field(foreign_key="conversations.id", index=True, max_length=64)
+    client_id: str = Field(foreign_key="clients.id")
+    code_hash: str = Field(max_length=128)
+    sent_to: str = Field(max_length=255)
+    created_at: datetime = Field(sa_column=utc_column())
+    expires_at: datetime = Field(sa_column=utc_column())
+    attempts_left: int
+    used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class TurnUsage(SQLModel, table=True):

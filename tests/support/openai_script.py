@@ -133,6 +133,30 @@ def offered_start(body: Json, local_start: str) -> tuple[str, str, str]:
     raise AssertionError(f"no check_slots result offered {local_start}")
 
 
+def event_stream(reply: Json) -> bytes:
+    """The completion as the API streams it: server-sent `chat.completion.chunk` events.
+
+    The text comes word by word, each tool call in one delta, then the finish reason, then
+    (as `stream_options.include_usage` asks) a last chunk with the usage and no choices.
+    """
+    message = reply["choices"][0]["message"]
+    base = {k: reply[k] for k in ("id", "created", "model", "system_fingerprint")}
+    base["object"] = "chat.completion.chunk"
+
+    def chunk(delta: Json, finish: str | None = None) -> Json:
+        return {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+    chunks = [chunk({"role": "assistant", "content": ""})]
+    words = (message.get("content") or "").split(" ")
+    chunks += [chunk({"content": w if i == 0 else " " + w}) for i, w in enumerate(words) if w]
+    for index, call in enumerate(message.get("tool_calls") or []):
+        chunks.append(chunk({"tool_calls": [{"index": index, **call}]}))
+    chunks.append(chunk({}, reply["choices"][0]["finish_reason"]))
+    chunks.append({**base, "choices": [], "usage": reply["usage"]})
+    lines = [f"data: {json.dumps(c)}\n\n" for c in chunks] + ["data: [DONE]\n\n"]
+    return "".join(lines).encode()
+
+
 class ScriptedLLM:
     """The respx side effect that plays the script, one step per request."""
 
@@ -158,6 +182,12 @@ class ScriptedLLM:
         if isinstance(step, httpx.Response):
             return step
         reply = step(body) if callable(step) else step
+        if body.get("stream"):
+            return httpx.Response(
+                200,
+                content=event_stream(reply),
+                headers={"content-type": "text/event-stream"},
+            )
         return httpx.Response(200, json=reply)
 
 

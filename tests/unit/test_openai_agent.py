@@ -54,6 +54,8 @@ ALL_TOOLS = {
     "check_slots",
     "search_knowledge",
     "handoff_to_human",
+    "identify_client",
+    "verify_code",
     "prefill_booking",
     "update_booking_draft",
     "confirm_booking",

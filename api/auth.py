@@ -1,0 +1,144 @@
+"""Staff sign-in: passwords checked by the domain, short-lived JWT access and refresh tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+import jwt
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
+from pydantic import BaseModel
+
+from domain.clock import Clock
+from domain.errors import DomainError, Forbidden, NotFound
+from domain.models import StaffUser
+from domain.staff import authenticate, get_staff
+from domain.uow import UnitOfWork
+
+ACCESS_LIFETIME = timedelta(minutes=30)
+REFRESH_LIFETIME = timedelta(days=14)
+ISSUER = "frontdesk"
+TokenKind = Literal["access", "refresh"]
+
+
+class Unauthorized(Forbidden):
+    code = "unauthorized"
+
+
+class TokenRead(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"  # noqa: S105 (OAuth2 token type, not a secret)
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class StaffTokens:
+    secret: bytes
+    clock: Clock
+
+    def issue(self, staff: StaffUser) -> TokenRead:
+        return TokenRead(
+            access_token=self._token(staff, "access", ACCESS_LIFETIME),
+            refresh_token=self._token(staff, "refresh", REFRESH_LIFETIME),
+            expires_in=int(ACCESS_LIFETIME.total_seconds()),
+        )
+
+    def staff_id(self, token: str, kind: TokenKind = "access") -> str:
+        """Return whose token this is; refuse an expired, forged or wrong-kind one."""
+        try:
+            claims = jwt.decode(
+                token,
+                self.secret,
+                algorithms=["HS256"],
+                issuer=ISSUER,
+                # Expiry is judged below by the service's clock, which demos and tests freeze.
+                options={"require": ["exp", "sub", "iss"], "verify_exp": False},
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("Sign in again: that token is not valid.") from exc
+        if claims.get("kind") != kind:
+            raise Unauthorized("Sign in again: that token is not valid.")
+        if int(claims["exp"]) <= self.clock.now().timestamp():
+            raise Unauthorized("Sign in again: that token has expired.")
+        return str(claims["sub"])
+
+    def _token(self, staff: StaffUser, kind: TokenKind, lifetime: timedelta) -> str:
+        now = self.clock.now()
+        claims: dict[str, Any] = {
+            "iss": ISSUER,
+            "sub": staff.id,
+            "role": staff.role,
+            "kind": kind,
+            "iat": int(now.timestamp()),
+            "exp": int((now + lifetime).timestamp()),
+        }
+        return jwt.encode(claims, self.secret, algorithm="HS256")
+
+
+def staff_for_token(uow: UnitOfWork, tokens: StaffTokens, token: str) -> StaffUser:
+    """Return the active account a valid access token belongs to."""
+    try:
+        return get_staff(uow=uow, staff_id=tokens.staff_id(token))
+    except NotFound as exc:
+        raise Unauthorized("Sign in again: that account is no longer active.") from exc
+
+
+bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def current_staff(request: Request, token: Annotated[str | None, Depends(bearer)]) -> StaffUser:
+    """The signed-in staff member of an API request (401 without a valid bearer token)."""
+    if token is None:
+        raise HTTPException(401, "Sign in first.", headers={"WWW-Authenticate": "Bearer"})
+    frontdesk = request.app.state.frontdesk
+    try:
+        return staff_for_token(frontdesk.uow(), request.app.state.tokens, token)
+    except Unauthorized as refusal:
+        raise HTTPException(401, refusal.message, headers={"WWW-Authenticate": "Bearer"}) from None
+
+
+class StaffRead(BaseModel):
+    id: str
+    email: str
+    name: str
+    role: str
+    provider_id: str | None
+
+
+def auth_router() -> APIRouter:
+    router = APIRouter(prefix="/auth", tags=["auth"])
+
+    @router.post("/token", response_model=TokenRead)
+    def sign_in(
+        request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    ) -> TokenRead:
+        """Sign in with email and password (OAuth2 password flow); answers 401 on a mismatch."""
+        frontdesk = request.app.state.frontdesk
+        try:
+            staff = authenticate(uow=frontdesk.uow(), email=form.username, password=form.password)
+        except DomainError as refusal:
+            raise HTTPException(401, refusal.message) from None
+        tokens: StaffTokens = request.app.state.tokens
+        return tokens.issue(staff)
+
+    @router.post("/refresh", response_model=TokenRead)
+    def refresh(request: Request, refresh_token: Annotated[str, Form()]) -> TokenRead:
+        """Trade a refresh token for new tokens."""
+        frontdesk = request.app.state.frontdesk
+        tokens: StaffTokens = request.app.state.tokens
+        try:
+            staff = get_staff(
+                uow=frontdesk.uow(), staff_id=tokens.staff_id(refresh_token, "refresh")
+            )
+        except (Unauthorized, NotFound) as refusal:
+            raise HTTPException(401, refusal.message) from None
+        return tokens.issue(staff)
+
+    @router.get("/me", response_model=StaffRead)
+    def me(staff: Annotated[StaffUser, Depends(current_staff)]) -> StaffUser:
+        return staff
+
+    return router

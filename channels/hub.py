@@ -1,0 +1,304 @@
+"""The conversation hub: every channel's messages go through here, one turn at a time.
+
+The hub decides who answers — the agent (`bot`, `waiting_for_human`) or the person holding the
+conversation (`human`) — records everything in the transcript, and publishes it live to the
+client's channel and to the providers' console.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+from weakref import WeakValueDictionary
+
+from anyio import CapacityLimiter, to_thread
+
+from agent.runner import ConversationAgent, Said
+from channels.bus import CONSOLE, EventBus, conversation_topic
+from channels.messages import Inbound, Receipt
+from channels.presenting import FormUrl, entry_json, summary_json, turn_entries
+from domain import handoff
+from domain.models import Client, Conversation, ConversationStatus, EntryAuthor, StaffUser
+from domain.transcripts import (
+    SPOKEN,
+    conversation_at,
+    list_conversations,
+    record_entry,
+    transcript,
+    unseen_by_agent,
+)
+from domain.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+SORRY = "Sorry, something went wrong on our side. Please try again in a moment."
+
+
+class Hub:
+    def __init__(
+        self,
+        *,
+        agent: ConversationAgent,
+        uow: Callable[[], UnitOfWork],
+        bus: EventBus,
+        form_url: FormUrl,
+        threads: int = 16,
+    ) -> None:
+        self.agent = agent
+        self.uow = uow
+        self.bus = bus
+        self.form_url = form_url
+        # Turns block on the database and the model: they run on worker threads, this many at once.
+        self._threads = CapacityLimiter(threads)
+        # A conversation's locks live while someone holds or awaits them, and no longer.
+        self._intake: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self._turns: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self._waiting: dict[str, asyncio.Queue[str]] = {}
+        self._running: set[asyncio.Task[None]] = set()
+
+    async def _run(self, func: Callable[..., T], /, **kwargs: Any) -> T:
+        return await to_thread.run_sync(lambda: func(**kwargs), limiter=self._threads)
+
+    # -- clients ---------------------------------------------------------------------------
+
+    async def conversation_for(self, channel: str, address: str) -> Conversation:
+        """Return the open conversation at this address, starting one if needed."""
+        return await self._run(conversation_at, uow=self.uow(), channel=channel, address=address)
+
+    async def receive(self, inbound: Inbound) -> Receipt:
+        """Take a client's message in; the agent's answer follows on the bus."""
+        conversation = await self.conversation_for(inbound.channel, inbound.address)
+        silent = conversation.status == ConversationStatus.HUMAN
+        async with self._lock(self._intake, conversation.id):
+            entry = await self._run(
+                record_entry,
+                uow=self.uow(),
+                conversation_id=conversation.id,
+                author=EntryAuthor.CLIENT,
+                text=inbound.text,
+                external_id=inbound.message_id,
+                seen_by_agent=not silent,
+            )
+            if entry is None:
+                return Receipt(conversation.id, duplicate=True)
+            if not silent:
+                # Queued in the order recorded; one worker per conversation answers in turn.
+                self._queue_turn(conversation.id, inbound.text)
+        self._publish_entry(conversation.id, entry_json(entry))
+        await self._publish_summary(conversation.id)
+        return Receipt(conversation.id, duplicate=False)
+
+    def _queue_turn(self, conversation_id: str, text: str) -> None:
+        queue = self._waiting.get(conversation_id)
+        if queue is None:
+            queue = self._waiting[conversation_id] = asyncio.Queue()
+            worker = asyncio.create_task(self._answer_in_turn(conversation_id, queue))
+            self._running.add(worker)
+            worker.add_done_callback(self._running.discard)
+        queue.put_nowait(text)
+
+    async def _answer_in_turn(self, conversation_id: str, queue: asyncio.Queue[str]) -> None:
+        while not queue.empty():
+            text = queue.get_nowait()
+            async with self._lock(self._turns, conversation_id):
+                await self._turn(conversation_id, text)
+        # Nothing awaited since the queue was last seen empty: no message can slip in between.
+        del self._waiting[conversation_id]
+
+    async def history(self, conversation_id: str, *, with_tools: bool) -> list[dict[str, Any]]:
+        authors = None if with_tools else SPOKEN
+        entries = await self._run(
+            transcript, uow=self.uow(), conversation_id=conversation_id, authors=authors
+        )
+        return [entry_json(e) for e in entries]
+
+    async def drain(self) -> None:
+        """Wait for the turns under way (on shutdown, and in tests)."""
+        while self._running:
+            await asyncio.gather(*list(self._running), return_exceptions=True)
+
+    # -- the agent's turn ------------------------------------------------------------------
+
+    async def _turn(self, conversation_id: str, text: str) -> None:
+        topic = conversation_topic(conversation_id)
+        loop = asyncio.get_running_loop()
+
+        def delta(reply_id: str, piece: str) -> None:
+            event = {"type": "delta", "reply_id": reply_id, "text": piece}
+            loop.call_soon_threadsafe(self.bus.publish, topic, event)
+
+        try:
+            self.bus.publish(topic, {"type": "typing", "on": True})
+            before = await self._run(self._conversation, conversation_id=conversation_id)
+            if before.status in (ConversationStatus.HUMAN, ConversationStatus.CLOSED):
+                return  # taken over while this message waited its turn: the person answers
+            entries = await self._run(self._answer, conversation=before, text=text, delta=delta)
+            for entry in entries:
+                self._publish_entry(conversation_id, entry)
+            after = await self._run(self._conversation, conversation_id=conversation_id)
+            if after.status != before.status:
+                await self._publish_status(after)
+            await self._publish_summary(conversation_id)
+        except Exception:
+            log.exception("turn failed in conversation %s", conversation_id)
+            await self._note(conversation_id, SORRY)
+        finally:
+            self.bus.publish(topic, {"type": "typing", "on": False})
+
+    def _answer(
+        self, *, conversation: Conversation, text: str, delta: Callable[[str, str], None]
+    ) -> list[dict[str, Any]]:
+        """Run the agent on one message (on a worker thread); return the recorded entries."""
+        meanwhile = unseen_by_agent(uow=self.uow(), conversation_id=conversation.id)
+        if meanwhile:
+            self.agent.catch_up(
+                conversation_id=conversation.id,
+                client_id=conversation.client_id,
+                channel=conversation.channel,
+                said=[
+                    Said(e.author == EntryAuthor.CLIENT, e.text, (e.extra or {}).get("name"))
+                    for e in meanwhile
+                    if e.author in (EntryAuthor.CLIENT, EntryAuthor.STAFF)
+                ],
+            )
+        turn = self.agent.send(
+            conversation_id=conversation.id,
+            client_id=conversation.client_id,
+            channel=conversation.channel,
+            text=text,
+            on_delta=delta,
+        )
+        recorded = []
+        for said in turn_entries(turn, self.form_url):
+            entry = record_entry(
+                uow=self.uow(),
+                conversation_id=conversation.id,
+                author=said.author,
+                text=said.text,
+                extra=said.extra,
+            )
+            if entry is not None:
+                recorded.append(entry_json(entry))
+        return recorded
+
+    def _conversation(self, *, conversation_id: str) -> Conversation:
+        with self.uow().reading() as reader:
+            return reader.session.get_one(Conversation, conversation_id)
+
+    # -- people at the practice ------------------------------------------------------------
+
+    async def take_over(self, *, staff_id: str, conversation_id: str) -> None:
+        await self._staff_action(handoff.take_over, staff_id, conversation_id)
+
+    async def hand_back(self, *, staff_id: str, conversation_id: str) -> None:
+        await self._staff_action(handoff.hand_back, staff_id, conversation_id)
+
+    async def close(self, *, staff_id: str, conversation_id: str) -> None:
+        await self._staff_action(handoff.close, staff_id, conversation_id)
+
+    async def transfer(self, *, staff_id: str, conversation_id: str, to_staff_id: str) -> None:
+        await self._staff_action(
+            handoff.transfer, staff_id, conversation_id, to_staff_id=to_staff_id
+        )
+
+    async def staff_reply(
+        self, *, staff_id: str, conversation_id: str, text: str, message_id: str | None
+    ) -> None:
+        entry = await self._run(
+            handoff.staff_reply,
+            uow=self.uow(),
+            staff_id=staff_id,
+            conversation_id=conversation_id,
+            text=text,
+            external_id=message_id,
+        )
+        self._publish_entry(conversation_id, entry_json(entry))
+        await self._publish_summary(conversation_id)
+
+    async def _staff_action(
+        self, action: Callable[..., Conversation], staff_id: str, conversation_id: str, **more: str
+    ) -> None:
+        before = await self._run(self._conversation, conversation_id=conversation_id)
+        # A turn under way finishes first, so the agent is not speaking when the person starts.
+        async with self._lock(self._turns, conversation_id):
+            after = await self._run(
+                action, uow=self.uow(), staff_id=staff_id, conversation_id=conversation_id, **more
+            )
+        if (after.status, after.held_by) != (before.status, before.held_by):
+            last = await self._run(
+                transcript, uow=self.uow(), conversation_id=conversation_id, limit=1
+            )
+            for entry in last:
+                self._publish_entry(conversation_id, entry_json(entry))
+            await self._publish_status(after)
+        await self._publish_summary(conversation_id)
+
+    # -- what the console sees -------------------------------------------------------------
+
+    async def summaries(self, limit: int = 100) -> list[dict[str, Any]]:
+        return await self._run(self._summaries, limit=limit)
+
+    def _summaries(self, *, limit: int, conversation_id: str | None = None) -> list[dict[str, Any]]:
+        with self.uow().reading() as reader:
+            if conversation_id is None:
+                conversations = list_conversations(uow=self.uow(), limit=limit)
+            else:
+                conversations = [reader.session.get_one(Conversation, conversation_id)]
+            found = []
+            for conversation in conversations:
+                client = (
+                    reader.session.get(Client, conversation.client_id)
+                    if conversation.client_id
+                    else None
+                )
+                holder = (
+                    reader.session.get(StaffUser, conversation.held_by)
+                    if conversation.held_by
+                    else None
+                )
+                found.append(
+                    summary_json(
+                        conversation,
+                        client_name=client.name if client else None,
+                        holder={"id": holder.id, "name": holder.name} if holder else None,
+                    )
+                )
+            return found
+
+    async def _publish_summary(self, conversation_id: str) -> None:
+        [summary] = await self._run(self._summaries, limit=1, conversation_id=conversation_id)
+        self.bus.publish(CONSOLE, {"type": "conversation", "conversation": summary})
+
+    async def _publish_status(self, conversation: Conversation) -> None:
+        staff = await self._run(handoff.holder_name, uow=self.uow(), conversation=conversation)
+        event = {
+            "type": "status",
+            "conversation_id": conversation.id,
+            "status": conversation.status,
+            "staff": staff,
+        }
+        self.bus.publish(conversation_topic(conversation.id), event)
+
+    def _publish_entry(self, conversation_id: str, entry: dict[str, Any]) -> None:
+        event = {"type": "entry", "conversation_id": conversation_id, "entry": entry}
+        self.bus.publish(conversation_topic(conversation_id), event)
+
+    async def _note(self, conversation_id: str, text: str) -> None:
+        entry = await self._run(
+            record_entry,
+            uow=self.uow(),
+            conversation_id=conversation_id,
+            author=EntryAuthor.SYSTEM,
+            text=text,
+        )
+        if entry is not None:
+            self._publish_entry(conversation_id, entry_json(entry))
+
+    @staticmethod
+    def _lock(locks: WeakValueDictionary[str, asyncio.Lock], conversation_id: str) -> asyncio.Lock:
+        lock = locks.get(conversation_id)
+        if lock is None:
+            lock = locks[conversation_id] = asyncio.Lock()
+        return lock

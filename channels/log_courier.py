@@ -1,0 +1,55 @@
+"""Delivering one-time codes to the server log: the embedded default, with no SMS or email set up.
+
+A person trying the service locally reads the code there; a deployment with SMS or email
+delivers the same outbox rows to the client instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from anyio import to_thread
+from sqlmodel import col, select
+
+from domain.models import OutboxMessage
+from domain.uow import UnitOfWork
+
+log = logging.getLogger("frontdesk.codes")
+CODE_EVENT = "identity.code"
+
+
+def log_pending_codes(uow: UnitOfWork) -> int:
+    """Write each undelivered code to the log and mark it sent; return how many."""
+    with uow:
+        pending = list(
+            uow.session.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.event == CODE_EVENT, OutboxMessage.status == "pending")
+                .order_by(col(OutboxMessage.id))
+            )
+        )
+        for message in pending:
+            payload = message.payload
+            log.warning(
+                "one-time code for client %s by %s to %s: %s",
+                payload.get("client_id"),
+                payload.get("channel"),
+                payload.get("to"),
+                payload.get("code"),
+            )
+            message.status = "sent"
+            message.attempts += 1
+        uow.commit()
+        return len(pending)
+
+
+async def deliver_codes_to_log(uow: Callable[[], UnitOfWork], every_seconds: float = 0.5) -> None:
+    """Keep logging new codes until cancelled."""
+    while True:
+        try:
+            await to_thread.run_sync(lambda: log_pending_codes(uow()))
+        except Exception:
+            log.exception("could not log one-time codes")
+        await asyncio.sleep(every_seconds)

@@ -1,0 +1,123 @@
+"""How a turn looks to people: transcript entries with buttons and booking cards, summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.runner import ToolUse, Turn
+from domain.models import Conversation, ConversationEntry, EntryAuthor
+
+FormUrl = Callable[[str], str]
+SLOT_BUTTONS = 6
+# Tools after which the offered times are no longer the question.
+_PAST_OFFER = frozenset(
+    {"prefill_booking", "update_booking_draft", "confirm_booking", "reschedule_booking"}
+)
+_CARD_TOOLS = frozenset({"confirm_booking", "reschedule_booking", "cancel_booking"})
+
+
+@dataclass(frozen=True)
+class Said:
+    """An entry to record: who said what, with its buttons, card or tool call."""
+
+    author: EntryAuthor
+    text: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def turn_entries(turn: Turn, form_url: FormUrl) -> list[Said]:
+    """The tool calls and replies of a turn; the last reply carries its buttons and card."""
+    entries = [Said(EntryAuthor.TOOL, use.name, {"tool": _tool(use)}) for use in turn.tools]
+    replies = [Said(EntryAuthor.AGENT, r.text, {"reply_id": r.id}) for r in turn.said]
+    if replies:
+        last = replies[-1]
+        buttons = _buttons(turn)
+        card = _card(turn.tools, form_url)
+        extra = {**last.extra, "buttons": buttons, "card": card}
+        replies[-1] = Said(last.author, last.text, extra)
+    return entries + replies
+
+
+def entry_json(entry: ConversationEntry) -> dict[str, Any]:
+    """An entry as the websocket protocol sends it."""
+    extra = entry.extra or {}
+    return {
+        "entry_id": entry.id,
+        "reply_id": extra.get("reply_id") or f"entry-{entry.id}",
+        "at": entry.at.isoformat(),
+        "author": entry.author,
+        "name": extra.get("name"),
+        "text": entry.text,
+        "buttons": extra.get("buttons") or [],
+        "card": extra.get("card"),
+        "tool": extra.get("tool"),
+    }
+
+
+def summary_json(
+    conversation: Conversation, *, client_name: str | None, holder: dict[str, str] | None
+) -> dict[str, Any]:
+    """A conversation as the console's list shows it."""
+    return {
+        "id": conversation.id,
+        "channel": conversation.channel,
+        "status": conversation.status,
+        "client_name": client_name,
+        "held_by": holder,
+        "handoff_reason": conversation.handoff_reason,
+        "last_message": conversation.last_message,
+        "updated_at": conversation.updated_at.isoformat(),
+    }
+
+
+def _tool(use: ToolUse) -> dict[str, Any]:
+    return {"name": use.name, "args": use.args, "result": use.result}
+
+
+def _buttons(turn: Turn) -> list[dict[str, str]]:
+    if turn.question is not None:
+        return [{"label": o, "value": o} for o in turn.question.get("options", [])]
+    offered: list[tuple[str, str, str]] = []
+    for use in turn.tools:
+        if use.name in _PAST_OFFER:
+            offered = []
+        elif use.name == "check_slots" and isinstance(use.result, list):
+            offered += [
+                (start["start"], start["label"], group["provider"])
+                for group in use.result
+                for start in group.get("starts", [])
+            ]
+    offered.sort()
+    return [
+        {"label": f"{label} · {provider}", "value": f"{label} with {provider}"}
+        for _, label, provider in offered[:SLOT_BUTTONS]
+    ]
+
+
+def _card(uses: list[ToolUse], form_url: FormUrl) -> dict[str, Any] | None:
+    booked = [u for u in uses if u.name in _CARD_TOOLS and _is_booking(u.result)]
+    if not booked:
+        return None
+    summary: dict[str, Any] = booked[-1].result
+    forms = [
+        {"filename": form["filename"], "url": form_url(form["id"])}
+        for use in uses
+        if use.name == "generate_form" and isinstance(use.result, list)
+        for form in use.result
+    ]
+    return {
+        "booking_id": summary["booking_id"],
+        "status": summary["status"],
+        "service": summary["service"],
+        "provider": summary["provider"],
+        "when": summary["start"],
+        "location": summary["location"],
+        "price": f"{summary['price']} {summary['currency']}",
+        "forms": forms,
+    }
+
+
+def _is_booking(result: Any) -> bool:
+    return isinstance(result, dict) and "booking_id" in result and "error" not in result

@@ -1,0 +1,130 @@
+"""The web chat's websocket: an anonymous visitor's session, their messages and the replies."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from channels.bus import Event, conversation_topic
+from channels.hub import Hub
+from channels.messages import Inbound
+from channels.web.sending import Sender, frames
+from domain.errors import DomainError
+
+log = logging.getLogger(__name__)
+UNAVAILABLE = {
+    "type": "error",
+    "code": "unavailable",
+    "detail": "We could not take that message just now; please send it again.",
+}
+
+CLIENT_FRAMES = {"message": ("id", "text"), "ping": ()}
+SESSION = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
+# What a client sees of the transcript: never the agent's tool calls, nor their own echo.
+_SHOWN = frozenset({"agent", "staff", "system"})
+
+
+def session_address(session: str) -> str:
+    """Where a web session lives in the database: its hash, so a leaked row reveals no token."""
+    return hashlib.sha256(session.encode()).hexdigest()
+
+
+def chat_router(hub_of: Callable[[], Hub]) -> APIRouter:
+    """The client socket; `hub_of` gives the hub the app's lifespan built."""
+    router = APIRouter()
+
+    @router.websocket("/ws/chat")
+    async def chat(websocket: WebSocket, session: str | None = None) -> None:
+        hub = hub_of()
+        await websocket.accept()
+        if session is None or not SESSION.match(session):
+            session = secrets.token_urlsafe(32)
+        address = session_address(session)
+        with suppress(WebSocketDisconnect):
+            conversation = await hub.conversation_for("web", address)
+            sender = Sender(websocket)
+            await sender.send(
+                {
+                    "type": "hello",
+                    "session": session,
+                    "conversation_id": conversation.id,
+                    "status": conversation.status,
+                    "history": await hub.history(conversation.id, with_tools=False),
+                }
+            )
+            watching = WatchedConversation(hub, sender, conversation.id)
+            await watching.run(_read(websocket, hub, sender, address, watching))
+
+    return router
+
+
+class WatchedConversation:
+    """Forwards the bus's events of the client's current conversation to the socket."""
+
+    def __init__(self, hub: Hub, sender: Sender, conversation_id: str) -> None:
+        self.hub, self.sender, self.conversation_id = hub, sender, conversation_id
+        self.queue: asyncio.Queue[Event] = asyncio.Queue(1000)
+
+    async def run(self, reading: Any) -> None:
+        self.hub.bus.listen(self.queue, conversation_topic(self.conversation_id))
+        writer = asyncio.create_task(self._write())
+        try:
+            await reading
+        finally:
+            writer.cancel()
+            self.hub.bus.stop_listening(self.queue, conversation_topic(self.conversation_id))
+
+    async def follow(self, conversation_id: str) -> None:
+        """Switch to a new conversation (the old one was closed)."""
+        self.hub.bus.stop_listening(self.queue, conversation_topic(self.conversation_id))
+        self.conversation_id = conversation_id
+        self.hub.bus.listen(self.queue, conversation_topic(conversation_id))
+        await self.sender.send(
+            {"type": "status", "conversation_id": conversation_id, "status": "bot", "staff": None}
+        )
+
+    async def _write(self) -> None:
+        while True:
+            event = await self.queue.get()
+            frame = _client_frame(event)
+            if frame is not None:
+                await self.sender.send(frame)
+
+
+def _client_frame(event: Event) -> dict[str, Any] | None:
+    if event["type"] == "entry":
+        entry = event["entry"]
+        return {"type": "reply", **entry} if entry["author"] in _SHOWN else None
+    return event
+
+
+async def _read(
+    websocket: WebSocket, hub: Hub, sender: Sender, address: str, watching: WatchedConversation
+) -> None:
+    async for frame in frames(websocket, sender, CLIENT_FRAMES):
+        if frame["type"] == "ping":
+            await sender.send({"type": "pong"})
+            continue
+        try:
+            receipt = await hub.receive(
+                Inbound("web", address, frame["text"].strip(), message_id=frame["id"])
+            )
+        except DomainError as refusal:
+            await sender.send({"type": "error", "code": refusal.code, "detail": refusal.message})
+            continue
+        except Exception:
+            # The message was not taken; the client may send it again under the same id.
+            log.exception("could not take a web chat message in")
+            await sender.send(UNAVAILABLE)
+            continue
+        if receipt.conversation_id != watching.conversation_id:
+            await watching.follow(receipt.conversation_id)
+        await sender.send({"type": "ack", "id": frame["id"], "duplicate": receipt.duplicate})

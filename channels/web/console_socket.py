@@ -1,0 +1,134 @@
+"""The providers' console websocket: the live list, transcripts, and taking conversations over."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from channels.bus import CONSOLE, Event, conversation_topic
+from channels.hub import Hub
+from channels.web.sending import Sender, frames
+from domain.errors import DomainError
+from domain.models import StaffUser
+
+log = logging.getLogger(__name__)
+# Who a token belongs to; raises DomainError for a missing, expired or forged one.
+Authenticate = Callable[[str], StaffUser]
+Colleagues = Callable[[], Awaitable[list[StaffUser]]]
+UNAUTHORIZED = 4401
+CONSOLE_FRAMES: dict[str, tuple[str, ...]] = {
+    "open": ("conversation_id",),
+    "take_over": ("conversation_id",),
+    "reply": ("conversation_id", "text"),
+    "hand_back": ("conversation_id",),
+    "transfer": ("conversation_id", "to_staff_id"),
+    "close": ("conversation_id",),
+    "ping": (),
+}
+
+
+def console_router(
+    hub_of: Callable[[], Hub], authenticate: Authenticate, colleagues: Colleagues
+) -> APIRouter:
+    """The console socket; `hub_of` gives the hub the app's lifespan built."""
+    router = APIRouter()
+
+    @router.websocket("/ws/console")
+    async def console(websocket: WebSocket, token: str | None = None) -> None:
+        hub = hub_of()
+        await websocket.accept()
+        try:
+            staff = authenticate(token or "")
+        except DomainError as refusal:
+            await websocket.close(code=UNAUTHORIZED, reason=refusal.message[:120])
+            return
+        sender = Sender(websocket)
+        opened: set[str] = set()
+        with suppress(WebSocketDisconnect), hub.bus.listening(CONSOLE) as queue:
+            await sender.send(
+                {
+                    "type": "hello",
+                    "me": {"id": staff.id, "name": staff.name, "role": staff.role},
+                    "colleagues": [
+                        {"id": c.id, "name": c.name} for c in await colleagues() if c.id != staff.id
+                    ],
+                    "conversations": await hub.summaries(),
+                }
+            )
+            writer = asyncio.create_task(_forward(queue, sender))
+            try:
+                await _read(websocket, hub, sender, staff, queue, opened)
+            finally:
+                writer.cancel()
+                hub.bus.stop_listening(queue, *(conversation_topic(c) for c in opened))
+
+    return router
+
+
+async def _forward(queue: asyncio.Queue[Event], sender: Sender) -> None:
+    while True:
+        event = await queue.get()
+        if event["type"] in ("conversation", "entry"):
+            await sender.send(event)
+
+
+async def _read(
+    websocket: WebSocket,
+    hub: Hub,
+    sender: Sender,
+    staff: StaffUser,
+    queue: asyncio.Queue[Event],
+    opened: set[str],
+) -> None:
+    async for frame in frames(websocket, sender, CONSOLE_FRAMES):
+        try:
+            answer = await _act(hub, staff, frame, queue, opened)
+        except DomainError as refusal:
+            await sender.send({"type": "error", "code": refusal.code, "detail": refusal.message})
+            continue
+        except Exception:
+            log.exception("console action %s failed", frame["type"])
+            detail = "That did not work on our side; please try again."
+            await sender.send({"type": "error", "code": "unavailable", "detail": detail})
+            continue
+        await sender.send(answer)
+
+
+async def _act(
+    hub: Hub,
+    staff: StaffUser,
+    frame: dict[str, Any],
+    queue: asyncio.Queue[Event],
+    opened: set[str],
+) -> dict[str, Any]:
+    kind = frame["type"]
+    done = {"type": "done", "id": frame.get("id"), "action": kind}
+    if kind == "ping":
+        return {"type": "pong"}
+    conversation_id = frame["conversation_id"]
+    if kind == "open":
+        entries = await hub.history(conversation_id, with_tools=True)
+        if conversation_id not in opened:
+            opened.add(conversation_id)
+            hub.bus.listen(queue, conversation_topic(conversation_id))
+        return {"type": "transcript", "conversation_id": conversation_id, "entries": entries}
+    if kind == "reply":
+        await hub.staff_reply(
+            staff_id=staff.id,
+            conversation_id=conversation_id,
+            text=frame["text"].strip(),
+            message_id=frame.get("id"),
+        )
+    elif kind == "transfer":
+        await hub.transfer(
+            staff_id=staff.id, conversation_id=conversation_id, to_staff_id=frame["to_staff_id"]
+        )
+    else:
+        actions = {"take_over": hub.take_over, "hand_back": hub.hand_back, "close": hub.close}
+        await actions[kind](staff_id=staff.id, conversation_id=conversation_id)
+    return done

@@ -1,0 +1,72 @@
+"""Websocket frames: reading them defensively, and the errors a client gets back."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_FRAME_BYTES = 4096
+MAX_TEXT = 2000
+MAX_ID = 64
+BURST = 10
+PER_SECOND = 2.0
+
+
+class FrameError(Exception):
+    """A frame the server will not act on; the client gets `code` and `detail` back."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+    def frame(self) -> dict[str, str]:
+        return {"type": "error", "code": self.code, "detail": self.detail}
+
+
+@dataclass
+class RateLimit:
+    """A token bucket per connection: a burst of BURST frames, then PER_SECOND a second."""
+
+    burst: float = BURST
+    per_second: float = PER_SECOND
+    tokens: float = BURST
+    stamp: float = field(default_factory=time.monotonic)
+
+    def check(self) -> None:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.per_second)
+        self.stamp = now
+        if self.tokens < 1:
+            raise FrameError("rate_limited", "Too many messages at once; wait a moment.")
+        self.tokens -= 1
+
+
+def read_frame(raw: str | bytes | None, known: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    """Parse a frame and check its type and required string fields; raise FrameError if bad."""
+    if not isinstance(raw, str):
+        raise FrameError("bad_json", "Send JSON text frames.")
+    if len(raw.encode()) > MAX_FRAME_BYTES:
+        raise FrameError("too_large", f"Frames are limited to {MAX_FRAME_BYTES} bytes.")
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        raise FrameError("bad_json", "That frame is not JSON.") from None
+    if not isinstance(frame, dict):
+        raise FrameError("bad_json", "A frame is a JSON object with a type.")
+    kind = frame.get("type")
+    if kind not in known:
+        raise FrameError("unknown_type", f"Unknown frame type {kind!r}.")
+    for name in known[kind]:
+        value = frame.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise FrameError("bad_request", f"A {kind} frame needs a non-empty {name!r} string.")
+        limit = MAX_TEXT if name == "text" else MAX_ID
+        if len(value) > limit:
+            raise FrameError("bad_request", f"{name!r} is limited to {limit} characters.")
+    message_id = frame.get("id")
+    if message_id is not None and (not isinstance(message_id, str) or len(message_id) > MAX_ID):
+        raise FrameError("bad_request", f"'id' must be a string of at most {MAX_ID} characters.")
+    return frame
