@@ -19,6 +19,7 @@ from api.auth import StaffTokens, auth_router, staff_for_token
 from api.bootstrap import Frontdesk
 from api.catalog_routes import catalog_router
 from api.form_links import FormLinks, form_router
+from api.log_masking import mask_secrets_in_logs
 from channels.bus import EventBus
 from channels.hub import Hub
 from channels.log_courier import deliver_codes_to_log
@@ -44,6 +45,7 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        mask_secrets_in_logs()  # after uvicorn has set its loggers up
         with open_agent(frontdesk) as agent:
             hub = Hub(agent=agent, uow=frontdesk.uow, bus=EventBus(), form_url=links.url)
             app.state.hub = hub

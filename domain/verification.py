@@ -83,10 +83,14 @@ def verify_code(*, uow: UnitOfWork, conversation_id: str, code: str) -> Identifi
     with uow:
         sent = uow.session.exec(
             select(VerificationCode)
-            .where(VerificationCode.conversation_id == conversation_id)
-            .order_by(col(VerificationCode.created_at).desc())
+            .where(
+                VerificationCode.conversation_id == conversation_id,
+                col(VerificationCode.used_at).is_(None),
+            )
+            # The open code first: earlier ones were set to no tries left when it was sent.
+            .order_by(col(VerificationCode.attempts_left).desc())
         ).first()
-        if sent is None or sent.used_at is not None:
+        if sent is None:
             raise VerificationRefused(
                 "I have no open code for this chat: tell me your phone number or email "
                 "and I will send one.",

@@ -89,12 +89,14 @@ async def _read(
         try:
             answer = await _act(hub, staff, frame, queue, opened)
         except DomainError as refusal:
-            await sender.send({"type": "error", "code": refusal.code, "detail": refusal.message})
+            error = {"type": "error", "code": refusal.code, "detail": refusal.message}
+            await sender.send({**error, "id": frame.get("id")})
             continue
         except Exception:
             log.exception("console action %s failed", frame["type"])
             detail = "That did not work on our side; please try again."
-            await sender.send({"type": "error", "code": "unavailable", "detail": detail})
+            error = {"type": "error", "code": "unavailable", "detail": detail}
+            await sender.send({**error, "id": frame.get("id")})
             continue
         await sender.send(answer)
 

@@ -1,0 +1,149 @@
+"""Providers take conversations over from the agent, live, against a real uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from tests.support.chat_client import ChatClient
+from tests.support.console_client import ConsoleClient, Frame, sign_in
+from tests.support.live import LiveServer, live_server
+
+HOFFMANN = "dr-hoffmann@demo.frontdesk"
+YILMAZ = "dr-yilmaz@demo.frontdesk"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with live_server(tmp_path_factory.mktemp("takeover") / "data") as running:
+        yield running
+
+
+def summary_of(conversation_id: str, status: str) -> object:
+    def matches(frame: Frame) -> bool:
+        return bool(
+            frame["type"] == "conversation"
+            and frame["conversation"]["id"] == conversation_id
+            and frame["conversation"]["status"] == status
+        )
+
+    return matches
+
+
+def waiting_client(server: LiveServer) -> ChatClient:
+    chat = ChatClient(server.ws_url)
+    asked = chat.say("I'd like to talk to a person please")
+    assert [f["status"] for f in asked.of_type("status")] == ["waiting_for_human"]
+    return chat
+
+
+class TestSignIn:
+    def test_a_wrong_password_is_refused(self, server: LiveServer) -> None:
+        refused = sign_in(server, HOFFMANN, "not-the-password")
+        assert refused.status_code == 401
+        assert refused.json()["detail"] == "Wrong email or password."
+        assert sign_in(server, "nobody@demo.frontdesk").status_code == 401
+
+    def test_the_token_identifies_the_provider(self, server: LiveServer) -> None:
+        with ConsoleClient(server, HOFFMANN) as console:
+            assert console.hello["me"]["name"] == "Dr. Katrin Hoffmann"
+            assert "Dr. Murat Yilmaz" in [c["name"] for c in console.hello["colleagues"]]
+
+    @pytest.mark.parametrize("token", ["", "forged.token.value"])
+    def test_the_console_socket_closes_without_a_valid_token(
+        self, server: LiveServer, token: str
+    ) -> None:
+        with (
+            connect(f"{server.ws_url}/ws/console?token={token}") as socket,
+            pytest.raises(ConnectionClosed) as closed,
+        ):
+            socket.recv(timeout=10)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 4401
+
+
+class TestTakingOver:
+    def test_take_over_reply_and_hand_back_to_the_agent(self, server: LiveServer) -> None:
+        with ConsoleClient(server, HOFFMANN) as console:
+            chat = waiting_client(server)
+            conversation_id = chat.hello["conversation_id"]
+            console.until(summary_of(conversation_id, "waiting_for_human"))
+            opened = console.act("open", conversation_id=conversation_id)
+            tools = [e["tool"]["name"] for e in opened["entries"] if e["author"] == "tool"]
+            assert tools == ["handoff_to_human"]
+
+            assert console.act("take_over", conversation_id=conversation_id)["type"] == "done"
+            status = chat.until("status")
+            assert (status["status"], status["staff"]) == ("human", "Dr. Katrin Hoffmann")
+
+            console.act("reply", conversation_id=conversation_id, text="Hello, Dr. Hoffmann here.")
+            reply = chat.until("reply")
+            assert (reply["author"], reply["text"]) == ("staff", "Hello, Dr. Hoffmann here.")
+            assert reply["name"] == "Dr. Katrin Hoffmann"
+
+            # While a person holds it the agent stays silent; the provider sees the message.
+            silent = chat.say("Thank you, can I come in today?", answered=False)
+            assert silent.ack is not None
+            assert silent.ack["duplicate"] is False
+            seen = console.until(
+                lambda f: f["type"] == "entry" and f["entry"]["author"] == "client"
+            )
+            assert seen["entry"]["text"] == "Thank you, can I come in today?"
+
+            console.act("hand_back", conversation_id=conversation_id)
+            assert chat.until("status")["status"] == "bot"
+            answered = chat.say("What are your opening hours?")
+            assert [r["author"] for r in answered.replies] == ["agent"]
+            chat.close()
+
+    def test_a_second_provider_cannot_take_a_held_conversation(self, server: LiveServer) -> None:
+        chat = waiting_client(server)
+        conversation_id = chat.hello["conversation_id"]
+        with ConsoleClient(server, HOFFMANN) as hoffmann, ConsoleClient(server, YILMAZ) as yilmaz:
+            assert hoffmann.act("take_over", conversation_id=conversation_id)["type"] == "done"
+            refused = yilmaz.act("take_over", conversation_id=conversation_id)
+            assert refused["code"] == "conflict"
+            assert "Dr. Katrin Hoffmann" in refused["detail"]
+            denied = yilmaz.act("reply", conversation_id=conversation_id, text="Hi")
+            assert denied["type"] == "error"
+            summary = yilmaz.until(summary_of(conversation_id, "human"), timeout=5)
+            assert summary["conversation"]["held_by"]["name"] == "Dr. Katrin Hoffmann"
+        chat.close()
+
+    def test_transfer_to_a_colleague_then_close(self, server: LiveServer) -> None:
+        chat = waiting_client(server)
+        conversation_id = chat.hello["conversation_id"]
+        with ConsoleClient(server, HOFFMANN) as hoffmann, ConsoleClient(server, YILMAZ) as yilmaz:
+            hoffmann.act("take_over", conversation_id=conversation_id)
+            to = hoffmann.colleague("Dr. Murat Yilmaz")
+            moved = hoffmann.act("transfer", conversation_id=conversation_id, to_staff_id=to)
+            assert moved["type"] == "done"
+            assert chat.until("status")["staff"] == "Dr. Katrin Hoffmann"
+            assert chat.until("status")["staff"] == "Dr. Murat Yilmaz"
+            assert (
+                hoffmann.act("reply", conversation_id=conversation_id, text="x")["type"] == "error"
+            )
+            yilmaz.act("reply", conversation_id=conversation_id, text="Dr. Yilmaz here.")
+            assert chat.until("reply")["text"] == "Dr. Yilmaz here."
+            yilmaz.act("close", conversation_id=conversation_id)
+            assert chat.until("status")["status"] == "closed"
+        # The client's next message starts a new conversation with the agent.
+        fresh = chat.say("Hello again")
+        (switched,) = fresh.of_type("status")
+        assert switched["conversation_id"] != conversation_id
+        assert switched["status"] == "bot"
+        assert [r["author"] for r in fresh.replies] == ["agent"]
+        chat.close()
+
+
+def test_the_server_log_holds_no_token_or_session(server: LiveServer) -> None:
+    with ConsoleClient(server, HOFFMANN) as console, ChatClient(server.ws_url) as chat:
+        assert console.act("ping")["type"] == "pong"
+        chat.say("Hello")
+        log = server.log()
+    assert "/ws/console?token=***" in log
+    assert console.token not in log
+    assert chat.session not in log
