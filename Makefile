@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint unit postgres bench clean
+.PHONY: run test lint unit system bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/frontdesk serve --demo
 
-test: $(STAMP) postgres lint
+test: $(STAMP) system lint
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -29,16 +29,21 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
 
-# The integration tests start their own throwaway cluster from the system's binaries.
-postgres:
-	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then \
-		echo "PostgreSQL binaries present"; \
-	else \
+# The tests start their own throwaway PostgreSQL cluster and drive a headless Chromium, both
+# from the system's packages; only what is missing is installed.
+SYSTEM_PACKAGES := $(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql) \
+	$(if $(wildcard /usr/bin/chromium),,chromium fonts-dejavu-core)
+
+system:
+	@if [ -n "$(strip $(SYSTEM_PACKAGES))" ]; then \
 		$(SUDO) apt-get update && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			$(SYSTEM_PACKAGES); \
+	else \
+		echo "PostgreSQL and Chromium present"; \
 	fi
 
-bench: $(STAMP) postgres
+bench: $(STAMP) system
 	$(BIN)/python -m bench
 
 clean:

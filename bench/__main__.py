@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import contention, prompt_tokens, slot_search, turn_time
+from bench import contention, prompt_tokens, slot_search, turn_time, ws_load
 from bench.common import Figures, PostgresDatabases, postgres
 
 BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "slot_search": slot_search.run,
     "turn_time": turn_time.run,
     "prompt_tokens": prompt_tokens.run,
+    "ws_load": ws_load.run,
 }
 
 

@@ -87,7 +87,11 @@ class Hub:
                 # Queued in the order recorded; one worker per conversation answers in turn.
                 self._queue_turn(conversation.id, inbound.text)
         self._publish_entry(conversation.id, entry_json(entry))
-        await self._publish_summary(conversation.id)
+        try:
+            await self._publish_summary(conversation.id)
+        except Exception:
+            # The message is taken and queued: a stale console list must not undo that.
+            log.exception("could not publish conversation %s to the console", conversation.id)
         return Receipt(conversation.id, duplicate=False)
 
     def _queue_turn(self, conversation_id: str, text: str) -> None:

@@ -109,10 +109,10 @@ def book_something(
 ) -> dict[str, Any]:
     """Book like a person would: pick an offered time, say who, answer, confirm; retry if taken.
 
-    Returns the booking card. Raises AssertionError when no booking came of 15 exchanges.
+    Returns the booking card. Raises AssertionError when no booking came of 25 exchanges.
     """
     said = client.say(request)
-    for _ in range(15):
+    for _ in range(25):
         if said.card is not None and said.card["status"] == "confirmed":
             return said.card
         reply = said.text
