@@ -118,12 +118,13 @@ async def _read(
                 Inbound("web", address, frame["text"].strip(), message_id=frame["id"])
             )
         except DomainError as refusal:
-            await sender.send({"type": "error", "code": refusal.code, "detail": refusal.message})
+            error = {"type": "error", "code": refusal.code, "detail": refusal.message}
+            await sender.send({**error, "id": frame["id"]})
             continue
         except Exception:
             # The message was not taken; the client may send it again under the same id.
             log.exception("could not take a web chat message in")
-            await sender.send(UNAVAILABLE)
+            await sender.send({**UNAVAILABLE, "id": frame["id"]})
             continue
         if receipt.conversation_id != watching.conversation_id:
             await watching.follow(receipt.conversation_id)

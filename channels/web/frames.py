@@ -22,8 +22,9 @@ class FrameError(Exception):
         self.code = code
         self.detail = detail
 
-    def frame(self) -> dict[str, str]:
-        return {"type": "error", "code": self.code, "detail": self.detail}
+    def frame(self) -> dict[str, str | None]:
+        # No id: the frame could not be read far enough to trust one.
+        return {"type": "error", "code": self.code, "detail": self.detail, "id": None}
 
 
 @dataclass
