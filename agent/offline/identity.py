@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}")
 PHONE = re.compile(r"(?<![\w+])\+?\d[\d\s\-/().]{5,}\d")
+# 12.03.2026 or 2026-03-12 has enough digits for a phone number but is a date.
+DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
 CODE = re.compile(r"^\D*?(\d{6})\D*$")
 INTRODUCED = re.compile(
     r"\b(?:i am|i'm|im|my name is|this is|name is|name:)\s+"
@@ -30,7 +32,11 @@ def read_contact(text: str) -> Contact | None:
     """Return the name, phone and email in a message, when it gives a phone or an email."""
     email_match = EMAIL.search(text)
     rest = EMAIL.sub(" ", text)
-    phones = [m.group(0) for m in PHONE.finditer(rest) if sum(c.isdigit() for c in m.group(0)) >= 7]
+    phones = [
+        m.group(0)
+        for m in PHONE.finditer(rest)
+        if sum(c.isdigit() for c in m.group(0)) >= 7 and not DATE.fullmatch(m.group(0).strip())
+    ]
     if email_match is None and not phones:
         return None
     return Contact(
