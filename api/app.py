@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 import channels.web
 from api.assembly import open_agent
-from api.auth import StaffTokens, auth_router, staff_for_token
+from api.auth import StaffTokens, auth_router, staff_and_time_left
 from api.bootstrap import Frontdesk
 from api.catalog_routes import catalog_router
 from api.form_links import FormLinks, form_router
@@ -71,8 +71,8 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
         hub: Hub = app.state.hub
         return hub
 
-    def authenticate(token: str) -> StaffUser:
-        return staff_for_token(frontdesk.uow(), tokens, token)
+    def authenticate(token: str) -> tuple[StaffUser, float]:
+        return staff_and_time_left(frontdesk.uow(), tokens, token)
 
     async def colleagues() -> list[StaffUser]:
         return await to_thread.run_sync(lambda: list_staff(uow=frontdesk.uow()))

@@ -48,6 +48,10 @@ class StaffTokens:
 
     def staff_id(self, token: str, kind: TokenKind = "access") -> str:
         """Return whose token this is; refuse an expired, forged or wrong-kind one."""
+        return self.read(token, kind)[0]
+
+    def read(self, token: str, kind: TokenKind = "access") -> tuple[str, float]:
+        """Return whose token this is and the seconds it has left; refuse a bad one."""
         try:
             claims = jwt.decode(
                 token,
@@ -61,9 +65,10 @@ class StaffTokens:
             raise Unauthorized("Sign in again: that token is not valid.") from exc
         if claims.get("kind") != kind:
             raise Unauthorized("Sign in again: that token is not valid.")
-        if int(claims["exp"]) <= self.clock.now().timestamp():
+        left = int(claims["exp"]) - self.clock.now().timestamp()
+        if left <= 0:
             raise Unauthorized("Sign in again: that token has expired.")
-        return str(claims["sub"])
+        return str(claims["sub"]), left
 
     def _token(self, staff: StaffUser, kind: TokenKind, lifetime: timedelta) -> str:
         now = self.clock.now()
@@ -80,8 +85,16 @@ class StaffTokens:
 
 def staff_for_token(uow: UnitOfWork, tokens: StaffTokens, token: str) -> StaffUser:
     """Return the active account a valid access token belongs to."""
+    return staff_and_time_left(uow, tokens, token)[0]
+
+
+def staff_and_time_left(
+    uow: UnitOfWork, tokens: StaffTokens, token: str
+) -> tuple[StaffUser, float]:
+    """Return the active account a valid access token belongs to, and its seconds left."""
+    staff_id, left = tokens.read(token)
     try:
-        return get_staff(uow=uow, staff_id=tokens.staff_id(token))
+        return get_staff(uow=uow, staff_id=staff_id), left
     except NotFound as exc:
         raise Unauthorized("Sign in again: that account is no longer active.") from exc
 

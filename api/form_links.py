@@ -28,7 +28,8 @@ class FormLinks:
 
     def valid(self, form_id: str, expires: int, signature: str) -> bool:
         fresh = expires > self.clock.now().timestamp()
-        return fresh and hmac.compare_digest(signature, self._sign(form_id, expires))
+        expected = self._sign(form_id, expires).encode()
+        return fresh and hmac.compare_digest(signature.encode(), expected)
 
     def _sign(self, form_id: str, expires: int) -> str:
         message = f"form:{form_id}:{expires}".encode()

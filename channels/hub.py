@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from weakref import WeakValueDictionary
 
@@ -20,12 +20,16 @@ from channels.bus import CONSOLE, EventBus, conversation_topic
 from channels.messages import Inbound, Receipt
 from channels.presenting import FormUrl, entry_json, summary_json, turn_entries
 from domain import handoff
+from domain.errors import NotFound
 from domain.models import Client, Conversation, ConversationStatus, EntryAuthor, StaffUser
 from domain.transcripts import (
     SPOKEN,
-    conversation_at,
+    find_conversation,
     list_conversations,
+    mark_seen_by_agent,
+    record_entries,
     record_entry,
+    take_in,
     transcript,
     unseen_by_agent,
 )
@@ -33,6 +37,8 @@ from domain.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Called with the conversation a message went to, before anything is published about it.
+Follow = Callable[[str], Awaitable[None]]
 SORRY = "Sorry, something went wrong on our side. Please try again in a moment."
 
 
@@ -63,30 +69,34 @@ class Hub:
 
     # -- clients ---------------------------------------------------------------------------
 
-    async def conversation_for(self, channel: str, address: str) -> Conversation:
-        """Return the open conversation at this address, starting one if needed."""
-        return await self._run(conversation_at, uow=self.uow(), channel=channel, address=address)
+    async def conversation_for(self, channel: str, address: str) -> Conversation | None:
+        """Return the open conversation at this address, if any (none is started here)."""
+        return await self._run(find_conversation, uow=self.uow(), channel=channel, address=address)
 
-    async def receive(self, inbound: Inbound) -> Receipt:
-        """Take a client's message in; the agent's answer follows on the bus."""
-        conversation = await self.conversation_for(inbound.channel, inbound.address)
-        silent = conversation.status == ConversationStatus.HUMAN
-        async with self._lock(self._intake, conversation.id):
-            entry = await self._run(
-                record_entry,
+    async def receive(self, inbound: Inbound, on_conversation: Follow | None = None) -> Receipt:
+        """Take a client's message in; the agent's answer follows on the bus.
+
+        `on_conversation` hears which conversation the message went to before anything is
+        published about it (a channel that follows one conversation switches there).
+        """
+        # Per address, so messages are queued in the order they were recorded.
+        async with self._lock(self._intake, f"{inbound.channel}:{inbound.address}"):
+            intake = await self._run(
+                take_in,
                 uow=self.uow(),
-                conversation_id=conversation.id,
-                author=EntryAuthor.CLIENT,
+                channel=inbound.channel,
+                address=inbound.address,
                 text=inbound.text,
-                external_id=inbound.message_id,
-                seen_by_agent=not silent,
+                external_id=_client_id(inbound),
             )
-            if entry is None:
+            conversation = intake.conversation
+            if on_conversation is not None:
+                await on_conversation(conversation.id)
+            if intake.entry is None:
                 return Receipt(conversation.id, duplicate=True)
-            if not silent:
-                # Queued in the order recorded; one worker per conversation answers in turn.
+            if intake.for_agent:
                 self._queue_turn(conversation.id, inbound.text)
-        self._publish_entry(conversation.id, entry_json(entry))
+        self._publish_entry(conversation.id, entry_json(intake.entry))
         try:
             await self._publish_summary(conversation.id)
         except Exception:
@@ -104,14 +114,18 @@ class Hub:
         queue.put_nowait(text)
 
     async def _answer_in_turn(self, conversation_id: str, queue: asyncio.Queue[str]) -> None:
-        while not queue.empty():
-            text = queue.get_nowait()
-            async with self._lock(self._turns, conversation_id):
-                await self._turn(conversation_id, text)
-        # Nothing awaited since the queue was last seen empty: no message can slip in between.
-        del self._waiting[conversation_id]
+        try:
+            while not queue.empty():
+                text = queue.get_nowait()
+                async with self._lock(self._turns, conversation_id):
+                    await self._turn(conversation_id, text)
+        finally:
+            # Nothing awaited since the queue was last seen empty: no message slips in between.
+            # Should a turn ever raise, the next message still finds no stale worker.
+            del self._waiting[conversation_id]
 
     async def history(self, conversation_id: str, *, with_tools: bool) -> list[dict[str, Any]]:
+        await self._run(self._conversation, conversation_id=conversation_id)  # or NotFound
         authors = None if with_tools else SPOKEN
         entries = await self._run(
             transcript, uow=self.uow(), conversation_id=conversation_id, authors=authors
@@ -147,7 +161,10 @@ class Hub:
             await self._publish_summary(conversation_id)
         except Exception:
             log.exception("turn failed in conversation %s", conversation_id)
-            await self._note(conversation_id, SORRY)
+            try:
+                await self._note(conversation_id, SORRY)
+            except Exception:
+                log.exception("could not tell conversation %s of the failure", conversation_id)
         finally:
             self.bus.publish(topic, {"type": "typing", "on": False})
 
@@ -167,6 +184,7 @@ class Hub:
                     if e.author in (EntryAuthor.CLIENT, EntryAuthor.STAFF)
                 ],
             )
+            mark_seen_by_agent(uow=self.uow(), entry_ids=[e.id for e in meanwhile if e.id])
         turn = self.agent.send(
             conversation_id=conversation.id,
             client_id=conversation.client_id,
@@ -174,22 +192,21 @@ class Hub:
             text=text,
             on_delta=delta,
         )
-        recorded = []
-        for said in turn_entries(turn, self.form_url):
-            entry = record_entry(
-                uow=self.uow(),
-                conversation_id=conversation.id,
-                author=said.author,
-                text=said.text,
-                extra=said.extra,
-            )
-            if entry is not None:
-                recorded.append(entry_json(entry))
-        return recorded
+        entries = record_entries(
+            uow=self.uow(),
+            conversation_id=conversation.id,
+            entries=[
+                (said.author, said.text, said.extra) for said in turn_entries(turn, self.form_url)
+            ],
+        )
+        return [entry_json(entry) for entry in entries]
 
     def _conversation(self, *, conversation_id: str) -> Conversation:
         with self.uow().reading() as reader:
-            return reader.session.get_one(Conversation, conversation_id)
+            conversation = reader.session.get(Conversation, conversation_id)
+            if conversation is None:
+                raise NotFound("No such conversation.")
+            return conversation
 
     # -- people at the practice ------------------------------------------------------------
 
@@ -216,27 +233,27 @@ class Hub:
             staff_id=staff_id,
             conversation_id=conversation_id,
             text=text,
-            external_id=message_id,
+            # Staff and client message ids live apart: neither can shadow the other's.
+            external_id=f"staff:{message_id}" if message_id else None,
         )
         self._publish_entry(conversation_id, entry_json(entry))
         await self._publish_summary(conversation_id)
 
     async def _staff_action(
-        self, action: Callable[..., Conversation], staff_id: str, conversation_id: str, **more: str
+        self,
+        action: Callable[..., handoff.Handoff],
+        staff_id: str,
+        conversation_id: str,
+        **more: str,
     ) -> None:
-        before = await self._run(self._conversation, conversation_id=conversation_id)
         # A turn under way finishes first, so the agent is not speaking when the person starts.
         async with self._lock(self._turns, conversation_id):
-            after = await self._run(
+            done = await self._run(
                 action, uow=self.uow(), staff_id=staff_id, conversation_id=conversation_id, **more
             )
-        if (after.status, after.held_by) != (before.status, before.held_by):
-            last = await self._run(
-                transcript, uow=self.uow(), conversation_id=conversation_id, limit=1
-            )
-            for entry in last:
-                self._publish_entry(conversation_id, entry_json(entry))
-            await self._publish_status(after)
+        if done.note is not None:
+            self._publish_entry(conversation_id, entry_json(done.note))
+            await self._publish_status(done.conversation)
         await self._publish_summary(conversation_id)
 
     # -- what the console sees -------------------------------------------------------------
@@ -247,7 +264,12 @@ class Hub:
     def _summaries(self, *, limit: int, conversation_id: str | None = None) -> list[dict[str, Any]]:
         with self.uow().reading() as reader:
             if conversation_id is None:
-                conversations = list_conversations(uow=self.uow(), limit=limit)
+                # Waiting ones first and all of them: a busy chat list must not bury them.
+                waiting = list_conversations(
+                    uow=self.uow(), statuses=[ConversationStatus.WAITING_FOR_HUMAN], limit=500
+                )
+                recent = list_conversations(uow=self.uow(), limit=limit)
+                conversations = waiting + [c for c in recent if c not in waiting]
             else:
                 conversations = [reader.session.get_one(Conversation, conversation_id)]
             found = []
@@ -306,3 +328,7 @@ class Hub:
         if lock is None:
             lock = locks[conversation_id] = asyncio.Lock()
         return lock
+
+
+def _client_id(inbound: Inbound) -> str | None:
+    return f"{inbound.channel}:{inbound.message_id}" if inbound.message_id else None

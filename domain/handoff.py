@@ -1,10 +1,15 @@
 """People taking conversations over from the agent: take over, reply, hand back, transfer, close.
 
 One person holds a conversation at a time; the row is locked while it changes hands so two
-providers pressing "take over" together cannot both win.
+providers pressing "take over" together cannot both win. An admin may act on a conversation
+someone else holds (to release it when they are away); other staff may not.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import select
 
 from domain.actors import Actor
 from domain.errors import Conflict, InvalidTransition, NotFound
@@ -14,45 +19,49 @@ from domain.models import (
     ConversationEntry,
     ConversationStatus,
     EntryAuthor,
+    StaffRole,
     StaffUser,
 )
 from domain.transcripts import PREVIEW_LENGTH
 from domain.uow import UnitOfWork
 
 
-def take_over(*, uow: UnitOfWork, staff_id: str, conversation_id: str) -> Conversation:
+@dataclass(frozen=True)
+class Handoff:
+    """The conversation after it changed hands, and the transcript line saying so."""
+
+    conversation: Conversation
+    note: ConversationEntry | None  # None when nothing changed
+
+
+def take_over(*, uow: UnitOfWork, staff_id: str, conversation_id: str) -> Handoff:
     """Make this staff member the conversation's only human; the agent falls silent."""
     with uow:
         staff, conversation = _locked(uow, staff_id, conversation_id)
         if conversation.status == ConversationStatus.HUMAN and conversation.held_by == staff.id:
-            return conversation
+            return Handoff(conversation, None)
         _refuse_if_closed(conversation)
         _refuse_if_held_by_other(uow, conversation, staff)
         return _hand_to(uow, conversation, staff, action="taken_over", by=staff)
 
 
-def hand_back(*, uow: UnitOfWork, staff_id: str, conversation_id: str) -> Conversation:
-    """Give the conversation back to the agent."""
+def hand_back(*, uow: UnitOfWork, staff_id: str, conversation_id: str) -> Handoff:
+    """Give the conversation the caller holds back to the agent."""
     with uow:
         staff, conversation = _locked(uow, staff_id, conversation_id)
         _refuse_if_closed(conversation)
+        if conversation.status != ConversationStatus.HUMAN:
+            raise InvalidTransition("Nobody has taken this conversation over.")
         _refuse_if_held_by_other(uow, conversation, staff)
         conversation.status = ConversationStatus.BOT
         conversation.held_by = None
-        _note(
-            uow,
-            conversation,
-            staff,
-            "handed_back",
-            f"{staff.name} handed you back to the assistant.",
-        )
+        text = f"{staff.name} handed you back to the assistant."
+        note = _note(uow, conversation, staff, "handed_back", text)
         uow.commit()
-        return conversation
+        return Handoff(conversation, note)
 
 
-def transfer(
-    *, uow: UnitOfWork, staff_id: str, conversation_id: str, to_staff_id: str
-) -> Conversation:
+def transfer(*, uow: UnitOfWork, staff_id: str, conversation_id: str, to_staff_id: str) -> Handoff:
     """Give the conversation to a colleague, who then holds it."""
     with uow:
         staff, conversation = _locked(uow, staff_id, conversation_id)
@@ -64,28 +73,37 @@ def transfer(
         return _hand_to(uow, conversation, colleague, action="transferred", by=staff)
 
 
-def close(*, uow: UnitOfWork, staff_id: str, conversation_id: str) -> Conversation:
+def close(*, uow: UnitOfWork, staff_id: str, conversation_id: str) -> Handoff:
     """End the conversation; the client's next message starts a new one."""
     with uow:
         staff, conversation = _locked(uow, staff_id, conversation_id)
         if conversation.status == ConversationStatus.CLOSED:
-            return conversation
+            return Handoff(conversation, None)
         _refuse_if_held_by_other(uow, conversation, staff)
         conversation.status = ConversationStatus.CLOSED
         conversation.held_by = None
-        _note(uow, conversation, staff, "closed", f"{staff.name} closed the conversation.")
+        note = _note(uow, conversation, staff, "closed", f"{staff.name} closed the conversation.")
         uow.commit()
-        return conversation
+        return Handoff(conversation, note)
 
 
 def staff_reply(
     *, uow: UnitOfWork, staff_id: str, conversation_id: str, text: str, external_id: str | None
 ) -> ConversationEntry:
-    """Record what the holder says to the client; only the person holding it may speak."""
+    """Record what the holder says to the client; the same reply id sent again is said once."""
     with uow:
         staff, conversation = _locked(uow, staff_id, conversation_id)
         if conversation.status != ConversationStatus.HUMAN or conversation.held_by != staff.id:
             raise Conflict("Take the conversation over before replying.")
+        if external_id is not None:
+            sent = uow.session.exec(
+                select(ConversationEntry).where(
+                    ConversationEntry.conversation_id == conversation.id,
+                    ConversationEntry.external_id == external_id,
+                )
+            ).first()
+            if sent is not None:
+                return sent
         entry = ConversationEntry(
             conversation_id=conversation.id,
             at=uow.now(),
@@ -130,6 +148,8 @@ def _refuse_if_held_by_other(uow: UnitOfWork, conversation: Conversation, staff:
     holder_id = conversation.held_by
     if conversation.status != ConversationStatus.HUMAN or holder_id in (None, staff.id):
         return
+    if staff.role == StaffRole.ADMIN:
+        return
     holder = uow.session.get(StaffUser, holder_id)
     name = holder.name if holder else "A colleague"
     raise Conflict(f"{name} has taken this conversation over.")
@@ -137,13 +157,13 @@ def _refuse_if_held_by_other(uow: UnitOfWork, conversation: Conversation, staff:
 
 def _hand_to(
     uow: UnitOfWork, conversation: Conversation, to: StaffUser, *, action: str, by: StaffUser
-) -> Conversation:
+) -> Handoff:
     conversation.status = ConversationStatus.HUMAN
     conversation.held_by = to.id
     text = f"{to.name} has joined the conversation."
-    _note(uow, conversation, by, action, text, details={"to": to.id})
+    note = _note(uow, conversation, by, action, text, details={"to": to.id})
     uow.commit()
-    return conversation
+    return Handoff(conversation, note)
 
 
 def _note(
@@ -153,18 +173,18 @@ def _note(
     action: str,
     text: str,
     details: dict[str, str] | None = None,
-) -> None:
+) -> ConversationEntry:
+    """Write the change of hands into the transcript and the audit log."""
     conversation.updated_at = uow.now()
-    uow.session.add(
-        ConversationEntry(
-            conversation_id=conversation.id,
-            at=uow.now(),
-            author=EntryAuthor.SYSTEM,
-            staff_id=staff.id,
-            text=text,
-            extra={"event": action},
-        )
+    note = ConversationEntry(
+        conversation_id=conversation.id,
+        at=uow.now(),
+        author=EntryAuthor.SYSTEM,
+        staff_id=staff.id,
+        text=text,
+        extra={"event": action},
     )
+    uow.session.add(note)
     audit(
         uow,
         actor=Actor(kind="staff", id=staff.id, channel="console"),
@@ -173,3 +193,5 @@ def _note(
         subject_id=conversation.id,
         details=details,
     )
+    uow.session.flush()
+    return note

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -18,40 +19,71 @@ from domain.models import (
 from domain.uow import UnitOfWork
 
 PREVIEW_LENGTH = 200
+ATTEMPTS = 3
 # Entries that are part of the conversation itself, not the console's view of the machinery.
 SPOKEN = (EntryAuthor.CLIENT, EntryAuthor.AGENT, EntryAuthor.STAFF, EntryAuthor.SYSTEM)
 
 
-def conversation_at(
-    *, uow: UnitOfWork, channel: str, address: str, conversation_id: str | None = None
-) -> Conversation:
-    """Return the open conversation at this channel address, starting one when there is none.
+@dataclass(frozen=True)
+class Intake:
+    """A client's message taken in: where it went, and whether the agent should answer it."""
 
-    A new conversation starts out linked to the client who owns the address, if any.
+    conversation: Conversation
+    entry: ConversationEntry | None  # None: a message with this id was taken in before
+
+    @property
+    def for_agent(self) -> bool:
+        return self.entry is not None and self.entry.seen_by_agent
+
+
+def find_conversation(*, uow: UnitOfWork, channel: str, address: str) -> Conversation | None:
+    """Return the open conversation at this channel address, if there is one."""
+    with uow.reading() as reader:
+        return _open_at(reader, channel, address)
+
+
+def conversation_at(*, uow: UnitOfWork, channel: str, address: str) -> Conversation:
+    """Return the open conversation at this channel address, starting one when there is none."""
+    for _ in range(ATTEMPTS):
+        try:
+            with uow:
+                found = _open_at(uow, channel, address) or _start(uow, channel, address)
+                uow.commit()
+                return found
+        except IntegrityError:
+            continue  # another message started it a moment ago: read that one
+    raise RuntimeError(f"could not open a conversation at {channel} {address!r}")
+
+
+def take_in(
+    *, uow: UnitOfWork, channel: str, address: str, text: str, external_id: str | None
+) -> Intake:
+    """Record a client's message in the open conversation at its address, in one transaction.
+
+    The conversation row is locked while its status is read and the message written, so a
+    message arriving as a person takes over, hands back or closes lands on the right side.
     """
-    with uow:
-        query = select(Conversation).where(
-            Conversation.channel == channel,
-            Conversation.address == address,
-            Conversation.status != ConversationStatus.CLOSED,
-        )
-        found = uow.session.exec(query.order_by(col(Conversation.created_at).desc())).first()
-        if found is not None:
-            return found
-        identity = uow.session.get(ChannelIdentity, (channel, address))
-        now = uow.now()
-        kwargs: dict[str, Any] = {"id": conversation_id} if conversation_id else {}
-        conversation = Conversation(
-            channel=channel,
-            address=address,
-            client_id=identity.client_id if identity else None,
-            created_at=now,
-            updated_at=now,
-            **kwargs,
-        )
-        uow.session.add(conversation)
-        uow.commit()
-        return conversation
+    for _ in range(ATTEMPTS):
+        try:
+            with uow:
+                conversation = _open_at(uow, channel, address, lock=True) or _start(
+                    uow, channel, address
+                )
+                if external_id is not None and _has_entry(uow, conversation.id, external_id):
+                    return Intake(conversation, None)
+                entry = _entry(
+                    uow,
+                    conversation,
+                    EntryAuthor.CLIENT,
+                    text,
+                    external_id=external_id,
+                    seen_by_agent=conversation.status != ConversationStatus.HUMAN,
+                )
+                uow.commit()
+                return Intake(conversation, entry)
+        except IntegrityError:
+            continue  # a racing first message started the conversation, or had the same id
+    raise RuntimeError(f"could not take a message in at {channel} {address!r}")
 
 
 def record_entry(
@@ -61,33 +93,25 @@ def record_entry(
     author: EntryAuthor,
     text: str,
     extra: dict[str, Any] | None = None,
-    external_id: str | None = None,
-    staff_id: str | None = None,
-    seen_by_agent: bool = True,
-) -> ConversationEntry | None:
-    """Append an entry; return None when an entry with this external id is already there."""
+) -> ConversationEntry:
+    """Append one entry to a conversation's transcript."""
+    return record_entries(
+        uow=uow, conversation_id=conversation_id, entries=[(author, text, extra or {})]
+    )[0]
+
+
+def record_entries(
+    *,
+    uow: UnitOfWork,
+    conversation_id: str,
+    entries: Sequence[tuple[EntryAuthor, str, dict[str, Any]]],
+) -> list[ConversationEntry]:
+    """Append a turn's entries together: all of them or, on a crash, none."""
     with uow:
         conversation = uow.session.get_one(Conversation, conversation_id)
-        entry = ConversationEntry(
-            conversation_id=conversation_id,
-            at=uow.now(),
-            author=author,
-            text=text,
-            extra=extra or {},
-            external_id=external_id,
-            staff_id=staff_id,
-            seen_by_agent=seen_by_agent,
-        )
-        uow.session.add(entry)
-        if author in (EntryAuthor.CLIENT, EntryAuthor.AGENT, EntryAuthor.STAFF):
-            conversation.last_message = text[:PREVIEW_LENGTH]
-            conversation.updated_at = entry.at
-        try:
-            uow.commit()
-        except IntegrityError:
-            # Only the (conversation, external id) uniqueness can fail here: a retried message.
-            return None
-        return entry
+        made = [_entry(uow, conversation, a, text, extra=extra) for a, text, extra in entries]
+        uow.commit()
+        return made
 
 
 def transcript(
@@ -111,10 +135,10 @@ def transcript(
 
 
 def unseen_by_agent(*, uow: UnitOfWork, conversation_id: str) -> list[ConversationEntry]:
-    """Take the entries said while a person held the conversation, marking them seen."""
-    with uow:
-        found = list(
-            uow.session.exec(
+    """Return the entries said while a person held the conversation, oldest first."""
+    with uow.reading() as reader:
+        return list(
+            reader.session.exec(
                 select(ConversationEntry)
                 .where(
                     ConversationEntry.conversation_id == conversation_id,
@@ -123,10 +147,14 @@ def unseen_by_agent(*, uow: UnitOfWork, conversation_id: str) -> list[Conversati
                 .order_by(col(ConversationEntry.id))
             )
         )
-        for entry in found:
-            entry.seen_by_agent = True
+
+
+def mark_seen_by_agent(*, uow: UnitOfWork, entry_ids: Sequence[int]) -> None:
+    """Note that the agent has these entries in its context now."""
+    with uow:
+        for entry_id in entry_ids:
+            uow.session.get_one(ConversationEntry, entry_id).seen_by_agent = True
         uow.commit()
-        return found
 
 
 def list_conversations(
@@ -141,3 +169,69 @@ def list_conversations(
             query.order_by(col(Conversation.updated_at).desc()).limit(limit)
         )
         return list(found)
+
+
+def _open_at(
+    uow: UnitOfWork, channel: str, address: str, *, lock: bool = False
+) -> Conversation | None:
+    query = select(Conversation).where(
+        Conversation.channel == channel,
+        Conversation.address == address,
+        Conversation.status != ConversationStatus.CLOSED,
+    )
+    if lock:
+        query = query.with_for_update()
+    return uow.session.exec(query).first()
+
+
+def _start(uow: UnitOfWork, channel: str, address: str) -> Conversation:
+    """Start a conversation, linked to the client who owns the address if any."""
+    identity = uow.session.get(ChannelIdentity, (channel, address))
+    now = uow.now()
+    conversation = Conversation(
+        channel=channel,
+        address=address,
+        client_id=identity.client_id if identity else None,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(conversation)
+    uow.session.flush()
+    return conversation
+
+
+def _has_entry(uow: UnitOfWork, conversation_id: str, external_id: str) -> bool:
+    found = uow.session.exec(
+        select(ConversationEntry.id).where(
+            ConversationEntry.conversation_id == conversation_id,
+            ConversationEntry.external_id == external_id,
+        )
+    ).first()
+    return found is not None
+
+
+def _entry(
+    uow: UnitOfWork,
+    conversation: Conversation,
+    author: EntryAuthor,
+    text: str,
+    *,
+    extra: dict[str, Any] | None = None,
+    external_id: str | None = None,
+    seen_by_agent: bool = True,
+) -> ConversationEntry:
+    entry = ConversationEntry(
+        conversation_id=conversation.id,
+        at=uow.now(),
+        author=author,
+        text=text,
+        extra=extra or {},
+        external_id=external_id,
+        seen_by_agent=seen_by_agent,
+    )
+    uow.session.add(entry)
+    if author in (EntryAuthor.CLIENT, EntryAuthor.AGENT, EntryAuthor.STAFF):
+        conversation.last_message = text[:PREVIEW_LENGTH]
+        conversation.updated_at = entry.at
+    uow.session.flush()
+    return entry

@@ -24,7 +24,7 @@ from domain.uow import UnitOfWork
 
 CODE_LIFETIME = timedelta(minutes=10)
 ATTEMPTS_PER_CODE = 5
-CODES_PER_HOUR = 3
+CODES_PER_HOUR = 3  # per client
 
 
 class VerificationRefused(InvalidInput):
@@ -137,8 +137,10 @@ def _send_code(*, uow: UnitOfWork, conversation_id: str, client: Client) -> Iden
         recent = uow.session.exec(
             select(func.count())
             .select_from(VerificationCode)
+            # Counted per client, not per chat: new chats must not buy an attacker more
+            # guesses at one person's code, nor flood their phone.
             .where(
-                VerificationCode.conversation_id == conversation_id,
+                VerificationCode.client_id == client.id,
                 col(VerificationCode.created_at) > uow.now() - timedelta(hours=1),
             )
         ).one()
@@ -185,7 +187,8 @@ def _send_code(*, uow: UnitOfWork, conversation_id: str, client: Client) -> Iden
     what = "phone number" if channel == "sms" else "email address"
     ending = destination[-2:] if channel == "sms" else destination.split("@")[-1]
     shown = f"your {what} ending in {ending}" if channel == "sms" else f"your {what} at {ending}"
-    return Identification("code_sent", client.name, sent_to=shown)
+    # No name: until the code is typed, nothing about the client goes back to the chat.
+    return Identification("code_sent", "", sent_to=shown)
 
 
 def _link(*, uow: UnitOfWork, conversation_id: str, client_id: str, how: str) -> None:

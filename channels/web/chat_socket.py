@@ -49,42 +49,54 @@ def chat_router(hub_of: Callable[[], Hub]) -> APIRouter:
             session = secrets.token_urlsafe(32)
         address = session_address(session)
         with suppress(WebSocketDisconnect):
-            conversation = await hub.conversation_for("web", address)
             sender = Sender(websocket)
+            conversation = await hub.conversation_for("web", address)
+            # Listen before reading the history, so nothing said in between is missed.
+            watching = WatchedConversation(hub, sender, conversation.id if conversation else None)
+            history = await hub.history(conversation.id, with_tools=False) if conversation else []
+            watching.shown_up_to = max((e["entry_id"] for e in history), default=0)
             await sender.send(
                 {
                     "type": "hello",
                     "session": session,
-                    "conversation_id": conversation.id,
-                    "status": conversation.status,
-                    "history": await hub.history(conversation.id, with_tools=False),
+                    "conversation_id": conversation.id if conversation else None,
+                    "status": conversation.status if conversation else "bot",
+                    "history": history,
                 }
             )
-            watching = WatchedConversation(hub, sender, conversation.id)
             await watching.run(_read(websocket, hub, sender, address, watching))
 
     return router
 
 
 class WatchedConversation:
-    """Forwards the bus's events of the client's current conversation to the socket."""
+    """Forwards the bus's events of the client's current conversation to the socket.
 
-    def __init__(self, hub: Hub, sender: Sender, conversation_id: str) -> None:
+    A visitor has no conversation until their first message starts one.
+    """
+
+    def __init__(self, hub: Hub, sender: Sender, conversation_id: str | None) -> None:
         self.hub, self.sender, self.conversation_id = hub, sender, conversation_id
         self.queue: asyncio.Queue[Event] = asyncio.Queue(1000)
+        self.shown_up_to = 0  # entries up to this id went out in the hello's history
+        if conversation_id is not None:
+            self.hub.bus.listen(self.queue, conversation_topic(conversation_id))
 
     async def run(self, reading: Any) -> None:
-        self.hub.bus.listen(self.queue, conversation_topic(self.conversation_id))
         writer = asyncio.create_task(self._write())
         try:
             await reading
         finally:
             writer.cancel()
-            self.hub.bus.stop_listening(self.queue, conversation_topic(self.conversation_id))
+            if self.conversation_id is not None:
+                self.hub.bus.stop_listening(self.queue, conversation_topic(self.conversation_id))
 
     async def follow(self, conversation_id: str) -> None:
-        """Switch to a new conversation (the old one was closed)."""
-        self.hub.bus.stop_listening(self.queue, conversation_topic(self.conversation_id))
+        """Listen to the conversation a message went to, if it is a new one."""
+        if conversation_id == self.conversation_id:
+            return
+        if self.conversation_id is not None:  # the old one was closed
+            self.hub.bus.stop_listening(self.queue, conversation_topic(self.conversation_id))
         self.conversation_id = conversation_id
         self.hub.bus.listen(self.queue, conversation_topic(conversation_id))
         await self.sender.send(
@@ -94,15 +106,17 @@ class WatchedConversation:
     async def _write(self) -> None:
         while True:
             event = await self.queue.get()
-            frame = _client_frame(event)
+            frame = _client_frame(event, self.shown_up_to)
             if frame is not None:
                 await self.sender.send(frame)
 
 
-def _client_frame(event: Event) -> dict[str, Any] | None:
+def _client_frame(event: Event, shown_up_to: int) -> dict[str, Any] | None:
     if event["type"] == "entry":
         entry = event["entry"]
-        return {"type": "reply", **entry} if entry["author"] in _SHOWN else None
+        if entry["author"] not in _SHOWN or entry["entry_id"] <= shown_up_to:
+            return None
+        return {"type": "reply", **entry}
     return event
 
 
@@ -115,7 +129,8 @@ async def _read(
             continue
         try:
             receipt = await hub.receive(
-                Inbound("web", address, frame["text"].strip(), message_id=frame["id"])
+                Inbound("web", address, frame["text"].strip(), message_id=frame["id"]),
+                on_conversation=watching.follow,
             )
         except DomainError as refusal:
             error = {"type": "error", "code": refusal.code, "detail": refusal.message}
@@ -126,6 +141,4 @@ async def _read(
             log.exception("could not take a web chat message in")
             await sender.send({**UNAVAILABLE, "id": frame["id"]})
             continue
-        if receipt.conversation_id != watching.conversation_id:
-            await watching.follow(receipt.conversation_id)
         await sender.send({"type": "ack", "id": frame["id"], "duplicate": receipt.duplicate})

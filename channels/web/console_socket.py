@@ -17,8 +17,8 @@ from domain.errors import DomainError
 from domain.models import StaffUser
 
 log = logging.getLogger(__name__)
-# Who a token belongs to; raises DomainError for a missing, expired or forged one.
-Authenticate = Callable[[str], StaffUser]
+# Who a token belongs to and its seconds left; raises DomainError for a bad or expired one.
+Authenticate = Callable[[str], tuple[StaffUser, float]]
 Colleagues = Callable[[], Awaitable[list[StaffUser]]]
 UNAUTHORIZED = 4401
 CONSOLE_FRAMES: dict[str, tuple[str, ...]] = {
@@ -43,10 +43,14 @@ def console_router(
         hub = hub_of()
         await websocket.accept()
         try:
-            staff = authenticate(token or "")
+            staff, seconds_left = authenticate(token or "")
         except DomainError as refusal:
             await websocket.close(code=UNAUTHORIZED, reason=refusal.message[:120])
             return
+        # The socket lives no longer than its token: the console signs in again then.
+        expiry = asyncio.get_running_loop().call_later(
+            seconds_left, lambda: asyncio.ensure_future(_expire(websocket))
+        )
         sender = Sender(websocket)
         opened: set[str] = set()
         with suppress(WebSocketDisconnect), hub.bus.listening(CONSOLE) as queue:
@@ -64,10 +68,16 @@ def console_router(
             try:
                 await _read(websocket, hub, sender, staff, queue, opened)
             finally:
+                expiry.cancel()
                 writer.cancel()
                 hub.bus.stop_listening(queue, *(conversation_topic(c) for c in opened))
 
     return router
+
+
+async def _expire(websocket: WebSocket) -> None:
+    with suppress(RuntimeError):  # already closed
+        await websocket.close(code=UNAUTHORIZED, reason="Sign in again: the token has expired.")
 
 
 async def _forward(queue: asyncio.Queue[Event], sender: Sender) -> None:

@@ -17,14 +17,14 @@ PER_SECOND = 2.0
 class FrameError(Exception):
     """A frame the server will not act on; the client gets `code` and `detail` back."""
 
-    def __init__(self, code: str, detail: str) -> None:
+    def __init__(self, code: str, detail: str, frame_id: str | None = None) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
+        self.frame_id = frame_id  # None when the frame could not be read far enough
 
     def frame(self) -> dict[str, str | None]:
-        # No id: the frame could not be read far enough to trust one.
-        return {"type": "error", "code": self.code, "detail": self.detail, "id": None}
+        return {"type": "error", "code": self.code, "detail": self.detail, "id": self.frame_id}
 
 
 @dataclass
@@ -57,17 +57,22 @@ def read_frame(raw: str | bytes | None, known: dict[str, tuple[str, ...]]) -> di
         raise FrameError("bad_json", "That frame is not JSON.") from None
     if not isinstance(frame, dict):
         raise FrameError("bad_json", "A frame is a JSON object with a type.")
-    kind = frame.get("type")
-    if kind not in known:
-        raise FrameError("unknown_type", f"Unknown frame type {kind!r}.")
-    for name in known[kind]:
-        value = frame.get(name)
-        if not isinstance(value, str) or not value.strip():
-            raise FrameError("bad_request", f"A {kind} frame needs a non-empty {name!r} string.")
-        limit = MAX_TEXT if name == "text" else MAX_ID
-        if len(value) > limit:
-            raise FrameError("bad_request", f"{name!r} is limited to {limit} characters.")
     message_id = frame.get("id")
     if message_id is not None and (not isinstance(message_id, str) or len(message_id) > MAX_ID):
         raise FrameError("bad_request", f"'id' must be a string of at most {MAX_ID} characters.")
+    kind = frame.get("type")
+    if kind not in known:
+        raise FrameError("unknown_type", f"Unknown frame type {kind!r}.", message_id)
+    for name in known[kind]:
+        value = frame.get(name)
+        if not isinstance(value, str) or not value.strip():
+            detail = f"A {kind} frame needs a non-empty {name!r} string."
+            raise FrameError("bad_request", detail, message_id)
+        limit = MAX_TEXT if name == "text" else MAX_ID
+        if len(value) > limit:
+            detail = f"{name!r} is limited to {limit} characters."
+            raise FrameError("bad_request", detail, message_id)
+        if "\x00" in value:
+            # PostgreSQL text cannot hold NUL; no person types one.
+            raise FrameError("bad_request", f"{name!r} contains a NUL character.", message_id)
     return frame

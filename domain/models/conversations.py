@@ -6,11 +6,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from domain.models.clients import new_id
 from domain.models.types import json_column, utc_column
+
+OPEN_AT_ADDRESS = "status <> 'closed' AND address <> ''"
 
 
 class ConversationStatus(StrEnum):
@@ -22,6 +24,17 @@ class ConversationStatus(StrEnum):
 
 class Conversation(SQLModel, table=True):
     __tablename__ = "conversations"
+    __table_args__ = (
+        # One open conversation per channel address, even when two messages race to start it.
+        Index(
+            "uq_conversations_open_address",
+            "channel",
+            "address",
+            unique=True,
+            postgresql_where=text(OPEN_AT_ADDRESS),
+            sqlite_where=text(OPEN_AT_ADDRESS),
+        ),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     client_id: str | None = Field(default=None, foreign_key="clients.id", index=True)

@@ -54,7 +54,19 @@ class ChatClient:
         # Frames before this index answer earlier messages; waits look only after it.
         self.since = 0
         hello = self.wait_for(lambda frame: frame["type"] == "hello", "hello")
-        self.conversation_id: str = hello["conversation_id"]
+        self._conversation_id: str | None = hello["conversation_id"]
+
+    @property
+    def conversation_id(self) -> str:
+        """The visitor's conversation: it starts with their first message, told by a status."""
+        if self._conversation_id is None:
+            self.since = 0
+            started = self.wait_for(
+                lambda frame: frame["type"] == "status" and bool(frame.get("conversation_id")),
+                "the conversation's start",
+            )
+            self._conversation_id = str(started["conversation_id"])
+        return self._conversation_id
 
     def say(self, text: str) -> None:
         self.since = len(self.frames)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,7 @@ from tests.support.console_client import ConsoleClient, Frame, sign_in
 from tests.support.live import LiveServer, live_server
 
 HOFFMANN = "dr-hoffmann@demo.frontdesk"
+ADMIN = "admin@demo.frontdesk"
 YILMAZ = "dr-yilmaz@demo.frontdesk"
 
 
@@ -33,11 +35,14 @@ def summary_of(conversation_id: str, status: str) -> object:
     return matches
 
 
-def waiting_client(server: LiveServer) -> ChatClient:
+def waiting_client(server: LiveServer) -> tuple[ChatClient, str]:
+    """A new visitor who asked for a person, and their conversation's id."""
     chat = ChatClient(server.ws_url)
     asked = chat.say("I'd like to talk to a person please")
-    assert [f["status"] for f in asked.of_type("status")] == ["waiting_for_human"]
-    return chat
+    started, handed = asked.of_type("status")
+    assert (started["status"], handed["status"]) == ("bot", "waiting_for_human")
+    assert started["conversation_id"] == handed["conversation_id"]
+    return chat, str(handed["conversation_id"])
 
 
 class TestSignIn:
@@ -68,8 +73,7 @@ class TestSignIn:
 class TestTakingOver:
     def test_take_over_reply_and_hand_back_to_the_agent(self, server: LiveServer) -> None:
         with ConsoleClient(server, HOFFMANN) as console:
-            chat = waiting_client(server)
-            conversation_id = chat.hello["conversation_id"]
+            chat, conversation_id = waiting_client(server)
             console.until(summary_of(conversation_id, "waiting_for_human"))
             opened = console.act("open", conversation_id=conversation_id)
             tools = [e["tool"]["name"] for e in opened["entries"] if e["author"] == "tool"]
@@ -100,8 +104,7 @@ class TestTakingOver:
             chat.close()
 
     def test_a_second_provider_cannot_take_a_held_conversation(self, server: LiveServer) -> None:
-        chat = waiting_client(server)
-        conversation_id = chat.hello["conversation_id"]
+        chat, conversation_id = waiting_client(server)
         with ConsoleClient(server, HOFFMANN) as hoffmann, ConsoleClient(server, YILMAZ) as yilmaz:
             assert hoffmann.act("take_over", conversation_id=conversation_id)["type"] == "done"
             refused = yilmaz.act("take_over", conversation_id=conversation_id)
@@ -114,8 +117,7 @@ class TestTakingOver:
         chat.close()
 
     def test_transfer_to_a_colleague_then_close(self, server: LiveServer) -> None:
-        chat = waiting_client(server)
-        conversation_id = chat.hello["conversation_id"]
+        chat, conversation_id = waiting_client(server)
         with ConsoleClient(server, HOFFMANN) as hoffmann, ConsoleClient(server, YILMAZ) as yilmaz:
             hoffmann.act("take_over", conversation_id=conversation_id)
             to = hoffmann.colleague("Dr. Murat Yilmaz")
@@ -147,3 +149,47 @@ def test_the_server_log_holds_no_token_or_session(server: LiveServer) -> None:
     assert "/ws/console?token=***" in log
     assert console.token not in log
     assert chat.session not in log
+
+
+class TestWhoMayDoWhat:
+    def test_only_a_held_conversation_can_be_handed_back(self, server: LiveServer) -> None:
+        chat, conversation_id = waiting_client(server)
+        with ConsoleClient(server, YILMAZ) as yilmaz:
+            refused = yilmaz.act("hand_back", conversation_id=conversation_id)
+            assert refused["code"] == "invalid_transition"
+            assert refused["id"] is not None
+        chat.close()
+
+    def test_an_admin_can_release_a_conversation_a_provider_holds(self, server: LiveServer) -> None:
+        chat, conversation_id = waiting_client(server)
+        with ConsoleClient(server, HOFFMANN) as hoffmann, ConsoleClient(server, ADMIN) as admin:
+            hoffmann.act("take_over", conversation_id=conversation_id)
+            assert admin.act("hand_back", conversation_id=conversation_id)["type"] == "done"
+            assert chat.until("status")["status"] == "human"
+            assert chat.until("status")["status"] == "bot"
+        chat.close()
+
+    def test_a_reply_sent_twice_is_said_once_and_never_shadows_a_client_message(
+        self, server: LiveServer
+    ) -> None:
+        chat, conversation_id = waiting_client(server)
+        with ConsoleClient(server, HOFFMANN) as console:
+            console.act("take_over", conversation_id=conversation_id)
+            for _ in range(2):
+                sent = {"type": "reply", "id": "r-1", "conversation_id": conversation_id}
+                console.socket.send(json.dumps({**sent, "text": "Once only."}))
+                assert console.until(lambda f: f["type"] in ("done", "error"))["type"] == "done"
+            # A client message under the same id is a different message.
+            assert chat.say("Thanks", message_id="r-1", answered=False).ack == {
+                "type": "ack",
+                "id": "r-1",
+                "duplicate": False,
+            }
+            opened = console.act("open", conversation_id=conversation_id)
+        said = [e["text"] for e in opened["entries"] if e["author"] == "staff"]
+        assert said == ["Once only."]
+        chat.close()
+
+    def test_opening_an_unknown_conversation_is_not_found(self, server: LiveServer) -> None:
+        with ConsoleClient(server, HOFFMANN) as console:
+            assert console.act("open", conversation_id="no-such-id")["code"] == "not_found"

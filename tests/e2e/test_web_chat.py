@@ -78,6 +78,8 @@ class TestBooking:
         assert httpx.get(server.base_url + tampered).status_code == 403
         expired = re.sub(r"expires=\d+", "expires=1000", url)
         assert httpx.get(server.base_url + expired).status_code == 403
+        foreign = re.sub(r"signature=\w+", "signature=%C3%A9t%C3%A9", url)
+        assert httpx.get(server.base_url + foreign).status_code == 403
 
     def test_replies_stream_in_pieces_that_add_up_to_the_reply(self, server: LiveServer) -> None:
         with ChatClient(server.ws_url) as chat:
@@ -97,8 +99,10 @@ class TestReturningBrowser:
         with ChatClient(server.ws_url) as first:
             first.say("Hello")
             first.say("What does a dermatology consultation cost?")
+        # A visitor's conversation starts with their first message, not with the connection.
+        assert first.hello["conversation_id"] is None
         with ChatClient(server.ws_url, session=first.session) as again:
-            assert again.hello["conversation_id"] == first.hello["conversation_id"]
+            assert again.hello["conversation_id"] is not None
             history = again.hello["history"]
         assert [e["author"] for e in history] == ["client", "agent", "client", "agent"]
         assert history[2]["text"] == "What does a dermatology consultation cost?"
@@ -150,6 +154,7 @@ class TestBadInput:
             ('{"type": "message", "id": "x", "text": ""}', "bad_request"),
             ('{"type": "message", "id": "' + "x" * 65 + '", "text": "hi"}', "bad_request"),
             ('{"type": "message", "id": "x", "text": "' + "a" * 5000 + '"}', "too_large"),
+            ('{"type": "message", "id": "x", "text": "nul \\u0000 inside"}', "bad_request"),
         ],
     )
     def test_a_bad_frame_gets_an_error_and_the_conversation_goes_on(

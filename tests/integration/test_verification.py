@@ -158,3 +158,21 @@ class TestKnownClients:
         with uow.reading() as reader:
             (message,) = reader.session.exec(select(OutboxMessage)).all()
             assert reader.session.get_one(Client, "ana").phone == message.payload["to"]
+
+
+def test_codes_per_hour_count_per_client_whatever_the_chat(uow: UnitOfWork) -> None:
+    chats = [
+        conversation_at(uow=uow, channel="web", address=f"attacker-{n}").id
+        for n in range(CODES_PER_HOUR + 1)
+    ]
+    for chat in chats[:-1]:
+        identify_client(uow=uow, conversation_id=chat, name=None, phone=ANA_PHONE)
+    with pytest.raises(VerificationRefused) as limited:
+        identify_client(uow=uow, conversation_id=chats[-1], name=None, phone=ANA_PHONE)
+    assert limited.value.code == "too_many_codes"
+
+
+def test_a_code_sent_names_nobody(uow: UnitOfWork, conversation_id: str) -> None:
+    found = identify_client(uow=uow, conversation_id=conversation_id, name=None, phone=ANA_PHONE)
+    assert found.name == ""
+    assert found.client_id is None

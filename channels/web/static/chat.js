@@ -348,7 +348,8 @@
     hasConnectedBefore = true;
     reconnectAttempts = 0;
     storeSession(frame.session);
-    page.list.dataset.conversationId = frame.conversation_id;
+    page.list.dataset.conversationId = frame.conversation_id || "";
+    conversationStatus = frame.status;
     showHistory(frame.history || []);
     setConnection("online");
     // Messages written while disconnected, or not acknowledged before the drop, go out now.
@@ -380,6 +381,17 @@
     refreshTyping();
   }
 
+  // An attempt that fails mid-stream (then retried, or replaced by a fallback reply with
+  // another reply_id) never gets its `reply`. The protocol drops pieces still unfinished when
+  // the turn ends; kept, their bubble would stay streaming and hide the typing dots for good.
+  function dropUnfinishedReplies() {
+    for (const [replyId, item] of repliesShown) {
+      if (item.dataset.streaming !== "true") continue;
+      item.remove();
+      repliesShown.delete(replyId);
+    }
+  }
+
   function statusNotice(status, staff) {
     switch (status) {
       case "human":
@@ -395,7 +407,15 @@
     }
   }
 
+  // The conversation's status as last heard: a status frame that repeats it (the first
+  // message starting a conversation) needs no notice.
+  let conversationStatus = "bot";
+
   function onStatus(frame) {
+    if (frame.conversation_id) page.list.dataset.conversationId = frame.conversation_id;
+    const changed = frame.status !== conversationStatus;
+    conversationStatus = frame.status;
+    if (!changed) return;
     const notice = statusNotice(frame.status, frame.staff);
     // The server announces most changes in the transcript just before the status frame;
     // then its words stand alone.
@@ -425,6 +445,7 @@
     ack: onAck,
     typing: (frame) => {
       agentTyping = Boolean(frame.on);
+      if (!agentTyping) dropUnfinishedReplies(); // typing off ends the turn
       refreshTyping();
     },
     delta: onDelta,

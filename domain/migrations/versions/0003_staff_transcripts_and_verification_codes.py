@@ -101,6 +101,13 @@ def upgrade() -> None:
         "conversations", sa.Column("last_message", sa.String(), nullable=False, server_default="")
     )
     op.create_index(op.f("ix_conversations_address"), "conversations", ["address"], unique=False)
+    op.create_index(
+        "uq_conversations_open_address",
+        "conversations",
+        ["channel", "address"],
+        unique=True,
+        postgresql_where=sa.text("status <> 'closed' AND address <> ''"),
+    )
     op.create_foreign_key(
         "conversations_held_by_fkey", "conversations", "staff_users", ["held_by"], ["id"]
     )
@@ -108,6 +115,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_constraint("conversations_held_by_fkey", "conversations", type_="foreignkey")
+    op.drop_index("uq_conversations_open_address", table_name="conversations")
     op.drop_index(op.f("ix_conversations_address"), table_name="conversations")
     op.drop_column("conversations", "last_message")
     op.drop_column("conversations", "held_by")
