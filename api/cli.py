@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import sys
 from collections.abc import Sequence
@@ -12,9 +13,11 @@ import uvicorn
 from sqlmodel import select
 
 from api.bootstrap import DEMO_WORLD, Frontdesk, bootstrap
+from domain.actors import SYSTEM
 from domain.errors import DomainError
 from domain.migrate import upgrade_schema
-from domain.models import Provider
+from domain.models import Provider, StaffRole
+from domain.staff import create_staff
 from domain.world.loader import LoadedWorld, load_world, read_world, weeks_until
 
 
@@ -71,6 +74,17 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("path", type=Path)
     check.set_defaults(run=_world_check)
 
+    admin = commands.add_parser("admin", help="staff accounts").add_subparsers(metavar="ACTION")
+    create_user = admin.add_parser(
+        "create-user",
+        help="create a staff account (the password is read from stdin, or asked for)",
+    )
+    create_user.add_argument("--email", required=True)
+    create_user.add_argument("--name", required=True)
+    create_user.add_argument("--role", choices=[r.value for r in StaffRole], default="admin")
+    create_user.add_argument("--provider", metavar="ID", help="the provider whose account it is")
+    create_user.set_defaults(run=_create_user)
+
     chat = commands.add_parser("chat", help="chat with the agent in the terminal")
     who = chat.add_mutually_exclusive_group(required=True)
     who.add_argument("--client", metavar="ID", help="a known client's id")
@@ -90,6 +104,29 @@ def _chat(args: argparse.Namespace) -> int:
     from api.chat_cli import run_chat
 
     return run_chat(args)
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    # A password never goes on the command line, where `ps` and the shell history see it.
+    if sys.stdin.isatty():
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("error: the passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    frontdesk = bootstrap()
+    user = create_staff(
+        uow=frontdesk.uow(),
+        actor=SYSTEM,
+        email=args.email,
+        name=args.name,
+        role=StaffRole(args.role),
+        password=password,
+        provider_id=args.provider,
+    )
+    print(f"created {user.role} account {user.email}")
+    return 0
 
 
 def _db_upgrade(_: argparse.Namespace) -> int:

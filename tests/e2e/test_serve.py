@@ -15,6 +15,10 @@ import httpx
 import psycopg
 import pytest
 
+from domain.clock import SystemClock
+from domain.db import make_engine
+from domain.staff import authenticate
+from domain.uow import UnitOfWork
 from tests.conftest import ROOT, fresh_database_url
 
 FRONTDESK = [sys.executable, "-m", "api.cli"]
@@ -159,3 +163,34 @@ def test_db_upgrade_migrates_an_empty_postgresql_database(
             "SELECT conname FROM pg_constraint WHERE conname = 'bookings_no_overlap'"
         ).fetchall()
     assert constraint == [("bookings_no_overlap",)]
+
+
+def test_admin_create_user_makes_an_account_that_can_sign_in(tmp_path: Path) -> None:
+    env = environment(tmp_path)
+    create = [*FRONTDESK, "admin", "create-user", "--email", "Boss@Example.org", "--name", "Boss"]
+    made = subprocess.run(
+        create, cwd=ROOT, env=env, input="a long secret\n", capture_output=True, text=True
+    )
+    assert made.returncode == 0, made.stderr
+    assert "created admin account boss@example.org" in made.stdout
+    again = subprocess.run(
+        create, cwd=ROOT, env=env, input="a long secret\n", capture_output=True, text=True
+    )
+    assert again.returncode == 2
+    assert "already an account for boss@example.org" in again.stderr
+    short = subprocess.run(
+        [*create[:-4], "--email", "x@example.org", "--name", "X"],
+        cwd=ROOT,
+        env=env,
+        input="short\n",
+        capture_output=True,
+        text=True,
+    )
+    assert short.returncode == 2
+    assert "at least 8 characters" in short.stderr
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'frontdesk.db'}")
+    user = authenticate(
+        uow=UnitOfWork(engine, SystemClock()), email="boss@example.org", password="a long secret"
+    )
+    assert user.role == "admin"
+    engine.dispose()
