@@ -1,4 +1,5 @@
-"""`python -m bench [NAME ...]`: run the named benchmarks (all by default) and print figures."""
+"""`python -m bench [NAME ...]`: run the named benchmarks (all by default), print their figures,
+and end with one table of them all (machine, date, commit), also written to bench/results/."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 
 from bench import contention, prompt_tokens, slot_search, turn_time, ws_load
 from bench.common import Figures, PostgresDatabases, postgres
+from bench.summary import summary, write_summary
 
 BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "contention": contention.run,
@@ -35,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
             began = time.perf_counter()
             results[name] = BENCHMARKS[name](pg)
             print(f"({name} took {time.perf_counter() - began:.1f} s)\n", flush=True)
-    print(f"(all took {time.perf_counter() - started:.1f} s)")
+    print(f"(all took {time.perf_counter() - started:.1f} s)\n")
+    print(summary(results))
+    print(f"(written to {write_summary(results)})")
     return 0
 
 
