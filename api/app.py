@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 import channels.web
 from api.assembly import open_agent
-from api.auth import StaffTokens, auth_router, staff_and_time_left
+from api.auth import SignInLimit, StaffTokens, auth_router, staff_and_time_left
 from api.bootstrap import Frontdesk
 from api.catalog_routes import catalog_router
 from api.form_links import FormLinks, form_router
@@ -62,6 +62,7 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app = FastAPI(title="Frontdesk", version="0.1.0", lifespan=lifespan)
     app.state.frontdesk = frontdesk
     app.state.tokens = tokens
+    app.state.sign_in_limit = SignInLimit()
     app.state.form_links = links
     app.include_router(catalog_router, prefix="/api/v1")
     app.include_router(auth_router(), prefix="/api/v1")

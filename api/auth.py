@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -113,6 +115,46 @@ def current_staff(request: Request, token: Annotated[str | None, Depends(bearer)
         raise HTTPException(401, refusal.message, headers={"WWW-Authenticate": "Bearer"}) from None
 
 
+@dataclass
+class SignInLimit:
+    """Failed sign-ins allowed per account and per address in a sliding window.
+
+    Each attempt costs an argon2 hash, so unthrottled guessing is also a way to load the
+    server. Kept in memory: one process's view, which is what one process can protect.
+    """
+
+    per_account: int = 5
+    # Higher: many people may share one address (an office, a clinic's network).
+    per_address: int = 20
+    window_seconds: float = 15 * 60
+    _seen: dict[str, deque[float]] = field(default_factory=dict)
+
+    def seconds_blocked(self, *keys: str) -> float:
+        """How long these keys must wait before another try (0: they may try now)."""
+        now = time.monotonic()
+        waits = [0.0]
+        for key in keys:
+            recent = self._recent(key, now)
+            allowed = self.per_address if key.startswith("address:") else self.per_account
+            if len(recent) >= allowed:
+                waits.append(recent[0] + self.window_seconds - now)
+        return max(waits)
+
+    def failed(self, *keys: str) -> None:
+        now = time.monotonic()
+        for key in keys:
+            self._recent(key, now).append(now)
+
+    def succeeded(self, key: str) -> None:
+        self._seen.pop(key, None)
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        recent = self._seen.setdefault(key, deque())
+        while recent and recent[0] <= now - self.window_seconds:
+            recent.popleft()
+        return recent
+
+
 class StaffRead(BaseModel):
     id: str
     email: str
@@ -130,10 +172,23 @@ def auth_router() -> APIRouter:
     ) -> TokenRead:
         """Sign in with email and password (OAuth2 password flow); answers 401 on a mismatch."""
         frontdesk = request.app.state.frontdesk
+        limit: SignInLimit = request.app.state.sign_in_limit
+        account = f"account:{form.username.strip().lower()}"
+        address = f"address:{request.client.host if request.client else 'unknown'}"
+        wait = limit.seconds_blocked(account, address)
+        if wait > 0:
+            minutes = max(1, round(wait / 60))
+            raise HTTPException(
+                429,
+                f"Too many failed sign-ins; try again in {minutes} minute(s).",
+                headers={"Retry-After": str(int(wait) + 1)},
+            )
         try:
             staff = authenticate(uow=frontdesk.uow(), email=form.username, password=form.password)
         except DomainError as refusal:
+            limit.failed(account, address)
             raise HTTPException(401, refusal.message) from None
+        limit.succeeded(account)
         tokens: StaffTokens = request.app.state.tokens
         return tokens.issue(staff)
 

@@ -52,6 +52,17 @@ class TestSignIn:
         assert refused.json()["detail"] == "Wrong email or password."
         assert sign_in(server, "nobody@demo.frontdesk").status_code == 401
 
+    def test_repeated_failures_block_the_account_for_a_while(self, server: LiveServer) -> None:
+        neumann = "dr-neumann@demo.frontdesk"
+        for _ in range(5):
+            assert sign_in(server, neumann, "guess-guess").status_code == 401
+        blocked = sign_in(server, neumann)  # even the right password, for now
+        assert blocked.status_code == 429
+        assert "Too many failed sign-ins" in blocked.json()["detail"]
+        assert int(blocked.headers["Retry-After"]) > 800
+        # Colleagues on the same network are not locked out by it.
+        assert sign_in(server, YILMAZ).status_code == 200
+
     def test_the_token_identifies_the_provider(self, server: LiveServer) -> None:
         with ConsoleClient(server, HOFFMANN) as console:
             assert console.hello["me"]["name"] == "Dr. Katrin Hoffmann"
