@@ -18,6 +18,7 @@ from api.assembly import open_agent
 from api.auth import SignInLimit, StaffTokens, auth_router, staff_and_time_left
 from api.bootstrap import Frontdesk
 from api.catalog_routes import catalog_router
+from api.conversation_routes import conversation_router
 from api.form_links import FormLinks, form_router
 from api.log_masking import mask_secrets_in_logs
 from channels.bus import EventBus
@@ -66,6 +67,7 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app.state.form_links = links
     app.include_router(catalog_router, prefix="/api/v1")
     app.include_router(auth_router(), prefix="/api/v1")
+    app.include_router(conversation_router, prefix="/api/v1")
     app.include_router(form_router())
 
     def hub_of() -> Hub:

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
+from domain.actors import Actor
+from domain.errors import NotFound
+from domain.journal import audit
 from domain.models import (
     ChannelIdentity,
     Conversation,
@@ -235,3 +238,45 @@ def _entry(
         conversation.updated_at = entry.at
     uow.session.flush()
     return entry
+
+
+def page_conversations(
+    *,
+    uow: UnitOfWork,
+    statuses: Sequence[str] | None = None,
+    channel: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Conversation], int]:
+    """Return a page of conversations, most recently active first, and how many match."""
+    with uow.reading() as reader:
+        query = select(Conversation)
+        if statuses:
+            query = query.where(col(Conversation.status).in_(list(statuses)))
+        if channel:
+            query = query.where(Conversation.channel == channel)
+        total = reader.session.exec(select(func.count()).select_from(query.subquery())).one()
+        found = reader.session.exec(
+            query.order_by(col(Conversation.updated_at).desc(), col(Conversation.id))
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(found), total
+
+
+def read_transcript(
+    *, uow: UnitOfWork, staff_id: str, conversation_id: str, limit: int = 500
+) -> list[ConversationEntry]:
+    """A staff member reads a conversation's transcript; the read is audited."""
+    with uow:
+        if uow.session.get(Conversation, conversation_id) is None:
+            raise NotFound("No such conversation.")
+        audit(
+            uow,
+            actor=Actor(kind="staff", id=staff_id, channel="api"),
+            action="conversation.transcript_read",
+            subject_type="conversation",
+            subject_id=conversation_id,
+        )
+        uow.commit()
+    return transcript(uow=uow, conversation_id=conversation_id, limit=limit)

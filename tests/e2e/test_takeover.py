@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import httpx
 import pytest
+from sqlalchemy import create_engine, text
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
@@ -204,3 +206,79 @@ class TestWhoMayDoWhat:
     def test_opening_an_unknown_conversation_is_not_found(self, server: LiveServer) -> None:
         with ConsoleClient(server, HOFFMANN) as console:
             assert console.act("open", conversation_id="no-such-id")["code"] == "not_found"
+
+
+class TestConversationsOverRest:
+    def bearer(self, server: LiveServer, username: str = HOFFMANN) -> dict[str, str]:
+        token = sign_in(server, username).json()["access_token"]
+        return {"Authorization": f"Bearer {token}"}
+
+    def test_anonymous_callers_get_nothing(self, server: LiveServer) -> None:
+        for path in ("/api/v1/conversations", "/api/v1/conversations/x/entries"):
+            refused = httpx.get(server.base_url + path)
+            assert refused.status_code == 401
+            assert refused.headers["WWW-Authenticate"] == "Bearer"
+        forged = httpx.get(
+            server.base_url + "/api/v1/conversations", headers={"Authorization": "Bearer x.y.z"}
+        )
+        assert forged.status_code == 401
+
+    def test_waiting_conversations_are_listed_by_status_in_pages(self, server: LiveServer) -> None:
+        chats = [waiting_client(server) for _ in range(3)]
+        headers = self.bearer(server)
+        url = server.base_url + "/api/v1/conversations"
+        first = httpx.get(url, params={"status": "waiting_for_human", "limit": 2}, headers=headers)
+        assert first.status_code == 200
+        page = first.json()
+        assert page["total"] >= 3
+        assert len(page["items"]) == 2
+        assert {c["status"] for c in page["items"]} == {"waiting_for_human"}
+        rest = httpx.get(
+            url, params={"status": "waiting_for_human", "limit": 2, "offset": 2}, headers=headers
+        ).json()
+        ids = [c["id"] for c in page["items"] + rest["items"]]
+        assert len(ids) == len(set(ids)) == min(page["total"], 4)
+        for chat, _ in chats:
+            chat.close()
+
+    def test_the_transcript_shows_tool_calls_and_its_read_is_audited(
+        self, server: LiveServer
+    ) -> None:
+        chat, conversation_id = waiting_client(server)
+        headers = self.bearer(server)
+        entries = httpx.get(
+            f"{server.base_url}/api/v1/conversations/{conversation_id}/entries", headers=headers
+        ).json()
+        assert [e["author"] for e in entries] == ["client", "tool", "agent"]
+        assert entries[1]["extra"]["tool"]["name"] == "handoff_to_human"
+        engine = create_engine(f"sqlite:///{server.log_path.parent / 'frontdesk.db'}")
+        with engine.connect() as db:
+            audited = db.execute(
+                text(
+                    "SELECT count(*) FROM audit_events"
+                    " WHERE action = 'conversation.transcript_read' AND subject_id = :id"
+                ),
+                {"id": conversation_id},
+            ).scalar_one()
+        engine.dispose()
+        assert audited == 1
+        chat.close()
+
+    @pytest.mark.parametrize(
+        ("params", "field"), [({"limit": 0}, "limit"), ({"status": "sleeping"}, "status")]
+    )
+    def test_bad_filters_are_refused_by_field(
+        self, server: LiveServer, params: dict[str, str | int], field: str
+    ) -> None:
+        refused = httpx.get(
+            server.base_url + "/api/v1/conversations", params=params, headers=self.bearer(server)
+        )
+        assert refused.status_code == 422
+        assert field in refused.json()["detail"][0]["loc"]
+
+    def test_an_unknown_conversation_is_not_found(self, server: LiveServer) -> None:
+        missing = httpx.get(
+            server.base_url + "/api/v1/conversations/nope", headers=self.bearer(server)
+        )
+        assert missing.status_code == 404
+        assert missing.json()["detail"] == "No such conversation."
