@@ -19,6 +19,7 @@ from api.auth import SignInLimit, StaffTokens, auth_router, staff_and_time_left
 from api.bootstrap import Frontdesk
 from api.catalog_routes import catalog_router
 from api.conversation_routes import conversation_router
+from api.entra import EntraTokens, is_entra_token
 from api.form_links import FormLinks, form_router
 from api.log_masking import mask_secrets_in_logs
 from channels.bus import EventBus
@@ -74,8 +75,17 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
         hub: Hub = app.state.hub
         return hub
 
+    entra = (
+        EntraTokens(frontdesk.settings.entra, frontdesk.clock) if frontdesk.settings.entra else None
+    )
+
     def authenticate(token: str) -> tuple[StaffUser, float]:
+        """Our own tokens, or Microsoft Entra ID's when it is configured."""
+        if entra is not None and is_entra_token(token):
+            return entra.staff_and_time_left(frontdesk.uow(), token)
         return staff_and_time_left(frontdesk.uow(), tokens, token)
+
+    app.state.identify_staff = authenticate
 
     async def colleagues() -> list[StaffUser]:
         return await to_thread.run_sync(lambda: list_staff(uow=frontdesk.uow()))

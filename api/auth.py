@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Annotated, Any, Literal
@@ -85,11 +86,6 @@ class StaffTokens:
         return jwt.encode(claims, self.secret, algorithm="HS256")
 
 
-def staff_for_token(uow: UnitOfWork, tokens: StaffTokens, token: str) -> StaffUser:
-    """Return the active account a valid access token belongs to."""
-    return staff_and_time_left(uow, tokens, token)[0]
-
-
 def staff_and_time_left(
     uow: UnitOfWork, tokens: StaffTokens, token: str
 ) -> tuple[StaffUser, float]:
@@ -104,14 +100,18 @@ def staff_and_time_left(
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
+# Whose token this is (ours or an identity provider's) and its seconds left; DomainError if bad.
+IdentifyStaff = Callable[[str], tuple[StaffUser, float]]
+
+
 def current_staff(request: Request, token: Annotated[str | None, Depends(bearer)]) -> StaffUser:
     """The signed-in staff member of an API request (401 without a valid bearer token)."""
     if token is None:
         raise HTTPException(401, "Sign in first.", headers={"WWW-Authenticate": "Bearer"})
-    frontdesk = request.app.state.frontdesk
+    identify: IdentifyStaff = request.app.state.identify_staff
     try:
-        return staff_for_token(frontdesk.uow(), request.app.state.tokens, token)
-    except Unauthorized as refusal:
+        return identify(token)[0]
+    except DomainError as refusal:
         raise HTTPException(401, refusal.message, headers={"WWW-Authenticate": "Bearer"}) from None
 
 

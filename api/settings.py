@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from agent.models import ModelKind, ModelSettings
+from api.entra import PUBLIC_AUTHORITY, EntraSettings
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class Settings:
     frozen_now: datetime | None = None
     # Signs staff tokens and form links (FRONTDESK_SECRET_KEY); else a random one kept in data_dir.
     secret_key: str | None = None
+    # Microsoft Entra ID sign-in for staff; off unless a tenant and client id are set.
+    entra: EntraSettings | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -33,7 +36,20 @@ class Settings:
             model=_model_settings(env),
             frozen_now=_frozen_now(env),
             secret_key=env.get("FRONTDESK_SECRET_KEY") or None,
+            entra=_entra_settings(env),
         )
+
+
+def _entra_settings(env: Mapping[str, str]) -> EntraSettings | None:
+    tenant, client = env.get("FRONTDESK_ENTRA_TENANT_ID"), env.get("FRONTDESK_ENTRA_CLIENT_ID")
+    if not (tenant and client):
+        return None
+    return EntraSettings(
+        tenant_id=tenant,
+        client_id=client,
+        client_secret=env.get("FRONTDESK_ENTRA_CLIENT_SECRET") or None,
+        authority=(env.get("FRONTDESK_ENTRA_AUTHORITY") or PUBLIC_AUTHORITY).rstrip("/"),
+    )
 
 
 def _frozen_now(env: Mapping[str, str]) -> datetime | None:

@@ -1,0 +1,107 @@
+"""Staff signed in with Microsoft Entra ID: access tokens checked against the tenant's keys.
+
+A token is accepted only when its signature verifies with a key from the tenant's JWKS, its
+issuer is the tenant, its audience is this app, and it has not expired by the service's
+clock. Its `roles` claim (app roles defined on the app registration) gives the staff role;
+the account is found, or made, by the token's email.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from jwt import PyJWKClient
+from sqlmodel import select
+
+from api.auth import Unauthorized
+from domain.actors import SYSTEM
+from domain.clock import Clock
+from domain.models import StaffRole, StaffUser
+from domain.staff import create_staff
+from domain.uow import UnitOfWork
+
+ROLE_BY_APP_ROLE = {"Frontdesk.Admin": StaffRole.ADMIN, "Frontdesk.Provider": StaffRole.PROVIDER}
+PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
+
+
+@dataclass(frozen=True)
+class EntraSettings:
+    tenant_id: str
+    client_id: str
+    client_secret: str | None = None  # for the console's sign-in flow; not needed to check
+    authority: str = PUBLIC_AUTHORITY  # a sovereign cloud's, or a local one in tests
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.authority}/{self.tenant_id}/v2.0"
+
+    @property
+    def jwks_uri(self) -> str:
+        return f"{self.authority}/{self.tenant_id}/discovery/v2.0/keys"
+
+    @property
+    def audiences(self) -> list[str]:
+        return [self.client_id, f"api://{self.client_id}"]
+
+
+class EntraTokens:
+    def __init__(self, settings: EntraSettings, clock: Clock) -> None:
+        self.settings = settings
+        self.clock = clock
+        # Keys are cached for an hour; an unknown key id refetches once (keys roll over).
+        self._keys = PyJWKClient(settings.jwks_uri, cache_keys=True, lifespan=3600, timeout=10)
+
+    def claims(self, token: str) -> dict[str, Any]:
+        """Return the verified claims of an Entra access token; refuse anything else."""
+        try:
+            key = self._keys.get_signing_key_from_jwt(token)
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key.key,
+                algorithms=["RS256"],
+                audience=self.settings.audiences,
+                issuer=self.settings.issuer,
+                # Expiry is judged below by the service's clock, which demos and tests freeze.
+                options={"require": ["exp", "iss", "aud"], "verify_exp": False},
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("Sign in again: that Microsoft token is not valid.") from exc
+        if int(claims["exp"]) <= self.clock.now().timestamp():
+            raise Unauthorized("Sign in again: that Microsoft token has expired.")
+        return claims
+
+    def staff_and_time_left(self, uow: UnitOfWork, token: str) -> tuple[StaffUser, float]:
+        """Return the staff account of a valid token (made on first sign-in), and its time."""
+        claims = self.claims(token)
+        left = int(claims["exp"]) - self.clock.now().timestamp()
+        return self._account(uow, claims), left
+
+    def _account(self, uow: UnitOfWork, claims: dict[str, Any]) -> StaffUser:
+        roles = [ROLE_BY_APP_ROLE[r] for r in claims.get("roles", []) if r in ROLE_BY_APP_ROLE]
+        if not roles:
+            raise Unauthorized("Your Microsoft account has no Frontdesk role.")
+        role = StaffRole.ADMIN if StaffRole.ADMIN in roles else StaffRole.PROVIDER
+        email = str(claims.get("preferred_username") or claims.get("email") or "").lower()
+        if not email:
+            raise Unauthorized("That Microsoft token names no account.")
+        with uow:
+            found = uow.session.exec(select(StaffUser).where(StaffUser.email == email)).first()
+            if found is not None:
+                if not found.active:
+                    raise Unauthorized("Sign in again: that account is no longer active.")
+                if found.role != role:
+                    found.role = role  # the directory is the source of truth for roles
+                    uow.commit()
+                return found
+        name = str(claims.get("name") or email)
+        return create_staff(uow=uow, actor=SYSTEM, email=email, name=name, role=role, password=None)
+
+
+def is_entra_token(token: str) -> bool:
+    """Tell an Entra token (RS256, signed by Microsoft) from our own (HS256)."""
+    try:
+        return jwt.get_unverified_header(token).get("alg") == "RS256"
+    except jwt.PyJWTError:
+        return False
