@@ -25,8 +25,8 @@ from domain.models import Client, Conversation, ConversationStatus, EntryAuthor,
 from domain.transcripts import (
     SPOKEN,
     find_conversation,
-    list_conversations,
     mark_seen_by_agent,
+    page_conversations,
     record_entries,
     record_entry,
     take_in,
@@ -262,16 +262,17 @@ class Hub:
         return await self._run(self._summaries, limit=limit)
 
     def _summaries(self, *, limit: int, conversation_id: str | None = None) -> list[dict[str, Any]]:
+        if conversation_id is None:
+            # Waiting ones first and all of them: a busy chat list must not bury them.
+            waiting, _ = page_conversations(
+                uow=self.uow(), statuses=[ConversationStatus.WAITING_FOR_HUMAN], limit=500
+            )
+            recent, _ = page_conversations(uow=self.uow(), limit=limit)
+            listed = {c.id for c in waiting}
+            conversations = waiting + [c for c in recent if c.id not in listed]
+        else:
+            conversations = [self._conversation(conversation_id=conversation_id)]
         with self.uow().reading() as reader:
-            if conversation_id is None:
-                # Waiting ones first and all of them: a busy chat list must not bury them.
-                waiting = list_conversations(
-                    uow=self.uow(), statuses=[ConversationStatus.WAITING_FOR_HUMAN], limit=500
-                )
-                recent = list_conversations(uow=self.uow(), limit=limit)
-                conversations = waiting + [c for c in recent if c not in waiting]
-            else:
-                conversations = [reader.session.get_one(Conversation, conversation_id)]
             found = []
             for conversation in conversations:
                 client = (

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import select
-
 from domain.actors import Actor
 from domain.errors import Conflict, InvalidTransition, NotFound
 from domain.journal import audit
@@ -22,7 +20,7 @@ from domain.models import (
     StaffRole,
     StaffUser,
 )
-from domain.transcripts import PREVIEW_LENGTH
+from domain.transcripts import append_entry, entry_by_external_id
 from domain.uow import UnitOfWork
 
 
@@ -96,27 +94,19 @@ def staff_reply(
         if conversation.status != ConversationStatus.HUMAN or conversation.held_by != staff.id:
             raise Conflict("Take the conversation over before replying.")
         if external_id is not None:
-            sent = uow.session.exec(
-                select(ConversationEntry).where(
-                    ConversationEntry.conversation_id == conversation.id,
-                    ConversationEntry.external_id == external_id,
-                )
-            ).first()
+            sent = entry_by_external_id(uow, conversation.id, external_id)
             if sent is not None:
                 return sent
-        entry = ConversationEntry(
-            conversation_id=conversation.id,
-            at=uow.now(),
-            author=EntryAuthor.STAFF,
-            staff_id=staff.id,
-            text=text,
-            external_id=external_id,
+        entry = append_entry(
+            uow,
+            conversation,
+            EntryAuthor.STAFF,
+            text,
             extra={"name": staff.name},
+            external_id=external_id,
+            staff_id=staff.id,
             seen_by_agent=False,
         )
-        uow.session.add(entry)
-        conversation.last_message = text[:PREVIEW_LENGTH]
-        conversation.updated_at = entry.at
         uow.commit()
         return entry
 
@@ -175,16 +165,11 @@ def _note(
     details: dict[str, str] | None = None,
 ) -> ConversationEntry:
     """Write the change of hands into the transcript and the audit log."""
+    # A change of hands is activity, though it says nothing for the list's preview.
     conversation.updated_at = uow.now()
-    note = ConversationEntry(
-        conversation_id=conversation.id,
-        at=uow.now(),
-        author=EntryAuthor.SYSTEM,
-        staff_id=staff.id,
-        text=text,
-        extra={"event": action},
+    note = append_entry(
+        uow, conversation, EntryAuthor.SYSTEM, text, extra={"event": action}, staff_id=staff.id
     )
-    uow.session.add(note)
     audit(
         uow,
         actor=Actor(kind="staff", id=staff.id, channel="console"),
@@ -193,5 +178,4 @@ def _note(
         subject_id=conversation.id,
         details=details,
     )
-    uow.session.flush()
     return note

@@ -72,9 +72,12 @@ def take_in(
                 conversation = _open_at(uow, channel, address, lock=True) or _start(
                     uow, channel, address
                 )
-                if external_id is not None and _has_entry(uow, conversation.id, external_id):
+                seen = external_id is not None and entry_by_external_id(
+                    uow, conversation.id, external_id
+                )
+                if seen:
                     return Intake(conversation, None)
-                entry = _entry(
+                entry = append_entry(
                     uow,
                     conversation,
                     EntryAuthor.CLIENT,
@@ -112,7 +115,7 @@ def record_entries(
     """Append a turn's entries together: all of them or, on a crash, none."""
     with uow:
         conversation = uow.session.get_one(Conversation, conversation_id)
-        made = [_entry(uow, conversation, a, text, extra=extra) for a, text, extra in entries]
+        made = [append_entry(uow, conversation, a, text, extra=extra) for a, text, extra in entries]
         uow.commit()
         return made
 
@@ -160,20 +163,6 @@ def mark_seen_by_agent(*, uow: UnitOfWork, entry_ids: Sequence[int]) -> None:
         uow.commit()
 
 
-def list_conversations(
-    *, uow: UnitOfWork, statuses: Sequence[str] | None = None, limit: int = 100
-) -> list[Conversation]:
-    """Return conversations, most recently active first."""
-    with uow.reading() as reader:
-        query = select(Conversation)
-        if statuses:
-            query = query.where(col(Conversation.status).in_(list(statuses)))
-        found = reader.session.exec(
-            query.order_by(col(Conversation.updated_at).desc()).limit(limit)
-        )
-        return list(found)
-
-
 def _open_at(
     uow: UnitOfWork, channel: str, address: str, *, lock: bool = False
 ) -> Conversation | None:
@@ -203,17 +192,19 @@ def _start(uow: UnitOfWork, channel: str, address: str) -> Conversation:
     return conversation
 
 
-def _has_entry(uow: UnitOfWork, conversation_id: str, external_id: str) -> bool:
-    found = uow.session.exec(
-        select(ConversationEntry.id).where(
+def entry_by_external_id(
+    uow: UnitOfWork, conversation_id: str, external_id: str
+) -> ConversationEntry | None:
+    """Return the entry a channel (or the console) sent under this id, if it came before."""
+    return uow.session.exec(
+        select(ConversationEntry).where(
             ConversationEntry.conversation_id == conversation_id,
             ConversationEntry.external_id == external_id,
         )
     ).first()
-    return found is not None
 
 
-def _entry(
+def append_entry(
     uow: UnitOfWork,
     conversation: Conversation,
     author: EntryAuthor,
@@ -221,8 +212,10 @@ def _entry(
     *,
     extra: dict[str, Any] | None = None,
     external_id: str | None = None,
+    staff_id: str | None = None,
     seen_by_agent: bool = True,
 ) -> ConversationEntry:
+    """Add an entry inside the caller's transaction; what is said updates the preview."""
     entry = ConversationEntry(
         conversation_id=conversation.id,
         at=uow.now(),
@@ -230,6 +223,7 @@ def _entry(
         text=text,
         extra=extra or {},
         external_id=external_id,
+        staff_id=staff_id,
         seen_by_agent=seen_by_agent,
     )
     uow.session.add(entry)
