@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
+from api.bootstrap import frontdesk_of
 from domain.clock import Clock
 from domain.errors import DomainError, Forbidden, NotFound
 from domain.models import StaffUser
@@ -171,7 +172,7 @@ def auth_router() -> APIRouter:
         request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]
     ) -> TokenRead:
         """Sign in with email and password (OAuth2 password flow); answers 401 on a mismatch."""
-        frontdesk = request.app.state.frontdesk
+        frontdesk = frontdesk_of(request)
         limit: SignInLimit = request.app.state.sign_in_limit
         account = f"account:{form.username.strip().lower()}"
         address = f"address:{request.client.host if request.client else 'unknown'}"
@@ -195,7 +196,7 @@ def auth_router() -> APIRouter:
     @router.post("/refresh", response_model=TokenRead)
     def refresh(request: Request, refresh_token: Annotated[str, Form()]) -> TokenRead:
         """Trade a refresh token for new tokens."""
-        frontdesk = request.app.state.frontdesk
+        frontdesk = frontdesk_of(request)
         tokens: StaffTokens = request.app.state.tokens
         try:
             staff = get_staff(

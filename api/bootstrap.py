@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine
+from starlette.requests import HTTPConnection
 
 import evals
 from api.settings import Settings
@@ -57,3 +58,9 @@ def bootstrap(
     if clock is None:
         clock = FrozenClock(settings.frozen_now) if settings.frozen_now else SystemClock()
     return Frontdesk(settings=settings, engine=engine, clock=clock)
+
+
+def frontdesk_of(connection: HTTPConnection) -> Frontdesk:
+    """The Frontdesk the app serving this request (or socket) was built around."""
+    frontdesk: Frontdesk = connection.app.state.frontdesk
+    return frontdesk

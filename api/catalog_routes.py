@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from api.bootstrap import Frontdesk
+from api.bootstrap import frontdesk_of
 from api.schemas import ProviderRead, ProviderSlotsRead, ServiceRead
 from domain.catalog import list_providers, list_services
 from domain.errors import InvalidInput
@@ -19,19 +19,14 @@ catalog_router = APIRouter(tags=["catalog"])
 MAX_SEARCH_DAYS = 62
 
 
-def _frontdesk(request: Request) -> Frontdesk:
-    frontdesk: Frontdesk = request.app.state.frontdesk
-    return frontdesk
-
-
 @catalog_router.get("/services", response_model=list[ServiceRead])
 def services(request: Request) -> list[Service]:
-    return list_services(uow=_frontdesk(request).uow())
+    return list_services(uow=frontdesk_of(request).uow())
 
 
 @catalog_router.get("/providers", response_model=list[ProviderRead])
 def providers(request: Request) -> list[Provider]:
-    return list_providers(uow=_frontdesk(request).uow())
+    return list_providers(uow=frontdesk_of(request).uow())
 
 
 @catalog_router.get("/availability", response_model=list[ProviderSlotsRead])
@@ -60,7 +55,7 @@ def availability(
         location=location,
         limit_per_provider=limit_per_provider,
     )
-    found = search_slots(uow=_frontdesk(request).uow(), query=query)
+    found = search_slots(uow=frontdesk_of(request).uow(), query=query)
     return [
         ProviderSlotsRead(
             provider=ProviderRead.model_validate(item.provider, from_attributes=True),

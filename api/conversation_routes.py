@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from api.auth import current_staff
-from api.bootstrap import Frontdesk
+from api.bootstrap import frontdesk_of
 from domain.errors import NotFound
 from domain.models import Conversation, StaffUser
 from domain.transcripts import page_conversations, read_transcript
@@ -46,11 +46,6 @@ class EntryRead(BaseModel):
     extra: dict[str, Any]
 
 
-def _frontdesk(request: Request) -> Frontdesk:
-    frontdesk: Frontdesk = request.app.state.frontdesk
-    return frontdesk
-
-
 conversation_router = APIRouter(prefix="/conversations", tags=["conversations"])
 Staff = Annotated[StaffUser, Depends(current_staff)]
 
@@ -66,7 +61,11 @@ def list_conversations(
 ) -> ConversationPage:
     """Conversations, most recently active first; `status` may be given several times."""
     found, total = page_conversations(
-        uow=_frontdesk(request).uow(), statuses=status, channel=channel, limit=limit, offset=offset
+        uow=frontdesk_of(request).uow(),
+        statuses=status,
+        channel=channel,
+        limit=limit,
+        offset=offset,
     )
     items = [ConversationRead.model_validate(c, from_attributes=True) for c in found]
     return ConversationPage(items=items, total=total, limit=limit, offset=offset)
@@ -74,7 +73,7 @@ def list_conversations(
 
 @conversation_router.get("/{conversation_id}", response_model=ConversationRead)
 def get_conversation(request: Request, _: Staff, conversation_id: str) -> Conversation:
-    with _frontdesk(request).uow().reading() as reader:
+    with frontdesk_of(request).uow().reading() as reader:
         conversation = reader.session.get(Conversation, conversation_id)
     if conversation is None:
         raise NotFound("No such conversation.")
@@ -90,7 +89,7 @@ def conversation_entries(
 ) -> list[EntryRead]:
     """The transcript, oldest first, tool calls included; every read is audited."""
     entries = read_transcript(
-        uow=_frontdesk(request).uow(),
+        uow=frontdesk_of(request).uow(),
         staff_id=staff.id,
         conversation_id=conversation_id,
         limit=limit,

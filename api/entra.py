@@ -8,7 +8,6 @@ the account is found, or made, by the token's email.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -16,6 +15,7 @@ from jwt import PyJWKClient
 from sqlmodel import select
 
 from api.auth import Unauthorized
+from api.settings import EntraSettings
 from domain.actors import SYSTEM
 from domain.clock import Clock
 from domain.models import StaffRole, StaffUser
@@ -23,27 +23,6 @@ from domain.staff import create_staff
 from domain.uow import UnitOfWork
 
 ROLE_BY_APP_ROLE = {"Frontdesk.Admin": StaffRole.ADMIN, "Frontdesk.Provider": StaffRole.PROVIDER}
-PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
-
-
-@dataclass(frozen=True)
-class EntraSettings:
-    tenant_id: str
-    client_id: str
-    client_secret: str | None = None  # for the console's sign-in flow; not needed to check
-    authority: str = PUBLIC_AUTHORITY  # a sovereign cloud's, or a local one in tests
-
-    @property
-    def issuer(self) -> str:
-        return f"{self.authority}/{self.tenant_id}/v2.0"
-
-    @property
-    def jwks_uri(self) -> str:
-        return f"{self.authority}/{self.tenant_id}/discovery/v2.0/keys"
-
-    @property
-    def audiences(self) -> list[str]:
-        return [self.client_id, f"api://{self.client_id}"]
 
 
 class EntraTokens:

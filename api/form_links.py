@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
+from api.bootstrap import frontdesk_of
 from domain.clock import Clock
 from domain.models import GeneratedForm
 
@@ -50,7 +51,7 @@ def form_router() -> APIRouter:
         links: FormLinks = request.app.state.form_links
         if not links.valid(form_id, expires, signature):
             raise HTTPException(403, "This link is invalid or has expired; ask us for a new one.")
-        with request.app.state.frontdesk.uow().reading() as reader:
+        with frontdesk_of(request).uow().reading() as reader:
             form = reader.session.get(GeneratedForm, form_id)
             if form is None:
                 raise HTTPException(404, "No such form.")

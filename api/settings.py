@@ -9,7 +9,28 @@ from datetime import datetime
 from pathlib import Path
 
 from agent.models import ModelKind, ModelSettings
-from api.entra import PUBLIC_AUTHORITY, EntraSettings
+
+PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
+
+
+@dataclass(frozen=True)
+class EntraSettings:
+    tenant_id: str
+    client_id: str
+    client_secret: str | None = None  # for the console's sign-in flow; not needed to check
+    authority: str = PUBLIC_AUTHORITY  # a sovereign cloud's, or a local one in tests
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.authority}/{self.tenant_id}/v2.0"
+
+    @property
+    def jwks_uri(self) -> str:
+        return f"{self.authority}/{self.tenant_id}/discovery/v2.0/keys"
+
+    @property
+    def audiences(self) -> list[str]:
+        return [self.client_id, f"api://{self.client_id}"]
 
 
 @dataclass(frozen=True)

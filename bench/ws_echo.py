@@ -8,21 +8,18 @@ websocket and JSON work that every frontdesk turn pays too.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from websockets.asyncio.client import connect
 
 from bench.ws_client import TURN_TIMEOUT, Client, Conversation, hello, play_turn
-from tests.support.live import free_port
+from tests.support.live import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,31 +93,12 @@ def echo_app() -> FastAPI:
 def echo_server() -> Iterator[tuple[str, int]]:
     """Serve echo_app with uvicorn in its own process; yield its ws:// base URL and pid."""
     port = free_port()
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "uvicorn", "--factory", "bench.ws_echo:echo_app"),
-            *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
-        ],
-        cwd=ROOT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the echo server did not start")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    command = [
+        *(sys.executable, "-m", "uvicorn", "--factory", "bench.ws_echo:echo_app"),
+        *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+    ]
+    with serving(command, ready_url=f"http://127.0.0.1:{port}/healthz") as process:
         yield f"ws://127.0.0.1:{port}", process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def replayer(texts: dict[int, list[str]]) -> Client:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,15 +18,9 @@ from domain.db import make_engine
 from domain.staff import authenticate
 from domain.uow import UnitOfWork
 from tests.conftest import ROOT, fresh_database_url
+from tests.support.live import live_server
 
 FRONTDESK = [sys.executable, "-m", "api.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def environment(tmp_path: Path, database_url: str | None = None) -> dict[str, str]:
@@ -42,33 +34,9 @@ def environment(tmp_path: Path, database_url: str | None = None) -> dict[str, st
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     url = None if request.param == "sqlite" else fresh_database_url(request, tmp_path, "postgresql")
-    port = free_port()
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [*FRONTDESK, "serve", "--demo", "--port", str(port)],
-        cwd=ROOT,
-        env=environment(tmp_path, url),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"server exited: {(tmp_path / 'server.log').read_text()}")
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not become ready")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+    # The real clock, as `make run` has it: the demo world is moved to this week.
+    with live_server(tmp_path / "data", database_url=url, now=None) as running:
+        yield running.base_url
 
 
 def test_the_demo_practice_is_served(server: str) -> None:

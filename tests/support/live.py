@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,30 +42,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(
-    data_dir: Path, *, database_url: str | None = None, env: dict[str, str] | None = None
-) -> Iterator[LiveServer]:
-    """Start the service with the demo world under a frozen clock; stop it afterwards."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    environment = {**os.environ, "FRONTDESK_DATA_DIR": str(data_dir), "FRONTDESK_NOW": DEMO_NOW}
-    environment.pop("DATABASE_URL", None)
-    if database_url:
-        environment["DATABASE_URL"] = database_url
-    environment.update(env or {})
-    port = free_port()
-    log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
+def serving(
+    command: list[str],
+    *,
+    ready_url: str,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server process; yield it once `ready_url` answers 200; stop it afterwards.
+
+    Its output goes to `log`, or to ours when there is none.
+    """
+    with ExitStack() as stack:
+        output = stack.enter_context(log.open("wb")) if log else None
         process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--demo", "--port", str(port)],
-            cwd=ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT if log else None
         )
-        server = LiveServer(f"http://127.0.0.1:{port}", log_path, process)
         try:
-            _wait_until_ready(server)
-            yield server
+            _wait_until_ready(process, ready_url, log)
+            yield process
         finally:
             process.terminate()
             try:
@@ -75,15 +70,45 @@ def live_server(
                 process.wait()
 
 
-def _wait_until_ready(server: LiveServer) -> None:
+@contextmanager
+def live_server(
+    data_dir: Path,
+    *,
+    database_url: str | None = None,
+    env: dict[str, str] | None = None,
+    now: str | None = DEMO_NOW,
+) -> Iterator[LiveServer]:
+    """Start the service with the demo world (under a frozen clock unless `now` is None)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    environment = {**os.environ, "FRONTDESK_DATA_DIR": str(data_dir)}
+    environment.pop("DATABASE_URL", None)
+    environment.pop("FRONTDESK_NOW", None)
+    if now:
+        environment["FRONTDESK_NOW"] = now
+    if database_url:
+        environment["DATABASE_URL"] = database_url
+    environment.update(env or {})
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = data_dir / "server.log"
+    command = [sys.executable, "-m", "api.cli", "serve", "--demo", "--port", str(port)]
+    with serving(command, ready_url=f"{base_url}/readyz", env=environment, log=log_path) as process:
+        yield LiveServer(base_url, log_path, process)
+
+
+def _wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Path | None) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"server exited:\n{server.log()}")
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited:\n{_tail(log)}")
         try:
-            if httpx.get(f"{server.base_url}/readyz", timeout=1).status_code == 200:
+            if httpx.get(url, timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
-        time.sleep(0.2)
-    raise RuntimeError(f"server did not become ready:\n{server.log()}")
+        time.sleep(0.1)
+    raise RuntimeError(f"server did not become ready:\n{_tail(log)}")
+
+
+def _tail(log: Path | None) -> str:
+    return log.read_text(errors="replace")[-5000:] if log else ""
