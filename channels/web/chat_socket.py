@@ -16,15 +16,12 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from channels.bus import Event, conversation_topic
 from channels.hub import Hub
 from channels.messages import Inbound
+from channels.web.frames import error_frame
 from channels.web.sending import Sender, frames
 from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
-UNAVAILABLE = {
-    "type": "error",
-    "code": "unavailable",
-    "detail": "We could not take that message just now; please send it again.",
-}
+UNAVAILABLE = "We could not take that message just now; please send it again."
 
 CLIENT_FRAMES = {"message": ("id", "text"), "ping": ()}
 SESSION = re.compile(r"^[A-Za-z0-9_-]{43}$")  # secrets.token_urlsafe(32)
@@ -133,12 +130,11 @@ async def _read(
                 on_conversation=watching.follow,
             )
         except DomainError as refusal:
-            error = {"type": "error", "code": refusal.code, "detail": refusal.message}
-            await sender.send({**error, "id": frame["id"]})
+            await sender.send(error_frame(refusal.code, refusal.message, frame["id"]))
             continue
         except Exception:
             # The message was not taken; the client may send it again under the same id.
             log.exception("could not take a web chat message in")
-            await sender.send({**UNAVAILABLE, "id": frame["id"]})
+            await sender.send(error_frame("unavailable", UNAVAILABLE, frame["id"]))
             continue
         await sender.send({"type": "ack", "id": frame["id"], "duplicate": receipt.duplicate})

@@ -12,6 +12,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from channels.bus import CONSOLE, Event, conversation_topic
 from channels.hub import Hub
+from channels.web.frames import error_frame
 from channels.web.sending import Sender, frames
 from domain.errors import DomainError
 from domain.models import StaffUser
@@ -99,14 +100,12 @@ async def _read(
         try:
             answer = await _act(hub, staff, frame, queue, opened)
         except DomainError as refusal:
-            error = {"type": "error", "code": refusal.code, "detail": refusal.message}
-            await sender.send({**error, "id": frame.get("id")})
+            await sender.send(error_frame(refusal.code, refusal.message, frame.get("id")))
             continue
         except Exception:
             log.exception("console action %s failed", frame["type"])
             detail = "That did not work on our side; please try again."
-            error = {"type": "error", "code": "unavailable", "detail": detail}
-            await sender.send({**error, "id": frame.get("id")})
+            await sender.send(error_frame("unavailable", detail, frame.get("id")))
             continue
         await sender.send(answer)
 

@@ -24,7 +24,12 @@ class FrameError(Exception):
         self.frame_id = frame_id  # None when the frame could not be read far enough
 
     def frame(self) -> dict[str, str | None]:
-        return {"type": "error", "code": self.code, "detail": self.detail, "id": self.frame_id}
+        return error_frame(self.code, self.detail, self.frame_id)
+
+
+def error_frame(code: str, detail: str, frame_id: str | None) -> dict[str, str | None]:
+    """The error frame of the protocol, answering the frame with this id (if known)."""
+    return {"type": "error", "code": code, "detail": detail, "id": frame_id}
 
 
 @dataclass
