@@ -45,19 +45,6 @@ def find_conversation(*, uow: UnitOfWork, channel: str, address: str) -> Convers
         return _open_at(reader, channel, address)
 
 
-def conversation_at(*, uow: UnitOfWork, channel: str, address: str) -> Conversation:
-    """Return the open conversation at this channel address, starting one when there is none."""
-    for _ in range(ATTEMPTS):
-        try:
-            with uow:
-                found = _open_at(uow, channel, address) or _start(uow, channel, address)
-                uow.commit()
-                return found
-        except IntegrityError:
-            continue  # another message started it a moment ago: read that one
-    raise RuntimeError(f"could not open a conversation at {channel} {address!r}")
-
-
 def take_in(
     *, uow: UnitOfWork, channel: str, address: str, text: str, external_id: str | None
 ) -> Intake:

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from domain.clock import FrozenClock
 from domain.errors import InvalidInput
 from domain.models import ChannelIdentity, Client, Conversation, OutboxMessage
-from domain.transcripts import conversation_at
+from domain.transcripts import take_in
 from domain.uow import UnitOfWork
 from domain.verification import (
     ATTEMPTS_PER_CODE,
@@ -26,9 +26,15 @@ pytestmark = pytest.mark.usefixtures("sample_world")
 ANA_PHONE = "+49 151 12345678"
 
 
+def visitor_says_hello(uow: UnitOfWork, address: str) -> str:
+    """A web visitor's first message starts their conversation."""
+    said = take_in(uow=uow, channel="web", address=address, text="Hello", external_id=None)
+    return said.conversation.id
+
+
 @pytest.fixture
 def conversation_id(uow: UnitOfWork) -> str:
-    return conversation_at(uow=uow, channel="web", address="session-hash-1").id
+    return visitor_says_hello(uow, "session-hash-1")
 
 
 def sent_code(uow: UnitOfWork) -> str:
@@ -161,10 +167,7 @@ class TestKnownClients:
 
 
 def test_codes_per_hour_count_per_client_whatever_the_chat(uow: UnitOfWork) -> None:
-    chats = [
-        conversation_at(uow=uow, channel="web", address=f"attacker-{n}").id
-        for n in range(CODES_PER_HOUR + 1)
-    ]
+    chats = [visitor_says_hello(uow, f"attacker-{n}") for n in range(CODES_PER_HOUR + 1)]
     for chat in chats[:-1]:
         identify_client(uow=uow, conversation_id=chat, name=None, phone=ANA_PHONE)
     with pytest.raises(VerificationRefused) as limited:
