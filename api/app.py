@@ -18,6 +18,7 @@ from api.assembly import open_agent
 from api.auth import SignInLimit, StaffTokens, auth_router, staff_and_time_left
 from api.bootstrap import Frontdesk
 from api.catalog_routes import catalog_router
+from api.category_routes import category_router
 from api.conversation_routes import conversation_router
 from api.entra import EntraTokens, is_entra_token
 from api.form_links import FormLinks, form_router
@@ -30,8 +31,11 @@ from channels.web.console_socket import console_router
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from domain.models import StaffUser
 from domain.staff import list_staff
+from domain.versioning import StaleVersion
 
+# The first kind an error is an instance of decides (subclasses before their bases).
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    StaleVersion: 412,
     NotFound: 404,
     Forbidden: 403,
     InvalidInput: 422,
@@ -69,6 +73,7 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app.include_router(catalog_router, prefix="/api/v1")
     app.include_router(auth_router(), prefix="/api/v1")
     app.include_router(conversation_router, prefix="/api/v1")
+    app.include_router(category_router, prefix="/api/v1")
     app.include_router(form_router())
 
     def hub_of() -> Hub:
@@ -98,7 +103,10 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         # Refusals of a well-formed request (slot taken, policy, transition) are conflicts.
         status = next((s for kind, s in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 409)
-        return JSONResponse({"code": exc.code, "detail": exc.message}, status_code=status)
+        body = {"code": exc.code, "detail": exc.message}
+        if isinstance(exc, InvalidInput) and exc.field:
+            body["field"] = exc.field
+        return JSONResponse(body, status_code=status)
 
     @app.get("/", include_in_schema=False)
     def web_chat() -> FileResponse:

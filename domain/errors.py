@@ -20,7 +20,13 @@ class NotFound(DomainError):
 
 
 class InvalidInput(DomainError):
+    """Input that breaks a rule; names the field at fault when there is one."""
+
     code = "invalid_input"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class SlotUnavailable(DomainError):

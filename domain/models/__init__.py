@@ -11,7 +11,7 @@ from domain.models.catalog import (
     Service,
 )
 from domain.models.clients import ChannelIdentity, Client, new_id
-from domain.models.content import DocumentTemplate, KnowledgeEntry
+from domain.models.content import DocumentTemplate, KnowledgeEntry, NotificationTemplate
 from domain.models.conversations import (
     Conversation,
     ConversationEntry,
@@ -20,7 +20,7 @@ from domain.models.conversations import (
     TurnUsage,
     VerificationCode,
 )
-from domain.models.documents import DocumentRequest, GeneratedForm
+from domain.models.documents import DocumentRequest, GeneratedForm, UploadedDocument
 from domain.models.records import AuditEvent, IdempotencyKey, OutboxMessage
 from domain.models.schedule import DateOverride, TimeOff, WeeklyHours
 from domain.models.staff import StaffRole, StaffUser
@@ -45,6 +45,7 @@ __all__ = [
     "GeneratedForm",
     "IdempotencyKey",
     "KnowledgeEntry",
+    "NotificationTemplate",
     "OutboxMessage",
     "Practice",
     "Provider",
@@ -54,6 +55,7 @@ __all__ = [
     "StaffUser",
     "TimeOff",
     "TurnUsage",
+    "UploadedDocument",
     "VerificationCode",
     "WeeklyHours",
     "new_id",

@@ -28,6 +28,8 @@ class Category(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     name: str
+    archived: bool = False
+    version: int = 1
 
 
 class DocumentKind(SQLModel, table=True):
@@ -35,6 +37,8 @@ class DocumentKind(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     name: str
+    archived: bool = False
+    version: int = 1
 
 
 class Service(SQLModel, table=True):

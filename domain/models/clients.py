@@ -24,6 +24,7 @@ class Client(SQLModel, table=True):
     email: str | None = Field(default=None, index=True)
     profile: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     created_at: datetime = Field(sa_column=utc_column())
+    version: int = 1
 
 
 class ChannelIdentity(SQLModel, table=True):

@@ -35,3 +35,23 @@ class GeneratedForm(SQLModel, table=True):
     filename: str
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(sa_column=utc_column())
+
+
+class UploadedDocument(SQLModel, table=True):
+    """A file a client sent: checked by content, kept encrypted (AES-GCM) in `ciphertext`."""
+
+    __tablename__ = "uploaded_documents"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    client_id: str = Field(foreign_key="clients.id", index=True)
+    booking_id: str | None = Field(default=None, foreign_key="bookings.id", index=True)
+    request_id: str | None = Field(default=None, foreign_key="document_requests.id", index=True)
+    kind_id: str | None = Field(default=None, foreign_key="document_kinds.id")
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size_bytes: int
+    sha256: str = Field(max_length=64)  # of the plaintext, to spot the same file sent twice
+    # The 12-byte nonce followed by the AES-GCM ciphertext and tag.
+    ciphertext: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    channel: str = Field(default="web", max_length=16)
+    created_at: datetime = Field(sa_column=utc_column())

@@ -1,0 +1,41 @@
+"""Optimistic concurrency: a change names the version it was made from, or it is refused."""
+
+from __future__ import annotations
+
+from typing import Protocol, TypeVar
+
+from sqlmodel import SQLModel
+
+from domain.errors import Conflict, NotFound
+from domain.uow import UnitOfWork
+
+
+class Versioned(Protocol):
+    version: int
+
+
+class StaleVersion(Conflict):
+    """The row changed since the caller read it: their change would overwrite someone else's."""
+
+    code = "stale_version"
+
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def locked_row(uow: UnitOfWork, model: type[Row], row_id: object, *, what: str) -> Row:
+    """Return the row locked for this transaction (PostgreSQL row lock; SQLite's write lock)."""
+    row = uow.session.get(model, row_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"No {what} '{row_id}'.")
+    return row
+
+
+def check_version(row: Versioned, expected: int, *, what: str) -> None:
+    """Refuse a change made from an older version of the row, then count this one."""
+    if row.version != expected:
+        raise StaleVersion(
+            f"This {what} changed since you read it (you sent version {expected}; it is now "
+            f"version {row.version}). Read it again and reapply your change."
+        )
+    row.version += 1
