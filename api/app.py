@@ -14,15 +14,30 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 import channels.web
-from api.assembly import open_agent
+from api.analytics_routes import analytics_router
+from api.assembly import open_agent, open_knowledge
+from api.audit_routes import audit_router
 from api.auth import SignInLimit, StaffTokens, auth_router, staff_and_time_left
+from api.booking_routes import booking_router
 from api.bootstrap import Frontdesk
 from api.catalog_routes import catalog_router
 from api.category_routes import category_router
+from api.client_routes import client_router
 from api.conversation_routes import conversation_router
+from api.document_kind_routes import document_kind_router
+from api.document_routes import document_router
+from api.document_template_routes import document_template_router
 from api.entra import EntraTokens, is_entra_token
 from api.form_links import FormLinks, form_router
+from api.knowledge_routes import knowledge_router
+from api.knowledge_sync import KnowledgeSync
 from api.log_masking import mask_secrets_in_logs
+from api.microsoft_sign_in import microsoft_sign_in_router
+from api.notification_template_routes import notification_template_router
+from api.provider_routes import provider_router
+from api.schedule_routes import schedule_router
+from api.service_routes import service_router
+from api.upload_routes import upload_router
 from channels.bus import EventBus
 from channels.hub import Hub
 from channels.log_courier import deliver_codes_to_log
@@ -52,7 +67,8 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         mask_secrets_in_logs()  # after uvicorn has set its loggers up
-        with open_agent(frontdesk) as agent:
+        with open_knowledge(frontdesk) as index, open_agent(frontdesk, index) as agent:
+            app.state.knowledge = KnowledgeSync(index, frontdesk.uow)
             hub = Hub(agent=agent, uow=frontdesk.uow, bus=EventBus(), form_url=links.url)
             app.state.hub = hub
             courier = asyncio.create_task(deliver_codes_to_log(frontdesk.uow))
@@ -72,9 +88,23 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app.state.form_links = links
     app.include_router(catalog_router, prefix="/api/v1")
     app.include_router(auth_router(), prefix="/api/v1")
+    app.include_router(microsoft_sign_in_router(frontdesk), prefix="/api/v1")
     app.include_router(conversation_router, prefix="/api/v1")
+    app.include_router(client_router, prefix="/api/v1")
+    app.include_router(booking_router, prefix="/api/v1")
+    app.include_router(audit_router, prefix="/api/v1")
+    app.include_router(analytics_router, prefix="/api/v1")
     app.include_router(category_router, prefix="/api/v1")
+    app.include_router(service_router, prefix="/api/v1")
+    app.include_router(provider_router, prefix="/api/v1")
+    app.include_router(schedule_router, prefix="/api/v1")
+    app.include_router(document_kind_router, prefix="/api/v1")
+    app.include_router(knowledge_router, prefix="/api/v1")
+    app.include_router(document_template_router, prefix="/api/v1")
+    app.include_router(notification_template_router, prefix="/api/v1")
     app.include_router(form_router())
+    app.include_router(document_router(frontdesk.document_key), prefix="/api/v1")
+    app.include_router(upload_router(frontdesk.document_key))
 
     def hub_of() -> Hub:
         hub: Hub = app.state.hub

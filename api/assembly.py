@@ -7,7 +7,7 @@ commands that never talk to the agent (world load, db upgrade) should not pay.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from agent.checkpoint import open_checkpointer
 from agent.graph import build_graph
@@ -31,13 +31,22 @@ def open_knowledge(frontdesk: Frontdesk) -> Iterator[KnowledgeIndex]:
 
 
 @contextmanager
-def open_agent(frontdesk: Frontdesk) -> Iterator[ConversationAgent]:
-    """Yield the conversational agent as the settings describe it, closing what it opened."""
+def open_agent(
+    frontdesk: Frontdesk, knowledge: KnowledgeIndex | None = None
+) -> Iterator[ConversationAgent]:
+    """Yield the conversational agent as the settings describe it, closing what it opened.
+
+    The agent searches `knowledge` when given (the app keeps it to index admins' changes);
+    otherwise it opens the index itself.
+    """
     settings = frontdesk.settings
-    with (
-        open_knowledge(frontdesk) as index,
-        open_checkpointer(settings.database_url, settings.data_dir) as checkpointer,
-    ):
+    with ExitStack() as opened:
+        index = (
+            knowledge if knowledge is not None else opened.enter_context(open_knowledge(frontdesk))
+        )
+        checkpointer = opened.enter_context(
+            open_checkpointer(settings.database_url, settings.data_dir)
+        )
         tools = make_tools(ToolDeps(uow=frontdesk.uow, knowledge=index))
         graph = build_graph(
             model=chat_model(settings.model),

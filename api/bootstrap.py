@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import os
 import secrets
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,6 +18,7 @@ from api.settings import Settings
 from domain.clock import Clock, FrozenClock, SystemClock
 from domain.db import make_engine
 from domain.migrate import upgrade_schema
+from domain.sealing import KEY_BYTES, DocumentKey
 from domain.uow import UnitOfWork
 
 DEMO_WORLD = Path(evals.__file__).parent / "suites" / "demo" / "world.yaml"
@@ -38,6 +42,25 @@ class Frontdesk:
             path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(48))
         return path.read_text().strip().encode()
+
+    @cached_property
+    def document_key(self) -> DocumentKey:
+        """The key client files are sealed with; one is made and kept (mode 0600) if not set."""
+        if self.settings.document_key is not None:
+            return DocumentKey(self.settings.document_key)
+        path = self.settings.data_dir / "document.key"
+        try:
+            # Created exclusively: two processes starting at once must not make two keys.
+            made = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(made, "w") as file:
+                file.write(base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode())
+        try:
+            return DocumentKey(base64.b64decode(path.read_text().strip(), validate=True))
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError(f"{path} does not hold a document key: {exc}") from None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.clock)

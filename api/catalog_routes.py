@@ -1,4 +1,4 @@
-"""Public read-only catalog and availability endpoints."""
+"""Free starts across the catalog, for staff (the agent offers clients the same ones)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from api.bootstrap import frontdesk_of
-from api.schemas import ProviderRead, ProviderSlotsRead, ServiceRead
-from domain.catalog import list_providers, list_services
+from api.conventions import StaffMember
+from api.schemas import ProviderBrief, ProviderSlotsRead, ServiceRead
 from domain.errors import InvalidInput
-from domain.models import Provider, Service
 from domain.slot_rules import require_instant
 from domain.slots import SlotQuery, search_slots
 
@@ -19,19 +18,10 @@ catalog_router = APIRouter(tags=["catalog"])
 MAX_SEARCH_DAYS = 62
 
 
-@catalog_router.get("/services", response_model=list[ServiceRead])
-def services(request: Request) -> list[Service]:
-    return list_services(uow=frontdesk_of(request).uow())
-
-
-@catalog_router.get("/providers", response_model=list[ProviderRead])
-def providers(request: Request) -> list[Provider]:
-    return list_providers(uow=frontdesk_of(request).uow())
-
-
 @catalog_router.get("/availability", response_model=list[ProviderSlotsRead])
 def availability(
     request: Request,
+    _: StaffMember,
     start: Annotated[datetime, Query(description="ISO 8601 with offset")],
     days: Annotated[int, Query(ge=1, le=MAX_SEARCH_DAYS)] = 7,
     service: str | None = None,
@@ -58,7 +48,7 @@ def availability(
     found = search_slots(uow=frontdesk_of(request).uow(), query=query)
     return [
         ProviderSlotsRead(
-            provider=ProviderRead.model_validate(item.provider, from_attributes=True),
+            provider=ProviderBrief.model_validate(item.provider, from_attributes=True),
             service=ServiceRead.model_validate(item.service, from_attributes=True),
             starts=item.starts,
         )

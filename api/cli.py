@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from api.bootstrap import DEMO_WORLD, Frontdesk, bootstrap
 from domain.actors import SYSTEM
+from domain.db import OutdatedSchema
 from domain.errors import DomainError
 from domain.migrate import upgrade_schema
 from domain.models import Provider, StaffRole
@@ -32,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args)
     except DomainError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    except OutdatedSchema as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     return code
 

@@ -14,6 +14,8 @@ from domain.models import StaffUser
 from domain.paging import MAX_PAGE
 
 T = TypeVar("T")
+# Far past any real list, well inside the databases' 64-bit integers.
+MAX_OFFSET = 10_000_000
 
 StaffMember = Annotated[StaffUser, Depends(current_staff)]
 
@@ -36,7 +38,7 @@ class Paging:
 
 def paging(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page size")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip")] = 0,
 ) -> Paging:
     return Paging(limit=limit, offset=offset)
 
@@ -67,7 +69,7 @@ def expected_version(
             428, "Send If-Match with the ETag you read, so no one's change is overwritten."
         )
     tag = if_match.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
+    if not (tag.isascii() and tag.isdigit()):
         raise HTTPException(412, f"If-Match {if_match!r} is not an ETag this API gave out.")
     return int(tag)
 

@@ -1,21 +1,27 @@
-"""Conversations for staff over REST: the list with filters and pages, one, its transcript."""
+"""Conversations for staff over REST: the list, one, its transcript, and changing hands.
+
+Taking over, handing back, transferring, closing and replying go through the live hub, so the
+client's chat and every console see the change at once, as when it is done in the console.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from anyio import to_thread
+from fastapi import APIRouter, Header, Query, Request
+from pydantic import BaseModel, Field
 
-from api.auth import current_staff
 from api.bootstrap import frontdesk_of
-from domain.errors import NotFound
-from domain.models import Conversation, StaffUser
-from domain.transcripts import page_conversations, read_transcript
+from api.conventions import Page, PageQuery, StaffMember, page
+from channels.hub import Hub
+from domain.conversation_admin import get_conversation, page_conversations
+from domain.transcripts import read_transcript
 
 Status = Literal["bot", "waiting_for_human", "human", "closed"]
 Channel = Literal["web", "telegram", "sms"]
+Id = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class ConversationRead(BaseModel):
@@ -30,13 +36,6 @@ class ConversationRead(BaseModel):
     updated_at: datetime
 
 
-class ConversationPage(BaseModel):
-    items: list[ConversationRead]
-    total: int
-    limit: int
-    offset: int
-
-
 class EntryRead(BaseModel):
     id: int
     at: datetime
@@ -46,44 +45,67 @@ class EntryRead(BaseModel):
     extra: dict[str, Any]
 
 
+class TransferCreate(BaseModel):
+    to_staff_id: Id
+
+
+class ReplyCreate(BaseModel):
+    text: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
 conversation_router = APIRouter(prefix="/conversations", tags=["conversations"])
-Staff = Annotated[StaffUser, Depends(current_staff)]
 
 
-@conversation_router.get("", response_model=ConversationPage)
+def _hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+def _read(request: Request, conversation_id: str) -> ConversationRead:
+    conversation = get_conversation(
+        uow=frontdesk_of(request).uow(), conversation_id=conversation_id
+    )
+    return ConversationRead.model_validate(conversation, from_attributes=True)
+
+
+async def _read_after(request: Request, conversation_id: str) -> ConversationRead:
+    """The conversation as a change through the hub left it (read off the event loop)."""
+    return await to_thread.run_sync(_read, request, conversation_id)
+
+
+@conversation_router.get("", response_model=Page[ConversationRead])
 def list_conversations(
     request: Request,
-    _: Staff,
-    status: Annotated[list[Status] | None, Query()] = None,
+    _: StaffMember,
+    paged: PageQuery,
+    status: Annotated[list[Status] | None, Query(description="Any of these; repeatable")] = None,
     channel: Channel | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> ConversationPage:
-    """Conversations, most recently active first; `status` may be given several times."""
+    client_id: Annotated[Id | None, Query(description="One client's conversations")] = None,
+    held_by: Annotated[Id | None, Query(description="Held by this staff member")] = None,
+) -> Page[ConversationRead]:
+    """Conversations, most recently active first."""
     found, total = page_conversations(
         uow=frontdesk_of(request).uow(),
-        statuses=status,
+        statuses=status or [],
         channel=channel,
-        limit=limit,
-        offset=offset,
+        client_id=client_id,
+        held_by=held_by,
+        limit=paged.limit,
+        offset=paged.offset,
     )
     items = [ConversationRead.model_validate(c, from_attributes=True) for c in found]
-    return ConversationPage(items=items, total=total, limit=limit, offset=offset)
+    return page(items, total, paged)
 
 
 @conversation_router.get("/{conversation_id}", response_model=ConversationRead)
-def get_conversation(request: Request, _: Staff, conversation_id: str) -> Conversation:
-    with frontdesk_of(request).uow().reading() as reader:
-        conversation = reader.session.get(Conversation, conversation_id)
-    if conversation is None:
-        raise NotFound("No such conversation.")
-    return conversation
+def read(request: Request, _: StaffMember, conversation_id: str) -> ConversationRead:
+    return _read(request, conversation_id)
 
 
 @conversation_router.get("/{conversation_id}/entries", response_model=list[EntryRead])
 def conversation_entries(
     request: Request,
-    staff: Staff,
+    staff: StaffMember,
     conversation_id: str,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> list[EntryRead]:
@@ -95,3 +117,56 @@ def conversation_entries(
         limit=limit,
     )
     return [EntryRead.model_validate(e, from_attributes=True) for e in entries]
+
+
+@conversation_router.post("/{conversation_id}/take-over", response_model=ConversationRead)
+async def take_over(request: Request, staff: StaffMember, conversation_id: str) -> ConversationRead:
+    """Hold the conversation yourself: the agent falls silent until it is handed back."""
+    await _hub(request).take_over(staff_id=staff.id, conversation_id=conversation_id)
+    return await _read_after(request, conversation_id)
+
+
+@conversation_router.post("/{conversation_id}/hand-back", response_model=ConversationRead)
+async def hand_back(request: Request, staff: StaffMember, conversation_id: str) -> ConversationRead:
+    """Give a conversation you hold (an admin: anyone's) back to the agent."""
+    await _hub(request).hand_back(staff_id=staff.id, conversation_id=conversation_id)
+    return await _read_after(request, conversation_id)
+
+
+@conversation_router.post("/{conversation_id}/transfer", response_model=ConversationRead)
+async def transfer(
+    request: Request, staff: StaffMember, conversation_id: str, transfer_in: TransferCreate
+) -> ConversationRead:
+    """Give the conversation to a colleague, who then holds it."""
+    await _hub(request).transfer(
+        staff_id=staff.id, conversation_id=conversation_id, to_staff_id=transfer_in.to_staff_id
+    )
+    return await _read_after(request, conversation_id)
+
+
+@conversation_router.post("/{conversation_id}/close", response_model=ConversationRead)
+async def close(request: Request, staff: StaffMember, conversation_id: str) -> ConversationRead:
+    """End the conversation; the client's next message starts a new one."""
+    await _hub(request).close(staff_id=staff.id, conversation_id=conversation_id)
+    return await _read_after(request, conversation_id)
+
+
+@conversation_router.post("/{conversation_id}/reply", response_model=ConversationRead)
+async def reply(
+    request: Request,
+    staff: StaffMember,
+    conversation_id: str,
+    reply_in: ReplyCreate,
+    idempotency_key: Annotated[
+        str | None,
+        Header(max_length=100, description="Sent again with the same key, a reply is said once."),
+    ] = None,
+) -> ConversationRead:
+    """Say something to the client in a conversation you have taken over."""
+    await _hub(request).staff_reply(
+        staff_id=staff.id,
+        conversation_id=conversation_id,
+        text=reply_in.text,
+        message_id=idempotency_key,
+    )
+    return await _read_after(request, conversation_id)

@@ -55,13 +55,13 @@ class EntraTokens:
         """Return the staff account of a valid token (made on first sign-in), and its time."""
         claims = self.claims(token)
         left = int(claims["exp"]) - self.clock.now().timestamp()
-        return self._account(uow, claims), left
+        return self.account(uow, claims), left
 
-    def _account(self, uow: UnitOfWork, claims: dict[str, Any]) -> StaffUser:
-        roles = [ROLE_BY_APP_ROLE[r] for r in claims.get("roles", []) if r in ROLE_BY_APP_ROLE]
-        if not roles:
+    def account(self, uow: UnitOfWork, claims: dict[str, Any]) -> StaffUser:
+        """Return the staff account verified claims name, made on first sign-in."""
+        role = staff_role(claims)
+        if role is None:
             raise Unauthorized("Your Microsoft account has no Frontdesk role.")
-        role = StaffRole.ADMIN if StaffRole.ADMIN in roles else StaffRole.PROVIDER
         email = str(claims.get("preferred_username") or claims.get("email") or "").lower()
         if not email:
             raise Unauthorized("That Microsoft token names no account.")
@@ -76,6 +76,14 @@ class EntraTokens:
                 return found
         name = str(claims.get("name") or email)
         return create_staff(uow=uow, actor=SYSTEM, email=email, name=name, role=role, password=None)
+
+
+def staff_role(claims: dict[str, Any]) -> StaffRole | None:
+    """The staff role the directory's app roles give (admin over provider); None without one."""
+    roles = [ROLE_BY_APP_ROLE[r] for r in claims.get("roles", []) if r in ROLE_BY_APP_ROLE]
+    if not roles:
+        return None
+    return StaffRole.ADMIN if StaffRole.ADMIN in roles else StaffRole.PROVIDER
 
 
 def is_entra_token(token: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-SECRET_PARAMETER = re.compile(r"\b(token|session|signature)=[^&\s\"']+")
+SECRET_PARAMETER = re.compile(r"\b(token|session|signature|code|state)=[^&\s\"']+")
 
 
 def _masked(value: object) -> object:

@@ -1,4 +1,4 @@
-"""HTTP schemas, named by role."""
+"""HTTP schemas shared by several routers, named by role."""
 
 from __future__ import annotations
 
@@ -17,9 +17,14 @@ class ServiceRead(BaseModel):
     description: str
     required_documents: list[str]
     intake_fields: list[str]
+    form_templates: list[str]
+    archived: bool
+    version: int
 
 
-class ProviderRead(BaseModel):
+class ProviderBrief(BaseModel):
+    """Who a provider is, as an availability result names them."""
+
     id: str
     name: str
     kind: str
@@ -28,8 +33,16 @@ class ProviderRead(BaseModel):
     timezone: str
 
 
+class ProviderRead(ProviderBrief):
+    buffer_min: int
+    slot_step_min: int
+    service_ids: list[str]
+    archived: bool
+    version: int
+
+
 class ProviderSlotsRead(BaseModel):
-    provider: ProviderRead
+    provider: ProviderBrief
     service: ServiceRead
     starts: list[datetime]
 

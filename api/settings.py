@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from agent.models import ModelKind, ModelSettings
+from domain.filetypes import MAX_UPLOAD_BYTES
 
 PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
 
@@ -44,6 +47,14 @@ class Settings:
     secret_key: str | None = None
     # Microsoft Entra ID sign-in for staff; off unless a tenant and client id are set.
     entra: EntraSettings | None = None
+    # Where browsers reach the service (FRONTDESK_PUBLIC_URL), e.g. behind a proxy; unset: the
+    # address each request came to. Sign-in redirects back to Frontdesk are built from it.
+    public_url: str | None = None
+    # Encrypts the files clients send (FRONTDESK_DOCUMENT_KEY: 32 bytes in base64); else a
+    # random one kept in data_dir. Without the key they were sealed with, files cannot be read.
+    document_key: bytes | None = field(default=None, repr=False)
+    # The largest file a client may send (FRONTDESK_MAX_UPLOAD_MB, whole megabytes).
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -58,7 +69,42 @@ class Settings:
             frozen_now=_frozen_now(env),
             secret_key=env.get("FRONTDESK_SECRET_KEY") or None,
             entra=_entra_settings(env),
+            public_url=_public_url(env),
+            document_key=_document_key(env),
+            max_upload_bytes=_max_upload_bytes(env),
         )
+
+
+def _document_key(env: Mapping[str, str]) -> bytes | None:
+    text = (env.get("FRONTDESK_DOCUMENT_KEY") or "").strip()
+    if not text:
+        return None
+    make_one = "make one with `openssl rand -base64 32`"
+    try:
+        key = base64.b64decode(text.replace("-", "+").replace("_", "/"), validate=True)
+    except binascii.Error:
+        raise ValueError(f"FRONTDESK_DOCUMENT_KEY is not base64; {make_one}") from None
+    if len(key) != 32:
+        raise ValueError(
+            f"FRONTDESK_DOCUMENT_KEY must be 32 bytes in base64, not {len(key)}; {make_one}"
+        )
+    return key
+
+
+def _max_upload_bytes(env: Mapping[str, str]) -> int:
+    text = (env.get("FRONTDESK_MAX_UPLOAD_MB") or "").strip()
+    if not text:
+        return MAX_UPLOAD_BYTES
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"FRONTDESK_MAX_UPLOAD_MB must be a whole number of megabytes: {text!r}")
+    return int(text) * 1024 * 1024
+
+
+def _public_url(env: Mapping[str, str]) -> str | None:
+    url = (env.get("FRONTDESK_PUBLIC_URL") or "").strip().rstrip("/")
+    if url and not url.startswith(("http://", "https://")):
+        raise ValueError(f"FRONTDESK_PUBLIC_URL must start with http:// or https://, not {url!r}")
+    return url or None
 
 
 def _entra_settings(env: Mapping[str, str]) -> EntraSettings | None:

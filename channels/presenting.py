@@ -36,6 +36,9 @@ def turn_entries(turn: Turn, form_url: FormUrl) -> list[Said]:
         buttons = _buttons(turn)
         card = _card(turn.tools, form_url)
         extra = {**last.extra, "buttons": buttons, "card": card}
+        documents = _requested_documents(turn.tools)
+        if documents:
+            extra["documents"] = documents
         replies[-1] = Said(last.author, last.text, extra)
     return entries + replies
 
@@ -52,6 +55,9 @@ def entry_json(entry: ConversationEntry) -> dict[str, Any]:
         "text": entry.text,
         "buttons": extra.get("buttons") or [],
         "card": extra.get("card"),
+        # Documents the agent asked for (each can be sent in the chat), and a file that was sent.
+        "documents": extra.get("documents") or [],
+        "upload": extra.get("upload"),
         "tool": extra.get("tool"),
     }
 
@@ -117,6 +123,22 @@ def _card(uses: list[ToolUse], form_url: FormUrl) -> dict[str, Any] | None:
         "price": f"{summary['price']} {summary['currency']}",
         "forms": forms,
     }
+
+
+def _requested_documents(uses: list[ToolUse]) -> list[dict[str, str]]:
+    """The documents asked for this turn, as the chat offers to send each of them."""
+    return [
+        {
+            "request_id": asked["id"],
+            "kind_id": asked["kind_id"],
+            "name": asked["name"],
+            "status": asked["status"],
+        }
+        for use in uses
+        if use.name == "request_documents" and isinstance(use.result, list)
+        for asked in use.result
+        if isinstance(asked, dict) and {"id", "kind_id", "name", "status"} <= asked.keys()
+    ]
 
 
 def _is_booking(result: Any) -> bool:

@@ -40,6 +40,7 @@ from domain.slot_rules import (
 )
 from domain.timefmt import format_local, zone
 from domain.uow import UnitOfWork
+from domain.versioning import StaleVersion
 
 T = TypeVar("T")
 
@@ -231,10 +232,21 @@ def release_hold(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
         return booking
 
 
-def cancel_booking(*, uow: UnitOfWork, actor: Actor, booking_id: str, reason: str = "") -> Booking:
-    """Cancel a confirmed booking; clients only within the cancellation notice."""
+def cancel_booking(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    booking_id: str,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Booking:
+    """Cancel a confirmed booking; clients only within the cancellation notice.
+
+    With `expected_version` (staff over REST), a booking changed since it was read is refused.
+    """
     with uow:
         booking = _locked(uow, actor, booking_id)
+        _refuse_if_stale(booking, expected_version)
         if booking.status == BookingStatus.CANCELLED:
             return booking
         _ensure_changeable(uow, actor, booking, verb="cancelled")
@@ -302,13 +314,21 @@ def reschedule_booking(
     return retrying(attempt)
 
 
-def mark_attendance(*, uow: UnitOfWork, actor: Actor, booking_id: str, attended: bool) -> Booking:
+def mark_attendance(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    booking_id: str,
+    attended: bool,
+    expected_version: int | None = None,
+) -> Booking:
     """Record that a confirmed booking took place or was missed, once it has started."""
     if actor.is_client:
         raise Forbidden("Only staff can record attendance.")
     outcome = BookingStatus.COMPLETED if attended else BookingStatus.NO_SHOW
     with uow:
         booking = _locked(uow, actor, booking_id)
+        _refuse_if_stale(booking, expected_version)
         if booking.status == outcome:
             return booking
         if booking.status != BookingStatus.CONFIRMED:
@@ -366,6 +386,15 @@ def _locked(uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
     if booking is None or not _may_see(actor, booking):
         raise NotFound("No booking with that reference was found.")
     return booking
+
+
+def _refuse_if_stale(booking: Booking, expected_version: int | None) -> None:
+    """Refuse a change made from an older version; the transition itself counts the new one."""
+    if expected_version is not None and booking.version != expected_version:
+        raise StaleVersion(
+            f"This booking changed since you read it (you sent version {expected_version}; it "
+            f"is now version {booking.version}). Read it again and reapply your change."
+        )
 
 
 def _offering(uow: UnitOfWork, provider_id: str, service_id: str) -> tuple[Provider, Service]:

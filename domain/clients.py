@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +37,7 @@ def register_client(
     phone: str | None = None,
     email: str | None = None,
     idempotency_key: str,
+    profile: Mapping[str, Any] | None = None,
 ) -> Client:
     """Create a client with their contact identities; the same key returns the same client."""
     name = name.strip()
@@ -45,7 +47,11 @@ def register_client(
     if email is not None and not EMAIL.match(email.strip()):
         raise InvalidInput(f"{email!r} does not look like an email address.")
     email = email.strip().lower() if email else None
-    print_ = fingerprint({"name": name, "phone": phone, "email": email})
+    known_profile = checked_profile(profile or {})
+    arguments: dict[str, Any] = {"name": name, "phone": phone, "email": email}
+    if known_profile:  # only then: keys given before profiles could be passed still match
+        arguments["profile"] = known_profile
+    print_ = fingerprint(arguments)
     with uow:
         known = recall(uow, key=idempotency_key, command="register_client", print_=print_)
         if known is not None:
@@ -58,7 +64,9 @@ def register_client(
                     return uow.session.get_one(Client, known)
                 what = "phone number" if channel == "sms" else "email address"
                 raise InvalidInput(f"A client with this {what} already exists.")
-        client = Client(name=name, phone=phone, email=email, created_at=uow.now())
+        client = Client(
+            name=name, phone=phone, email=email, profile=known_profile, created_at=uow.now()
+        )
         uow.session.add(client)
         uow.session.flush()
         for channel, address in (("sms", phone), ("email", email)):
@@ -136,22 +144,28 @@ def get_client(*, uow: UnitOfWork, actor: Actor, client_id: str) -> Client:
         return client
 
 
+def checked_profile(values: Mapping[str, Any]) -> dict[str, str]:
+    """Return profile fields as stored (text); refuse odd names and values that are not scalars."""
+    for field, value in values.items():
+        if not PROFILE_FIELD.match(field):
+            raise InvalidInput(f"{field!r} is not a valid profile field name.", field="profile")
+        if not isinstance(value, str | int | float | bool) or isinstance(value, bool):
+            raise InvalidInput(f"The value for {field} must be text or a number.", field="profile")
+    return {field: str(value) for field, value in values.items()}
+
+
 def update_profile(
     *, uow: UnitOfWork, actor: Actor, client_id: str, values: dict[str, Any]
 ) -> Client:
     """Merge profile fields (date_of_birth, address, …) into a client's profile."""
     if not acts_for(actor, client_id):
         raise NotFound("No such client.")
-    for field, value in values.items():
-        if not PROFILE_FIELD.match(field):
-            raise InvalidInput(f"{field!r} is not a valid profile field name.")
-        if not isinstance(value, str | int | float | bool) or isinstance(value, bool):
-            raise InvalidInput(f"The value for {field} must be text or a number.")
+    checked = checked_profile(values)
     with uow:
         client = uow.session.get(Client, client_id)
         if client is None:
             raise NotFound("No such client.")
-        client.profile = {**client.profile, **{k: str(v) for k, v in values.items()}}
+        client.profile = {**client.profile, **checked}
         audit(
             uow,
             actor=actor,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, inspect, make_url
 from sqlmodel import SQLModel
 
 import domain.models  # noqa: F401  (registers every table on the metadata)
@@ -52,6 +52,27 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     return engine
 
 
+class OutdatedSchema(RuntimeError):
+    """A SQLite file written by an older Frontdesk, lacking columns this one needs."""
+
+
 def create_sqlite_schema(engine: Engine) -> None:
-    """Create every table on SQLite straight from the models (PostgreSQL uses migrations)."""
+    """Create every table on SQLite straight from the models (PostgreSQL uses migrations).
+
+    create_all adds missing tables but never columns, so a file from an older release is
+    refused by name here rather than failing later, request by request.
+    """
     SQLModel.metadata.create_all(engine)
+    existing = inspect(engine)
+    missing = [
+        f"{table.name}.{column.name}"
+        for table in SQLModel.metadata.sorted_tables
+        for column in table.columns
+        if column.name not in {c["name"] for c in existing.get_columns(table.name)}
+    ]
+    if missing:
+        raise OutdatedSchema(
+            f"{engine.url.database} was made by an older Frontdesk and lacks "
+            f"{', '.join(missing)}. Move it aside to start afresh (the demo world is loaded "
+            "again), or keep your data on PostgreSQL, whose schema `frontdesk db upgrade` migrates."
+        )

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from domain.actors import Actor, acts_for
 from domain.errors import InvalidTransition, NotFound
-from domain.forms import render_form
+from domain.forms import form_context, render_form
 from domain.journal import audit, enqueue
 from domain.models import (
     Booking,
@@ -22,7 +22,6 @@ from domain.models import (
     Provider,
     Service,
 )
-from domain.timefmt import format_local, zone
 from domain.uow import UnitOfWork
 
 
@@ -98,7 +97,10 @@ def request_documents(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> list
 
 
 def generate_forms(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> list[GeneratedForm]:
-    """Fill every form template of the booking's service; generating twice keeps the first."""
+    """Fill every form template of the booking's service; generating twice keeps the first.
+
+    An archived template is no longer filled for anyone, but forms made from it are kept.
+    """
     with uow:
         booking = _confirmed_booking(uow, actor, booking_id)
         service = uow.session.get_one(Service, booking.service_id)
@@ -108,11 +110,13 @@ def generate_forms(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> list[Ge
                 select(GeneratedForm).where(col(GeneratedForm.booking_id) == booking.id)
             )
         }
-        context = form_context(uow, booking)
+        context = _form_context(uow, booking)
         for template_id in service.form_templates:
             if template_id in existing:
                 continue
             template = uow.session.get_one(DocumentTemplate, template_id)
+            if template.archived:
+                continue
             form = GeneratedForm(
                 booking_id=booking.id,
                 template_id=template_id,
@@ -131,33 +135,13 @@ def generate_forms(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> list[Ge
                 details={"template": template_id},
             )
         uow.commit()
-        return [existing[t] for t in service.form_templates]
+        return [existing[t] for t in service.form_templates if t in existing]
 
 
-def form_context(uow: UnitOfWork, booking: Booking) -> dict[str, Any]:
-    """Return what a form may name: client (with profile fields), service, provider, booking."""
-    client = uow.session.get_one(Client, booking.client_id)
-    provider = uow.session.get_one(Provider, booking.provider_id)
-    service = uow.session.get_one(Service, booking.service_id)
-    tz = zone(provider.timezone)
-    return {
-        "client": {
-            **client.profile,
-            **booking.intake,
-            "name": client.name,
-            "phone": client.phone or "",
-            "email": client.email or "",
-        },
-        "service": {
-            "name": service.name,
-            "price": service.price,
-            "currency": service.currency,
-            "duration_min": service.duration_min,
-        },
-        "provider": {"name": provider.name, "location": provider.location, "kind": provider.kind},
-        "booking": {
-            "id": booking.id,
-            "start": format_local(booking.starts_at, tz),
-            "end": format_local(booking.ends_at, tz),
-        },
-    }
+def _form_context(uow: UnitOfWork, booking: Booking) -> dict[str, Any]:
+    return form_context(
+        client=uow.session.get_one(Client, booking.client_id),
+        booking=booking,
+        service=uow.session.get_one(Service, booking.service_id),
+        provider=uow.session.get_one(Provider, booking.provider_id),
+    )

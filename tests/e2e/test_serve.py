@@ -18,7 +18,8 @@ from domain.db import make_engine
 from domain.staff import authenticate
 from domain.uow import UnitOfWork
 from tests.conftest import ROOT, fresh_database_url
-from tests.support.live import live_server
+from tests.support.api_client import ADMIN, api_client
+from tests.support.live import LiveServer, live_server
 
 FRONTDESK = [sys.executable, "-m", "api.cli"]
 
@@ -32,46 +33,57 @@ def environment(tmp_path: Path, database_url: str | None = None) -> dict[str, st
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
     url = None if request.param == "sqlite" else fresh_database_url(request, tmp_path, "postgresql")
     # The real clock, as `make run` has it: the demo world is moved to this week.
     with live_server(tmp_path / "data", database_url=url, now=None) as running:
-        yield running.base_url
+        yield running
 
 
-def test_the_demo_practice_is_served(server: str) -> None:
-    assert httpx.get(f"{server}/healthz").json() == {"status": "ok"}
-    services = httpx.get(f"{server}/api/v1/services").json()
-    assert len(services) >= 8
-    providers = httpx.get(f"{server}/api/v1/providers").json()
-    assert {p["location"] for p in providers} >= {"Berlin Mitte", "Berlin Charlottenburg"}
-    start = (datetime.now().astimezone() + timedelta(days=1)).isoformat()
-    found = httpx.get(
-        f"{server}/api/v1/availability", params={"start": start, "days": 7, "category": "medical"}
-    ).json()
+def test_the_demo_practice_is_served(server: LiveServer) -> None:
+    assert httpx.get(f"{server.base_url}/healthz").json() == {"status": "ok"}
+    with api_client(server, ADMIN) as staff:
+        services = staff.get("/services").json()
+        assert services["total"] >= 8
+        providers = staff.get("/providers").json()["items"]
+        assert {p["location"] for p in providers} >= {"Berlin Mitte", "Berlin Charlottenburg"}
+        start = (datetime.now().astimezone() + timedelta(days=1)).isoformat()
+        found = staff.get(
+            "/availability", params={"start": start, "days": 7, "category": "medical"}
+        ).json()
     assert found
     assert all(item["service"]["category_id"] == "medical" for item in found)
     starts = [datetime.fromisoformat(s) for item in found for s in item["starts"]]
     assert starts
     assert min(starts) >= datetime.fromisoformat(start)
-    home = httpx.get(f"{server}/", follow_redirects=True)
+    home = httpx.get(f"{server.base_url}/", follow_redirects=True)
     assert home.status_code == 200
     assert "Frontdesk" in home.text
 
 
-def test_bad_requests_get_a_reason_not_a_stack_trace(server: str) -> None:
-    naive = httpx.get(f"{server}/api/v1/availability", params={"start": "2026-03-02T09:00"})
+def test_the_catalog_and_availability_are_for_staff_only(server: LiveServer) -> None:
+    with api_client(server, None) as anonymous:
+        for path in ("/services", "/providers", "/document-kinds", "/knowledge"):
+            assert anonymous.get(path).status_code == 401, path
+        refused = anonymous.get("/availability", params={"start": "2026-03-02T09:00:00+01:00"})
+    assert refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_bad_requests_get_a_reason_not_a_stack_trace(server: LiveServer) -> None:
+    with api_client(server, ADMIN) as staff:
+        naive = staff.get("/availability", params={"start": "2026-03-02T09:00"})
+        too_long = staff.get(
+            "/availability", params={"start": "2026-03-02T09:00:00+01:00", "days": 400}
+        )
+        far = staff.get("/availability", params={"start": "9999-12-30T00:00:00+00:00"})
     assert naive.status_code == 422
     assert naive.json() == {
         "code": "invalid_input",
         "detail": "start needs a UTC offset, e.g. 2026-03-02T09:00:00+01:00.",
     }
-    too_long = httpx.get(
-        f"{server}/api/v1/availability", params={"start": "2026-03-02T09:00:00+01:00", "days": 400}
-    )
     assert too_long.status_code == 422
     assert "days" in too_long.text
-    far = httpx.get(f"{server}/api/v1/availability", params={"start": "9999-12-30T00:00:00+00:00"})
     assert far.status_code == 422
     assert far.json()["detail"] == "start must lie between 1971 and 9000."
 

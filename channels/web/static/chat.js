@@ -14,6 +14,8 @@
     too_large: "That message is too long. Please split it into shorter ones.",
     unavailable: "The service is unavailable right now. Please try again shortly.",
   };
+  const UPLOAD_URL = "/chat/uploads";
+  const UPLOAD_RULES_URL = "/chat/uploads/rules";
   const CONNECTION_LABELS = {
     connecting: "Connecting…",
     online: "Online",
@@ -53,6 +55,13 @@
   let historyClientTexts = new Set();
   // Whether the reader is at the end of the list; only their own scrolling changes it.
   let followingEnd = true;
+  // The session the server confirmed in its hello; uploads name it (storage may be blocked).
+  let chatSession = null;
+  // Files sent, by document request id: from the transcript and from this page's uploads, so
+  // a request shows as received wherever it is drawn.
+  const documentsReceived = new Map();
+  // What the server accepts ({max_bytes, content_types, extensions}), once it has said.
+  let uploadRules = null;
 
   // ---- Small helpers ----
 
@@ -153,6 +162,7 @@
     item.dataset.testid = "message";
     item.dataset.author = author;
     if (entry.reply_id) item.dataset.replyId = entry.reply_id;
+    if (entry.upload) item.dataset.upload = entry.upload.request_id || "";
     if (author === "staff") {
       const name = element("span", "entry-name", authorLabel(entry));
       name.dataset.testid = "staff-name";
@@ -164,6 +174,9 @@
     bubble.append(element("span", "visually-hidden", `${authorLabel(entry)}: `), entry.text);
     item.append(bubble);
     if (entry.card) item.append(renderBookingCard(entry.card));
+    if (entry.documents && entry.documents.length) {
+      item.append(renderDocumentRequests(entry.documents));
+    }
     if (entry.buttons && entry.buttons.length) item.append(renderQuickReplies(entry.buttons));
     if (entry.at) {
       const at = new Date(entry.at);
@@ -255,6 +268,7 @@
       appendToList(rendered);
     }
     if (entry.reply_id) repliesShown.set(entry.reply_id, rendered);
+    if (entry.upload) markReceived(entry.upload.request_id, entry.upload.filename);
   }
 
   function showHistory(history) {
@@ -266,6 +280,185 @@
       showEntry(entry);
     }
     scrollToEnd();
+  }
+
+  // ---- Documents the client was asked for ----
+
+  function megabytes(bytes) {
+    return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+  }
+
+  function acceptList() {
+    return uploadRules ? [...uploadRules.extensions, ...uploadRules.content_types].join(",") : "";
+  }
+
+  function loadUploadRules() {
+    fetch(UPLOAD_RULES_URL)
+      .then((response) => (response.ok ? response.json() : null))
+      .then((rules) => {
+        if (!rules) return;
+        uploadRules = rules;
+        for (const input of page.list.querySelectorAll('[data-testid="document-file"]')) {
+          input.accept = acceptList();
+        }
+      })
+      .catch(() => {
+        // Without the rules the server still refuses what it does not accept, with a reason.
+      });
+  }
+
+  // Every row showing a request: the same one may be drawn again (a reply replaced, history).
+  function documentRows(requestId) {
+    return Array.from(page.list.querySelectorAll('[data-testid="document-request"]')).filter(
+      (row) => row.dataset.requestId === requestId,
+    );
+  }
+
+  function renderDocumentRequests(documents) {
+    const section = element("section", "document-requests");
+    section.dataset.testid = "document-requests";
+    section.setAttribute("aria-label", "Documents to send");
+    section.append(element("h2", "document-requests-title", "Documents to send"));
+    const list = element("ul", "document-list");
+    for (const requested of documents) list.append(renderDocumentRow(requested));
+    section.append(list);
+    return section;
+  }
+
+  function renderDocumentRow(requested) {
+    const row = element("li", "document-request");
+    row.dataset.testid = "document-request";
+    row.dataset.requestId = requested.request_id;
+    row.dataset.kindId = requested.kind_id;
+    row.dataset.name = requested.name;
+
+    const status = element("span", "document-status");
+    status.dataset.testid = "document-status";
+    status.setAttribute("role", "status");
+    const heading = element("div", "document-heading");
+    heading.append(element("span", "document-name", requested.name), status);
+
+    const input = element("input", "visually-hidden");
+    input.type = "file";
+    input.accept = acceptList();
+    input.dataset.testid = "document-file";
+    input.setAttribute("aria-label", `Send your ${requested.name}`);
+    input.addEventListener("change", () => {
+      const file = input.files && input.files[0];
+      input.value = ""; // so the same file can be picked again after a refusal
+      if (file) sendDocument(requested.request_id, file);
+    });
+    const pick = element("label", "document-pick");
+    pick.dataset.testid = "document-pick";
+    pick.append(input, element("span", "document-pick-label"));
+
+    const progress = element("progress", "document-progress");
+    progress.dataset.testid = "document-progress";
+    progress.max = 100;
+    progress.hidden = true;
+    const error = element("p", "document-error");
+    error.dataset.testid = "document-error";
+    error.setAttribute("role", "alert");
+    error.hidden = true;
+
+    row.append(heading, pick, progress, error);
+    const sent = documentsReceived.get(requested.request_id);
+    showDocumentState(row, sent ? "received" : requested.status, sent);
+    return row;
+  }
+
+  function showDocumentState(row, status, filename) {
+    row.dataset.status = status === "received" ? "received" : "requested";
+    const received = row.dataset.status === "received";
+    row.querySelector(".document-status").textContent = received
+      ? `Received${filename ? `: ${filename}` : ""}`
+      : "Not sent yet";
+    row.querySelector(".document-pick-label").textContent = received
+      ? "Send another file"
+      : "Choose a file to send";
+  }
+
+  function markReceived(requestId, filename) {
+    documentsReceived.set(requestId, filename);
+    for (const row of documentRows(requestId)) showDocumentState(row, "received", filename);
+  }
+
+  function showUploadProgress(requestId, percent) {
+    for (const row of documentRows(requestId)) {
+      row.dataset.upload = "sending";
+      row.querySelector(".document-error").hidden = true;
+      const progress = row.querySelector(".document-progress");
+      progress.hidden = false;
+      progress.value = percent;
+      row.querySelector(".document-status").textContent = `Sending… ${percent}%`;
+      row.querySelector('[data-testid="document-file"]').disabled = true;
+    }
+  }
+
+  function endUpload(requestId, problem) {
+    for (const row of documentRows(requestId)) {
+      row.dataset.upload = problem ? "failed" : "done";
+      row.querySelector(".document-progress").hidden = true;
+      row.querySelector('[data-testid="document-file"]').disabled = false;
+      const error = row.querySelector(".document-error");
+      error.textContent = problem || "";
+      error.hidden = !problem;
+      showDocumentState(row, row.dataset.status, documentsReceived.get(requestId));
+    }
+  }
+
+  function refusalOf(file) {
+    if (file.size === 0) return "That file is empty.";
+    if (uploadRules && file.size > uploadRules.max_bytes) {
+      return `That file is too large: files up to ${megabytes(uploadRules.max_bytes)} are accepted.`;
+    }
+    if (!chatSession) return "Not connected yet; please try again in a moment.";
+    return null;
+  }
+
+  // XMLHttpRequest rather than fetch: only it reports how much of the file has gone.
+  function sendDocument(requestId, file) {
+    const refusal = refusalOf(file);
+    if (refusal) {
+      endUpload(requestId, refusal);
+      return;
+    }
+    const form = new FormData();
+    form.append("session", chatSession);
+    form.append("request_id", requestId);
+    form.append("file", file, file.name);
+    const request = new XMLHttpRequest();
+    request.open("POST", UPLOAD_URL);
+    request.responseType = "json";
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) {
+        showUploadProgress(requestId, Math.round((100 * event.loaded) / event.total));
+      }
+    });
+    request.addEventListener("load", () => {
+      const answer = request.response;
+      if (request.status === 201 && answer) {
+        markReceived(requestId, answer.filename);
+        endUpload(requestId, null);
+        if (answer.entry) showOwnEntry(answer.entry);
+        return;
+      }
+      const detail = answer && typeof answer.detail === "string" ? answer.detail : null;
+      endUpload(requestId, detail || `The file could not be sent (error ${request.status}).`);
+    });
+    request.addEventListener("error", () => {
+      endUpload(requestId, "The file could not be sent: the connection failed. Please try again.");
+    });
+    showUploadProgress(requestId, 0);
+    request.send(form);
+  }
+
+  // The client's own words are not echoed over the socket, so the page shows them itself.
+  function showOwnEntry(entry) {
+    if (entry.reply_id && repliesShown.has(entry.reply_id)) return;
+    const item = renderEntry(entry);
+    appendToList(item, { forceScroll: true });
+    if (entry.reply_id) repliesShown.set(entry.reply_id, item);
   }
 
   // ---- Client messages and their delivery ----
@@ -348,6 +541,7 @@
     hasConnectedBefore = true;
     reconnectAttempts = 0;
     storeSession(frame.session);
+    chatSession = frame.session;
     page.list.dataset.conversationId = frame.conversation_id || "";
     conversationStatus = frame.status;
     showHistory(frame.history || []);
@@ -605,4 +799,5 @@
   });
 
   connect();
+  loadUploadRules();
 })();

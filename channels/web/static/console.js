@@ -5,6 +5,8 @@
 
 (() => {
   const TOKEN_KEY = "frontdesk.console.token";
+  // A random value naming this tab's sign-in with Microsoft; tokens come back only with it.
+  const MICROSOFT_TAB_KEY = "frontdesk.console.microsoft-tab";
   const CLOSE_UNAUTHORIZED = 4401;
   const MAX_FRAME_BYTES = 4096; // larger frames are refused by the server
   const PING_EVERY_MS = 25000; // well inside idle timeouts of proxies, well under the rate limit
@@ -29,6 +31,20 @@
     rate_limited: "Too many actions at once; wait a moment and try again.",
     unavailable: "The service is busy; try again in a moment.",
   };
+  // Why a sign-in with Microsoft failed, as the server says in the address's fragment. The
+  // words are ours, so a crafted link cannot make the page say something else.
+  const MICROSOFT_FAILURES = {
+    cancelled: "Signing in with Microsoft was cancelled.",
+    expired:
+      "That sign-in with Microsoft took too long or was started in another window. Please try again.",
+    mismatch: "Microsoft's answer was not for this sign-in. Please try again.",
+    refused: "Microsoft did not confirm the sign-in. Please try again, or ask an administrator.",
+    no_role:
+      "Your Microsoft account has no Frontdesk role. Ask an administrator to assign you one.",
+    not_allowed: "Your Microsoft account may not sign in to Frontdesk. Ask an administrator.",
+    unavailable:
+      "Microsoft cannot be reached right now. Try again in a moment, or sign in with your password.",
+  };
 
   const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
   const ui = {
@@ -38,6 +54,8 @@
     password: byTestId("password"),
     signIn: byTestId("sign-in"),
     signInError: byTestId("sign-in-error"),
+    signInOther: byTestId("sign-in-other"),
+    signInMicrosoft: byTestId("sign-in-microsoft"),
     console: byTestId("console"),
     connection: byTestId("connection-status"),
     me: byTestId("me"),
@@ -147,6 +165,45 @@
       ui.signInError.hidden = true;
     }
     ui.username.focus();
+  }
+
+  function signInWithMicrosoft(event) {
+    event.preventDefault();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    const tab = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+    sessionStorage.setItem(MICROSOFT_TAB_KEY, tab);
+    location.assign(`${ui.signInMicrosoft.getAttribute("href")}?tab=${tab}`);
+  }
+
+  /** Take what a sign-in with Microsoft left in the address: our token, or why it failed. */
+  function takeMicrosoftSignIn() {
+    const fields = new URLSearchParams(location.hash.slice(1));
+    const token = fields.get("access_token");
+    const failure = fields.get("sign_in_error");
+    if (token === null && failure === null) {
+      return { token: null, failure: null };
+    }
+    // Out of the address bar and this history entry at once: never bookmarked, shared or shown.
+    history.replaceState(null, "", location.pathname + location.search);
+    const tab = sessionStorage.getItem(MICROSOFT_TAB_KEY);
+    sessionStorage.removeItem(MICROSOFT_TAB_KEY);
+    if (token !== null && (tab === null || fields.get("tab") !== tab)) {
+      // Not the answer to this tab's sign-in: perhaps a link carrying someone else's token.
+      return { token: null, failure: "mismatch" };
+    }
+    return { token, failure };
+  }
+
+  /** Show "Sign in with Microsoft" when the server offers it; the password form works anyway. */
+  async function offerMicrosoftSignIn() {
+    try {
+      const response = await fetch("/api/v1/auth/methods");
+      if (response.ok) {
+        ui.signInOther.hidden = !(await response.json()).microsoft;
+      }
+    } catch {
+      // Unreachable now; signing in will say so.
+    }
   }
 
   function showSignInError(message) {
@@ -710,6 +767,7 @@
   }
 
   ui.signInForm.addEventListener("submit", signIn);
+  ui.signInMicrosoft.addEventListener("click", signInWithMicrosoft);
   ui.signOut.addEventListener("click", () => signOut(null));
   ui.errorDismiss.addEventListener("click", hideError);
   ui.back.addEventListener("click", deselect);
@@ -731,7 +789,19 @@
     }
   });
 
-  if (state.token) {
+  const microsoft = takeMicrosoftSignIn();
+  if (microsoft.token) {
+    sessionStorage.setItem(TOKEN_KEY, microsoft.token);
+    state.token = microsoft.token;
+  }
+  offerMicrosoftSignIn();
+  if (microsoft.failure !== null) {
+    signOut(
+      Object.hasOwn(MICROSOFT_FAILURES, microsoft.failure)
+        ? MICROSOFT_FAILURES[microsoft.failure]
+        : "Signing in with Microsoft failed. Please try again.",
+    );
+  } else if (state.token) {
     showConsole();
   } else {
     signOut(null);

@@ -1,0 +1,183 @@
+"""Clients' documents for staff: requests, the files sent, the forms made; downloads audited."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from api.bootstrap import frontdesk_of
+from api.conventions import Page, PageQuery, StaffMember, page
+from domain.sealing import DocumentKey, DocumentUnreadable
+from domain.staff_documents import (
+    get_form,
+    get_upload,
+    page_document_requests,
+    page_forms,
+    page_uploads,
+    read_form,
+    read_upload,
+)
+
+log = logging.getLogger(__name__)
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# Ids are uuid hex or admin-chosen slugs; anything else (a NUL PostgreSQL refuses) is a 422.
+ID = r"^[A-Za-z0-9_-]{1,64}$"
+Reference = Annotated[str | None, Query(pattern=ID)]
+RowId = Annotated[str, Path(pattern=ID)]
+# What was sent is private and may be anything a browser could render: never cached, never run.
+PRIVATE_FILE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+class DocumentRead(BaseModel):
+    id: str
+    client_id: str
+    booking_id: str | None
+    request_id: str | None
+    kind_id: str | None
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    channel: str
+    created_at: datetime
+
+
+class DocumentRequestRead(BaseModel):
+    id: str
+    booking_id: str
+    client_id: str
+    kind_id: str
+    status: str
+    created_at: datetime
+
+
+class FormRead(BaseModel):
+    id: str
+    booking_id: str
+    template_id: str
+    filename: str
+    created_at: datetime
+
+
+def document_router(key: DocumentKey) -> APIRouter:
+    """Staff routes; sent files are opened with `key` (read at startup, so a bad one stops it)."""
+    router = APIRouter(tags=["documents"])
+
+    @router.get("/documents", response_model=Page[DocumentRead])
+    def list_documents(
+        request: Request,
+        staff: StaffMember,
+        paged: PageQuery,
+        client: Reference = None,
+        booking: Reference = None,
+        request_id: Annotated[str | None, Query(alias="request", pattern=ID)] = None,
+        kind: Reference = None,
+    ) -> Page[DocumentRead]:
+        """Files clients sent, newest first; a provider sees their own clients' only."""
+        found, total = page_uploads(
+            uow=frontdesk_of(request).uow(),
+            staff=staff,
+            client_id=client,
+            booking_id=booking,
+            request_id=request_id,
+            kind_id=kind,
+            limit=paged.limit,
+            offset=paged.offset,
+        )
+        items = [DocumentRead.model_validate(d, from_attributes=True) for d in found]
+        return page(items, total, paged)
+
+    @router.get("/documents/{document_id}", response_model=DocumentRead)
+    def read_document(request: Request, staff: StaffMember, document_id: RowId) -> DocumentRead:
+        document = get_upload(uow=frontdesk_of(request).uow(), staff=staff, document_id=document_id)
+        return DocumentRead.model_validate(document, from_attributes=True)
+
+    @router.get(
+        "/documents/{document_id}/content",
+        response_class=Response,
+        responses={200: {"content": {"application/octet-stream": {}}}},
+    )
+    def download_document(request: Request, staff: StaffMember, document_id: RowId) -> Response:
+        """The file as the client sent it, decrypted; every download is audited."""
+        try:
+            document, content = read_upload(
+                uow=frontdesk_of(request).uow(), key=key, staff=staff, document_id=document_id
+            )
+        except DocumentUnreadable as unreadable:
+            # Not the caller's doing: the key changed or the stored bytes did.
+            log.error("document %s cannot be decrypted", document_id)
+            body = {"code": unreadable.code, "detail": unreadable.message}
+            return JSONResponse(body, status_code=500)
+        headers = {**PRIVATE_FILE, "Content-Disposition": attachment(document.filename)}
+        return Response(content, media_type=document.content_type, headers=headers)
+
+    @router.get("/document-requests", response_model=Page[DocumentRequestRead])
+    def list_document_requests(
+        request: Request,
+        staff: StaffMember,
+        paged: PageQuery,
+        booking: Reference = None,
+        client: Reference = None,
+        status: Literal["requested", "received"] | None = None,
+    ) -> Page[DocumentRequestRead]:
+        """Documents asked of clients, newest first; a provider sees their own clients' only."""
+        found, total = page_document_requests(
+            uow=frontdesk_of(request).uow(),
+            staff=staff,
+            booking_id=booking,
+            client_id=client,
+            status=status,
+            limit=paged.limit,
+            offset=paged.offset,
+        )
+        items = [DocumentRequestRead.model_validate(r, from_attributes=True) for r in found]
+        return page(items, total, paged)
+
+    @router.get("/forms", response_model=Page[FormRead])
+    def list_forms(
+        request: Request,
+        staff: StaffMember,
+        paged: PageQuery,
+        booking: Reference = None,
+        client: Reference = None,
+    ) -> Page[FormRead]:
+        """Forms generated for bookings, newest first; a provider sees their own clients' only."""
+        found, total = page_forms(
+            uow=frontdesk_of(request).uow(),
+            staff=staff,
+            booking_id=booking,
+            client_id=client,
+            limit=paged.limit,
+            offset=paged.offset,
+        )
+        return page([FormRead.model_validate(f, from_attributes=True) for f in found], total, paged)
+
+    @router.get("/forms/{form_id}", response_model=FormRead)
+    def read_form_details(request: Request, staff: StaffMember, form_id: RowId) -> FormRead:
+        form = get_form(uow=frontdesk_of(request).uow(), staff=staff, form_id=form_id)
+        return FormRead.model_validate(form, from_attributes=True)
+
+    @router.get(
+        "/forms/{form_id}/content",
+        response_class=Response,
+        responses={200: {"content": {DOCX: {}}}},
+    )
+    def download_form(request: Request, staff: StaffMember, form_id: RowId) -> Response:
+        """The generated .docx; every download is audited."""
+        form = read_form(uow=frontdesk_of(request).uow(), staff=staff, form_id=form_id)
+        headers = {**PRIVATE_FILE, "Content-Disposition": attachment(form.filename)}
+        return Response(form.content, media_type=DOCX, headers=headers)
+
+    return router
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition for a download: a plain ASCII name, and the real one (RFC 6266)."""
+    plain = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -1,0 +1,1 @@
+"""Notifications to clients: the events, their variables and the built-in wording."""
