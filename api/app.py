@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from anyio import to_thread
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -28,6 +28,7 @@ from api.document_kind_routes import document_kind_router
 from api.document_routes import document_router
 from api.document_template_routes import document_template_router
 from api.entra import EntraTokens, is_entra_token
+from api.errors import install_error_handlers
 from api.form_links import FormLinks, form_router
 from api.knowledge_routes import knowledge_router
 from api.knowledge_sync import KnowledgeSync
@@ -43,19 +44,9 @@ from channels.hub import Hub
 from channels.log_courier import deliver_codes_to_log
 from channels.web.chat_socket import chat_router
 from channels.web.console_socket import console_router
-from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from domain.models import StaffUser
 from domain.staff import list_staff
-from domain.versioning import StaleVersion
 
-# The first kind an error is an instance of decides (subclasses before their bases).
-STATUS_BY_ERROR: dict[type[DomainError], int] = {
-    StaleVersion: 412,
-    NotFound: 404,
-    Forbidden: 403,
-    InvalidInput: 422,
-    Conflict: 409,
-}
 STATIC = Path(channels.web.__file__).parent / "static"
 
 
@@ -129,14 +120,7 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app.include_router(console_router(hub_of, authenticate, colleagues))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @app.exception_handler(DomainError)
-    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        # Refusals of a well-formed request (slot taken, policy, transition) are conflicts.
-        status = next((s for kind, s in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 409)
-        body = {"code": exc.code, "detail": exc.message}
-        if isinstance(exc, InvalidInput) and exc.field:
-            body["field"] = exc.field
-        return JSONResponse(body, status_code=status)
+    install_error_handlers(app)
 
     @app.get("/", include_in_schema=False)
     def web_chat() -> FileResponse:

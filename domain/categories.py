@@ -22,7 +22,7 @@ def page_categories(
     if archived is not None:
         query = query.where(col(Category.archived).is_(archived))
     if search:
-        query = query.where(col(Category.name).icontains(search))
+        query = query.where(col(Category.name).icontains(search, autoescape=True))
     with uow.reading() as reader:
         return page_of(reader.session, query, limit=limit, offset=offset)
 

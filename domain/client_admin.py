@@ -36,9 +36,9 @@ def page_clients(
     if search:
         query = query.where(
             or_(
-                col(Client.name).icontains(search),
-                col(Client.phone).icontains(search),
-                col(Client.email).icontains(search),
+                col(Client.name).icontains(search, autoescape=True),
+                col(Client.phone).icontains(search, autoescape=True),
+                col(Client.email).icontains(search, autoescape=True),
             )
         )
     with uow.reading() as reader:

@@ -39,7 +39,7 @@ def page_document_templates(
     if archived is not None:
         query = query.where(col(DocumentTemplate.archived).is_(archived))
     if search:
-        query = query.where(col(DocumentTemplate.name).icontains(search))
+        query = query.where(col(DocumentTemplate.name).icontains(search, autoescape=True))
     with uow.reading() as reader:
         found, total = page_of(reader.session, query, limit=limit, offset=offset)
     return [_summary(t) for t in found], total

@@ -158,3 +158,17 @@ def test_every_change_is_in_the_audit_log(server: LiveServer, admin: httpx.Clien
         ).all()
     engine.dispose()
     assert [tuple(r) for r in rows] == [("category.created", "staff")]
+
+
+def test_half_a_unicode_character_is_refused_by_field_not_crashed_on(admin: httpx.Client) -> None:
+    lone_surrogate = b'{"id": "surrogate", "name": "\\ud800 half a character"}'
+    refused = admin.post(
+        "/categories", content=lone_surrogate, headers={"Content-Type": "application/json"}
+    )
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "name"]
+    assert admin.get("/categories/surrogate").status_code == 404
+    bad_id = b'{"id": "\\udfff", "name": "x"}'
+    echoed = admin.post("/categories", content=bad_id, headers={"Content-Type": "application/json"})
+    assert echoed.status_code == 422
+    assert echoed.json()["detail"][0]["loc"] == ["body", "id"]

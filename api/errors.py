@@ -1,0 +1,53 @@
+"""How refusals look over HTTP: `{code, detail[, field]}` or FastAPI's per-field `detail` list."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from domain.versioning import StaleVersion
+
+# The first kind an error is an instance of decides (subclasses before their bases).
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    StaleVersion: 412,
+    NotFound: 404,
+    Forbidden: 403,
+    InvalidInput: 422,
+    Conflict: 409,
+}
+
+
+class AsciiJSONResponse(JSONResponse):
+    """JSON escaped to ASCII: a refusal quoting a lone surrogate someone sent still encodes."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        # Refusals of a well-formed request (slot taken, policy, transition) are conflicts.
+        status = next((s for kind, s in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 409)
+        body = {"code": exc.code, "detail": exc.message}
+        if isinstance(exc, InvalidInput) and exc.field:
+            body["field"] = exc.field
+        return AsciiJSONResponse(body, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # What was sent is not echoed back: it may be a password, and it may not encode.
+        problems = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        return AsciiJSONResponse({"detail": problems}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        return AsciiJSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
