@@ -76,7 +76,7 @@ def call(server: LiveServer, operation: str, token: str | None) -> httpx.Respons
     method, template = operation.split(" ", 1)
     path = re.sub(r"{(\w+)}", lambda m: PATH_VALUES.get(m.group(1), "matrix-unknown"), template)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    body = {} if method in {"POST", "PUT", "PATCH"} else None
+    body: dict[str, object] | None = {} if method in {"POST", "PUT", "PATCH"} else None
     return httpx.request(
         method, f"{server.base_url}{path}", headers=headers, json=body, follow_redirects=False
     )
