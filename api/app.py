@@ -35,6 +35,7 @@ from api.knowledge_sync import KnowledgeSync
 from api.log_masking import mask_secrets_in_logs
 from api.microsoft_sign_in import microsoft_sign_in_router
 from api.notification_template_routes import notification_template_router
+from api.nul_guard import RefuseNulCharacters
 from api.provider_routes import provider_router
 from api.schedule_routes import schedule_router
 from api.service_routes import service_router
@@ -121,6 +122,7 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     install_error_handlers(app)
+    app.add_middleware(RefuseNulCharacters)
 
     @app.get("/", include_in_schema=False)
     def web_chat() -> FileResponse:

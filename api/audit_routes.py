@@ -16,6 +16,10 @@ from domain.audit_log import get_audit_event, page_audit_events
 MAX_ID = 2**63 - 1
 
 
+# Each action is one OR term; SQLite refuses expressions past 1,000 terms deep.
+MAX_ACTIONS = 20
+
+
 class AuditEventRead(BaseModel):
     id: int
     at: datetime
@@ -39,7 +43,10 @@ def list_audit_events(
     actor_id: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[
         list[Annotated[str, StringConstraints(max_length=64)]] | None,
-        Query(description='Repeatable; "booking.*" stands for every booking action'),
+        Query(
+            max_length=MAX_ACTIONS,
+            description='Repeatable (up to 20); "booking.*" stands for every booking action',
+        ),
     ] = None,
     subject_type: Annotated[str | None, Query(max_length=32)] = None,
     subject_id: Annotated[str | None, Query(max_length=255)] = None,

@@ -1,7 +1,7 @@
 """Bookings over REST: the diary, booking for a client, cancelling, recording attendance.
 
 Admins see every booking; a provider sees and books only their own (anyone else's booking
-answers 404, asking for a colleague's diary 403).
+answers 404, asking for a colleague's diary 403), for clients already theirs.
 """
 
 from __future__ import annotations
@@ -118,7 +118,9 @@ def create(
 ) -> BookingDetail:
     """Book a free start for a client, confirmed at once; a provider only with themself.
 
-    The start must be one slot search offers (hours, notice, time off, other bookings).
+    A provider books only for clients already theirs or registered by them; anyone else is
+    "not found". The start must be one slot search offers (hours, notice, time off, other
+    bookings). The same key again answers with the booking it made, or 409 if it made none.
     """
     booking = book_for_client(
         uow=frontdesk_of(request).uow(),

@@ -6,6 +6,8 @@ import base64
 import binascii
 import os
 import secrets
+import tempfile
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -37,10 +39,7 @@ class Frontdesk:
         """The key that signs staff tokens and form links; one is made and kept if not set."""
         if self.settings.secret_key:
             return self.settings.secret_key.encode()
-        path = self.settings.data_dir / "secret.key"
-        if not path.exists():
-            path.touch(mode=0o600)
-            path.write_text(secrets.token_urlsafe(48))
+        path = kept_secret(self.settings.data_dir / "secret.key", secrets.token_urlsafe(48))
         return path.read_text().strip().encode()
 
     @cached_property
@@ -48,15 +47,8 @@ class Frontdesk:
         """The key client files are sealed with; one is made and kept (mode 0600) if not set."""
         if self.settings.document_key is not None:
             return DocumentKey(self.settings.document_key)
-        path = self.settings.data_dir / "document.key"
-        try:
-            # Created exclusively: two processes starting at once must not make two keys.
-            made = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(made, "w") as file:
-                file.write(base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode())
+        made = base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode()
+        path = kept_secret(self.settings.data_dir / "document.key", made)
         try:
             return DocumentKey(base64.b64decode(path.read_text().strip(), validate=True))
         except (binascii.Error, ValueError) as exc:
@@ -67,6 +59,27 @@ class Frontdesk:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def kept_secret(path: Path, value: str) -> Path:
+    """Keep `value` at `path` (mode 0600) unless a secret is there already; return the path.
+
+    Written whole to a temporary file and linked into place, so a process starting at the
+    same moment, or a crash half-way, never leaves an empty or partial key behind.
+    """
+    if path.exists():
+        return path
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as file:  # mkstemp makes it 0600
+            file.write(value)
+            file.flush()
+            os.fsync(file.fileno())
+        with suppress(FileExistsError):  # another process kept its secret first: use that one
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
+    return path
 
 
 def bootstrap(

@@ -79,7 +79,7 @@ def document_router(key: DocumentKey) -> APIRouter:
         request_id: Annotated[str | None, Query(alias="request", pattern=ID)] = None,
         kind: Reference = None,
     ) -> Page[DocumentRead]:
-        """Files clients sent, newest first; a provider sees their own clients' only."""
+        """Files clients sent, newest first; a provider sees those for their own bookings only."""
         found, total = page_uploads(
             uow=frontdesk_of(request).uow(),
             staff=staff,
@@ -95,6 +95,7 @@ def document_router(key: DocumentKey) -> APIRouter:
 
     @router.get("/documents/{document_id}", response_model=DocumentRead)
     def read_document(request: Request, staff: StaffMember, document_id: RowId) -> DocumentRead:
+        """One sent file's details; the read is audited."""
         document = get_upload(uow=frontdesk_of(request).uow(), staff=staff, document_id=document_id)
         return DocumentRead.model_validate(document, from_attributes=True)
 
@@ -126,7 +127,7 @@ def document_router(key: DocumentKey) -> APIRouter:
         client: Reference = None,
         status: Literal["requested", "received"] | None = None,
     ) -> Page[DocumentRequestRead]:
-        """Documents asked of clients, newest first; a provider sees their own clients' only."""
+        """Documents asked of clients, newest first; a provider, for their own bookings only."""
         found, total = page_document_requests(
             uow=frontdesk_of(request).uow(),
             staff=staff,
@@ -147,7 +148,7 @@ def document_router(key: DocumentKey) -> APIRouter:
         booking: Reference = None,
         client: Reference = None,
     ) -> Page[FormRead]:
-        """Forms generated for bookings, newest first; a provider sees their own clients' only."""
+        """Forms generated for bookings, newest first; a provider sees their own bookings' only."""
         found, total = page_forms(
             uow=frontdesk_of(request).uow(),
             staff=staff,
@@ -160,6 +161,7 @@ def document_router(key: DocumentKey) -> APIRouter:
 
     @router.get("/forms/{form_id}", response_model=FormRead)
     def read_form_details(request: Request, staff: StaffMember, form_id: RowId) -> FormRead:
+        """One generated form's details; the read is audited."""
         form = get_form(uow=frontdesk_of(request).uow(), staff=staff, form_id=form_id)
         return FormRead.model_validate(form, from_attributes=True)
 

@@ -8,12 +8,10 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from api.bootstrap import frontdesk_of
-from api.category_routes import SLUG
-from api.conventions import Admin, Changes, IfMatch, Page, PageQuery, StaffMember, page, tagged
+from api.catalog_item_routes import SLUG, tagged_read
+from api.conventions import Admin, Changes, IfMatch, Page, PageQuery, StaffMember, page
 from api.form_links import DOCX
-from domain.access import staff_actor
 from domain.document_templates import (
-    TemplateSummary,
     create_document_template,
     document_template_content,
     get_document_template,
@@ -33,12 +31,17 @@ class DocumentTemplateUpdate(Changes):
     archived: bool | None = None
 
 
-class DocumentTemplateRead(BaseModel):
+class DocumentTemplateSummary(BaseModel):
+    """A template as lists show it; read one for the fields it fills in."""
+
     id: str
     name: str
     archived: bool
     version: int
     size_bytes: int
+
+
+class DocumentTemplateRead(DocumentTemplateSummary):
     placeholders: Annotated[
         list[str], Field(description="The fields it fills in, e.g. client.name, booking.start")
     ]
@@ -48,11 +51,6 @@ document_template_router = APIRouter(prefix="/document-templates", tags=["templa
 DOCX_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {DOCX: {}}, "description": "A Word document"}
 }
-
-
-def _read(template: TemplateSummary, response: Response) -> DocumentTemplateRead:
-    tagged(response, template.version)
-    return DocumentTemplateRead.model_validate(template, from_attributes=True)
 
 
 def _uploaded(file: UploadFile) -> bytes:
@@ -68,15 +66,16 @@ def _docx(content: bytes, filename: str) -> Response:
     )
 
 
-@document_template_router.get("", response_model=Page[DocumentTemplateRead])
+@document_template_router.get("", response_model=Page[DocumentTemplateSummary])
 def list_document_templates(
     request: Request,
     _: StaffMember,
     paged: PageQuery,
     archived: bool | None = False,
     q: Annotated[str | None, Query(max_length=200, description="Part of the name")] = None,
-) -> Page[DocumentTemplateRead]:
-    """Templates by id; archived ones only when asked (`archived=true`, or omit for both)."""
+) -> Page[DocumentTemplateSummary]:
+    """Templates by id, without their fields (read one for those); archived ones only when asked
+    (`archived=true`, or omit for both)."""
     found, total = page_document_templates(
         uow=frontdesk_of(request).uow(),
         archived=archived,
@@ -84,7 +83,7 @@ def list_document_templates(
         limit=paged.limit,
         offset=paged.offset,
     )
-    items = [DocumentTemplateRead.model_validate(t, from_attributes=True) for t in found]
+    items = [DocumentTemplateSummary.model_validate(t, from_attributes=True) for t in found]
     return page(items, total, paged)
 
 
@@ -100,20 +99,19 @@ def create(
     """Upload a .docx; a field it names that a form does not have is refused by name (422)."""
     template = create_document_template(
         uow=frontdesk_of(request).uow(),
-        actor=staff_actor(admin),
+        staff=admin,
         template_id=template_id,
         name=name,
         content=_uploaded(file),
     )
-    return _read(template, response)
+    return tagged_read(DocumentTemplateRead, template, response)
 
 
 @document_template_router.post("/preview", response_class=Response, responses=DOCX_RESPONSE)
-def preview_unsaved(request: Request, _: Admin, file: TemplateFile) -> Response:
+def preview_unsaved(request: Request, admin: Admin, file: TemplateFile) -> Response:
     """Check a .docx as an upload would be, without saving it; return it filled with sample data."""
-    return _docx(
-        preview_upload(uow=frontdesk_of(request).uow(), content=_uploaded(file)), "preview.docx"
-    )
+    uow = frontdesk_of(request).uow()
+    return _docx(preview_upload(uow=uow, staff=admin, content=_uploaded(file)), "preview.docx")
 
 
 @document_template_router.get("/{template_id}", response_model=DocumentTemplateRead)
@@ -121,7 +119,7 @@ def read(
     request: Request, response: Response, _: StaffMember, template_id: str
 ) -> DocumentTemplateRead:
     template = get_document_template(uow=frontdesk_of(request).uow(), template_id=template_id)
-    return _read(template, response)
+    return tagged_read(DocumentTemplateRead, template, response)
 
 
 @document_template_router.get(
@@ -145,12 +143,12 @@ def replace_content(
     """Replace the .docx, checked as an upload; `If-Match` must carry the ETag read."""
     template = replace_document_template_content(
         uow=frontdesk_of(request).uow(),
-        actor=staff_actor(admin),
+        staff=admin,
         template_id=template_id,
         expected_version=version,
         content=_uploaded(file),
     )
-    return _read(template, response)
+    return tagged_read(DocumentTemplateRead, template, response)
 
 
 @document_template_router.get(
@@ -174,12 +172,12 @@ def update(
     """Rename, archive or restore; `If-Match` must carry the ETag read (412 if it changed since)."""
     template = update_document_template(
         uow=frontdesk_of(request).uow(),
-        actor=staff_actor(admin),
+        staff=admin,
         template_id=template_id,
         expected_version=version,
         changes=template_in.changes(),
     )
-    return _read(template, response)
+    return tagged_read(DocumentTemplateRead, template, response)
 
 
 @document_template_router.delete("/{template_id}", response_model=DocumentTemplateRead)
@@ -189,9 +187,9 @@ def archive(
     """Archive the template: no new forms are made from it; past ones stay. Restore with PATCH."""
     template = update_document_template(
         uow=frontdesk_of(request).uow(),
-        actor=staff_actor(admin),
+        staff=admin,
         template_id=template_id,
         expected_version=version,
         changes={"archived": True},
     )
-    return _read(template, response)
+    return tagged_read(DocumentTemplateRead, template, response)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
@@ -45,6 +46,19 @@ def install_error_handlers(app: FastAPI) -> None:
         # What was sent is not echoed back: it may be a password, and it may not encode.
         problems = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
         return AsciiJSONResponse({"detail": problems}, status_code=422)
+
+    @app.exception_handler(DataError)
+    async def unstorable_value(_: Request, exc: DataError) -> JSONResponse:
+        # Valid JSON and a valid string to Python, yet refused by the database: a NUL
+        # character in PostgreSQL text, or a number past its column. The transaction is gone.
+        return AsciiJSONResponse(
+            {
+                "code": "invalid_input",
+                "detail": "A value in the request cannot be stored or searched for "
+                "(a NUL character, or a number too large).",
+            },
+            status_code=422,
+        )
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:

@@ -11,10 +11,9 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.bootstrap import frontdesk_of
-from api.category_routes import SLUG
-from api.conventions import Admin, Changes, IfMatch, Page, PageQuery, StaffMember, page, tagged
+from api.catalog_item_routes import SLUG, tagged_read
+from api.conventions import Admin, Changes, IfMatch, Page, PageQuery, StaffMember, page
 from api.knowledge_sync import knowledge_sync_of
-from domain.access import staff_actor
 from domain.knowledge_admin import (
     create_knowledge_entry,
     delete_knowledge_entry,
@@ -22,7 +21,6 @@ from domain.knowledge_admin import (
     page_knowledge,
     update_knowledge_entry,
 )
-from domain.models import KnowledgeEntry
 
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
@@ -47,11 +45,6 @@ class KnowledgeRead(BaseModel):
 
 
 knowledge_router = APIRouter(prefix="/knowledge", tags=["knowledge"])
-
-
-def _read(entry: KnowledgeEntry, response: Response) -> KnowledgeRead:
-    tagged(response, entry.version)
-    return KnowledgeRead.model_validate(entry, from_attributes=True)
 
 
 def _reindex(request: Request, entry_id: str) -> None:
@@ -81,18 +74,19 @@ def create(
 ) -> KnowledgeRead:
     entry = create_knowledge_entry(
         uow=frontdesk_of(request).uow(),
-        actor=staff_actor(admin),
+        staff=admin,
         entry_id=entry_in.id,
         title=entry_in.title,
         text=entry_in.text,
     )
     _reindex(request, entry.id)
-    return _read(entry, response)
+    return tagged_read(KnowledgeRead, entry, response)
 
 
 @knowledge_router.get("/{entry_id}", response_model=KnowledgeRead)
 def read(request: Request, response: Response, _: StaffMember, entry_id: str) -> KnowledgeRead:
-    return _read(get_knowledge_entry(uow=frontdesk_of(request).uow(), entry_id=entry_id), response)
+    entry = get_knowledge_entry(uow=frontdesk_of(request).uow(), entry_id=entry_id)
+    return tagged_read(KnowledgeRead, entry, response)
 
 
 @knowledge_router.patch("/{entry_id}", response_model=KnowledgeRead)
@@ -107,13 +101,13 @@ def update(
     """Change the fields sent; `If-Match` must carry the ETag read (412 if it changed since)."""
     entry = update_knowledge_entry(
         uow=frontdesk_of(request).uow(),
-        actor=staff_actor(admin),
+        staff=admin,
         entry_id=entry_id,
         expected_version=version,
         changes=entry_in.changes(),
     )
     _reindex(request, entry.id)
-    return _read(entry, response)
+    return tagged_read(KnowledgeRead, entry, response)
 
 
 @knowledge_router.delete("/{entry_id}", status_code=204)
@@ -121,7 +115,7 @@ def delete(request: Request, admin: Admin, version: IfMatch, entry_id: str) -> R
     """Delete the entry for good; the agent no longer answers from it."""
     delete_knowledge_entry(
         uow=frontdesk_of(request).uow(),
-        actor=staff_actor(admin),
+        staff=admin,
         entry_id=entry_id,
         expected_version=version,
     )

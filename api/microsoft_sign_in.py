@@ -247,7 +247,8 @@ def microsoft_sign_in_router(frontdesk: Frontdesk) -> APIRouter:
         """Finish signing in: to the console with our tokens, or with why not, in the fragment."""
         if sign_in is None:
             raise HTTPException(404, NOT_CONFIGURED)
-        base = _public_base(request, public_url)
+        # Tokens go back to where this request was served, never to a host its headers name.
+        base = public_url or ""
         answer = dict(request.query_params)
         try:
             staff, tab = sign_in.finish(frontdesk.uow(), request.cookies.get(FLOW_COOKIE), answer)

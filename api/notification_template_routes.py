@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 
 from api.bootstrap import frontdesk_of
 from api.conventions import Admin, IfMatch, Page, PageQuery, StaffMember, page, tagged
-from domain.access import staff_actor
 from domain.notification_templates import (
     NotificationTemplateView,
     get_notification_template,
@@ -127,7 +126,7 @@ def save(
     """Save new wording, checked first (422 with every reason); `If-Match` carries the ETag read."""
     template = save_notification_template(
         uow=frontdesk_of(request).uow(),
-        actor=staff_actor(admin),
+        staff=admin,
         event=event,
         channel=channel,
         expected_version=version,
@@ -149,7 +148,7 @@ def reset(
     """Go back to the built-in wording; `If-Match` carries the ETag read."""
     template = reset_notification_template(
         uow=frontdesk_of(request).uow(),
-        actor=staff_actor(admin),
+        staff=admin,
         event=event,
         channel=channel,
         expected_version=version,

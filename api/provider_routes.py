@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.bootstrap import frontdesk_of
-from api.category_routes import SLUG
-from api.conventions import Admin, Changes, IfMatch, Page, PageQuery, StaffMember, page, tagged
+from api.catalog_item_routes import SLUG, tagged_read
+from api.conventions import Admin, Changes, IfMatch, Page, PageQuery, StaffMember, page
 from api.schemas import ProviderRead
-from domain.access import staff_actor
 from domain.models import Provider
 from domain.provider_admin import (
     ProviderRecord,
@@ -62,14 +61,9 @@ class ProviderUpdate(Changes):
 provider_router = APIRouter(prefix="/providers", tags=["catalog"])
 
 
-def provider_read(record: ProviderRecord) -> ProviderRead:
-    fields = record.provider.model_dump()
-    return ProviderRead.model_validate({**fields, "service_ids": record.service_ids})
-
-
-def _read(record: ProviderRecord, response: Response) -> ProviderRead:
-    tagged(response, record.provider.version)
-    return provider_read(record)
+def _fields(record: ProviderRecord) -> dict[str, Any]:
+    """The provider's fields and the ids of the services they offer, as ProviderRead has them."""
+    return {**record.provider.model_dump(), "service_ids": record.service_ids}
 
 
 @provider_router.get("", response_model=Page[ProviderRead])
@@ -94,7 +88,7 @@ def list_providers(
         limit=paged.limit,
         offset=paged.offset,
     )
-    return page([provider_read(record) for record in found], total, paged)
+    return page([ProviderRead.model_validate(_fields(record)) for record in found], total, paged)
 
 
 @provider_router.post("", response_model=ProviderRead, status_code=201)
@@ -104,16 +98,17 @@ def create(
     """Add a provider; the services must exist and the time zone be an IANA name (422)."""
     record = create_provider(
         uow=frontdesk_of(request).uow(),
-        actor=staff_actor(admin),
+        staff=admin,
         provider=Provider(**provider_in.model_dump(exclude={"service_ids"})),
         service_ids=provider_in.service_ids,
     )
-    return _read(record, response)
+    return tagged_read(ProviderRead, _fields(record), response)
 
 
 @provider_router.get("/{provider_id}", response_model=ProviderRead)
 def read(request: Request, response: Response, _: StaffMember, provider_id: str) -> ProviderRead:
-    return _read(get_provider(uow=frontdesk_of(request).uow(), provider_id=provider_id), response)
+    record = get_provider(uow=frontdesk_of(request).uow(), provider_id=provider_id)
+    return tagged_read(ProviderRead, _fields(record), response)
 
 
 @provider_router.patch("/{provider_id}", response_model=ProviderRead)
@@ -130,13 +125,13 @@ def update(
     service_ids = changes.pop("service_ids", None)
     record = update_provider(
         uow=frontdesk_of(request).uow(),
-        actor=staff_actor(admin),
+        staff=admin,
         provider_id=provider_id,
         expected_version=version,
         changes=changes,
         service_ids=service_ids,
     )
-    return _read(record, response)
+    return tagged_read(ProviderRead, _fields(record), response)
 
 
 @provider_router.delete("/{provider_id}", response_model=ProviderRead)
@@ -146,9 +141,9 @@ def archive(
     """Archive the provider: no new bookings; their bookings and schedule stay as they are."""
     record = update_provider(
         uow=frontdesk_of(request).uow(),
-        actor=staff_actor(admin),
+        staff=admin,
         provider_id=provider_id,
         expected_version=version,
         changes={"archived": True},
     )
-    return _read(record, response)
+    return tagged_read(ProviderRead, _fields(record), response)

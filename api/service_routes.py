@@ -8,11 +8,10 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.bootstrap import frontdesk_of
-from api.category_routes import SLUG
-from api.conventions import Admin, Changes, IfMatch, Page, PageQuery, StaffMember, page, tagged
+from api.catalog_item_routes import SLUG, tagged_read
+from api.conventions import Admin, Changes, IfMatch, Page, PageQuery, StaffMember, page
 from api.knowledge_sync import knowledge_sync_of
 from api.schemas import ServiceRead
-from domain.access import staff_actor
 from domain.models import Service
 from domain.service_admin import create_service, get_service, page_services, update_service
 
@@ -57,17 +56,12 @@ class ServiceUpdate(Changes):
 service_router = APIRouter(prefix="/services", tags=["catalog"])
 
 
-def _read(service: Service, response: Response) -> ServiceRead:
-    tagged(response, service.version)
-    return ServiceRead.model_validate(service, from_attributes=True)
-
-
-def _reindexed(request: Request, service: Service) -> Service:
+def _reindexed(request: Request, response: Response, service: Service) -> ServiceRead:
     """Let the agent find the service by need as it now is (or no longer, once archived)."""
     sync = knowledge_sync_of(request)
     if sync is not None:
         sync.refresh_service(service.id)
-    return service
+    return tagged_read(ServiceRead, service, response)
 
 
 @service_router.get("", response_model=Page[ServiceRead])
@@ -99,15 +93,16 @@ def create(
     """Add a service; its category, document kinds and form templates must exist (422)."""
     service = create_service(
         uow=frontdesk_of(request).uow(),
-        actor=staff_actor(admin),
+        staff=admin,
         service=Service(**service_in.model_dump()),
     )
-    return _read(_reindexed(request, service), response)
+    return _reindexed(request, response, service)
 
 
 @service_router.get("/{service_id}", response_model=ServiceRead)
 def read(request: Request, response: Response, _: StaffMember, service_id: str) -> ServiceRead:
-    return _read(get_service(uow=frontdesk_of(request).uow(), service_id=service_id), response)
+    service = get_service(uow=frontdesk_of(request).uow(), service_id=service_id)
+    return tagged_read(ServiceRead, service, response)
 
 
 @service_router.patch("/{service_id}", response_model=ServiceRead)
@@ -122,12 +117,12 @@ def update(
     """Change the fields sent; `If-Match` must carry the ETag read (412 if it changed since)."""
     service = update_service(
         uow=frontdesk_of(request).uow(),
-        actor=staff_actor(admin),
+        staff=admin,
         service_id=service_id,
         expected_version=version,
         changes=service_in.changes(),
     )
-    return _read(_reindexed(request, service), response)
+    return _reindexed(request, response, service)
 
 
 @service_router.delete("/{service_id}", response_model=ServiceRead)
@@ -137,9 +132,9 @@ def archive(
     """Archive the service: no longer offered or found by the agent; past bookings keep it."""
     service = update_service(
         uow=frontdesk_of(request).uow(),
-        actor=staff_actor(admin),
+        staff=admin,
         service_id=service_id,
         expected_version=version,
         changes={"archived": True},
     )
-    return _read(_reindexed(request, service), response)
+    return _reindexed(request, response, service)

@@ -13,7 +13,13 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from domain.access import own_provider, require_own_provider, staff_actor
+from domain.access import (
+    APPOINTMENT_STATUSES,
+    may_book_for,
+    own_provider,
+    require_own_provider,
+    staff_actor,
+)
 from domain.bookings import (
     cancel_booking,
     confirm_booking,
@@ -24,7 +30,7 @@ from domain.bookings import (
 from domain.calendars import practice
 from domain.day_ranges import check_day_range
 from domain.drafts import intake_from_profile, missing_intake
-from domain.errors import DomainError, InvalidInput, NotFound
+from domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from domain.journal import audit
 from domain.models import Booking, BookingStatus, Client, Service, StaffUser
 from domain.paging import page_of
@@ -32,6 +38,8 @@ from domain.timefmt import day_bounds_utc, zone
 from domain.uow import UnitOfWork
 
 MISSING = "No booking with that reference was found."
+# What holding answers for a client that does not exist; a client out of reach gets the same.
+NO_CLIENT = "No such client."
 
 
 def page_bookings(
@@ -101,10 +109,18 @@ def book_for_client(
 ) -> Booking:
     """Book a free start for a client (hold, then confirm); the same key books only once.
 
-    A provider books only with themself. What the client's profile lacks of the service's intake
-    must come in `intake`, or nothing is held.
+    A provider books only with themself, and only for a client already theirs or one their
+    staff registered (access.may_book_for); any other client, like a missing one, is "not
+    found", and is checked before anything else about the client is said. What the client's
+    profile lacks of the service's intake must come in `intake`, or nothing is held.
+
+    The same key sent again answers with its booking once that was confirmed (whatever became
+    of it since); a booking the key held but could not confirm is refused, as a conflict.
     """
     require_own_provider(staff, provider_id)
+    with uow.reading() as reader:
+        if not may_book_for(reader, staff, client_id):
+            raise NotFound(NO_CLIENT)
     intake = {field: str(value) for field, value in intake.items()}
     _refuse_incomplete_intake(uow, client_id, service_id, intake)
     actor = staff_actor(staff)
@@ -115,17 +131,27 @@ def book_for_client(
         provider_id=provider_id,
         service_id=service_id,
         start=start,
-        # Keys are per staff member: one person's key never answers another's request.
-        idempotency_key=f"staff:{staff.id}:{idempotency_key}",
+        idempotency_key=staff_key(staff, idempotency_key),
         intake=intake,
     )
-    if held.status not in (BookingStatus.HOLD, BookingStatus.EXPIRED):
-        return held  # the same request again: it was confirmed (or has moved on) already
+    if held.status in APPOINTMENT_STATUSES:
+        return held  # the same request again: it was confirmed (and may have moved on) already
+    if held.status == BookingStatus.RELEASED:
+        raise Conflict(
+            "A request with this key was not booked: the start could not be confirmed and was "
+            "given back. Look for a free start again and send the booking with a new key."
+        )
     try:
         return confirm_booking(uow=uow, actor=actor, booking_id=held.id)
     except DomainError:
         release_hold(uow=uow, actor=actor, booking_id=held.id)  # no slot kept for nothing
         raise
+
+
+def staff_key(staff: StaffUser, idempotency_key: str) -> str:
+    """Return the key a staff member's booking request is held under."""
+    # Keys are per staff member: one person's key never answers another's request.
+    return f"staff:{staff.id}:{idempotency_key}"
 
 
 def cancel_for_client(
@@ -175,7 +201,7 @@ def _refuse_incomplete_intake(
         client = reader.session.get(Client, client_id)
         service = reader.session.get(Service, service_id)
     if client is None or service is None:
-        return  # holding says which one is missing
+        return  # holding says which one is missing, in the same words as NO_CLIENT
     missing = missing_intake(service, {**intake_from_profile(service, client), **intake})
     if missing:
         raise InvalidInput(

@@ -40,7 +40,7 @@ from domain.slot_rules import (
 )
 from domain.timefmt import format_local, zone
 from domain.uow import UnitOfWork
-from domain.versioning import StaleVersion
+from domain.versioning import bump_version, lock, require_version
 
 T = TypeVar("T")
 
@@ -379,9 +379,7 @@ def _get(uow: UnitOfWork, booking_id: str) -> Booking:
 
 
 def _locked(uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
-    booking = uow.session.exec(
-        select(Booking).where(col(Booking.id) == booking_id).with_for_update()
-    ).first()
+    booking = lock(uow, Booking, booking_id)
     # Another client's booking is reported as missing: its existence is not theirs to learn.
     if booking is None or not _may_see(actor, booking):
         raise NotFound("No booking with that reference was found.")
@@ -390,11 +388,8 @@ def _locked(uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
 
 def _refuse_if_stale(booking: Booking, expected_version: int | None) -> None:
     """Refuse a change made from an older version; the transition itself counts the new one."""
-    if expected_version is not None and booking.version != expected_version:
-        raise StaleVersion(
-            f"This booking changed since you read it (you sent version {expected_version}; it "
-            f"is now version {booking.version}). Read it again and reapply your change."
-        )
+    if expected_version is not None:
+        require_version(booking, expected_version, what="booking")
 
 
 def _offering(uow: UnitOfWork, provider_id: str, service_id: str) -> tuple[Provider, Service]:
@@ -433,7 +428,7 @@ def _transition(
 ) -> None:
     booking.status = status
     booking.updated_at = uow.now()
-    booking.version += 1
+    bump_version(booking)
     audit(
         uow,
         actor=actor,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.exc import IntegrityError
 
@@ -13,10 +13,14 @@ from domain.errors import InvalidInput, NotFound
 from domain.journal import audit, fingerprint, recall, remember
 from domain.models import ChannelIdentity, Client
 from domain.uow import UnitOfWork
+from domain.versioning import bump_version, lock
 
+ContactField = Literal["phone", "email"]
 PROFILE_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The channels whose address is the client's phone or email.
+CONTACT_CHANNELS: dict[ContactField, str] = {"phone": "sms", "email": "email"}
 
 
 def normalize_phone(raw: str) -> str:
@@ -27,6 +31,31 @@ def normalize_phone(raw: str) -> str:
     if not PHONE.match(phone):
         raise InvalidInput(f"{raw!r} does not look like a phone number.")
     return phone
+
+
+def checked_contact(field: ContactField, value: str | None) -> str | None:
+    """Return a phone number or email address as stored (None when blank), or refuse it."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if field == "phone":
+        try:
+            return normalize_phone(text)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field=field) from exc
+    if not EMAIL.match(text):
+        raise InvalidInput(f"{text!r} does not look like an email address.", field=field)
+    return text.lower()
+
+
+def contact_words(field: ContactField) -> str:
+    return "phone number" if field == "phone" else "email address"
+
+
+class ContactTaken(InvalidInput):
+    """A phone number or email address that is already another client's."""
+
+    code = "contact_taken"
 
 
 def register_client(
@@ -43,10 +72,8 @@ def register_client(
     name = name.strip()
     if not name:
         raise InvalidInput("A client needs a name.")
-    phone = normalize_phone(phone) if phone else None
-    if email is not None and not EMAIL.match(email.strip()):
-        raise InvalidInput(f"{email!r} does not look like an email address.")
-    email = email.strip().lower() if email else None
+    phone = checked_contact("phone", phone)
+    email = checked_contact("email", email)
     known_profile = checked_profile(profile or {})
     arguments: dict[str, Any] = {"name": name, "phone": phone, "email": email}
     if known_profile:  # only then: keys given before profiles could be passed still match
@@ -56,23 +83,28 @@ def register_client(
         known = recall(uow, key=idempotency_key, command="register_client", print_=print_)
         if known is not None:
             return uow.session.get_one(Client, known)
-        for channel, address in (("sms", phone), ("email", email)):
+        addresses: dict[ContactField, str | None] = {"phone": phone, "email": email}
+        for field, address in addresses.items():
+            channel = CONTACT_CHANNELS[field]
             if address and uow.session.get(ChannelIdentity, (channel, address)) is not None:
                 # A concurrent call with this key may have committed since the first look.
                 known = recall(uow, key=idempotency_key, command="register_client", print_=print_)
                 if known is not None:
                     return uow.session.get_one(Client, known)
-                what = "phone number" if channel == "sms" else "email address"
-                raise InvalidInput(f"A client with this {what} already exists.")
+                raise ContactTaken(
+                    f"A client with this {contact_words(field)} already exists.", field=field
+                )
         client = Client(
             name=name, phone=phone, email=email, profile=known_profile, created_at=uow.now()
         )
         uow.session.add(client)
         uow.session.flush()
-        for channel, address in (("sms", phone), ("email", email)):
+        for field, address in addresses.items():
             if address:
                 uow.session.add(
-                    ChannelIdentity(channel=channel, address=address, client_id=client.id)
+                    ChannelIdentity(
+                        channel=CONTACT_CHANNELS[field], address=address, client_id=client.id
+                    )
                 )
         remember(
             uow,
@@ -99,7 +131,7 @@ def register_client(
         known = recall(reader, key=idempotency_key, command="register_client", print_=print_)
         if known is not None:
             return reader.session.get_one(Client, known)
-    raise InvalidInput("A client with these contact details already exists.") from failure
+    raise ContactTaken("A client with these contact details already exists.") from failure
 
 
 def find_client_by_identity(*, uow: UnitOfWork, channel: str, address: str) -> Client | None:
@@ -154,18 +186,32 @@ def checked_profile(values: Mapping[str, Any]) -> dict[str, str]:
     return {field: str(value) for field, value in values.items()}
 
 
+def merged_profile(current: Mapping[str, str], edits: Mapping[str, Any]) -> dict[str, str]:
+    """Return the profile with edits merged in, as text; None removes a field, blank keeps it.
+
+    Every way a profile changes (an answer to the agent, a staff correction) merges this way.
+    """
+    if not isinstance(edits, Mapping):
+        raise InvalidInput("The profile must map field names to values.", field="profile")
+    removed = {field for field, value in edits.items() if value is None}
+    checked_profile({field: "" for field in removed})  # the names only
+    given = checked_profile({f: v for f, v in edits.items() if f not in removed})
+    kept = {field: value.strip() for field, value in given.items() if value.strip()}
+    return {f: v for f, v in {**current, **kept}.items() if f not in removed}
+
+
 def update_profile(
     *, uow: UnitOfWork, actor: Actor, client_id: str, values: dict[str, Any]
 ) -> Client:
     """Merge profile fields (date_of_birth, address, …) into a client's profile."""
     if not acts_for(actor, client_id):
         raise NotFound("No such client.")
-    checked = checked_profile(values)
     with uow:
-        client = uow.session.get(Client, client_id)
+        client = lock(uow, Client, client_id)
         if client is None:
             raise NotFound("No such client.")
-        client.profile = {**client.profile, **checked}
+        client.profile = merged_profile(client.profile, values)
+        bump_version(client)
         audit(
             uow,
             actor=actor,

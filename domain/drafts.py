@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from domain.actors import Actor, acts_for
-from domain.clients import PROFILE_FIELD
-from domain.errors import InvalidInput, InvalidTransition, NotFound
+from domain.clients import merged_profile
+from domain.errors import InvalidTransition, NotFound
 from domain.journal import audit
 from domain.models import Booking, BookingStatus, Client, Provider, Service
 from domain.timefmt import format_local, zone
 from domain.uow import UnitOfWork
+from domain.versioning import bump_version, lock, locked_row
 
 
 @dataclass(frozen=True)
@@ -70,27 +71,25 @@ def fill_intake(
     *, uow: UnitOfWork, actor: Actor, booking_id: str, values: dict[str, str]
 ) -> BookingSummary:
     """Save intake answers to the client's profile and to the held booking, together."""
-    for field in values:
-        if not PROFILE_FIELD.match(field):
-            raise InvalidInput(f"{field!r} is not a valid profile field name.")
     with uow:
-        booking = uow.session.get(Booking, booking_id)
+        booking = lock(uow, Booking, booking_id)
         if booking is None or not acts_for(actor, booking.client_id):
             raise NotFound("No booking with that reference was found.")
         if booking.status != BookingStatus.HOLD:
             raise InvalidTransition("Only a booking that is still being confirmed can be changed.")
-        client = uow.session.get_one(Client, booking.client_id)
-        clean = {field: str(value).strip() for field, value in values.items() if str(value).strip()}
-        client.profile = {**client.profile, **clean}
-        booking.intake = {**booking.intake, **clean}
-        booking.version += 1
+        client = locked_row(uow, Client, booking.client_id, what="client")
+        answers = merged_profile({}, values)
+        client.profile = merged_profile(client.profile, values)
+        booking.intake = {**booking.intake, **answers}
+        bump_version(client)
+        bump_version(booking)
         audit(
             uow,
             actor=actor,
             action="booking.intake_filled",
             subject_type="booking",
             subject_id=booking.id,
-            details={"fields": sorted(clean)},
+            details={"fields": sorted(answers)},
         )
         uow.commit()
         return summarize(uow, booking)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -13,6 +14,7 @@ from typing import Any
 import docx
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from domain.errors import InvalidInput
@@ -122,8 +124,14 @@ def template_document(template: DocumentTemplate) -> bytes:
     """Return the template as .docx bytes; paragraph templates become one paragraph each."""
     if template.docx is not None:
         return template.docx
+    return paragraphs_document(tuple(template.paragraphs))
+
+
+@functools.lru_cache(maxsize=64)
+def paragraphs_document(paragraphs: tuple[str, ...]) -> bytes:
+    """Return a .docx of one paragraph each; kept, as lists show every template's size."""
     document = docx.Document()
-    for paragraph in template.paragraphs:
+    for paragraph in paragraphs:
         document.add_paragraph(paragraph)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -140,6 +148,11 @@ def render_form(template: DocumentTemplate, context: dict[str, Any]) -> bytes:
         ) from exc
 
 
+def unfillable(placeholders: Iterable[str], *, intake_fields: Iterable[str]) -> list[str]:
+    """Return the placeholders a form lacks when its service asks these intake fields, sorted."""
+    return sorted(set(placeholders) - form_fields(intake_fields))
+
+
 @dataclass(frozen=True)
 class CheckedTemplate:
     placeholders: list[str]
@@ -153,7 +166,7 @@ def check_form_template(content: bytes, *, intake_fields: Iterable[str]) -> Chec
     """
     fields = list(intake_fields)
     placeholders = placeholders_of(content)
-    unknown = sorted(set(placeholders) - form_fields(fields))
+    unknown = unfillable(placeholders, intake_fields=fields)
     if unknown:
         raise InvalidInput(
             "The template names fields a form does not have: "
@@ -162,14 +175,9 @@ def check_form_template(content: bytes, *, intake_fields: Iterable[str]) -> Chec
         )
     try:
         sample = _filled(content, sample_form_context(fields))
-    except TemplateError as exc:
-        raise InvalidInput(
-            f"The template could not be filled with sample data: {exc.message or exc}",
-            field="file",
-        ) from exc
     except Exception as exc:  # the file came from outside: what breaks in filling it is its own
         raise InvalidInput(
-            f"The template could not be filled with sample data: {exc}",
+            f"The template could not be filled with sample data: {_fill_problem(exc)}",
             field="file",
         ) from exc
     return CheckedTemplate(placeholders=placeholders, sample=sample)
@@ -257,6 +265,27 @@ def _syntax_problem(part: str, source: str, exc: TemplateSyntaxError) -> str:
     # An unclosed {{ runs on into the Word XML that follows it, whose tags jinja trips over.
     hint = " (is a closing }} or %} missing?)" if exc.message in XML_TRIPS else ""
     return f"Template syntax error in the {part}{near}: {exc.message}{hint}"
+
+
+def _fill_problem(exc: Exception) -> str:
+    """Say what in a template could not be filled, without Python's names for it."""
+    name = _read_name(exc) if isinstance(exc, TemplateError) else None
+    if isinstance(exc, SecurityError):
+        if name is None:
+            return "it does something a form may not do."
+        return f"it reads {name}, which a form may not read (names starting with _)."
+    if isinstance(exc, UndefinedError):
+        return f"it reads {name or 'a value'}, which the fields of a form do not have."
+    return (
+        "a calculation or filter in it does not work on a form's values; check what is "
+        "inside {{ }} and {% %}."
+    )
+
+
+def _read_name(exc: TemplateError) -> str | None:
+    """The name an undefined or unsafe read was for, quoted: jinja puts it in its message."""
+    found = re.search(r"attribute ('[^']*')|element ('[^']*')|^('[^']*') is undefined", str(exc))
+    return next((name for name in found.groups() if name), None) if found else None
 
 
 def _filled(content: bytes, context: dict[str, Any]) -> bytes:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import or_
 from sqlmodel import col, select
 
-from domain.actors import Actor
+from domain.access import require_admin, staff_actor
 from domain.editing import add_new, change
 from domain.errors import NotFound
 from domain.journal import audit
-from domain.models import KnowledgeEntry
+from domain.models import KnowledgeEntry, StaffUser
 from domain.paging import page_of
 from domain.uow import UnitOfWork
 from domain.versioning import check_version, locked_row
@@ -47,12 +47,13 @@ def get_knowledge_entry(*, uow: UnitOfWork, entry_id: str) -> KnowledgeEntry:
 
 
 def create_knowledge_entry(
-    *, uow: UnitOfWork, actor: Actor, entry_id: str, title: str, text: str
+    *, uow: UnitOfWork, staff: StaffUser, entry_id: str, title: str, text: str
 ) -> KnowledgeEntry:
+    require_admin(staff)
     with uow:
         entry = add_new(
             uow,
-            actor=actor,
+            actor=staff_actor(staff),
             row=KnowledgeEntry(id=entry_id, title=title, text=text),
             what=WHAT,
             subject=SUBJECT,
@@ -64,16 +65,17 @@ def create_knowledge_entry(
 def update_knowledge_entry(
     *,
     uow: UnitOfWork,
-    actor: Actor,
+    staff: StaffUser,
     entry_id: str,
     expected_version: int,
     changes: dict[str, object],
 ) -> KnowledgeEntry:
     """Change an entry's title or text as of the version the admin read."""
+    require_admin(staff)
     with uow:
         entry = change(
             uow,
-            actor=actor,
+            actor=staff_actor(staff),
             model=KnowledgeEntry,
             row_id=entry_id,
             expected_version=expected_version,
@@ -86,16 +88,17 @@ def update_knowledge_entry(
 
 
 def delete_knowledge_entry(
-    *, uow: UnitOfWork, actor: Actor, entry_id: str, expected_version: int
+    *, uow: UnitOfWork, staff: StaffUser, entry_id: str, expected_version: int
 ) -> None:
     """Delete an entry for good (nothing refers to one) as of the version the admin read."""
+    require_admin(staff)
     with uow:
         entry = locked_row(uow, KnowledgeEntry, entry_id, what=WHAT)
         check_version(entry, expected_version, what=WHAT)
         uow.session.delete(entry)
         audit(
             uow,
-            actor=actor,
+            actor=staff_actor(staff),
             action=f"{SUBJECT}.deleted",
             subject_type=SUBJECT,
             subject_id=entry_id,

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from domain.access import require_admin
+from domain.access import require_admin, staff_actor
 from domain.actors import Actor
 from domain.errors import InvalidInput, NotFound
 from domain.journal import audit
@@ -24,7 +24,7 @@ from domain.notifications.rendering import (
     sms_size,
 )
 from domain.uow import UnitOfWork
-from domain.versioning import StaleVersion, check_version
+from domain.versioning import StaleVersion, bump_version, require_version
 
 WHAT = "notification template"
 SUBJECT = "notification_template"
@@ -49,11 +49,6 @@ class NotificationPreview:
     subject: str
     body: str
     sms: SmsSize | None  # what the body costs as an SMS; None on other channels
-
-
-@dataclass
-class _Version:
-    version: int
 
 
 def page_notification_templates(
@@ -83,7 +78,7 @@ def get_notification_template(
 def save_notification_template(
     *,
     uow: UnitOfWork,
-    actor: Actor,
+    staff: StaffUser,
     event: str,
     channel: str,
     expected_version: int,
@@ -91,37 +86,35 @@ def save_notification_template(
     body: str,
 ) -> NotificationTemplateView:
     """Save an admin's wording, checked, from the version they read (0: the built-in one)."""
+    require_admin(staff)
     known, on = _known(event, channel)
     _refuse_problems(known, on, Wording(subject=subject, body=body))
     with uow:
-        row = _saved(uow.session, event, on, lock=True)
-        check_version(_Version(row.version if row else 0), expected_version, what=WHAT)
-        if row is None:
-            row = NotificationTemplate(
-                event=event, channel=on, body=body, version=0, updated_at=uow.now()
-            )
-            uow.session.add(row)
+        row = _saved(uow.session, event, on, lock=True) or _built_in(uow, event, on)
+        require_version(row, expected_version, what=WHAT)
         row.subject, row.body, row.updated_at = subject, body, uow.now()
-        row.version += 1
-        _audit(uow, actor, row, "updated")
+        bump_version(row)
+        uow.session.add(row)
+        _audit(uow, staff_actor(staff), row, "updated")
         _flush_or_stale(uow)
         uow.commit()
     return _view(known, on, row)
 
 
 def reset_notification_template(
-    *, uow: UnitOfWork, actor: Actor, event: str, channel: str, expected_version: int
+    *, uow: UnitOfWork, staff: StaffUser, event: str, channel: str, expected_version: int
 ) -> NotificationTemplateView:
     """Go back to the built-in wording; the version keeps counting, so old ETags stay stale."""
+    require_admin(staff)
     known, on = _known(event, channel)
     with uow:
         row = _saved(uow.session, event, on, lock=True)
-        check_version(_Version(row.version if row else 0), expected_version, what=WHAT)
+        require_version(row or _built_in(uow, event, on), expected_version, what=WHAT)
         if row is None or not row.body:
             return _view(known, on, row)  # nothing of the admin's to drop
         row.subject, row.body, row.updated_at = "", "", uow.now()
-        row.version += 1
-        _audit(uow, actor, row, "reset")
+        bump_version(row)
+        _audit(uow, staff_actor(staff), row, "reset")
         uow.commit()
     return _view(known, on, row)
 
@@ -185,6 +178,13 @@ def _saved(
         col(NotificationTemplate.event) == event, col(NotificationTemplate.channel) == channel
     )
     return session.exec(query.with_for_update() if lock else query).first()
+
+
+def _built_in(uow: UnitOfWork, event: str, channel: Channel) -> NotificationTemplate:
+    """A row for wording never saved: the built-in one, at version 0 (not added to the session)."""
+    return NotificationTemplate(
+        event=event, channel=channel, subject="", body="", version=0, updated_at=uow.now()
+    )
 
 
 def _view(

@@ -10,11 +10,13 @@ from typing import Any
 from sqlalchemy import String, cast, func
 from sqlmodel import col, select
 
+from domain.access import require_admin, staff_actor
 from domain.actors import Actor
+from domain.catalog_items import archived_and_named
 from domain.editing import add_new, change
 from domain.errors import InvalidInput, NotFound
 from domain.journal import audit
-from domain.models import Provider, ProviderService, Service
+from domain.models import Provider, ProviderService, Service, StaffUser
 from domain.paging import page_of
 from domain.references import require_known
 from domain.timefmt import zone
@@ -56,10 +58,7 @@ def page_providers(
         query = query.where(stored.contains(quoted, autoescape=True))
     if location:
         query = query.where(col(Provider.location).icontains(location, autoescape=True))
-    if archived is not None:
-        query = query.where(col(Provider.archived).is_(archived))
-    if search:
-        query = query.where(col(Provider.name).icontains(search, autoescape=True))
+    query = archived_and_named(query, Provider, archived=archived, search=search)
     with uow.reading() as reader:
         providers, total = page_of(reader.session, query, limit=limit, offset=offset)
         offered = _offered(reader, [p.id for p in providers])
@@ -85,10 +84,12 @@ def require_zone(name: str) -> None:
 
 
 def create_provider(
-    *, uow: UnitOfWork, actor: Actor, provider: Provider, service_ids: list[str]
+    *, uow: UnitOfWork, staff: StaffUser, provider: Provider, service_ids: list[str]
 ) -> ProviderRecord:
     """Add a provider offering existing services, in a time zone zoneinfo knows."""
+    require_admin(staff)
     require_zone(provider.timezone)
+    actor = staff_actor(staff)
     with uow:
         add_new(uow, actor=actor, row=provider, what=WHAT, subject=WHAT)
         _offer(uow, actor=actor, provider_id=provider.id, service_ids=service_ids, before=[])
@@ -99,15 +100,17 @@ def create_provider(
 def update_provider(
     *,
     uow: UnitOfWork,
-    actor: Actor,
+    staff: StaffUser,
     provider_id: str,
     expected_version: int,
     changes: dict[str, Any],
     service_ids: list[str] | None = None,
 ) -> ProviderRecord:
     """Change, archive or restore a provider (and what they offer) as of the version read."""
+    require_admin(staff)
     if "timezone" in changes:
         require_zone(changes["timezone"])
+    actor = staff_actor(staff)
     with uow:
         provider = change(
             uow,

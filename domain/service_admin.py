@@ -5,20 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import col
 
-from domain.actors import Actor
+from domain.access import require_admin, staff_actor
+from domain.catalog_items import CatalogItems
 from domain.clients import PROFILE_FIELD
 from domain.editing import add_new, change
-from domain.errors import InvalidInput, NotFound
-from domain.models import Category, DocumentKind, DocumentTemplate, Service
-from domain.paging import page_of
+from domain.errors import InvalidInput
+from domain.forms import placeholders_of, template_document, unfillable
+from domain.models import Category, DocumentKind, DocumentTemplate, Service, StaffUser
 from domain.references import require_distinct, require_known
 from domain.uow import UnitOfWork
 from domain.versioning import locked_row
 
 WHAT = "service"
 REFERENCES = ("category_id", "required_documents", "form_templates")
+SERVICES = CatalogItems(Service, what=WHAT, subject=WHAT)
 
 
 def page_services(
@@ -31,31 +33,24 @@ def page_services(
     offset: int,
 ) -> tuple[list[Service], int]:
     """Return a page of services by id, filtered by category, archived state and name."""
-    query = select(Service).order_by(col(Service.id))
-    if category_id is not None:
-        query = query.where(col(Service.category_id) == category_id)
-    if archived is not None:
-        query = query.where(col(Service.archived).is_(archived))
-    if search:
-        query = query.where(col(Service.name).icontains(search, autoescape=True))
-    with uow.reading() as reader:
-        return page_of(reader.session, query, limit=limit, offset=offset)
+    in_category = [] if category_id is None else [col(Service.category_id) == category_id]
+    return SERVICES.page(
+        uow=uow, archived=archived, search=search, limit=limit, offset=offset, where=in_category
+    )
 
 
 def get_service(*, uow: UnitOfWork, service_id: str) -> Service:
-    with uow.reading() as reader:
-        service = reader.session.get(Service, service_id)
-    if service is None:
-        raise NotFound(f"No service '{service_id}'.")
-    return service
+    return SERVICES.get(uow=uow, item_id=service_id)
 
 
-def create_service(*, uow: UnitOfWork, actor: Actor, service: Service) -> Service:
-    """Add a service whose category, document kinds and form templates all exist."""
+def create_service(*, uow: UnitOfWork, staff: StaffUser, service: Service) -> Service:
+    """Add a service whose category, document kinds and form templates exist and fit it."""
+    require_admin(staff)
     with uow:
         _check_references(uow, service.model_dump(include=set(REFERENCES)), before={})
         require_intake_fields(service.intake_fields)
-        add_new(uow, actor=actor, row=service, what=WHAT, subject=WHAT)
+        _require_forms_fit(uow, service, field="form_templates")
+        add_new(uow, actor=staff_actor(staff), row=service, what=WHAT, subject=WHAT)
         uow.commit()
     return service
 
@@ -63,18 +58,19 @@ def create_service(*, uow: UnitOfWork, actor: Actor, service: Service) -> Servic
 def update_service(
     *,
     uow: UnitOfWork,
-    actor: Actor,
+    staff: StaffUser,
     service_id: str,
     expected_version: int,
     changes: dict[str, Any],
 ) -> Service:
     """Change, archive or restore a service as of the version the admin read."""
+    require_admin(staff)
     with uow:
         current = locked_row(uow, Service, service_id, what=WHAT)
         before = current.model_dump(include=set(REFERENCES))
         service = change(
             uow,
-            actor=actor,
+            actor=staff_actor(staff),
             model=Service,
             row_id=service_id,
             expected_version=expected_version,
@@ -84,6 +80,9 @@ def update_service(
         )
         _check_references(uow, changes, before=before)
         require_intake_fields(service.intake_fields)
+        if "form_templates" in changes or "intake_fields" in changes:
+            field = "form_templates" if "form_templates" in changes else "intake_fields"
+            _require_forms_fit(uow, service, field=field)
         uow.commit()
     return service
 
@@ -97,6 +96,25 @@ def require_intake_fields(fields: list[str]) -> None:
                 field="intake_fields",
             )
     require_distinct(fields, field="intake_fields")
+
+
+def _require_forms_fit(uow: UnitOfWork, service: Service, *, field: str) -> None:
+    """Refuse form templates naming client fields this service's intake does not ask for.
+
+    Such a form could never be filled for a booking of the service.
+    """
+    for template_id in service.form_templates:
+        template = uow.session.get_one(DocumentTemplate, template_id)
+        missing = unfillable(
+            placeholders_of(template_document(template)), intake_fields=service.intake_fields
+        )
+        if missing:
+            raise InvalidInput(
+                f"The form template '{template_id}' uses fields a booking of this service does "
+                f"not have: {', '.join(missing)}. Ask for them in its intake_fields, or leave "
+                "the template out.",
+                field=field,
+            )
 
 
 def _check_references(

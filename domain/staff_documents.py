@@ -1,17 +1,21 @@
 """Staff reading clients' documents: what was asked for, what was sent, the forms made.
 
-Admins see all of them; a provider only their own clients'. Every download is audited.
+Admins see all of them. A provider sees only those for their own bookings: a client who also
+booked someone else sent that person's documents to them, not to every provider they ever
+saw. A file linked to no booking (nor to a request of one) is the admins' alone. Every
+single read is audited: a download, and the details of one file or form.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from domain.access import own_provider, require_client_access, staff_actor
+from domain.access import own_provider, staff_actor
 from domain.errors import NotFound
 from domain.journal import audit
 from domain.models import Booking, DocumentRequest, GeneratedForm, StaffUser, UploadedDocument
@@ -24,8 +28,22 @@ _WITHOUT_CIPHERTEXT = defer(cast("QueryableAttribute[bytes]", UploadedDocument.c
 _WITHOUT_FORM_CONTENT = defer(cast("QueryableAttribute[bytes]", GeneratedForm.content))
 
 
-def _own_clients(provider_id: str) -> Any:
-    return select(Booking.client_id).where(col(Booking.provider_id) == provider_id)
+def _their_bookings(provider_id: str) -> SelectOfScalar[str]:
+    return select(Booking.id).where(col(Booking.provider_id) == provider_id)
+
+
+def _upload_is_theirs(provider_id: str) -> ColumnElement[bool]:
+    """A file sent for one of the provider's bookings, or (linked to none) for a request of one."""
+    their_requests = select(DocumentRequest.id).where(
+        col(DocumentRequest.booking_id).in_(_their_bookings(provider_id))
+    )
+    return or_(
+        col(UploadedDocument.booking_id).in_(_their_bookings(provider_id)),
+        and_(
+            col(UploadedDocument.booking_id).is_(None),
+            col(UploadedDocument.request_id).in_(their_requests),
+        ),
+    )
 
 
 def page_uploads(
@@ -51,16 +69,26 @@ def page_uploads(
             query = query.where(col(column) == wanted)
     limit_to = own_provider(staff)
     if limit_to is not None:
-        query = query.where(col(UploadedDocument.client_id).in_(_own_clients(limit_to)))
+        query = query.where(_upload_is_theirs(limit_to))
     query = query.order_by(col(UploadedDocument.created_at).desc(), col(UploadedDocument.id))
     with uow.reading() as reader:
         return page_of(reader.session, query, limit=limit, offset=offset)
 
 
 def get_upload(*, uow: UnitOfWork, staff: StaffUser, document_id: str) -> UploadedDocument:
-    """Return one sent file's details (not its content)."""
-    with uow.reading() as reader:
-        return _visible_upload(reader, staff, document_id, content=False)
+    """Return one sent file's details (not its content); the read is audited."""
+    with uow:
+        document = _visible_upload(uow, staff, document_id, content=False)
+        audit(
+            uow,
+            actor=staff_actor(staff),
+            action="document.details_read",
+            subject_type="document",
+            subject_id=document.id,
+            details={"client_id": document.client_id, "booking_id": document.booking_id},
+        )
+        uow.commit()
+        return document
 
 
 def read_upload(
@@ -89,10 +117,20 @@ def _visible_upload(
 ) -> UploadedDocument:
     options = [] if content else [_WITHOUT_CIPHERTEXT]
     document = uow.session.get(UploadedDocument, document_id, options=options)
-    if document is None:
+    limit_to = own_provider(staff)
+    # Another provider's file is refused as unknown: nothing about it is given away.
+    if document is None or (
+        limit_to is not None and not _upload_visible_to(uow, document_id, limit_to)
+    ):
         raise NotFound(f"No document '{document_id}'.")
-    _require_client(uow, staff, document.client_id, f"No document '{document_id}'.")
     return document
+
+
+def _upload_visible_to(uow: UnitOfWork, document_id: str, provider_id: str) -> bool:
+    query = select(UploadedDocument.id).where(
+        col(UploadedDocument.id) == document_id, _upload_is_theirs(provider_id)
+    )
+    return uow.session.exec(query).first() is not None
 
 
 def page_document_requests(
@@ -116,7 +154,7 @@ def page_document_requests(
             query = query.where(col(column) == wanted)
     limit_to = own_provider(staff)
     if limit_to is not None:
-        query = query.where(col(DocumentRequest.client_id).in_(_own_clients(limit_to)))
+        query = query.where(col(DocumentRequest.booking_id).in_(_their_bookings(limit_to)))
     query = query.order_by(col(DocumentRequest.created_at).desc(), col(DocumentRequest.id))
     with uow.reading() as reader:
         return page_of(reader.session, query, limit=limit, offset=offset)
@@ -143,16 +181,26 @@ def page_forms(
         query = query.where(col(Booking.client_id) == client_id)
     limit_to = own_provider(staff)
     if limit_to is not None:
-        query = query.where(col(Booking.client_id).in_(_own_clients(limit_to)))
+        query = query.where(col(Booking.provider_id) == limit_to)
     query = query.order_by(col(GeneratedForm.created_at).desc(), col(GeneratedForm.id))
     with uow.reading() as reader:
         return page_of(reader.session, query, limit=limit, offset=offset)
 
 
 def get_form(*, uow: UnitOfWork, staff: StaffUser, form_id: str) -> GeneratedForm:
-    """Return one generated form's details (not its content)."""
-    with uow.reading() as reader:
-        return _visible_form(reader, staff, form_id, content=False)
+    """Return one generated form's details (not its content); the read is audited."""
+    with uow:
+        form = _visible_form(uow, staff, form_id, content=False)
+        audit(
+            uow,
+            actor=staff_actor(staff),
+            action="form.details_read",
+            subject_type="form",
+            subject_id=form.id,
+            details={"booking_id": form.booking_id},
+        )
+        uow.commit()
+        return form
 
 
 def read_form(*, uow: UnitOfWork, staff: StaffUser, form_id: str) -> GeneratedForm:
@@ -176,16 +224,10 @@ def _visible_form(
 ) -> GeneratedForm:
     options = [] if content else [_WITHOUT_FORM_CONTENT]
     form = uow.session.get(GeneratedForm, form_id, options=options)
-    if form is None:
+    limit_to = own_provider(staff)
+    if form is None or (
+        limit_to is not None
+        and uow.session.get_one(Booking, form.booking_id).provider_id != limit_to
+    ):
         raise NotFound(f"No form '{form_id}'.")
-    booking = uow.session.get_one(Booking, form.booking_id)
-    _require_client(uow, staff, booking.client_id, f"No form '{form_id}'.")
     return form
-
-
-def _require_client(uow: UnitOfWork, staff: StaffUser, client_id: str, refusal: str) -> None:
-    # Refused as the thing asked for being unknown: the client's id is not given away either.
-    try:
-        require_client_access(uow, staff, client_id)
-    except NotFound:
-        raise NotFound(refusal) from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from domain.actors import Actor, acts_for
@@ -30,6 +31,9 @@ from domain.transcripts import append_entry
 from domain.uow import UnitOfWork
 
 # Documents are still useful to the practice after the visit; not for a booking that never was.
+# Enough for a front and back, a retake and a corrected scan; more is a chat filling the disk.
+MAX_FILES_PER_REQUEST = 5
+MAX_FILES_PER_BOOKING = 20
 _OPEN_FOR_DOCUMENTS = frozenset({BookingStatus.CONFIRMED, BookingStatus.COMPLETED})
 
 
@@ -98,6 +102,7 @@ def store_upload(
         sent_before = _same_file(uow, booking.id, request, digest)
         if sent_before is not None:
             return Upload(sent_before, None, duplicate=True)
+        _refuse_past_the_limit(uow, booking.id, request)
         document_id = new_id()
         document = UploadedDocument(
             id=document_id,
@@ -154,6 +159,25 @@ def _destination(
     if booking.status not in _OPEN_FOR_DOCUMENTS:
         raise InvalidTransition(f"This booking is {booking.status}; it takes no documents.")
     return request, booking
+
+
+def _refuse_past_the_limit(
+    uow: UnitOfWork, booking_id: str, request: DocumentRequest | None
+) -> None:
+    """Keep one chat from filling the database: a few files per request, per booking."""
+    kept = select(func.count()).select_from(UploadedDocument)
+    if request is not None:
+        kept = kept.where(col(UploadedDocument.request_id) == request.id)
+        limit, what = MAX_FILES_PER_REQUEST, "this document"
+    else:
+        kept = kept.where(col(UploadedDocument.booking_id) == booking_id)
+        limit, what = MAX_FILES_PER_BOOKING, "this booking"
+    if uow.session.exec(kept).one() >= limit:
+        raise InvalidInput(
+            f"You have already sent {limit} files for {what}; the practice will contact you "
+            "if anything else is needed.",
+            field="file",
+        )
 
 
 def _same_file(

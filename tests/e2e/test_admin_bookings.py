@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.api_client import ADMIN, HOFFMANN, api_client, bearer_token, if_match
+from domain.access import staff_actor
+from domain.booking_admin import staff_key
+from domain.bookings import hold_slot, release_hold
+from domain.clock import FrozenClock
+from domain.db import make_engine
+from domain.models import StaffUser
+from domain.uow import UnitOfWork
+from tests.support.api_client import ADMIN, HOFFMANN, YILMAZ, api_client, bearer_token, if_match
 from tests.support.live import LiveServer, live_server
 
 # Thursday noon of the demo week: the first half of the week has happened, so its confirmed
@@ -64,6 +72,30 @@ def hoffmann_on_friday(admin: httpx.Client, at: str) -> list[dict[str, Any]]:
         params={"provider": "dr-hoffmann", "from": FRIDAY, "to": FRIDAY, "status": "confirmed"},
     ).json()["items"]
     return [b for b in found if b["starts_at"] == at]
+
+
+def given_back_under(
+    server: LiveServer, staff: httpx.Client, idempotency_key: str, request: dict[str, Any]
+) -> None:
+    """Leave what a confirmation that failed leaves: the staff member's key holding a released
+    booking (a start given back). Nothing over HTTP fails between holding and confirming."""
+    engine = make_engine(f"sqlite:///{server.log_path.parent / 'frontdesk.db'}")
+    uow = UnitOfWork(engine, FrozenClock(datetime.fromisoformat(NOW)))
+    try:
+        with uow.reading() as reader:
+            member = reader.session.get_one(StaffUser, staff.get("/auth/me").json()["id"])
+        held = hold_slot(
+            uow=uow,
+            actor=staff_actor(member),
+            client_id=request["client_id"],
+            provider_id=request["provider_id"],
+            service_id=request["service_id"],
+            start=datetime.fromisoformat(request["start"]),
+            idempotency_key=staff_key(member, idempotency_key),
+        )
+        release_hold(uow=uow, actor=staff_actor(member), booking_id=held.id)
+    finally:
+        engine.dispose()
 
 
 class TestBookingForAClient:
@@ -130,6 +162,22 @@ class TestBookingForAClient:
         assert [a.status_code for a in answers] == [201] * 6
         assert len({a.json()["id"] for a in answers}) == 1
         assert len(hoffmann_on_friday(admin, "2026-03-13T08:20:00Z")) == 1
+
+    def test_a_key_whose_booking_could_not_be_confirmed_is_refused_again(
+        self, server: LiveServer, admin: httpx.Client
+    ) -> None:
+        request = gp_visit(f"{FRIDAY}T11:00:00+01:00", "markus-wolf")
+        given_back_under(server, admin, "given-back", request)
+
+        retried = [admin.post("/bookings", json=request, headers=key("given-back")) for _ in "ab"]
+
+        assert [r.status_code for r in retried] == [409, 409]
+        assert retried[0].json() == retried[1].json()
+        assert retried[0].json()["code"] == "conflict"
+        assert "new key" in retried[0].json()["detail"]
+        assert hoffmann_on_friday(admin, "2026-03-13T10:00:00Z") == []
+        fresh = admin.post("/bookings", json=request, headers=key("given-back-2"))
+        assert (fresh.status_code, fresh.json()["status"]) == (201, "confirmed")
 
     def test_what_the_profile_lacks_must_come_with_the_request(self, admin: httpx.Client) -> None:
         # Jonas Becker's profile has no insurance number.
@@ -316,17 +364,69 @@ class TestWhoMayDoWhat:
         assert cancel.status_code == 404
 
     def test_a_provider_books_and_records_only_with_themself(self, provider: httpx.Client) -> None:
+        # Markus Wolf is Dr. Hoffmann's patient already (b-0031).
         own = provider.post(
-            "/bookings", json=gp_visit(f"{FRIDAY}T11:40:00+01:00"), headers=key("hoffmann-own")
+            "/bookings",
+            json=gp_visit(f"{FRIDAY}T11:40:00+01:00", "markus-wolf"),
+            headers=key("hoffmann-own"),
         )
         assert own.status_code == 201, own.text
-        elsewhere = gp_visit(f"{FRIDAY}T11:40:00+01:00", provider_id="dr-yilmaz")
+        elsewhere = gp_visit(f"{FRIDAY}T11:40:00+01:00", "markus-wolf", provider_id="dr-yilmaz")
         refused = provider.post("/bookings", json=elsewhere, headers=key("hoffmann-other"))
         assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
         came = provider.post(
             "/bookings/b-0027/complete", headers=if_match(provider.get("/bookings/b-0027"))
         )
         assert came.json()["status"] == "completed"
+
+    @pytest.mark.parametrize(
+        "client_id",
+        [
+            "maria-koch",  # a patient of the physiotherapist's, never Dr. Hoffmann's
+            "paul-hartmann",  # nor is he; his profile lacks an insurance number, too
+        ],
+    )
+    def test_a_provider_cannot_book_a_stranger_to_make_them_a_client(
+        self, admin: httpx.Client, provider: httpx.Client, client_id: str
+    ) -> None:
+        start = f"{FRIDAY}T10:20:00+01:00"
+        nobody = provider.post(
+            "/bookings", json=gp_visit(start, "no-such-client"), headers=key("stranger-0")
+        )
+        assert (nobody.status_code, nobody.json()["code"]) == (404, "not_found")
+
+        refused = provider.post(
+            "/bookings", json=gp_visit(start, client_id), headers=key(f"stranger-{client_id}")
+        )
+
+        # The same answer as for no client at all: not which intake is missing, not that they exist.
+        assert (refused.status_code, refused.json()) == (404, nobody.json())
+        held = admin.get("/bookings", params={"client": client_id, "provider": "dr-hoffmann"})
+        assert held.json()["total"] == 0
+        assert provider.get(f"/clients/{client_id}").status_code == 404
+
+    def test_a_provider_books_a_caller_they_registered_and_no_colleague_may(
+        self, server: LiveServer, provider: httpx.Client
+    ) -> None:
+        registered = provider.post(
+            "/clients",
+            json={
+                "name": "New Caller",
+                "phone": "+491705550777",
+                "profile": {"date_of_birth": "1970-01-01", "insurance_number": "N-1"},
+            },
+        )
+        assert registered.status_code == 201, registered.text
+        caller = registered.json()["id"]
+        booked = provider.post(
+            "/bookings", json=gp_visit(f"{FRIDAY}T10:40:00+01:00", caller), headers=key("caller")
+        )
+        assert booked.status_code == 201, booked.text
+        assert provider.get(f"/clients/{caller}").status_code == 200
+        with api_client(server, YILMAZ) as colleague:
+            elsewhere = gp_visit(f"{FRIDAY}T10:40:00+01:00", caller, provider_id="dr-yilmaz")
+            refused = colleague.post("/bookings", json=elsewhere, headers=key("caller"))
+            assert (refused.status_code, refused.json()["code"]) == (404, "not_found")
 
     def test_anonymous_callers_are_refused(self, server: LiveServer) -> None:
         with api_client(server, None) as anonymous:

@@ -265,6 +265,29 @@ class TestWhoMaySee:
         )
         assert blind.status_code == 404
 
+    def test_only_an_admin_changes_a_clients_phone_or_email(
+        self, admin: httpx.Client, provider: httpx.Client
+    ) -> None:
+        # Whoever has the number can act as the client over SMS: a provider may not move it.
+        own = provider.get("/clients/elena-popescu")
+        for contact in ({"phone": "+491705550701"}, {"email": "mine@example.com"}):
+            moved = provider.patch("/clients/elena-popescu", json=contact, headers=if_match(own))
+            assert (moved.status_code, moved.json()["code"]) == (403, "forbidden")
+            assert moved.json()["detail"].startswith("Only an admin may change a client's")
+        kept = admin.get("/clients/elena-popescu").json()
+        assert (kept["phone"], kept["email"], kept["version"]) == (
+            own.json()["phone"],
+            own.json()["email"],
+            own.json()["version"],
+        )
+
+    def test_a_provider_is_not_told_whose_phone_number_it_is(self, provider: httpx.Client) -> None:
+        # Lena never booked with Dr. Hoffmann: whether her number is on file is not his to learn.
+        refused = provider.post("/clients", json={"name": "Not Lena", "phone": "+4915123847716"})
+        assert refused.status_code == 409
+        assert "already exists" not in refused.json()["detail"]
+        assert "admin" in refused.json()["detail"]
+
     def test_a_provider_may_register_a_client_on_the_phone(self, provider: httpx.Client) -> None:
         created = provider.post("/clients", json={"name": "Phone Caller", "phone": "+491705550601"})
         assert created.status_code == 201

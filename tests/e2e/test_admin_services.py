@@ -21,7 +21,7 @@ LASER = {
     "currency": "EUR",
     "description": "Laser treatment of scars, spider veins and pigment spots.",
     "required_documents": ["insurance_card"],
-    "intake_fields": ["date_of_birth"],
+    "intake_fields": ["date_of_birth", "insurance_number"],
     "form_templates": ["medical-intake"],
 }
 
@@ -148,6 +148,26 @@ def test_a_change_naming_an_unknown_record_changes_nothing(admin: httpx.Client) 
         headers=if_match(read),
     )
     assert (refused.status_code, refused.json()["field"]) == (422, "form_templates")
+    assert admin.get("/services/gp-visit").json() == read.json()
+
+
+def test_a_form_template_must_fit_what_the_service_asks_for(admin: httpx.Client) -> None:
+    """medical-intake prints the insurance number: a service that never asks for it cannot."""
+    refused = admin.post("/services", json=service("no-insurance", intake_fields=["address"]))
+    assert refused.status_code == 422
+    assert refused.json() == {
+        "code": "invalid_input",
+        "detail": "The form template 'medical-intake' uses fields a booking of this service "
+        "does not have: client.date_of_birth, client.insurance_number. Ask for them in its "
+        "intake_fields, or leave the template out.",
+        "field": "form_templates",
+    }
+    read = admin.get("/services/gp-visit")
+    dropped = admin.patch(
+        "/services/gp-visit", json={"intake_fields": ["date_of_birth"]}, headers=if_match(read)
+    )
+    assert (dropped.status_code, dropped.json()["field"]) == (422, "intake_fields")
+    assert "client.insurance_number" in dropped.json()["detail"]
     assert admin.get("/services/gp-visit").json() == read.json()
 
 

@@ -119,6 +119,11 @@ class TestDocumentTemplates:
                 'Template syntax error in the body in the paragraph "Born {{ '
                 "client.date_of_birth\": unexpected '/' (is a closing }} or %} missing?)",
             ),
+            (
+                word_file("{{ client.name.__class__ }}"),
+                "The template could not be filled with sample data: it reads '__class__', "
+                "which a form may not read (names starting with _).",
+            ),
         ],
     )
     def test_a_broken_upload_gets_a_readable_reason(
@@ -183,6 +188,24 @@ class TestDocumentTemplates:
         )
         assert restored.json()["archived"] is False
 
+    def test_new_content_must_fit_every_service_using_the_template(
+        self, admin: httpx.Client
+    ) -> None:
+        read = admin.get("/document-templates/physio-consent")
+        refused = admin.put(
+            "/document-templates/physio-consent/content",
+            files={
+                "file": ("new.docx", word_file("{{ client.name }}: {{ client.employer }}"), DOCX)
+            },
+            headers=if_match(read),
+        )
+        assert (refused.status_code, refused.json()["field"]) == (422, "file")
+        assert refused.json()["detail"].startswith(
+            "The template 'physio-consent' is a form of the service '"
+        )
+        assert "whose bookings do not have: client.employer." in refused.json()["detail"]
+        assert admin.get("/document-templates/physio-consent").json() == read.json()
+
     def test_a_stale_or_missing_if_match_changes_nothing(self, admin: httpx.Client) -> None:
         read = upload(admin, "contested", CONSENT)
         admin.patch("/document-templates/contested", json={"name": "First"}, headers=if_match(read))
@@ -197,13 +220,16 @@ class TestDocumentTemplates:
         assert admin.get("/document-templates/contested/content").content == CONSENT
         assert admin.get("/document-templates/contested").json()["name"] == "First"
 
-    def test_the_demo_templates_are_listed_with_their_fields(self, admin: httpx.Client) -> None:
+    def test_the_demo_templates_are_listed_and_read_with_their_fields(
+        self, admin: httpx.Client
+    ) -> None:
         page = admin.get("/document-templates", params={"q": "intake", "limit": 1}).json()
         assert (page["total"], page["limit"]) == (1, 1)
-        [intake] = page["items"]
-        assert intake["id"] == "medical-intake"
+        [listed] = page["items"]
+        read = admin.get("/document-templates/medical-intake").json()
+        assert listed == {key: value for key, value in read.items() if key != "placeholders"}
         assert {"client.name", "client.insurance_number", "booking.start"} <= set(
-            intake["placeholders"]
+            read["placeholders"]
         )
         preview = admin.get("/document-templates/medical-intake/preview")
         assert "Health insurance number: A123456789" in paragraphs_of(preview)

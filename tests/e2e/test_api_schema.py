@@ -15,15 +15,23 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Ok
 
-from tests.support.api_client import ADMIN, bearer_token
+from tests.conftest import fresh_database_url
+from tests.support.api_client import ADMIN, api_client, bearer_token
 from tests.support.live import LiveServer, live_server
 
 EXAMPLES_PER_OPERATION = 25
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with live_server(tmp_path_factory.mktemp("schema") / "data") as running:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    # PostgreSQL refuses some text SQLite keeps (a NUL character): both must answer 4xx.
+    database_url = fresh_database_url(request, tmp_path_factory.mktemp("db"), request.param)
+    data_dir = tmp_path_factory.mktemp("schema") / "data"
+    with live_server(data_dir, database_url=database_url) as running:
         yield running
 
 
@@ -81,3 +89,33 @@ def test_no_request_the_schema_allows_gets_a_server_error(server: LiveServer) ->
             sent, failures = sent + count, failures + found
     assert sent > 5 * len(operations)
     assert failures == [], "\n\n".join(failures[:10]) + Path(server.log_path).read_text()[-3000:]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/categories/a%00b",
+        "/clients/a%00b",
+        "/bookings?client=a%00b",
+        "/categories?q=%00",
+        "/audit-events?subject_id=%00",
+    ],
+)
+def test_a_nul_character_is_refused_not_a_server_error(server: LiveServer, path: str) -> None:
+    with api_client(server, ADMIN) as admin:
+        answer = admin.get(path)
+    assert 400 <= answer.status_code < 500, answer.text
+
+
+def test_a_nul_character_in_a_new_record_is_refused_and_nothing_is_kept(server: LiveServer) -> None:
+    with api_client(server, ADMIN) as admin:
+        refused = admin.post("/categories", json={"id": "nul-name", "name": "a\u0000b"})
+        assert refused.status_code == 422, refused.text
+        assert admin.get("/categories/nul-name").status_code == 404
+
+
+def test_at_most_twenty_actions_may_be_asked_of_the_audit_log(server: LiveServer) -> None:
+    with api_client(server, ADMIN) as admin:
+        many = admin.get("/audit-events", params=[("action", f"a{n}") for n in range(21)])
+        enough = admin.get("/audit-events", params=[("action", f"a{n}") for n in range(20)])
+    assert (many.status_code, enough.status_code) == (422, 200)

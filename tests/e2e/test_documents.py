@@ -63,26 +63,43 @@ def hoffmann(server: LiveServer) -> Iterator[httpx.Client]:
         yield client
 
 
-def book(server: LiveServer, name: str, phone: str, seed: int) -> Booked:
-    with ChatClient(server.ws_url) as chat:
+def book(
+    server: LiveServer,
+    name: str,
+    phone: str,
+    seed: int,
+    *,
+    request: str = "I need a dermatologist tomorrow morning",
+    session: str | None = None,
+) -> Booked:
+    with ChatClient(server.ws_url, session=session) as chat:
         card = book_something(
-            chat,
-            request="I need a dermatologist tomorrow morning",
-            name=name,
-            phone=phone,
-            rng=random.Random(seed),
+            chat, request=request, name=name, phone=phone, rng=random.Random(seed)
         )
     # Coming back to the chat shows the request again, from the transcript.
     with ChatClient(server.ws_url, session=chat.session) as again:
         history = again.hello["history"]
         conversation_id = again.hello["conversation_id"]
-    (asked,) = [entry["documents"] for entry in history if entry["documents"]]
+    asked = [entry["documents"] for entry in history if entry["documents"]][-1]
     return Booked(chat.session, card["booking_id"], conversation_id, asked)
 
 
 @pytest.fixture(scope="module")
 def client_a(server: LiveServer) -> Booked:
     return book(server, "Greta Upload", "+49 170 5550301", seed=3)
+
+
+@pytest.fixture(scope="module")
+def client_a_at_the_gp(server: LiveServer, client_a: Booked) -> Booked:
+    """Greta again, in the same chat, seeing a GP: one client, a second provider."""
+    return book(
+        server,
+        "Greta Upload",
+        "+49 170 5550301",
+        seed=5,
+        request="I need a GP tomorrow morning",
+        session=client_a.session,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -309,6 +326,56 @@ class TestStaffAccess:
         theirs = lehmann.get("/documents", params={"booking": client_a.booking_id}).json()
         assert document_id in [d["id"] for d in theirs["items"]]
         assert lehmann.get(f"/documents/{document_id}").json()["client_id"]
+        # Reading one file's details is audited; the refused attempt above left no trace.
+        assert audited(server, "document.details_read", document_id) == [
+            ("staff", staff_id(lehmann))
+        ]
+
+    def test_a_provider_sees_only_what_a_client_sent_for_their_own_booking(
+        self,
+        server: LiveServer,
+        admin: httpx.Client,
+        lehmann: httpx.Client,
+        client_a: Booked,
+        client_a_at_the_gp: Booked,
+    ) -> None:
+        derm = admin.get(f"/bookings/{client_a.booking_id}").json()
+        gp = admin.get(f"/bookings/{client_a_at_the_gp.booking_id}").json()
+        assert gp["client_id"] == derm["client_id"]
+        assert gp["provider_id"] != derm["provider_id"] == "dr-lehmann"
+        sent = {
+            booked.booking_id: send(
+                server,
+                booked.session,
+                booked.request_for("insurance_card"),
+                one_page_pdf(f"for booking {booked.booking_id}"),
+            ).json()["id"]
+            for booked in (client_a, client_a_at_the_gp)
+        }
+        forms = {
+            booked.booking_id: admin.get("/forms", params={"booking": booked.booking_id}).json()[
+                "items"
+            ][0]["id"]
+            for booked in (client_a, client_a_at_the_gp)
+        }
+        client = {"client": gp["client_id"], "limit": 200}
+
+        with api_client(server, f"{gp['provider_id']}@demo.frontdesk") as general_practitioner:
+            for staff, own, other in (
+                (lehmann, client_a, client_a_at_the_gp),
+                (general_practitioner, client_a_at_the_gp, client_a),
+            ):
+                for listing in ("/documents", "/document-requests", "/forms"):
+                    found = staff.get(listing, params=client).json()["items"]
+                    assert {item["booking_id"] for item in found} == {own.booking_id}, listing
+                for path in (
+                    f"/documents/{sent[other.booking_id]}",
+                    f"/documents/{sent[other.booking_id]}/content",
+                    f"/forms/{forms[other.booking_id]}",
+                    f"/forms/{forms[other.booking_id]}/content",
+                ):
+                    assert staff.get(path).status_code == 404, path
+                assert staff.get(f"/documents/{sent[own.booking_id]}").status_code == 200
 
     def test_anonymous_callers_are_refused(self, server: LiveServer, client_a: Booked) -> None:
         with api_client(server, None) as anonymous:
@@ -348,6 +415,7 @@ class TestGeneratedForms:
         assert download.content.startswith(b"PK")  # a .docx is a zip archive
         assert form["filename"] in download.headers["content-disposition"]
         assert audited(server, "form.downloaded", form["id"]) == [("staff", staff_id(lehmann))]
+        assert audited(server, "form.details_read", form["id"]) == [("staff", staff_id(lehmann))]
         assert hoffmann.get("/forms", params={"booking": client_a.booking_id}).json()["total"] == 0
         assert hoffmann.get(f"/forms/{form['id']}/content").status_code == 404
 

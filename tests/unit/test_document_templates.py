@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import docx
 import pytest
 from sqlmodel import col, select
 
-from domain.actors import Actor, client_actor
+from domain.actors import client_actor
 from domain.bookings import confirm_booking, hold_slot
 from domain.document_templates import (
     create_document_template,
     get_document_template,
+    page_document_templates,
     preview_document_template,
     replace_document_template_content,
     update_document_template,
@@ -23,13 +24,19 @@ from domain.document_templates import (
 from domain.documents import generate_forms
 from domain.errors import InvalidInput
 from domain.forms import MAX_TEMPLATE_BYTES, form_fields
-from domain.models import AuditEvent, Service
+from domain.models import AuditEvent, DocumentTemplate, Service, StaffRole, StaffUser
 from domain.uow import UnitOfWork
 from domain.versioning import StaleVersion
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 BERLIN = ZoneInfo("Europe/Berlin")
-ADMIN = Actor(kind="staff", id="admin", channel="api")
+ADMIN = StaffUser(
+    id="admin",
+    email="admin@example.org",
+    name="Admin",
+    role=StaffRole.ADMIN,
+    created_at=datetime(2026, 1, 5, tzinfo=UTC),
+)
 ANA = client_actor("ana", "web")
 
 
@@ -66,7 +73,7 @@ CONSENT = word_file(
 
 def add(uow: UnitOfWork, template_id: str, content: bytes) -> None:
     create_document_template(
-        uow=uow, actor=ADMIN, template_id=template_id, name="Consent", content=content
+        uow=uow, staff=ADMIN, template_id=template_id, name="Consent", content=content
     )
 
 
@@ -137,8 +144,35 @@ class TestUpload:
             add(uow, "filtered", word_file("{{ client.name | shout }}"))
 
     def test_a_template_cannot_reach_python_internals(self, uow: UnitOfWork) -> None:
-        with pytest.raises(InvalidInput, match="access to attribute '__class__' of 'str'"):
+        with pytest.raises(InvalidInput) as refused:
             add(uow, "escape", word_file("{{ client.name.__class__.__mro__ }}"))
+        assert refused.value.message == (
+            "The template could not be filled with sample data: it reads '__class__', which a "
+            "form may not read (names starting with _)."
+        )
+
+    @pytest.mark.parametrize(
+        ("paragraph", "problem"),
+        [
+            (
+                "{{ client.name.first }}",
+                "it reads 'first', which the fields of a form do not have.",
+            ),
+            (
+                "{{ client.name + 1 }}",
+                "a calculation or filter in it does not work on a form's values; check what is "
+                "inside {{ }} and {% %}.",
+            ),
+        ],
+    )
+    def test_what_cannot_be_filled_is_said_without_python_names(
+        self, uow: UnitOfWork, paragraph: str, problem: str
+    ) -> None:
+        with pytest.raises(InvalidInput) as refused:
+            add(uow, "unfillable", word_file(paragraph))
+        assert refused.value.message == (
+            f"The template could not be filled with sample data: {problem}"
+        )
 
     @pytest.mark.parametrize(
         ("content", "reason"),
@@ -202,7 +236,7 @@ class TestForms:
         add(uow, "consent", CONSENT)
         replaced = replace_document_template_content(
             uow=uow,
-            actor=ADMIN,
+            staff=ADMIN,
             template_id="consent",
             expected_version=1,
             content=word_file("Second edition for {{ client.name }}"),
@@ -215,12 +249,12 @@ class TestForms:
     def test_a_replacement_from_an_old_version_is_refused(self, uow: UnitOfWork) -> None:
         add(uow, "consent", CONSENT)
         update_document_template(
-            uow=uow, actor=ADMIN, template_id="consent", expected_version=1, changes={"name": "C"}
+            uow=uow, staff=ADMIN, template_id="consent", expected_version=1, changes={"name": "C"}
         )
         with pytest.raises(StaleVersion):
             replace_document_template_content(
                 uow=uow,
-                actor=ADMIN,
+                staff=ADMIN,
                 template_id="consent",
                 expected_version=1,
                 content=word_file("Late"),
@@ -232,7 +266,7 @@ class TestForms:
         use_forms(uow, "derm-consult", ["consent", "medical-intake"])
         update_document_template(
             uow=uow,
-            actor=ADMIN,
+            staff=ADMIN,
             template_id="consent",
             expected_version=1,
             changes={"archived": True},
@@ -243,10 +277,35 @@ class TestForms:
     def test_uploads_and_changes_are_audited(self, uow: UnitOfWork) -> None:
         add(uow, "consent", CONSENT)
         replace_document_template_content(
-            uow=uow, actor=ADMIN, template_id="consent", expected_version=1, content=CONSENT
+            uow=uow, staff=ADMIN, template_id="consent", expected_version=1, content=CONSENT
         )
         with uow.reading() as reader:
             actions = reader.session.exec(
                 select(AuditEvent.action).where(col(AuditEvent.subject_id) == "consent")
             ).all()
         assert actions == ["document_template.created", "document_template.content_replaced"]
+
+
+class TestListing:
+    def test_a_list_gives_each_templates_size_and_a_read_its_fields(self, uow: UnitOfWork) -> None:
+        add(uow, "consent", CONSENT)
+        listed, total = page_document_templates(
+            uow=uow, archived=None, search=None, limit=50, offset=0
+        )
+        assert total == 3
+        assert [(t.id, t.size_bytes) for t in listed] == [
+            (t, get_document_template(uow=uow, template_id=t).size_bytes)
+            for t in ("consent", "legal-engagement", "medical-intake")
+        ]
+        assert not any(hasattr(t, "placeholders") for t in listed)
+
+    def test_a_list_never_opens_the_files(self, uow: UnitOfWork) -> None:
+        with uow:
+            uow.session.add(DocumentTemplate(id="garbled", name="Garbled", docx=b"not a docx"))
+            uow.commit()
+        [garbled], _ = page_document_templates(
+            uow=uow, archived=False, search="garbled", limit=50, offset=0
+        )
+        assert (garbled.id, garbled.size_bytes) == ("garbled", len(b"not a docx"))
+        with pytest.raises(InvalidInput, match="not a Word document"):
+            get_document_template(uow=uow, template_id="garbled")

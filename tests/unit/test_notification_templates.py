@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import col, select
 
-from domain.actors import Actor
 from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.models import AuditEvent, StaffRole, StaffUser
 from domain.notification_templates import (
@@ -23,7 +22,6 @@ from domain.notifications.rendering import built_in_wording, problems_with, sms_
 from domain.uow import UnitOfWork
 from domain.versioning import StaleVersion
 
-ADMIN = Actor(kind="staff", id="admin", channel="api")
 SIGNED_UP = datetime(2026, 1, 5, tzinfo=UTC)
 ADMIN_STAFF = StaffUser(
     id="admin", email="a@example.org", name="Admin", role=StaffRole.ADMIN, created_at=SIGNED_UP
@@ -39,7 +37,7 @@ def save(
 ) -> int:
     saved = save_notification_template(
         uow=uow,
-        actor=ADMIN,
+        staff=ADMIN_STAFF,
         event=event,
         channel=channel,
         expected_version=version,
@@ -102,7 +100,7 @@ class TestSaving:
         assert (version, sent.body) == (1, "See you Tue 3 Mar 2026, 14:30, Ana Silva!")
 
         reset = reset_notification_template(
-            uow=uow, actor=ADMIN, event="booking.confirmed", channel="sms", expected_version=1
+            uow=uow, staff=ADMIN_STAFF, event="booking.confirmed", channel="sms", expected_version=1
         )
         assert (reset.customised, reset.version) == (False, 2)
         sent = render_notification(
@@ -113,7 +111,11 @@ class TestSaving:
     def test_an_etag_read_before_a_reset_never_matches_again(self, uow: UnitOfWork) -> None:
         save(uow, "booking.cancelled", "telegram", "First")
         reset_notification_template(
-            uow=uow, actor=ADMIN, event="booking.cancelled", channel="telegram", expected_version=1
+            uow=uow,
+            staff=ADMIN_STAFF,
+            event="booking.cancelled",
+            channel="telegram",
+            expected_version=1,
         )
         with pytest.raises(StaleVersion):
             save(uow, "booking.cancelled", "telegram", "Late", version=1)
@@ -129,13 +131,36 @@ class TestSaving:
     def test_changes_are_audited(self, uow: UnitOfWork) -> None:
         save(uow, "booking.changed", "sms", "Moved to {{ start }}")
         reset_notification_template(
-            uow=uow, actor=ADMIN, event="booking.changed", channel="sms", expected_version=1
+            uow=uow, staff=ADMIN_STAFF, event="booking.changed", channel="sms", expected_version=1
         )
         with uow.reading() as reader:
             actions = reader.session.exec(
                 select(AuditEvent.action).where(col(AuditEvent.subject_id) == "booking.changed/sms")
             ).all()
         assert actions == ["notification_template.updated", "notification_template.reset"]
+
+    def test_only_an_admin_saves_or_resets_wording(self, uow: UnitOfWork) -> None:
+        with pytest.raises(Forbidden, match="Only an admin"):
+            save_notification_template(
+                uow=uow,
+                staff=PROVIDER_STAFF,
+                event="booking.confirmed",
+                channel="sms",
+                expected_version=0,
+                subject="",
+                body="Mine now",
+            )
+        save(uow, "booking.confirmed", "sms", "The admin's wording")
+        with pytest.raises(Forbidden, match="Only an admin"):
+            reset_notification_template(
+                uow=uow,
+                staff=PROVIDER_STAFF,
+                event="booking.confirmed",
+                channel="sms",
+                expected_version=1,
+            )
+        current = get_notification_template(uow=uow, event="booking.confirmed", channel="sms")
+        assert (current.body, current.version) == ("The admin's wording", 1)
 
     def test_an_unknown_event_or_channel_is_not_found(self, uow: UnitOfWork) -> None:
         with pytest.raises(NotFound, match=r"No notification event 'booking\.lost'"):
