@@ -28,11 +28,11 @@ SAMPLES = 60
 READS = {
     "bookings page (50, by start)": "/api/v1/bookings?limit=50&offset=5000",
     "bookings of one provider, a month": (
-        "/api/v1/bookings?provider=dr-hoffmann&from=2025-06-01&to=2025-06-30"
+        "/api/v1/bookings?provider=dr-hoffmann&from=2024-06-01&to=2024-06-30"
     ),
     "clients search": "/api/v1/clients?q=an",
     "audit log page": "/api/v1/audit-events?limit=50",
-    "analytics, 90 days": "/api/v1/analytics?from=2025-06-01&to=2025-08-29",
+    "analytics, 90 days": "/api/v1/analytics?from=2024-06-01&to=2024-08-29",
 }
 
 
@@ -46,11 +46,13 @@ def _add_history(database_url: str) -> None:
             text("SELECT provider_id, service_id FROM provider_services")
         ).all()
         service_of = {provider: service for provider, service in pairs}
-        first = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
+        first = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)  # before the demo world's own past
         rows = []
         for n in range(EXTRA_BOOKINGS):
             provider = providers[n % len(providers)]
-            start = first + timedelta(minutes=30 * (n // len(providers)))
+            # Five appointments a day per provider, every day: a year of them.
+            nth = n // len(providers)
+            start = first + timedelta(days=nth // 5, hours=nth % 5)
             rows.append(
                 {
                     "id": f"history-{n}",
@@ -107,6 +109,6 @@ def run(pg: PostgresDatabases | None) -> Figures:
     with tempfile.TemporaryDirectory() as scratch:
         figures |= _measure("SQLite", None, Path(scratch) / "sqlite")
         if pg is not None:
-            url = pg.new_database("admin_api")
+            url = pg.url(pg.new_database("admin_api"))
             figures |= _measure("PostgreSQL", url, Path(scratch) / "pg")
     return figures

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.api_client import ADMIN, HOFFMANN, api_client, if_match
+from tests.support.api_client import api_client, if_match
 from tests.support.chat_client import ChatClient
 from tests.support.live import LiveServer, live_server
 
@@ -20,18 +20,6 @@ COUNTS = ("bookings", "confirmed", "completed", "no_show", "cancelled")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(tmp_path_factory.mktemp("audit-analytics") / "data") as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def admin(server: LiveServer) -> Iterator[httpx.Client]:
-    with api_client(server, ADMIN) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def provider(server: LiveServer) -> Iterator[httpx.Client]:
-    with api_client(server, HOFFMANN) as client:
-        yield client
 
 
 def admin_id(admin: httpx.Client) -> str:

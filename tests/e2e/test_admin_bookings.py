@@ -17,7 +17,7 @@ from domain.clock import FrozenClock
 from domain.db import make_engine
 from domain.models import StaffUser
 from domain.uow import UnitOfWork
-from tests.support.api_client import ADMIN, HOFFMANN, YILMAZ, api_client, bearer_token, if_match
+from tests.support.api_client import ADMIN, YILMAZ, api_client, bearer_token, if_match
 from tests.support.live import LiveServer, live_server
 
 # Thursday noon of the demo week: the first half of the week has happened, so its confirmed
@@ -33,18 +33,6 @@ READY_CLIENTS += ["anna-zimmermann", "mia-schulz", "fatma-oezdemir"]
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(tmp_path_factory.mktemp("bookings") / "data", now=NOW) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def admin(server: LiveServer) -> Iterator[httpx.Client]:
-    with api_client(server, ADMIN) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def provider(server: LiveServer) -> Iterator[httpx.Client]:
-    with api_client(server, HOFFMANN) as client:
-        yield client
 
 
 def gp_visit(start: str, client_id: str = "lena-schmidt", **more: Any) -> dict[str, Any]:

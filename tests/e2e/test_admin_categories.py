@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.api_client import ADMIN, HOFFMANN, api_client, if_match
+from tests.support.api_client import ADMIN, api_client, if_match
 from tests.support.live import LiveServer, live_server
 
 
@@ -17,18 +17,6 @@ from tests.support.live import LiveServer, live_server
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(tmp_path_factory.mktemp("categories") / "data") as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def admin(server: LiveServer) -> Iterator[httpx.Client]:
-    with api_client(server, ADMIN) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def provider(server: LiveServer) -> Iterator[httpx.Client]:
-    with api_client(server, HOFFMANN) as client:
-        yield client
 
 
 def test_an_admin_creates_reads_renames_and_archives_a_category(admin: httpx.Client) -> None:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import fresh_database_url
-from tests.support.api_client import ADMIN, HOFFMANN, api_client, if_match
+from tests.support.api_client import api_client, if_match
 from tests.support.live import LiveServer, live_server
 
 WEBER = {
@@ -39,18 +39,6 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     data_dir = tmp_path_factory.mktemp("providers") / "data"
     with live_server(data_dir, database_url=database_url) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def admin(server: LiveServer) -> Iterator[httpx.Client]:
-    with api_client(server, ADMIN) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def provider(server: LiveServer) -> Iterator[httpx.Client]:
-    with api_client(server, HOFFMANN) as client:
-        yield client
 
 
 def new_provider(provider_id: str, **fields: Any) -> dict[str, Any]:

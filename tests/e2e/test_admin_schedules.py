@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.api_client import ADMIN, HOFFMANN, api_client, if_match
+from tests.support.api_client import HOFFMANN, api_client, if_match
 from tests.support.live import LiveServer, live_server
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -24,12 +24,6 @@ MORNINGS = [{"weekday": day, "opens": "09:00:00", "closes": "10:00:00"} for day 
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(tmp_path_factory.mktemp("schedules") / "data") as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def admin(server: LiveServer) -> Iterator[httpx.Client]:
-    with api_client(server, ADMIN) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

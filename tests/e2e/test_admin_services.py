@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.api_client import ADMIN, HOFFMANN, api_client, if_match
+from tests.support.api_client import api_client, if_match
 from tests.support.live import LiveServer, live_server
 
 LASER = {
@@ -30,18 +30,6 @@ LASER = {
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(tmp_path_factory.mktemp("services") / "data") as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def admin(server: LiveServer) -> Iterator[httpx.Client]:
-    with api_client(server, ADMIN) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def provider(server: LiveServer) -> Iterator[httpx.Client]:
-    with api_client(server, HOFFMANN) as client:
-        yield client
 
 
 def service(service_id: str, **fields: Any) -> dict[str, Any]:

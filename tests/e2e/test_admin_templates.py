@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.api_client import ADMIN, HOFFMANN, api_client, if_match
+from tests.support.api_client import api_client, if_match
 from tests.support.live import LiveServer, live_server
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -20,18 +20,6 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(tmp_path_factory.mktemp("templates") / "data") as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def admin(server: LiveServer) -> Iterator[httpx.Client]:
-    with api_client(server, ADMIN) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def provider(server: LiveServer) -> Iterator[httpx.Client]:
-    with api_client(server, HOFFMANN) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

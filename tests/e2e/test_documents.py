@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.api_client import ADMIN, HOFFMANN, api_client
+from tests.support.api_client import HOFFMANN, api_client
 from tests.support.chat_client import ChatClient, book_something
 from tests.support.live import LiveServer, live_server
 from tests.support.sample_files import PLAIN_TEXT, WINDOWS_PROGRAM, one_page_pdf
@@ -43,12 +43,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data = tmp_path_factory.mktemp("documents") / "data"
     with live_server(data, env={"FRONTDESK_MAX_UPLOAD_MB": str(MAX_UPLOAD_MB)}) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def admin(server: LiveServer) -> Iterator[httpx.Client]:
-    with api_client(server, ADMIN) as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,25 @@
+"""Signed-in REST clients for the live server each e2e module starts as its `server` fixture."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.support.api_client import ADMIN, HOFFMANN, api_client
+from tests.support.live import LiveServer
+
+
+@pytest.fixture(scope="module")
+def admin(server: LiveServer) -> Iterator[httpx.Client]:
+    """/api/v1 as the demo admin."""
+    with api_client(server, ADMIN) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def provider(server: LiveServer) -> Iterator[httpx.Client]:
+    """/api/v1 as Dr. Hoffmann, a demo provider."""
+    with api_client(server, HOFFMANN) as client:
+        yield client
