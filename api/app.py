@@ -98,7 +98,7 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app.include_router(document_router(frontdesk.document_key), prefix="/api/v1")
     app.include_router(upload_router(frontdesk.document_key))
 
-    def hub_of() -> Hub:
+    def live_hub() -> Hub:
         hub: Hub = app.state.hub
         return hub
 
@@ -117,8 +117,8 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     async def colleagues() -> list[StaffUser]:
         return await to_thread.run_sync(lambda: list_staff(uow=frontdesk.uow()))
 
-    app.include_router(chat_router(hub_of))
-    app.include_router(console_router(hub_of, authenticate, colleagues))
+    app.include_router(chat_router(live_hub))
+    app.include_router(console_router(live_hub, authenticate, colleagues))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     install_error_handlers(app)

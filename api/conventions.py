@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from fastapi import Depends, Header, HTTPException, Query, Response
+from fastapi import Depends, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, model_validator
 
 from api.auth import current_staff
+from channels.hub import Hub
 from domain.access import is_admin
 from domain.models import StaffUser
 from domain.paging import MAX_PAGE
@@ -18,6 +19,14 @@ T = TypeVar("T")
 MAX_OFFSET = 10_000_000
 
 StaffMember = Annotated[StaffUser, Depends(current_staff)]
+# Ids the service makes (uuid hex) or a world file names: what a path or filter may carry.
+REFERENCE = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+def hub_of(request: Request) -> Hub:
+    """The conversation hub the app opened at startup."""
+    hub: Hub = request.app.state.hub
+    return hub
 
 
 def current_admin(staff: StaffMember) -> StaffUser:

@@ -14,8 +14,7 @@ from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, Field
 
 from api.bootstrap import frontdesk_of
-from api.conventions import Page, PageQuery, StaffMember, page
-from channels.hub import Hub
+from api.conventions import Page, PageQuery, StaffMember, hub_of, page
 from domain.conversation_admin import get_conversation, page_conversations
 from domain.transcripts import read_transcript
 
@@ -54,11 +53,6 @@ class ReplyCreate(BaseModel):
 
 
 conversation_router = APIRouter(prefix="/conversations", tags=["conversations"])
-
-
-def _hub(request: Request) -> Hub:
-    hub: Hub = request.app.state.hub
-    return hub
 
 
 def _read(request: Request, conversation_id: str) -> ConversationRead:
@@ -122,14 +116,14 @@ def conversation_entries(
 @conversation_router.post("/{conversation_id}/take-over", response_model=ConversationRead)
 async def take_over(request: Request, staff: StaffMember, conversation_id: str) -> ConversationRead:
     """Hold the conversation yourself: the agent falls silent until it is handed back."""
-    await _hub(request).take_over(staff_id=staff.id, conversation_id=conversation_id)
+    await hub_of(request).take_over(staff_id=staff.id, conversation_id=conversation_id)
     return await _read_after(request, conversation_id)
 
 
 @conversation_router.post("/{conversation_id}/hand-back", response_model=ConversationRead)
 async def hand_back(request: Request, staff: StaffMember, conversation_id: str) -> ConversationRead:
     """Give a conversation you hold (an admin: anyone's) back to the agent."""
-    await _hub(request).hand_back(staff_id=staff.id, conversation_id=conversation_id)
+    await hub_of(request).hand_back(staff_id=staff.id, conversation_id=conversation_id)
     return await _read_after(request, conversation_id)
 
 
@@ -138,7 +132,7 @@ async def transfer(
     request: Request, staff: StaffMember, conversation_id: str, transfer_in: TransferCreate
 ) -> ConversationRead:
     """Give the conversation to a colleague, who then holds it."""
-    await _hub(request).transfer(
+    await hub_of(request).transfer(
         staff_id=staff.id, conversation_id=conversation_id, to_staff_id=transfer_in.to_staff_id
     )
     return await _read_after(request, conversation_id)
@@ -147,7 +141,7 @@ async def transfer(
 @conversation_router.post("/{conversation_id}/close", response_model=ConversationRead)
 async def close(request: Request, staff: StaffMember, conversation_id: str) -> ConversationRead:
     """End the conversation; the client's next message starts a new one."""
-    await _hub(request).close(staff_id=staff.id, conversation_id=conversation_id)
+    await hub_of(request).close(staff_id=staff.id, conversation_id=conversation_id)
     return await _read_after(request, conversation_id)
 
 
@@ -163,7 +157,7 @@ async def reply(
     ] = None,
 ) -> ConversationRead:
     """Say something to the client in a conversation you have taken over."""
-    await _hub(request).staff_reply(
+    await hub_of(request).staff_reply(
         staff_id=staff.id,
         conversation_id=conversation_id,
         text=reply_in.text,

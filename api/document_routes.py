@@ -5,15 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.bootstrap import frontdesk_of
-from api.conventions import Page, PageQuery, StaffMember, page
-from domain.sealing import DocumentKey, DocumentUnreadable
+from api.conventions import REFERENCE, Page, PageQuery, StaffMember, page
+from api.downloads import DOCX, PRIVATE_FILE, attachment
+from domain.sealing import DocumentKey
 from domain.staff_documents import (
     get_form,
     get_upload,
@@ -25,13 +24,10 @@ from domain.staff_documents import (
 )
 
 log = logging.getLogger(__name__)
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Ids are uuid hex or admin-chosen slugs; anything else (a NUL PostgreSQL refuses) is a 422.
-ID = r"^[A-Za-z0-9_-]{1,64}$"
-Reference = Annotated[str | None, Query(pattern=ID)]
-RowId = Annotated[str, Path(pattern=ID)]
+Reference = Annotated[str | None, Query(pattern=REFERENCE)]
+RowId = Annotated[str, Path(pattern=REFERENCE)]
 # What was sent is private and may be anything a browser could render: never cached, never run.
-PRIVATE_FILE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 class DocumentRead(BaseModel):
@@ -76,7 +72,7 @@ def document_router(key: DocumentKey) -> APIRouter:
         paged: PageQuery,
         client: Reference = None,
         booking: Reference = None,
-        request_id: Annotated[str | None, Query(alias="request", pattern=ID)] = None,
+        request_id: Annotated[str | None, Query(alias="request", pattern=REFERENCE)] = None,
         kind: Reference = None,
     ) -> Page[DocumentRead]:
         """Files clients sent, newest first; a provider sees those for their own bookings only."""
@@ -106,15 +102,9 @@ def document_router(key: DocumentKey) -> APIRouter:
     )
     def download_document(request: Request, staff: StaffMember, document_id: RowId) -> Response:
         """The file as the client sent it, decrypted; every download is audited."""
-        try:
-            document, content = read_upload(
-                uow=frontdesk_of(request).uow(), key=key, staff=staff, document_id=document_id
-            )
-        except DocumentUnreadable as unreadable:
-            # Not the caller's doing: the key changed or the stored bytes did.
-            log.error("document %s cannot be decrypted", document_id)
-            body = {"code": unreadable.code, "detail": unreadable.message}
-            return JSONResponse(body, status_code=500)
+        document, content = read_upload(
+            uow=frontdesk_of(request).uow(), key=key, staff=staff, document_id=document_id
+        )
         headers = {**PRIVATE_FILE, "Content-Disposition": attachment(document.filename)}
         return Response(content, media_type=document.content_type, headers=headers)
 
@@ -177,9 +167,3 @@ def document_router(key: DocumentKey) -> APIRouter:
         return Response(form.content, media_type=DOCX, headers=headers)
 
     return router
-
-
-def attachment(filename: str) -> str:
-    """A Content-Disposition for a download: a plain ASCII name, and the real one (RFC 6266)."""
-    plain = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"

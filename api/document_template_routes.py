@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from api.bootstrap import frontdesk_of
 from api.catalog_item_routes import SLUG, tagged_read
 from api.conventions import Admin, Changes, IfMatch, Page, PageQuery, StaffMember, page
-from api.form_links import DOCX
+from api.downloads import DOCX, attachment
 from domain.document_templates import (
     create_document_template,
     document_template_content,
@@ -62,7 +62,7 @@ def _docx(content: bytes, filename: str) -> Response:
     return Response(
         content,
         media_type=DOCX,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": attachment(filename)},
     )
 
 

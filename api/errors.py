@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,11 +13,19 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from domain.sealing import DocumentUnreadable
+from domain.uploads import FileTooLarge, UnsupportedFileType
 from domain.versioning import StaleVersion
+
+log = logging.getLogger(__name__)
 
 # The first kind an error is an instance of decides (subclasses before their bases).
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     StaleVersion: 412,
+    FileTooLarge: 413,
+    UnsupportedFileType: 415,
+    # Not the caller's doing: the key changed or the stored bytes did.
+    DocumentUnreadable: 500,
     NotFound: 404,
     Forbidden: 403,
     InvalidInput: 422,
@@ -36,6 +45,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         # Refusals of a well-formed request (slot taken, policy, transition) are conflicts.
         status = next((s for kind, s in STATUS_BY_ERROR.items() if isinstance(exc, kind)), 409)
+        if status >= 500:
+            log.error("%s: %s", exc.code, exc.message)
         body = {"code": exc.code, "detail": exc.message}
         if isinstance(exc, InvalidInput) and exc.field:
             body["field"] = exc.field

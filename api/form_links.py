@@ -11,11 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from api.bootstrap import frontdesk_of
+from api.downloads import DOCX, attachment
 from domain.clock import Clock
 from domain.models import GeneratedForm
 
 LINK_LIFETIME = timedelta(days=7)
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def form_router() -> APIRouter:
             form = reader.session.get(GeneratedForm, form_id)
             if form is None:
                 raise HTTPException(404, "No such form.")
-            headers = {"Content-Disposition": f'attachment; filename="{form.filename}"'}
+            headers = {"Content-Disposition": attachment(form.filename)}
             return Response(form.content, media_type=DOCX, headers=headers)
 
     return router

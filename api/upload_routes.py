@@ -13,8 +13,7 @@ from pydantic import BaseModel
 from starlette.datastructures import FormData, UploadFile
 
 from api.bootstrap import Frontdesk, frontdesk_of
-from channels.bus import conversation_topic
-from channels.hub import Hub
+from api.conventions import REFERENCE, hub_of
 from channels.presenting import entry_json
 from channels.web.chat_socket import SESSION, session_address
 from domain.actors import client_actor
@@ -23,12 +22,10 @@ from domain.errors import InvalidInput, NotFound
 from domain.filetypes import ACCEPTED_TYPES
 from domain.sealing import DocumentKey
 from domain.transcripts import find_conversation
-from domain.uploads import FileTooLarge, UnsupportedFileType, Upload, check_size, store_upload
+from domain.uploads import Upload, check_size, store_upload
 
 # Room for the form's boundaries and other fields around the file itself.
 FORM_OVERHEAD = 64 * 1024
-REFERENCE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-STATUS_BY_REFUSAL = {FileTooLarge: 413, UnsupportedFileType: 415}
 
 
 class ChatUploadRead(BaseModel):
@@ -105,34 +102,28 @@ def upload_router(key: DocumentKey) -> APIRouter:
         declared = request.headers.get("content-length", "")
         if not declared.isdigit():
             return _refusal(411, "length_required", "Send the file with its Content-Length.")
-        try:
-            # The declared length bounds the body: refused before a byte of it is read.
-            check_size(max(0, int(declared) - FORM_OVERHEAD), max_bytes=max_bytes)
-            async with request.form(max_files=1, max_fields=3) as form:
-                session, request_id = _text(form, "session"), _text(form, "request_id")
-                sent = form.get("file")
-                if not isinstance(sent, UploadFile):
-                    raise InvalidInput("Attach the file to send.", field="file")
-                if not SESSION.match(session):
-                    raise InvalidInput("This chat session is not valid.", field="session")
-                if not REFERENCE.match(request_id):
-                    raise InvalidInput("That is not a document request's id.", field="request_id")
-                data = await sent.read(max_bytes + 1)
-                filename = sent.filename or ""
-            address = session_address(session)
-            upload = await to_thread.run_sync(
-                lambda: _store(frontdesk, key, address, request_id, filename, data, max_bytes)
-            )
-        except (FileTooLarge, UnsupportedFileType) as refused:
-            status = STATUS_BY_REFUSAL[type(refused)]
-            return _refusal(status, refused.code, refused.message, refused.field)
-        entry = entry_json(upload.entry) if upload.entry is not None else None
+        # The declared length bounds the body: refused before a byte of it is read.
+        check_size(max(0, int(declared) - FORM_OVERHEAD), max_bytes=max_bytes)
+        async with request.form(max_files=1, max_fields=3) as form:
+            session, request_id = _text(form, "session"), _text(form, "request_id")
+            sent = form.get("file")
+            if not isinstance(sent, UploadFile):
+                raise InvalidInput("Attach the file to send.", field="file")
+            if not SESSION.match(session):
+                raise InvalidInput("This chat session is not valid.", field="session")
+            if not re.match(REFERENCE, request_id):
+                raise InvalidInput("That is not a document request's id.", field="request_id")
+            data = await sent.read(max_bytes + 1)
+            filename = sent.filename or ""
+        address = session_address(session)
+        upload = await to_thread.run_sync(
+            lambda: _store(frontdesk, key, address, request_id, filename, data, max_bytes)
+        )
+        entry = None
         if upload.entry is not None:
+            entry = entry_json(upload.entry)
             # Consoles watching the conversation see the file arrive.
-            hub: Hub = request.app.state.hub
-            topic = conversation_topic(upload.entry.conversation_id)
-            event = {"type": "entry", "conversation_id": upload.entry.conversation_id}
-            hub.bus.publish(topic, {**event, "entry": entry})
+            hub_of(request).publish_entry(upload.entry.conversation_id, entry)
         document = upload.document.model_dump(exclude={"ciphertext"})
         return ChatUploadRead.model_validate(
             {**document, "duplicate": upload.duplicate, "entry": entry}

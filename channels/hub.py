@@ -96,7 +96,7 @@ class Hub:
                 return Receipt(conversation.id, duplicate=True)
             if intake.for_agent:
                 self._queue_turn(conversation.id, inbound.text)
-        self._publish_entry(conversation.id, entry_json(intake.entry))
+        self.publish_entry(conversation.id, entry_json(intake.entry))
         try:
             await self._publish_summary(conversation.id)
         except Exception:
@@ -154,7 +154,7 @@ class Hub:
                 return  # taken over while this message waited its turn: the person answers
             entries = await self._run(self._answer, conversation=before, text=text, delta=delta)
             for entry in entries:
-                self._publish_entry(conversation_id, entry)
+                self.publish_entry(conversation_id, entry)
             after = await self._run(self._conversation, conversation_id=conversation_id)
             if after.status != before.status:
                 await self._publish_status(after)
@@ -236,7 +236,7 @@ class Hub:
             # Staff and client message ids live apart: neither can shadow the other's.
             external_id=f"staff:{message_id}" if message_id else None,
         )
-        self._publish_entry(conversation_id, entry_json(entry))
+        self.publish_entry(conversation_id, entry_json(entry))
         await self._publish_summary(conversation_id)
 
     async def _staff_action(
@@ -252,7 +252,7 @@ class Hub:
                 action, uow=self.uow(), staff_id=staff_id, conversation_id=conversation_id, **more
             )
         if done.note is not None:
-            self._publish_entry(conversation_id, entry_json(done.note))
+            self.publish_entry(conversation_id, entry_json(done.note))
             await self._publish_status(done.conversation)
         await self._publish_summary(conversation_id)
 
@@ -308,7 +308,8 @@ class Hub:
         }
         self.bus.publish(conversation_topic(conversation.id), event)
 
-    def _publish_entry(self, conversation_id: str, entry: dict[str, Any]) -> None:
+    def publish_entry(self, conversation_id: str, entry: dict[str, Any]) -> None:
+        """Show a transcript entry to every socket following the conversation."""
         event = {"type": "entry", "conversation_id": conversation_id, "entry": entry}
         self.bus.publish(conversation_topic(conversation_id), event)
 
@@ -321,7 +322,7 @@ class Hub:
             text=text,
         )
         if entry is not None:
-            self._publish_entry(conversation_id, entry_json(entry))
+            self.publish_entry(conversation_id, entry_json(entry))
 
     @staticmethod
     def _lock(locks: WeakValueDictionary[str, asyncio.Lock], conversation_id: str) -> asyncio.Lock:
