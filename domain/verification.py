@@ -16,7 +16,7 @@ from typing import Literal
 from sqlmodel import col, func, select
 
 from domain.actors import SYSTEM, client_actor
-from domain.clients import EMAIL, normalize_phone, register_client
+from domain.clients import checked_contact, register_client
 from domain.errors import InvalidInput, NotFound
 from domain.journal import audit, enqueue
 from domain.models import ChannelIdentity, Client, Conversation, VerificationCode
@@ -50,10 +50,8 @@ def identify_client(
     email: str | None = None,
 ) -> Identification:
     """Register a new client, or send a known one a code; either way nothing is shown yet."""
-    phone = normalize_phone(phone) if phone else None
-    email = email.strip().lower() if email else None
-    if email is not None and not EMAIL.match(email):
-        raise InvalidInput(f"{email!r} does not look like an email address.")
+    phone = checked_contact("phone", phone)
+    email = checked_contact("email", email)
     if phone is None and email is None:
         raise InvalidInput("I need your phone number or email address.")
     with uow.reading() as reader:
