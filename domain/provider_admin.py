@@ -77,7 +77,7 @@ def require_zone(name: str) -> None:
     """Refuse a time zone zoneinfo does not know, naming the field."""
     try:
         zone(name)
-    except (InvalidInput, OSError) as exc:  # OSError: a directory of zones, such as 'Europe'
+    except InvalidInput as exc:
         raise InvalidInput(
             f"Unknown time zone {name!r}; use an IANA name like 'Europe/Berlin'.", field="timezone"
         ) from exc

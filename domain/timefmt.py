@@ -12,7 +12,8 @@ def zone(name: str) -> ZoneInfo:
     """Return the IANA time zone, or refuse the name clearly."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    # OSError: a directory of zones, such as 'Europe', reaches the filesystem as a file.
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise InvalidInput(f"Unknown time zone {name!r}.") from exc
 
 

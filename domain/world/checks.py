@@ -8,11 +8,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, TemplateSyntaxError
 
-from domain.timefmt import wall_to_utc
+from domain.errors import InvalidInput
+from domain.timefmt import wall_to_utc, zone
 from domain.world.schema import WorldIn, parse_hours_range
 
 Problem = tuple[str, str]
@@ -51,8 +52,8 @@ def _duplicate_ids(world: WorldIn) -> Iterable[Problem]:
 
 def _is_zone(name: str) -> bool:
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        zone(name)
+    except InvalidInput:
         return False
     return True
 

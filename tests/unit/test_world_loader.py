@@ -107,6 +107,12 @@ class TestBadWorldsNameFileKeyAndProblem:
                 "opening ranges overlap",
             ),
             (
+                # A directory of zones, not a zone: zoneinfo meets it as a file it cannot read.
+                lambda w: w["providers"][1].update(timezone="Europe"),
+                "providers[dr-keller].timezone",
+                "unknown time zone 'Europe'",
+            ),
+            (
                 lambda w: w["providers"][1].update(timezone="Europe/Atlantis"),
                 "providers[dr-keller].timezone",
                 "unknown time zone 'Europe/Atlantis'",
