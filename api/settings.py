@@ -37,6 +37,41 @@ class EntraSettings:
 
 
 @dataclass(frozen=True)
+class TelegramSettings:
+    """A Telegram bot: on when FRONTDESK_TELEGRAM_TOKEN is set."""
+
+    token: str = field(repr=False)
+    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token on every webhook call.
+    webhook_secret: str = field(repr=False)
+    # The Bot API's address (FRONTDESK_TELEGRAM_API_URL); a local fake in tests.
+    api_url: str = "https://api.telegram.org"
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    """SMS through Twilio: on when the account SID, auth token and sending number are set."""
+
+    account_sid: str
+    auth_token: str = field(repr=False)
+    from_number: str  # E.164, or a messaging service SID (MG…)
+    # Twilio's REST address (FRONTDESK_TWILIO_API_URL); a local fake in tests.
+    api_url: str = "https://api.twilio.com"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Email through an SMTP server: on when FRONTDESK_SMTP_HOST and FRONTDESK_SMTP_FROM are set."""
+
+    host: str
+    port: int
+    sender: str  # the From address
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    # none, starttls (port 587) or tls (port 465)
+    security: str = "starttls"
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database_url: str
@@ -55,6 +90,11 @@ class Settings:
     document_key: bytes | None = field(default=None, repr=False)
     # The largest file a client may send (FRONTDESK_MAX_UPLOAD_MB, whole megabytes).
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    telegram: TelegramSettings | None = None
+    twilio: TwilioSettings | None = None
+    smtp: SmtpSettings | None = None
+    # Hours before an appointment a reminder goes out (FRONTDESK_REMINDER_HOURS, e.g. "24,1").
+    reminder_hours: tuple[int, ...] = (24, 1)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -72,7 +112,78 @@ class Settings:
             public_url=_public_url(env),
             document_key=_document_key(env),
             max_upload_bytes=_max_upload_bytes(env),
+            telegram=_telegram_settings(env),
+            twilio=_twilio_settings(env),
+            smtp=_smtp_settings(env),
+            reminder_hours=_reminder_hours(env),
         )
+
+
+def _telegram_settings(env: Mapping[str, str]) -> TelegramSettings | None:
+    token = (env.get("FRONTDESK_TELEGRAM_TOKEN") or "").strip()
+    if not token:
+        return None
+    secret = (env.get("FRONTDESK_TELEGRAM_WEBHOOK_SECRET") or "").strip()
+    # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and -.
+    if not secret or len(secret) > 256 or not all(c.isalnum() or c in "_-" for c in secret):
+        raise ValueError(
+            "FRONTDESK_TELEGRAM_WEBHOOK_SECRET must be set with the token: 1-256 characters of "
+            "letters, digits, _ and -; make one with `openssl rand -hex 32`"
+        )
+    api_url = (env.get("FRONTDESK_TELEGRAM_API_URL") or "https://api.telegram.org").rstrip("/")
+    return TelegramSettings(token=token, webhook_secret=secret, api_url=api_url)
+
+
+def _twilio_settings(env: Mapping[str, str]) -> TwilioSettings | None:
+    names = ("FRONTDESK_TWILIO_ACCOUNT_SID", "FRONTDESK_TWILIO_AUTH_TOKEN", "FRONTDESK_TWILIO_FROM")
+    values = [(env.get(name) or "").strip() for name in names]
+    if not any(values):
+        return None
+    missing = [name for name, value in zip(names, values, strict=True) if not value]
+    if missing:
+        raise ValueError(f"SMS needs all of {', '.join(names)}; missing {', '.join(missing)}")
+    sid, token, sender = values
+    api_url = (env.get("FRONTDESK_TWILIO_API_URL") or "https://api.twilio.com").rstrip("/")
+    return TwilioSettings(account_sid=sid, auth_token=token, from_number=sender, api_url=api_url)
+
+
+def _smtp_settings(env: Mapping[str, str]) -> SmtpSettings | None:
+    host = (env.get("FRONTDESK_SMTP_HOST") or "").strip()
+    if not host:
+        return None
+    sender = (env.get("FRONTDESK_SMTP_FROM") or "").strip()
+    if "@" not in sender:
+        raise ValueError("FRONTDESK_SMTP_FROM must be the address emails come from")
+    security = (env.get("FRONTDESK_SMTP_SECURITY") or "starttls").strip().lower()
+    if security not in ("none", "starttls", "tls"):
+        raise ValueError(f"FRONTDESK_SMTP_SECURITY must be none, starttls or tls, not {security!r}")
+    port_text = (env.get("FRONTDESK_SMTP_PORT") or "").strip()
+    default_port = {"none": 25, "starttls": 587, "tls": 465}[security]
+    if port_text and not port_text.isdigit():
+        raise ValueError(f"FRONTDESK_SMTP_PORT must be a port number, not {port_text!r}")
+    return SmtpSettings(
+        host=host,
+        port=int(port_text) if port_text else default_port,
+        sender=sender,
+        username=env.get("FRONTDESK_SMTP_USERNAME") or None,
+        password=env.get("FRONTDESK_SMTP_PASSWORD") or None,
+        security=security,
+    )
+
+
+def _reminder_hours(env: Mapping[str, str]) -> tuple[int, ...]:
+    text = (env.get("FRONTDESK_REMINDER_HOURS") or "").strip()
+    if not text:
+        return (24, 1)
+    if text.lower() == "none":
+        return ()
+    pieces = [piece.strip() for piece in text.split(",")]
+    if not all(piece.isdigit() and 0 < int(piece) <= 24 * 14 for piece in pieces):
+        raise ValueError(
+            f"FRONTDESK_REMINDER_HOURS must be whole hours (1-336) separated by commas, or none: "
+            f"{text!r}"
+        )
+    return tuple(sorted({int(piece) for piece in pieces}, reverse=True))
 
 
 def _document_key(env: Mapping[str, str]) -> bytes | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 from weakref import WeakValueDictionary
 
@@ -18,6 +18,7 @@ from anyio import CapacityLimiter, to_thread
 from agent.runner import ConversationAgent, Said
 from channels.bus import CONSOLE, EventBus, conversation_topic
 from channels.messages import Inbound, Receipt
+from channels.outlets import SPOKEN_TO_CLIENT, Outlet
 from channels.presenting import FormUrl, entry_json, summary_json, turn_entries
 from domain import handoff
 from domain.errors import NotFound
@@ -51,11 +52,14 @@ class Hub:
         bus: EventBus,
         form_url: FormUrl,
         threads: int = 16,
+        outlets: Mapping[str, Outlet] | None = None,
     ) -> None:
         self.agent = agent
         self.uow = uow
         self.bus = bus
         self.form_url = form_url
+        # Channels whose clients are reached by sending (Telegram, SMS), by channel name.
+        self.outlets: dict[str, Outlet] = dict(outlets or {})
         # Turns block on the database and the model: they run on worker threads, this many at once.
         self._threads = CapacityLimiter(threads)
         # A conversation's locks live while someone holds or awaits them, and no longer.
@@ -155,6 +159,7 @@ class Hub:
             entries = await self._run(self._answer, conversation=before, text=text, delta=delta)
             for entry in entries:
                 self.publish_entry(conversation_id, entry)
+            await self._send_out(before, entries)
             after = await self._run(self._conversation, conversation_id=conversation_id)
             if after.status != before.status:
                 await self._publish_status(after)
@@ -237,6 +242,7 @@ class Hub:
             external_id=f"staff:{message_id}" if message_id else None,
         )
         self.publish_entry(conversation_id, entry_json(entry))
+        await self._send_out(conversation_id, [entry_json(entry)])
         await self._publish_summary(conversation_id)
 
     async def _staff_action(
@@ -253,6 +259,7 @@ class Hub:
             )
         if done.note is not None:
             self.publish_entry(conversation_id, entry_json(done.note))
+            await self._send_out(done.conversation, [entry_json(done.note)])
             await self._publish_status(done.conversation)
         await self._publish_summary(conversation_id)
 
@@ -323,6 +330,25 @@ class Hub:
         )
         if entry is not None:
             self.publish_entry(conversation_id, entry_json(entry))
+            await self._send_out(conversation_id, [entry_json(entry)])
+
+    async def _send_out(
+        self, conversation: Conversation | str, entries: list[dict[str, Any]]
+    ) -> None:
+        """Send what the client is told to their channel, when it is one we send to."""
+        if not self.outlets:
+            return
+        if isinstance(conversation, str):
+            conversation = await self._run(self._conversation, conversation_id=conversation)
+        outlet = self.outlets.get(conversation.channel)
+        if outlet is None:
+            return
+        for entry in entries:
+            if entry["author"] in SPOKEN_TO_CLIENT:
+                try:
+                    await outlet.deliver(conversation, entry)
+                except Exception:
+                    log.exception("could not send to conversation %s", conversation.id)
 
     @staticmethod
     def _lock(locks: WeakValueDictionary[str, asyncio.Lock], conversation_id: str) -> asyncio.Lock:

@@ -53,6 +53,7 @@ def request_documents(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> list
                 select(DocumentRequest).where(col(DocumentRequest.booking_id) == booking.id)
             )
         }
+        newly_asked: list[dict[str, str]] = []
         for kind_id in service.required_documents:
             if kind_id in existing:
                 continue
@@ -73,15 +74,17 @@ def request_documents(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> list
                 subject_id=booking.id,
                 details={"kind": kind_id},
             )
+            newly_asked.append({"kind": kind_id, "name": kind.name})
+        if newly_asked:
+            # One message naming every document asked for, not one message per document.
             enqueue(
                 uow,
-                event="document.requested",
+                event="documents.requested",
                 subject_id=booking.id,
                 payload={
                     "booking_id": booking.id,
                     "client_id": booking.client_id,
-                    "kind": kind_id,
-                    "kind_name": kind.name,
+                    "documents": newly_asked,
                 },
             )
         uow.commit()

@@ -21,6 +21,14 @@ from domain.models.conversations import (
     VerificationCode,
 )
 from domain.models.documents import DocumentRequest, GeneratedForm, UploadedDocument
+from domain.models.notifications import (
+    ChannelLinkCode,
+    InboundReceipt,
+    Notification,
+    NotificationPreference,
+    NotificationStatus,
+    SmsOptOut,
+)
 from domain.models.records import AuditEvent, IdempotencyKey, OutboxMessage
 from domain.models.schedule import DateOverride, TimeOff, WeeklyHours
 from domain.models.staff import StaffRole, StaffUser
@@ -33,6 +41,7 @@ __all__ = [
     "BookingStatus",
     "Category",
     "ChannelIdentity",
+    "ChannelLinkCode",
     "Client",
     "Conversation",
     "ConversationEntry",
@@ -44,13 +53,18 @@ __all__ = [
     "EntryAuthor",
     "GeneratedForm",
     "IdempotencyKey",
+    "InboundReceipt",
     "KnowledgeEntry",
+    "Notification",
+    "NotificationPreference",
+    "NotificationStatus",
     "NotificationTemplate",
     "OutboxMessage",
     "Practice",
     "Provider",
     "ProviderService",
     "Service",
+    "SmsOptOut",
     "StaffRole",
     "StaffUser",
     "TimeOff",

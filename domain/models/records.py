@@ -36,6 +36,8 @@ class OutboxMessage(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     status: str = Field(default="pending", max_length=16, index=True)
     attempts: int = 0
+    # Set where one event must be enqueued once at most (a reminder: booking, hours, start).
+    dedupe_key: str | None = Field(default=None, max_length=255, unique=True)
 
 
 class IdempotencyKey(SQLModel, table=True):

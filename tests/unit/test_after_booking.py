@@ -99,7 +99,7 @@ class TestDocumentsAndForms:
             events = reader.session.exec(
                 select(OutboxMessage.event).where(col(OutboxMessage.subject_id) == booking.id)
             ).all()
-        assert sorted(events) == ["booking.confirmed", "document.requested"]
+        assert sorted(events) == ["booking.confirmed", "documents.requested"]
 
     def test_forms_are_filled_with_the_clients_data(self, uow: UnitOfWork) -> None:
         booking = self.confirmed(uow)
