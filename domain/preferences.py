@@ -1,0 +1,174 @@
+"""Which events a client hears about, on which channels; and where each channel reaches them.
+
+Without a choice of their own a client hears every event on Telegram when they have linked a
+chat, by email when they gave an address, and by SMS only when neither (texts cost the practice
+and a phone on file may be a landline). A choice (one row per event and channel) overrides that;
+a number that texted STOP gets no SMS whatever it chose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from domain.actors import Actor, acts_for
+from domain.errors import InvalidInput, NotFound
+from domain.journal import audit
+from domain.models import (
+    ChannelIdentity,
+    Client,
+    NotificationPreference,
+    SmsOptOut,
+)
+from domain.notifications.events import CHANNELS, EVENTS
+from domain.uow import UnitOfWork
+
+EVENT_NAMES: tuple[str, ...] = tuple(EVENTS)
+
+
+@dataclass(frozen=True)
+class PreferenceChange:
+    """Turn `channel` on or off for `event`; None stands for every event, or every channel."""
+
+    enabled: bool
+    event: str | None = None
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
+class Preferences:
+    client_id: str
+    # event -> channel -> on or off, with the defaults filled in
+    choices: dict[str, dict[str, bool]]
+    # channel -> address, for the channels the client can be reached on now
+    reachable: dict[str, str]
+    chosen: frozenset[tuple[str, str]]  # (event, channel) pairs the client set themselves
+
+
+def reachable_channels(session: Session, client: Client) -> dict[str, str]:
+    """The channels that reach the client now, with their address on each."""
+    found: dict[str, str] = {}
+    if client.email:
+        found["email"] = client.email
+    if client.phone and session.get(SmsOptOut, client.phone) is None:
+        found["sms"] = client.phone
+    chat = session.exec(
+        select(ChannelIdentity.address)
+        .where(col(ChannelIdentity.client_id) == client.id, ChannelIdentity.channel == "telegram")
+        .order_by(col(ChannelIdentity.address))
+    ).first()
+    if chat is not None:
+        found["telegram"] = chat
+    return found
+
+
+def default_channels(client: Client, linked_telegram: bool) -> set[str]:
+    defaults = set()
+    if linked_telegram:
+        defaults.add("telegram")
+    if client.email:
+        defaults.add("email")
+    if not defaults and client.phone:
+        defaults.add("sms")
+    return defaults
+
+
+def channels_for(session: Session, client: Client, event: str) -> dict[str, str]:
+    """Where to send this event to this client: channel -> address (maybe none)."""
+    reachable = reachable_channels(session, client)
+    choices = _choices(session, client, reachable)
+    return {
+        channel: address
+        for channel, address in reachable.items()
+        if choices.get(event, {}).get(channel, False)
+    }
+
+
+def preferences_of(*, uow: UnitOfWork, actor: Actor, client_id: str) -> Preferences:
+    with uow.reading() as reader:
+        client = _client(reader.session, actor, client_id)
+        reachable = reachable_channels(reader.session, client)
+        return Preferences(
+            client_id=client.id,
+            choices=_choices(reader.session, client, reachable),
+            reachable=reachable,
+            chosen=frozenset((row.event, row.channel) for row in _rows(reader.session, client.id)),
+        )
+
+
+def change_preferences(
+    *, uow: UnitOfWork, actor: Actor, client_id: str, changes: Iterable[PreferenceChange]
+) -> Preferences:
+    """Apply the changes in order (a later one wins), audited; return the result."""
+    changes = list(changes)
+    for change in changes:
+        if change.event is not None and change.event not in EVENTS:
+            raise InvalidInput(f"Unknown event '{change.event}'; one of: {', '.join(EVENT_NAMES)}.")
+        if change.channel is not None and change.channel not in CHANNELS:
+            raise InvalidInput(
+                f"Unknown channel '{change.channel}'; one of: {', '.join(CHANNELS)}."
+            )
+    with uow:
+        client = _client(uow.session, actor, client_id)
+        for change in changes:
+            events = [change.event] if change.event else list(EVENT_NAMES)
+            channels: list[str] = [change.channel] if change.channel else list(CHANNELS)
+            for event in events:
+                for channel in channels:
+                    row = uow.session.get(NotificationPreference, (client.id, event, channel))
+                    if row is None:
+                        row = NotificationPreference(
+                            client_id=client.id,
+                            event=event,
+                            channel=channel,
+                            enabled=change.enabled,
+                            updated_at=uow.now(),
+                        )
+                        uow.session.add(row)
+                    else:
+                        row.enabled = change.enabled
+                        row.updated_at = uow.now()
+        audit(
+            uow,
+            actor=actor,
+            action="client.notification_preferences_changed",
+            subject_type="client",
+            subject_id=client.id,
+            details={
+                "changes": [
+                    {"event": c.event, "channel": c.channel, "enabled": c.enabled} for c in changes
+                ]
+            },
+        )
+        uow.commit()
+    return preferences_of(uow=uow, actor=actor, client_id=client_id)
+
+
+def _choices(
+    session: Session, client: Client, reachable: dict[str, str]
+) -> dict[str, dict[str, bool]]:
+    defaults = default_channels(client, "telegram" in reachable)
+    choices: dict[str, dict[str, bool]] = {
+        event: {c: c in defaults for c in CHANNELS} for event in EVENT_NAMES
+    }
+    for row in _rows(session, client.id):
+        if row.event in choices and row.channel in CHANNELS:
+            choices[row.event][row.channel] = row.enabled
+    return choices
+
+
+def _rows(session: Session, client_id: str) -> list[NotificationPreference]:
+    return list(
+        session.exec(
+            select(NotificationPreference).where(col(NotificationPreference.client_id) == client_id)
+        )
+    )
+
+
+def _client(session: Session, actor: Actor, client_id: str) -> Client:
+    client = session.get(Client, client_id)
+    if client is None or not acts_for(actor, client_id):
+        raise NotFound(f"No client '{client_id}'.")
+    return client
