@@ -20,6 +20,6 @@ def _environment() -> Environment:
     )
 
 
-def render(name: str, **context: Any) -> str:
+def render(name: str, /, **context: Any) -> str:
     """Render the template `templates/<name>.j2` and strip surrounding blank lines."""
     return _environment().get_template(f"{name}.j2").render(**context).strip()

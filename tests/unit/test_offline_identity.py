@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.offline.identity import Contact, read_code, read_contact
+from prompts import render
 
 
 @pytest.mark.parametrize(
@@ -49,3 +50,10 @@ def test_a_six_digit_code_is_read(message: str, code: str) -> None:
 @pytest.mark.parametrize("message", ["12345", "1234567", "123 456", "book 123456 and 654321"])
 def test_anything_else_is_not_a_code(message: str) -> None:
     assert read_code(message) is None
+
+
+@pytest.mark.parametrize("status", ["registered", "signed_in"])
+def test_the_greeting_after_identifying_names_the_client(status: str) -> None:
+    # A template variable called `name` once collided with render's own template argument.
+    said = render("offline/identified", name="Maria Lopez", status=status)
+    assert said.startswith("Thank you, Maria Lopez, you're")
