@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/frontdesk serve --demo
+	$(BIN)/frontdesk serve --demo --with-worker
 
 test: $(STAMP) system lint
 	$(BIN)/pytest

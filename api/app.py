@@ -34,12 +34,17 @@ from api.knowledge_routes import knowledge_router
 from api.knowledge_sync import KnowledgeSync
 from api.log_masking import mask_secrets_in_logs
 from api.microsoft_sign_in import microsoft_sign_in_router
+from api.notification_routes import notification_router
 from api.notification_template_routes import notification_template_router
 from api.nul_guard import RefuseNulCharacters
+from api.preference_routes import preference_router
 from api.provider_routes import provider_router
 from api.schedule_routes import schedule_router
 from api.service_routes import service_router
+from api.sms_routes import sms_outlets, sms_router
+from api.telegram_routes import running_telegram, telegram_router
 from api.upload_routes import upload_router
+from api.worker import courier_channels
 from channels.bus import EventBus
 from channels.hub import Hub
 from channels.log_courier import deliver_codes_to_log
@@ -62,10 +67,14 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
         with open_knowledge(frontdesk) as index, open_agent(frontdesk, index) as agent:
             app.state.knowledge = KnowledgeSync(index, frontdesk.uow)
             hub = Hub(agent=agent, uow=frontdesk.uow, bus=EventBus(), form_url=links.url)
+            hub.outlets.update(sms_outlets(frontdesk))
             app.state.hub = hub
-            courier = asyncio.create_task(deliver_codes_to_log(frontdesk.uow))
+            courier = asyncio.create_task(
+                deliver_codes_to_log(frontdesk.uow, couriers=courier_channels(frontdesk.settings))
+            )
             try:
-                yield
+                async with running_telegram(app, frontdesk, hub):
+                    yield
             finally:
                 courier.cancel()
                 with suppress(asyncio.CancelledError):
@@ -83,6 +92,7 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app.include_router(microsoft_sign_in_router(frontdesk), prefix="/api/v1")
     app.include_router(conversation_router, prefix="/api/v1")
     app.include_router(client_router, prefix="/api/v1")
+    app.include_router(preference_router, prefix="/api/v1")
     app.include_router(booking_router, prefix="/api/v1")
     app.include_router(audit_router, prefix="/api/v1")
     app.include_router(analytics_router, prefix="/api/v1")
@@ -94,9 +104,12 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app.include_router(knowledge_router, prefix="/api/v1")
     app.include_router(document_template_router, prefix="/api/v1")
     app.include_router(notification_template_router, prefix="/api/v1")
+    app.include_router(notification_router, prefix="/api/v1")
     app.include_router(form_router())
     app.include_router(document_router(frontdesk.document_key), prefix="/api/v1")
     app.include_router(upload_router(frontdesk.document_key))
+    if frontdesk.settings.telegram is not None:
+        app.include_router(telegram_router(frontdesk.settings.telegram.webhook_secret))
 
     def live_hub() -> Hub:
         hub: Hub = app.state.hub
@@ -118,6 +131,7 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
         return await to_thread.run_sync(lambda: list_staff(uow=frontdesk.uow()))
 
     app.include_router(chat_router(live_hub))
+    app.include_router(sms_router(live_hub))
     app.include_router(console_router(live_hub, authenticate, colleagues))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

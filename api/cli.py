@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import logging
 import sys
@@ -11,8 +12,12 @@ from pathlib import Path
 
 import uvicorn
 from sqlmodel import select
+from telegram.error import TelegramError
 
 from api.bootstrap import DEMO_WORLD, Frontdesk, bootstrap
+from api.settings import Settings
+from api.worker import run_worker, worker_beside
+from channels.telegram.registration import delete_webhook, set_webhook
 from domain.actors import SYSTEM
 from domain.db import OutdatedSchema
 from domain.errors import DomainError
@@ -54,7 +59,22 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="load the demo world first when the database has no providers",
     )
+    serve.add_argument(
+        "--with-worker",
+        action="store_true",
+        help="also run the notification worker (`frontdesk worker`) beside the server",
+    )
     serve.set_defaults(run=_serve)
+
+    worker = commands.add_parser("worker", help="deliver notifications and reminders")
+    worker.add_argument("--once", action="store_true", help="make one pass, then exit")
+    worker.add_argument(
+        "--interval", type=float, default=2.0, metavar="SECONDS", help="rest between idle passes"
+    )
+    worker.add_argument(
+        "--batch", type=int, default=20, metavar="N", help="notifications claimed at a time"
+    )
+    worker.set_defaults(run=_worker)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(metavar="ACTION")
     db.add_parser("upgrade", help="apply migrations (create tables on SQLite)").set_defaults(
@@ -99,7 +119,51 @@ def _parser() -> argparse.ArgumentParser:
         help="conversation to continue (default: the client's terminal one)",
     )
     chat.set_defaults(run=_chat)
+
+    telegram = commands.add_parser("telegram", help="the Telegram bot's webhook")
+    telegram_actions = telegram.add_subparsers(metavar="ACTION")
+    set_webhook = telegram_actions.add_parser(
+        "set-webhook", help="have Telegram send updates to URL (…/telegram/webhook)"
+    )
+    set_webhook.add_argument("url")
+    set_webhook.add_argument(
+        "--insecure", action="store_true", help="allow an http:// URL, for local testing"
+    )
+    set_webhook.set_defaults(run=_telegram_webhook)
+    telegram_actions.add_parser(
+        "delete-webhook", help="stop Telegram sending updates"
+    ).set_defaults(run=_telegram_webhook, url=None)
     return parser
+
+
+def _telegram_webhook(args: argparse.Namespace) -> int:
+    settings = Settings.from_env().telegram
+    if settings is None:
+        print("error: set FRONTDESK_TELEGRAM_TOKEN and _WEBHOOK_SECRET first", file=sys.stderr)
+        return 2
+    if args.url is None:
+        done = asyncio.run(delete_webhook(token=settings.token, api_url=settings.api_url))
+        print(f"webhook deleted: {done}")
+        return 0
+    if not args.url.startswith("https://") and not (
+        args.insecure and args.url.startswith("http://")
+    ):
+        print("error: Telegram calls https:// URLs only (--insecure for http://)", file=sys.stderr)
+        return 2
+    try:
+        done = asyncio.run(
+            set_webhook(
+                token=settings.token,
+                api_url=settings.api_url,
+                url=args.url,
+                secret=settings.webhook_secret,
+            )
+        )
+    except TelegramError as refused:
+        print(f"error: Telegram refused: {refused.message}", file=sys.stderr)
+        return 1
+    print(f"webhook set to {args.url}: {done}")
+    return 0
 
 
 def _chat(args: argparse.Namespace) -> int:
@@ -175,6 +239,14 @@ def _has_providers(frontdesk: Frontdesk) -> bool:
         return uow.session.exec(select(Provider.id).limit(1)).first() is not None
 
 
+def _worker(args: argparse.Namespace) -> int:
+    if args.interval <= 0 or args.batch < 1:
+        print("error: --interval must be above 0 and --batch at least 1", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    return run_worker(bootstrap(), once=args.once, interval=args.interval, batch=args.batch)
+
+
 def _serve(args: argparse.Namespace) -> int:
     # Imported here: the agent's embedding stack takes seconds to import (see _chat).
     from api.app import create_app
@@ -188,7 +260,9 @@ def _serve(args: argparse.Namespace) -> int:
         if made:
             print(f"demo console accounts (password {DEMO_PASSWORD!r}): {', '.join(made)}")
     print(f"Frontdesk on http://{args.host}:{args.port}/ (data in {frontdesk.settings.data_dir})")
-    uvicorn.run(create_app(frontdesk), host=args.host, port=args.port, log_level="info")
+    # Started once the demo world is in: its reminders are computed from the bookings.
+    with worker_beside(args.with_worker):
+        uvicorn.run(create_app(frontdesk), host=args.host, port=args.port, log_level="info")
     return 0
 
 

@@ -1,14 +1,15 @@
 """Delivering one-time codes to the server log: the embedded default, with no SMS or email set up.
 
-A person trying the service locally reads the code there; a deployment with SMS or email
-delivers the same outbox rows to the client instead.
+A person trying the service locally reads the code there. A code for a channel that has a
+courier configured (SMTP for email, Twilio for SMS) is left to the notification worker, which
+delivers it to the client: the two never both take one code.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from anyio import to_thread
 from sqlmodel import col, select
@@ -20,16 +21,18 @@ log = logging.getLogger("frontdesk.codes")
 CODE_EVENT = "identity.code"
 
 
-def log_pending_codes(uow: UnitOfWork) -> int:
-    """Write each undelivered code to the log and mark it sent; return how many."""
+def log_pending_codes(uow: UnitOfWork, *, couriers: Collection[str] = ()) -> int:
+    """Log each undelivered code for a channel not in `couriers`, mark it sent; say how many."""
     with uow:
-        pending = list(
-            uow.session.exec(
+        pending = [
+            message
+            for message in uow.session.exec(
                 select(OutboxMessage)
                 .where(OutboxMessage.event == CODE_EVENT, OutboxMessage.status == "pending")
                 .order_by(col(OutboxMessage.id))
             )
-        )
+            if message.payload.get("channel") not in couriers
+        ]
         for message in pending:
             payload = message.payload
             log.warning(
@@ -45,11 +48,13 @@ def log_pending_codes(uow: UnitOfWork) -> int:
         return len(pending)
 
 
-async def deliver_codes_to_log(uow: Callable[[], UnitOfWork], every_seconds: float = 0.5) -> None:
-    """Keep logging new codes until cancelled."""
+async def deliver_codes_to_log(
+    uow: Callable[[], UnitOfWork], every_seconds: float = 0.5, couriers: Collection[str] = ()
+) -> None:
+    """Keep logging new codes (for channels without a courier) until cancelled."""
     while True:
         try:
-            await to_thread.run_sync(lambda: log_pending_codes(uow()))
+            await to_thread.run_sync(lambda: log_pending_codes(uow(), couriers=couriers))
         except Exception:
             log.exception("could not log one-time codes")
         await asyncio.sleep(every_seconds)

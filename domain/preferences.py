@@ -13,14 +13,16 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from domain.access import require_client_access
 from domain.actors import Actor, acts_for
-from domain.errors import InvalidInput, NotFound
+from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.journal import audit
 from domain.models import (
     ChannelIdentity,
     Client,
     NotificationPreference,
     SmsOptOut,
+    StaffUser,
 )
 from domain.notifications.events import CHANNELS, EVENTS
 from domain.uow import UnitOfWork
@@ -45,6 +47,18 @@ class Preferences:
     # channel -> address, for the channels the client can be reached on now
     reachable: dict[str, str]
     chosen: frozenset[tuple[str, str]]  # (event, channel) pairs the client set themselves
+    defaults: frozenset[str] = frozenset()  # the channels an event is on without a choice
+
+    def delivered_on(self, event: str) -> list[str]:
+        """The channels this event reaches the client on now: chosen (or default) and reachable."""
+        on = self.choices.get(event, {})
+        return [channel for channel in CHANNELS if on.get(channel) and channel in self.reachable]
+
+    def usual_channels(self, *, besides: str | None = None) -> list[str]:
+        """Where the client hears from us about other events; the defaults when nowhere."""
+        others = [event for event in EVENT_NAMES if event != besides]
+        in_use: list[str] = [c for c in CHANNELS if any(c in self.delivered_on(e) for e in others)]
+        return in_use or [c for c in CHANNELS if c in self.defaults and c in self.reachable]
 
 
 def reachable_channels(session: Session, client: Client) -> dict[str, str]:
@@ -87,31 +101,42 @@ def channels_for(session: Session, client: Client, event: str) -> dict[str, str]
 
 
 def preferences_of(*, uow: UnitOfWork, actor: Actor, client_id: str) -> Preferences:
+    """Return the client's choices with the defaults filled in, to the client or their staff."""
     with uow.reading() as reader:
-        client = _client(reader.session, actor, client_id)
+        client = _client(reader, actor, client_id)
         reachable = reachable_channels(reader.session, client)
         return Preferences(
             client_id=client.id,
             choices=_choices(reader.session, client, reachable),
             reachable=reachable,
             chosen=frozenset((row.event, row.channel) for row in _rows(reader.session, client.id)),
+            defaults=frozenset(default_channels(client, "telegram" in reachable)),
         )
 
 
 def change_preferences(
     *, uow: UnitOfWork, actor: Actor, client_id: str, changes: Iterable[PreferenceChange]
 ) -> Preferences:
-    """Apply the changes in order (a later one wins), audited; return the result."""
+    """Apply the changes in order (a later one wins), audited; return the result.
+
+    A client may only turn on a channel that reaches them now (nothing is changed otherwise);
+    staff may set one ahead, say before the client's phone number is added.
+    """
     changes = list(changes)
     for change in changes:
         if change.event is not None and change.event not in EVENTS:
-            raise InvalidInput(f"Unknown event '{change.event}'; one of: {', '.join(EVENT_NAMES)}.")
+            raise InvalidInput(
+                f"Unknown event '{change.event}'; one of: {', '.join(EVENT_NAMES)}.", field="event"
+            )
         if change.channel is not None and change.channel not in CHANNELS:
             raise InvalidInput(
-                f"Unknown channel '{change.channel}'; one of: {', '.join(CHANNELS)}."
+                f"Unknown channel '{change.channel}'; one of: {', '.join(CHANNELS)}.",
+                field="channel",
             )
     with uow:
-        client = _client(uow.session, actor, client_id)
+        client = _client(uow, actor, client_id)
+        if actor.is_client:
+            _refuse_unreachable(uow.session, client, changes)
         for change in changes:
             events = [change.event] if change.event else list(EVENT_NAMES)
             channels: list[str] = [change.channel] if change.channel else list(CHANNELS)
@@ -167,8 +192,39 @@ def _rows(session: Session, client_id: str) -> list[NotificationPreference]:
     )
 
 
-def _client(session: Session, actor: Actor, client_id: str) -> Client:
-    client = session.get(Client, client_id)
+def _client(uow: UnitOfWork, actor: Actor, client_id: str) -> Client:
+    """The client the actor may act on: themself, or one a staff member may see."""
+    if actor.kind == "staff":
+        staff = uow.session.get(StaffUser, actor.id) if actor.id else None
+        if staff is None or not staff.active:
+            raise Forbidden("Only a signed-in staff member may do that.")
+        require_client_access(uow, staff, client_id)
+    client = uow.session.get(Client, client_id)
     if client is None or not acts_for(actor, client_id):
         raise NotFound(f"No client '{client_id}'.")
     return client
+
+
+def _refuse_unreachable(session: Session, client: Client, changes: list[PreferenceChange]) -> None:
+    reachable = reachable_channels(session, client)
+    for change in changes:
+        if change.enabled and change.channel is not None and change.channel not in reachable:
+            raise InvalidInput(
+                f"{_why_unreachable(client, change.channel)} Nothing was changed.", field="channel"
+            )
+
+
+def _why_unreachable(client: Client, channel: str) -> str:
+    if channel == "email":
+        return "I don't have an email address for you, so I can't email you."
+    if channel == "sms" and not client.phone:
+        return "I don't have a phone number for you, so I can't text you."
+    if channel == "sms":
+        return (
+            "Your phone number asked us to stop texting it (STOP), so I can't text you. "
+            "Text START to us to allow it again."
+        )
+    return (
+        "Your Telegram isn't linked to us yet, so I can't message you there. Start a chat "
+        "with our Telegram bot and share your phone number, then ask again."
+    )

@@ -6,6 +6,7 @@ import re
 from datetime import date
 from typing import Literal
 
+from agent.offline.notifying import read_notification_wish
 from agent.offline.text import fold, is_typo_of, words
 from agent.offline.when import mentions_booking_time
 
@@ -93,6 +94,9 @@ def _is_yes_word(word: str) -> bool:
 
 def classify_answer(text: str) -> Answer:
     """Classify a reply to a pending booking summary as yes, no, a change or unclear."""
+    if read_notification_wish(text) is not None:
+        # "No more reminders" is about notifications, not a no to the booking on the table.
+        return "unclear"
     folded = fold(text)
     tokens = words(text)
     if _NO_PHRASES.search(folded) and not mentions_booking_time(text, today=_SOME_DAY):

@@ -7,6 +7,7 @@ from datetime import date
 from enum import StrEnum
 
 from agent.offline.answers import classify_answer
+from agent.offline.notifying import read_notification_wish
 from agent.offline.text import fold, has_word, words
 from agent.offline.when import mentions_booking_time
 
@@ -20,6 +21,7 @@ class Intent(StrEnum):
     RESCHEDULE = "reschedule"
     QUESTION = "question"
     HANDOFF = "handoff"
+    NOTIFICATIONS = "notifications"
     GREETING = "greeting"
     THANKS = "thanks"
     OTHER = "other"
@@ -149,6 +151,9 @@ def classify_intent(text: str) -> Intent:
     folded = fold(text).strip()
     if not folded or looks_like_injection(text):
         return Intent.OTHER
+    # Before yes or no: "no more reminders" and "stop the texts" read as a bare "no".
+    if read_notification_wish(text) is not None:
+        return Intent.NOTIFICATIONS
     if classify_answer(text) in ("yes", "no") and not asks_for_information(text):
         return Intent.OTHER
     rest = _without_greeting(folded)

@@ -18,6 +18,8 @@ from agent.offline.intents import (
     classify_intent,
     looks_like_injection,
 )
+from agent.offline.notification_steps import NotificationSteps
+from agent.offline.notifying import read_notification_wish
 from agent.offline.questions import asks_what_to_bring, knowledge_query, pick_answer
 from agent.offline.searches import read_search
 from agent.offline.when import asks_for_soonest, parse_move, parse_when
@@ -33,7 +35,7 @@ _HOLDING = frozenset(
 )
 
 
-class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps):
+class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, NotificationSteps):
     """Decides one model step: what to do with a client's message or with tool results."""
 
     def on_message(self) -> AIMessage:
@@ -44,6 +46,10 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps):
             identified = self.identity_step(text)
             if identified is not None:
                 return identified
+        # Ahead of yes or no: "no more reminders" is not a "no" to the last question.
+        wish = read_notification_wish(text)
+        if wish is not None:
+            return self.notification_step(wish)
         draft = memory.live_draft
         if draft and draft.get("missing"):
             facts = extract_facts(text, wanted=draft["missing"], today=self.today)
@@ -157,6 +163,9 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps):
         """Follow the client's answer to a confirmation question that was not a yes."""
         verdict, answer = str(result["verdict"]), str(result["client_answer"])
         if verdict != "no":
+            wish = read_notification_wish(answer)
+            if wish is not None and not self.memory.anonymous:
+                return self.notification_step(wish, resume={"tool": tool, "args": args})
             intent = classify_intent(answer)
             if asks_for_information(answer) and not looks_like_injection(answer):
                 return self.ask_knowledge(answer, resume={"tool": tool, "args": args})

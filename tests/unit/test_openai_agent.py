@@ -64,6 +64,8 @@ ALL_TOOLS = {
     "reschedule_booking",
     "request_documents",
     "generate_form",
+    "get_notification_preferences",
+    "set_notification_preferences",
 }
 # Who is asking comes from the channel, never from the model: no schema may offer these.
 IDENTITY_FIELDS = {"client_id", "conversation_id", "channel", "tool_call_id", "config", "actor"}

@@ -150,3 +150,10 @@ class TestAnsweringABookingSummary:
     )
     def test_anything_else_is_unclear(self, text: str) -> None:
         assert classify_answer(text) == "unclear"
+
+    @pytest.mark.parametrize(
+        "text", ["stop the reminders", "no more reminders", "text me instead of email"]
+    )
+    def test_a_wish_about_notifications_does_not_answer_the_summary(self, text: str) -> None:
+        # Read as "no", it would release the slot the client is about to confirm.
+        assert classify_answer(text) == "unclear"

@@ -33,6 +33,7 @@
     errorDismiss: document.querySelector('[data-testid="error-dismiss"]'),
     composer: document.querySelector('[data-testid="composer"]'),
     input: document.querySelector('[data-testid="message-input"]'),
+    telegram: document.querySelector('[data-testid="telegram-link"]'),
   };
 
   let socket = null;
@@ -62,6 +63,8 @@
   const documentsReceived = new Map();
   // What the server accepts ({max_bytes, content_types, extensions}), once it has said.
   let uploadRules = null;
+  // False once the server said it has no Telegram bot (its link routes answer 404).
+  let telegramOn = true;
 
   // ---- Small helpers ----
 
@@ -546,6 +549,7 @@
     conversationStatus = frame.status;
     showHistory(frame.history || []);
     setConnection("online");
+    checkTelegram();
     // Messages written while disconnected, or not acknowledged before the drop, go out now.
     for (const pending of unacknowledged) {
       appendToList(pending.element, { forceScroll: true });
@@ -640,6 +644,7 @@
     typing: (frame) => {
       agentTyping = Boolean(frame.on);
       if (!agentTyping) dropUnfinishedReplies(); // typing off ends the turn
+      if (!agentTyping) checkTelegram(); // the client may have said who they are
       refreshTyping();
     },
     delta: onDelta,
@@ -678,6 +683,47 @@
       state === "offline"
         ? "You are offline. Messages you write now are sent when the connection is back."
         : "Cannot reach Frontdesk right now; reconnecting… Messages you write now are sent once connected.";
+  }
+
+  // ---- Continuing in Telegram ----
+
+  function postSession(path) {
+    return fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ session: chatSession }),
+    });
+  }
+
+  // Offered once the client is known, when the service has a Telegram bot.
+  function checkTelegram() {
+    if (!telegramOn || !chatSession || !page.telegram.hidden) return;
+    postSession("/chat/telegram-link/available")
+      .then((response) => {
+        if (response.status === 404) telegramOn = false;
+        return response.ok ? response.json() : { available: false };
+      })
+      .then((body) => {
+        page.telegram.hidden = !body.available;
+      })
+      .catch(() => {}); // offered again after the next turn
+  }
+
+  function openTelegram() {
+    // Opened during the click (a window opened after the fetch would be blocked as a pop-up).
+    const opened = window.open("", "_blank");
+    if (opened) opened.opener = null;
+    postSession("/chat/telegram-link")
+      .then((response) => (response.ok ? response.json() : Promise.reject(response)))
+      .then((body) => {
+        if (!String(body.url).startsWith("https://t.me/")) throw new Error("unexpected link");
+        if (opened) opened.location.href = body.url;
+        else window.location.href = body.url;
+      })
+      .catch(() => {
+        if (opened) opened.close();
+        showError("Could not make a Telegram link just now; please try again.");
+      });
   }
 
   function showError(message) {
@@ -787,6 +833,7 @@
     if (followingEnd) scrollToEnd();
   }).observe(page.list);
   page.errorDismiss.addEventListener("click", hideError);
+  page.telegram.addEventListener("click", openTelegram);
 
   window.addEventListener("offline", () => {
     setConnection("offline");

@@ -1,0 +1,161 @@
+"""Twilio's webhooks: incoming texts and delivery status callbacks, each proven by its signature."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from urllib.parse import parse_qsl
+
+from anyio import to_thread
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from api.bootstrap import Frontdesk, frontdesk_of
+from api.settings import TwilioSettings
+from channels.hub import Hub
+from channels.outlets import Outlet
+from channels.sms.inbound import CHANNEL, SmsDesk, SmsIn
+from channels.sms.outlet import SmsOutlet
+from channels.sms.twilio_rest import TwilioMessages
+from domain.errors import InvalidInput
+from domain.notification_status import record_channel_status
+from domain.receipts import first_delivery, forget_delivery
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 64 * 1024  # a webhook form is a few hundred bytes; an MMS with links a few kB
+SIGNATURE = "X-Twilio-Signature"
+TRY_AGAIN = "Sorry, we could not take that message just now. Please send it again."
+INBOUND_PATH = "/sms/inbound"
+STATUS_PATH = "/sms/status"
+
+
+def sms_outlets(frontdesk: Frontdesk) -> dict[str, Outlet]:
+    """The hub's SMS outlet when Twilio is configured; none otherwise."""
+    twilio = frontdesk.settings.twilio
+    if twilio is None:
+        return {}
+    public_url = frontdesk.settings.public_url
+    outlet = SmsOutlet(
+        messages=twilio_messages(twilio, public_url), uow=frontdesk.uow, public_url=public_url
+    )
+    return {CHANNEL: outlet}
+
+
+def twilio_messages(twilio: TwilioSettings, public_url: str | None) -> TwilioMessages:
+    """Twilio's REST client; status callbacks are asked for when the public URL is known."""
+    return TwilioMessages(
+        account_sid=twilio.account_sid,
+        auth_token=twilio.auth_token,
+        from_number=twilio.from_number,
+        api_url=twilio.api_url,
+        status_callback_url=f"{public_url}{STATUS_PATH}" if public_url else None,
+    )
+
+
+def sms_router(hub_of: Callable[[], Hub]) -> APIRouter:
+    """Twilio's two webhooks; `hub_of` gives the hub the app's lifespan built."""
+    # Not in the REST API's schema: Twilio calls these, and proves itself by signature.
+    router = APIRouter(include_in_schema=False)
+
+    @router.post(INBOUND_PATH)
+    async def incoming_text(request: Request) -> Response:
+        frontdesk = frontdesk_of(request)
+        form = await _signed_form(request)
+        if isinstance(form, Response):
+            return form
+        try:
+            message = SmsIn.from_form(form)
+        except InvalidInput as refusal:
+            return Response(refusal.message, status_code=400, media_type="text/plain")
+        uow = frontdesk.uow
+        sid = message.message_sid
+        first = await to_thread.run_sync(
+            lambda: first_delivery(uow=uow(), channel=CHANNEL, external_id=sid)
+        )
+        if not first:
+            return _twiml(None)  # Twilio retried a message we took in already
+        desk = SmsDesk(hub=hub_of(), uow=uow, public_url=frontdesk.settings.public_url)
+        try:
+            reply = await desk.answer(message)
+        except Exception:
+            log.exception("could not take text %s in", sid)
+            await to_thread.run_sync(
+                lambda: forget_delivery(uow=uow(), channel=CHANNEL, external_id=sid)
+            )
+            return _twiml(TRY_AGAIN)
+        return _twiml(reply)
+
+    @router.post(STATUS_PATH)
+    async def delivery_status(request: Request) -> Response:
+        frontdesk = frontdesk_of(request)
+        form = await _signed_form(request)
+        if isinstance(form, Response):
+            return form
+        sid, status = form.get("MessageSid", "").strip(), form.get("MessageStatus", "").strip()
+        if not sid or not status:
+            return Response("MessageSid and MessageStatus are needed.", status_code=400)
+        error = form.get("ErrorCode") or None
+        known = await to_thread.run_sync(
+            lambda: record_channel_status(
+                uow=frontdesk.uow(),
+                channel=CHANNEL,
+                provider_message_id=sid,
+                status=status,
+                error=error,
+            )
+        )
+        if not known:
+            log.info("status %s of message %s: not a notification of ours", status, sid)
+        return Response(status_code=204)
+
+    return router
+
+
+async def _signed_form(request: Request) -> dict[str, str] | Response:
+    """The webhook's form when Twilio signed it for our address; else the answer to give."""
+    twilio = frontdesk_of(request).settings.twilio
+    if twilio is None:
+        return Response("SMS is not configured.", status_code=404, media_type="text/plain")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return Response("Too large for a webhook.", status_code=413, media_type="text/plain")
+    try:
+        pairs = parse_qsl(body.decode(), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        return Response("The form is not UTF-8.", status_code=400, media_type="text/plain")
+    form = _Form(pairs)
+    signature = request.headers.get(SIGNATURE, "")
+    url = _signed_url(request, frontdesk_of(request).settings.public_url)
+    if not signature or not RequestValidator(twilio.auth_token).validate(url, form, signature):
+        log.warning("refused a webhook to %s: no valid %s", request.url.path, SIGNATURE)
+        return Response("Invalid signature.", status_code=403, media_type="text/plain")
+    return {name: values[-1] for name, values in form.items()}
+
+
+def _signed_url(request: Request, public_url: str | None) -> str:
+    """The address Twilio signed: ours as the world sees it (behind a proxy), else the request's."""
+    if public_url is None:
+        return str(request.url)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{public_url}{request.url.path}{query}"
+
+
+class _Form(dict[str, list[str]]):
+    """Form fields with every value of a repeated name, as RequestValidator reads a MultiDict."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__()
+        for name, value in pairs:
+            self.setdefault(name, []).append(value)
+
+    def getall(self, name: str) -> list[str]:
+        return self[name]
+
+
+def _twiml(text: str | None) -> Response:
+    response = MessagingResponse()
+    if text:
+        response.message(text)
+    return Response(str(response), media_type="text/xml")

@@ -1,0 +1,121 @@
+"""Running the notification worker: couriers from settings, `frontdesk worker`, `--with-worker`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from api.bootstrap import Frontdesk
+from api.settings import Settings
+from channels.couriers import Courier
+from channels.delivery_worker import DeliveryWorker
+from channels.email_courier import EmailCourier
+from channels.sms.courier import SmsCourier
+from channels.telegram.courier import TelegramCourier
+
+log = logging.getLogger("frontdesk.worker")
+
+
+def build_couriers(settings: Settings) -> dict[str, Courier]:
+    """One courier per configured channel, none for the others."""
+    couriers: dict[str, Courier] = {}
+    if settings.smtp is not None:
+        smtp = settings.smtp
+        couriers["email"] = EmailCourier(
+            host=smtp.host,
+            port=smtp.port,
+            sender=smtp.sender,
+            username=smtp.username,
+            password=smtp.password,
+            security=smtp.security,
+        )
+    if settings.twilio is not None:
+        twilio = settings.twilio
+        couriers["sms"] = SmsCourier(
+            account_sid=twilio.account_sid,
+            auth_token=twilio.auth_token,
+            from_number=twilio.from_number,
+            api_url=twilio.api_url,
+            status_callback_url=f"{settings.public_url}/sms/status"
+            if settings.public_url
+            else None,
+        )
+    if settings.telegram is not None:
+        couriers["telegram"] = TelegramCourier(
+            token=settings.telegram.token, api_url=settings.telegram.api_url
+        )
+    return couriers
+
+
+def courier_channels(settings: Settings) -> frozenset[str]:
+    """The channels a worker with these settings delivers on (its one-time codes included)."""
+    return frozenset(build_couriers(settings))
+
+
+def run_worker(frontdesk: Frontdesk, *, once: bool, interval: float, batch: int) -> int:
+    """Deliver notifications until SIGTERM or SIGINT (or after one pass with `once`)."""
+    couriers = build_couriers(frontdesk.settings)
+    worker = DeliveryWorker(
+        uow=frontdesk.uow,
+        couriers=couriers,
+        reminder_hours=frontdesk.settings.reminder_hours,
+        batch=batch,
+    )
+    hours = ", ".join(f"{h} h" for h in worker.reminder_hours) or "none"
+    log.info(
+        "notification worker on %s; reminders %s before",
+        ", ".join(sorted(couriers)) or "no channel (client notifications are not sent)",
+        hours,
+    )
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(stop_signal, worker.stop)
+        try:
+            if once:
+                report = await worker.run_once()
+                log.info("one pass: %s", report)
+            else:
+                await worker.run(interval=interval)
+        finally:
+            for courier in couriers.values():
+                close = getattr(courier, "close", None)  # those that keep a connection open
+                if close is not None:
+                    await close()
+
+    asyncio.run(main())
+    frontdesk.close()
+    return 0
+
+
+@contextmanager
+def worker_beside(wanted: bool) -> Iterator[None]:
+    """Run `frontdesk worker` as a child process for as long as the block runs."""
+    if not wanted:
+        yield
+        return
+    child = subprocess.Popen([sys.executable, "-m", "api.cli", "worker"], env=dict(os.environ))
+    # uvicorn hands a SIGTERM it caught back to the handler it found, once it has shut down;
+    # the default one would end this process on the spot, leaving the worker behind.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        child.terminate()  # SIGTERM: the send in hand finishes first
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)

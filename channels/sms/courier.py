@@ -1,0 +1,34 @@
+"""The notification worker's way to text a client: one Twilio message per notification."""
+
+from __future__ import annotations
+
+from channels.couriers import Outgoing
+from channels.sms.formatting import plain
+from channels.sms.twilio_rest import TwilioMessages
+
+
+class SmsCourier:
+    """A `channels.couriers.Courier` for SMS; returns the MessageSid status callbacks refer to."""
+
+    channel = "sms"
+
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        api_url: str = "https://api.twilio.com",
+        status_callback_url: str | None = None,
+    ) -> None:
+        self._messages = TwilioMessages(
+            account_sid=account_sid,
+            auth_token=auth_token,
+            from_number=from_number,
+            api_url=api_url,
+            status_callback_url=status_callback_url,
+        )
+
+    async def send(self, message: Outgoing) -> str | None:
+        """Text the rendered body; Twilio's refusals come back as DeliveryFailed."""
+        return await self._messages.send(to=message.to, body=plain(message.body))

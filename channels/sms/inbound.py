@@ -1,0 +1,169 @@
+"""A text from a client: the carrier keywords, numbered choices, and the rest to the hub."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+from anyio import to_thread
+
+from channels.hub import Hub
+from channels.messages import Inbound
+from channels.sms.formatting import choices
+from domain.calendars import practice
+from domain.clients import normalize_phone
+from domain.errors import InvalidInput
+from domain.models import EntryAuthor
+from domain.sms_opt_outs import is_opted_out, opt_in, opt_out
+from domain.transcripts import find_conversation, transcript
+from domain.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+CHANNEL = "sms"
+Keyword = Literal["stop", "start", "help"]
+# The whole message, trimmed and in any case, is the keyword: "stop the reminders" is not.
+STOP_WORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
+)
+START_WORDS = frozenset({"START", "UNSTOP"})
+HELP_WORDS = frozenset({"HELP", "INFO"})
+CHOICE = re.compile(r"^\d{1,2}$")
+NO_FILES = (
+    "Files cannot be sent by text message. Please bring them to your appointment or send "
+    "them through our web chat."
+)
+
+
+@dataclass(frozen=True)
+class SmsIn:
+    """Twilio's incoming-message webhook, the fields we use."""
+
+    message_sid: str
+    sender: str  # From: the client's phone, proven by the carrier
+    to: str
+    body: str
+    media: int  # NumMedia: pictures and files sent with it (MMS)
+
+    @classmethod
+    def from_form(cls, form: Mapping[str, str]) -> SmsIn:
+        """Read the webhook's form; refuse one without a sender or a message id."""
+        sid = (form.get("MessageSid") or form.get("SmsMessageSid") or "").strip()
+        sender = (form.get("From") or "").strip()
+        if not sid or not sender:
+            raise InvalidInput("A Twilio message needs a MessageSid and a From number.")
+        media = (form.get("NumMedia") or "0").strip()
+        return cls(
+            message_sid=sid,
+            sender=sender,
+            to=(form.get("To") or "").strip(),
+            body=form.get("Body") or "",
+            media=int(media) if media.isdigit() else 0,
+        )
+
+
+def keyword(body: str, *, opted_out: bool) -> Keyword | None:
+    """The carrier keyword the message is, if it is one (YES resubscribes only the opted out)."""
+    word = body.strip().upper()
+    if word in STOP_WORDS:
+        return "stop"
+    if word in START_WORDS or (word == "YES" and opted_out):
+        return "start"
+    if word in HELP_WORDS:
+        return "help"
+    return None
+
+
+class SmsDesk:
+    """Answers a client's text: a keyword here and now, anything else through the hub.
+
+    Returns the text to answer with at once (TwiML), or None; the agent's answers follow
+    through the SMS outlet, since a turn can outlast Twilio's webhook timeout.
+    """
+
+    def __init__(self, *, hub: Hub, uow: Callable[[], UnitOfWork], public_url: str | None) -> None:
+        self.hub = hub
+        self.uow = uow
+        self.public_url = public_url
+
+    async def answer(self, message: SmsIn) -> str | None:
+        try:
+            phone = normalize_phone(message.sender)
+        except InvalidInput:
+            log.warning("ignoring a text from %r: not a phone number", message.sender)
+            return None
+        opted_out = await self._run(lambda: is_opted_out(uow=self.uow(), phone=phone))
+        said = keyword(message.body, opted_out=opted_out)
+        if said == "stop":
+            newly = await self._run(lambda: opt_out(uow=self.uow(), phone=phone))
+            name = await self._practice_name()
+            # Confirmed once: a repeated STOP is answered with silence, as carriers expect.
+            return (
+                f"You are unsubscribed from {name} messages. Reply START to resubscribe."
+                if newly
+                else None
+            )
+        if said == "start":
+            await self._run(lambda: opt_in(uow=self.uow(), phone=phone))
+            name = await self._practice_name()
+            return f"You are resubscribed to {name} messages. Reply HELP for help, STOP to opt out."
+        if opted_out:
+            log.info("a text from an opted-out number was not taken in (%s)", message.message_sid)
+            return None
+        if said == "help":
+            return await self._help()
+        return await self._take_in(phone, message)
+
+    async def _take_in(self, phone: str, message: SmsIn) -> str | None:
+        text = message.body.strip()
+        notice = NO_FILES if message.media > 0 else None
+        if not text:
+            return notice
+        if CHOICE.match(text):
+            offered = await self._run(lambda: self._offered(phone))
+            if offered:
+                number = int(text)
+                if not 1 <= number <= len(offered):
+                    return f"Please answer with one of the numbers offered. {choices(len(offered))}"
+                text = offered[number - 1]
+        await self.hub.receive(Inbound(CHANNEL, phone, text, message_id=message.message_sid))
+        return notice
+
+    def _offered(self, phone: str) -> list[str]:
+        """The values of the choices last offered in this number's conversation, if any."""
+        conversation = find_conversation(uow=self.uow(), channel=CHANNEL, address=phone)
+        if conversation is None:
+            return []
+        latest = transcript(
+            uow=self.uow(),
+            conversation_id=conversation.id,
+            authors=[EntryAuthor.AGENT, EntryAuthor.STAFF],
+            limit=1,
+        )
+        # A person's reply after the choices means they are no longer the question.
+        if not latest or latest[0].author != EntryAuthor.AGENT:
+            return []
+        buttons = (latest[0].extra or {}).get("buttons") or []
+        return [str(button["value"]) for button in buttons]
+
+    async def _help(self) -> str:
+        name = await self._practice_name()
+        web = f" or chat with us at {self.public_url}" if self.public_url else ""
+        return (
+            f"{name}: text your question or booking request to this number{web}. "
+            "Reply STOP to opt out."
+        )
+
+    async def _practice_name(self) -> str:
+        def read() -> str:
+            with self.uow().reading() as reader:
+                return practice(reader.session).name
+
+        return await self._run(read)
+
+    @staticmethod
+    async def _run(call: Callable[[], T]) -> T:
+        return await to_thread.run_sync(call)

@@ -1,0 +1,40 @@
+"""Notifications as admins read them: what was sent to whom, on which channel, and how it went."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from domain.access import require_admin
+from domain.models import Notification, StaffUser
+from domain.paging import page_of
+from domain.uow import UnitOfWork
+
+
+def page_notifications(
+    *,
+    uow: UnitOfWork,
+    staff: StaffUser,
+    status: str | None,
+    channel: str | None,
+    client_id: str | None,
+    booking_id: str | None,
+    event: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Notification], int]:
+    """Return a page of notifications, newest first, filtered by what is given."""
+    require_admin(staff)
+    query = select(Notification).order_by(
+        col(Notification.created_at).desc(), col(Notification.id).desc()
+    )
+    for column, wanted in (
+        (Notification.status, status),
+        (Notification.channel, channel),
+        (Notification.client_id, client_id),
+        (Notification.booking_id, booking_id),
+        (Notification.event, event),
+    ):
+        if wanted is not None:
+            query = query.where(col(column) == wanted)
+    with uow.reading() as reader:
+        return page_of(reader.session, query, limit=limit, offset=offset)

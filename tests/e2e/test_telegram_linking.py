@@ -1,0 +1,167 @@
+"""A client known from the web chat continues in Telegram: by a one-time link from the web
+chat, or by sharing their own phone contact; someone else's contact card links nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.support.chat_client import ChatClient
+from tests.support.fake_telegram import (
+    BOT_USERNAME,
+    BotChat,
+    FakeTelegram,
+    contact_update,
+    fake_telegram,
+    next_update_id,
+)
+from tests.support.live import LiveServer, live_server
+
+SECRET = "linking-webhook-secret"
+
+
+@pytest.fixture(scope="module")
+def telegram() -> Iterator[FakeTelegram]:
+    with fake_telegram() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram
+) -> Iterator[LiveServer]:
+    env = {
+        "FRONTDESK_TELEGRAM_TOKEN": telegram.token,
+        "FRONTDESK_TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "FRONTDESK_TELEGRAM_API_URL": telegram.api_url,
+    }
+    with live_server(tmp_path_factory.mktemp("linking") / "data", env=env) as running:
+        yield running
+
+
+def chat(server: LiveServer, telegram: FakeTelegram, chat_id: int, name: str) -> BotChat:
+    return BotChat(telegram, f"{server.base_url}/telegram/webhook", SECRET, chat_id, name)
+
+
+def web_client(server: LiveServer, name: str, phone: str) -> tuple[str, str]:
+    """A client who said who they are in the web chat: their session and client id."""
+    with ChatClient(server.ws_url) as web:
+        web.say(f"I'm {name}, {phone}")
+        session = web.session
+    [(client_id,)] = rows(server, "SELECT id FROM clients WHERE name = :name", name=name)
+    return session, str(client_id)
+
+
+def rows(server: LiveServer, query: str, **params: Any) -> list[tuple[Any, ...]]:
+    engine = create_engine(f"sqlite:///{server.log_path.parent / 'frontdesk.db'}")
+    with engine.connect() as db:
+        found = [tuple(row) for row in db.execute(text(query), params)]
+    engine.dispose()
+    return found
+
+
+def owner_of(server: LiveServer, chat_id: int) -> str | None:
+    found = rows(
+        server,
+        "SELECT client_id FROM channel_identities WHERE channel = 'telegram' AND address = :a",
+        a=str(chat_id),
+    )
+    return str(found[0][0]) if found else None
+
+
+class TestContinuingFromTheWebChat:
+    def test_an_identified_web_chat_gets_a_link_that_links_the_telegram_chat_once(
+        self, server: LiveServer, telegram: FakeTelegram
+    ) -> None:
+        session, client_id = web_client(server, "Ines Weblink", "+49 170 5550501")
+        url = f"{server.base_url}/chat/telegram-link"
+
+        available = httpx.post(f"{url}/available", json={"session": session})
+        made = httpx.post(url, json={"session": session})
+
+        assert available.json() == {"available": True}
+        assert made.status_code == 201, made.text
+        link = made.json()["url"]
+        assert link.startswith(f"https://t.me/{BOT_USERNAME}?start=")
+        code = link.split("start=")[1]
+        bot = chat(server, telegram, 7100001, "Ines")
+        since = telegram.mark()
+
+        bot.send(f"/start {code}")
+
+        assert "now linked" in bot.wait_reply(since)["text"]
+        assert owner_of(server, 7100001) == client_id
+        other = chat(server, telegram, 7100002, "Mallory")
+        since = telegram.mark()
+        other.send(f"/start {code}")
+        assert "used already" in other.wait_reply(since)["text"]
+        assert owner_of(server, 7100002) != client_id
+
+    def test_an_anonymous_web_chat_is_offered_no_link(self, server: LiveServer) -> None:
+        with ChatClient(server.ws_url) as web:
+            session = web.session
+        url = f"{server.base_url}/chat/telegram-link"
+
+        available = httpx.post(f"{url}/available", json={"session": session})
+        refused = httpx.post(url, json={"session": session})
+        malformed = httpx.post(url, json={"session": "not a session"})
+
+        assert available.json() == {"available": False}
+        assert refused.status_code == 409
+        assert refused.json()["code"] == "not_identified"
+        assert malformed.status_code == 422
+
+    def test_a_made_up_code_links_nothing(self, server: LiveServer, telegram: FakeTelegram) -> None:
+        bot = chat(server, telegram, 7100003, "Nora")
+        since = telegram.mark()
+
+        bot.send("/start made-up-code")
+
+        assert "not valid" in bot.wait_reply(since)["text"]
+        [(name,)] = rows(
+            server,
+            "SELECT c.name FROM clients c JOIN channel_identities i ON i.client_id = c.id"
+            " WHERE i.channel = 'telegram' AND i.address = '7100003'",
+        )
+        assert name == "Nora"  # a client of its own, as any new chat
+
+
+class TestSharingAPhoneContact:
+    def test_the_clients_own_contact_matching_the_phone_on_file_links_the_chat(
+        self, server: LiveServer, telegram: FakeTelegram
+    ) -> None:
+        _, client_id = web_client(server, "Hanna Contact", "+49 170 5550401")
+        bot = chat(server, telegram, 7200001, "Hanna")
+        bot.send("/start")
+        assert owner_of(server, 7200001) != client_id
+        since = telegram.mark()
+
+        bot.post(contact_update(next_update_id(), 7200001, "491705550401", contact_user_id=7200001))
+
+        assert "now linked" in bot.wait_reply(since)["text"]
+        assert owner_of(server, 7200001) == client_id
+
+    def test_someone_elses_contact_card_links_nothing(
+        self, server: LiveServer, telegram: FakeTelegram
+    ) -> None:
+        _, client_id = web_client(server, "Otto Victim", "+49 170 5550402")
+        bot = chat(server, telegram, 7200002, "Mallory")
+        bot.send("/start")
+        placeholder = owner_of(server, 7200002)
+        since = telegram.mark()
+
+        for contact_user_id in (9999999, None):
+            bot.post(
+                contact_update(
+                    next_update_id(), 7200002, "+49 170 5550402", contact_user_id=contact_user_id
+                )
+            )
+
+        replies = bot.replies(since=since)  # answered before each webhook call returned
+        assert len(replies) == 2
+        assert all("only link your own" in r["text"] for r in replies)
+        assert owner_of(server, 7200002) == placeholder != client_id
