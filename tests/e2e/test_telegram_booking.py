@@ -23,9 +23,9 @@ from tests.support.fake_telegram import (
     next_update_id,
     photo_update,
 )
-from tests.support.live import LiveServer, live_server
+from tests.support.live import LiveServer
+from tests.support.telegram_server import bot_chat, serving_telegram
 
-SECRET = "telegram-webhook-secret_for-tests"
 INTAKE = "born 1990-04-01, insurance number A123456789"
 REQUEST = "I need a dermatologist tomorrow morning"
 
@@ -40,17 +40,8 @@ def telegram() -> Iterator[FakeTelegram]:
 def server(
     tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram
 ) -> Iterator[LiveServer]:
-    env = {
-        "FRONTDESK_TELEGRAM_TOKEN": telegram.token,
-        "FRONTDESK_TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "FRONTDESK_TELEGRAM_API_URL": telegram.api_url,
-    }
-    with live_server(tmp_path_factory.mktemp("telegram") / "data", env=env) as running:
+    with serving_telegram(tmp_path_factory.mktemp("telegram") / "data", telegram) as running:
         yield running
-
-
-def chat(server: LiveServer, telegram: FakeTelegram, chat_id: int, name: str) -> BotChat:
-    return BotChat(telegram, f"{server.base_url}/telegram/webhook", SECRET, chat_id, name)
 
 
 def rows(server: LiveServer, query: str, **params: Any) -> list[tuple[Any, ...]]:
@@ -92,7 +83,7 @@ class Booked:
 
 @pytest.fixture(scope="module")
 def bruno(server: LiveServer, telegram: FakeTelegram) -> Booked:
-    bot = chat(server, telegram, 5550102, "Bruno")
+    bot = bot_chat(server, telegram, 5550102, "Bruno")
     bot.send("/start")
     card, said = book(bot)
     return Booked(bot, card, said)
@@ -112,7 +103,7 @@ class TestABookingOverTelegram:
     def test_start_greets_the_chat_and_makes_it_a_client(
         self, server: LiveServer, telegram: FakeTelegram
     ) -> None:
-        bot = chat(server, telegram, 5550101, "Tilda")
+        bot = bot_chat(server, telegram, 5550101, "Tilda")
         since = telegram.mark()
 
         bot.send("/start")
@@ -152,7 +143,7 @@ class TestABookingOverTelegram:
     def test_every_tap_is_answered_and_its_keyboard_removed(
         self, server: LiveServer, telegram: FakeTelegram
     ) -> None:
-        bot = chat(server, telegram, 5550103, "Clara")
+        bot = bot_chat(server, telegram, 5550103, "Clara")
         bot.send("/start")
         offer = bot.say(REQUEST)
         assert len(buttons(offer)) > 1
@@ -170,7 +161,7 @@ class TestABookingOverTelegram:
     def test_a_stale_tap_is_answered_and_says_nothing_to_the_agent(
         self, server: LiveServer, telegram: FakeTelegram
     ) -> None:
-        bot = chat(server, telegram, 5550104, "Dora")
+        bot = bot_chat(server, telegram, 5550104, "Dora")
         bot.send("/start")
         offer = bot.say(REQUEST)
         bot.say("What are your opening hours?")  # the offer is no longer the question
@@ -192,10 +183,10 @@ class TestABookingOverTelegram:
     def test_another_chats_button_is_not_taken(
         self, server: LiveServer, telegram: FakeTelegram
     ) -> None:
-        owner = chat(server, telegram, 5550105, "Emil")
+        owner = bot_chat(server, telegram, 5550105, "Emil")
         owner.send("/start")
         offer = owner.say(REQUEST)
-        intruder = chat(server, telegram, 5550106, "Eve")
+        intruder = bot_chat(server, telegram, 5550106, "Eve")
         intruder.send("/start")
         before = rows(server, "SELECT count(*) FROM conversation_entries")
         since = telegram.mark()
@@ -246,7 +237,7 @@ class TestDocumentsOverTelegram:
     def test_a_file_nobody_asked_for_is_refused_politely(
         self, server: LiveServer, telegram: FakeTelegram
     ) -> None:
-        bot = chat(server, telegram, 5550107, "Fritz")
+        bot = bot_chat(server, telegram, 5550107, "Fritz")
         bot.send("/start")
         photo = JPEG + bytes(100)
         file_id = telegram.add_file(photo, "photos/file_18.jpg")

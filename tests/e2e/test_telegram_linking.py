@@ -13,15 +13,13 @@ from sqlalchemy import create_engine, text
 from tests.support.chat_client import ChatClient
 from tests.support.fake_telegram import (
     BOT_USERNAME,
-    BotChat,
     FakeTelegram,
     contact_update,
     fake_telegram,
     next_update_id,
 )
-from tests.support.live import LiveServer, live_server
-
-SECRET = "linking-webhook-secret"
+from tests.support.live import LiveServer
+from tests.support.telegram_server import bot_chat, serving_telegram
 
 
 @pytest.fixture(scope="module")
@@ -34,17 +32,8 @@ def telegram() -> Iterator[FakeTelegram]:
 def server(
     tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram
 ) -> Iterator[LiveServer]:
-    env = {
-        "FRONTDESK_TELEGRAM_TOKEN": telegram.token,
-        "FRONTDESK_TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "FRONTDESK_TELEGRAM_API_URL": telegram.api_url,
-    }
-    with live_server(tmp_path_factory.mktemp("linking") / "data", env=env) as running:
+    with serving_telegram(tmp_path_factory.mktemp("linking") / "data", telegram) as running:
         yield running
-
-
-def chat(server: LiveServer, telegram: FakeTelegram, chat_id: int, name: str) -> BotChat:
-    return BotChat(telegram, f"{server.base_url}/telegram/webhook", SECRET, chat_id, name)
 
 
 def web_client(server: LiveServer, name: str, phone: str) -> tuple[str, str]:
@@ -88,14 +77,14 @@ class TestContinuingFromTheWebChat:
         link = made.json()["url"]
         assert link.startswith(f"https://t.me/{BOT_USERNAME}?start=")
         code = link.split("start=")[1]
-        bot = chat(server, telegram, 7100001, "Ines")
+        bot = bot_chat(server, telegram, 7100001, "Ines")
         since = telegram.mark()
 
         bot.send(f"/start {code}")
 
         assert "now linked" in bot.wait_reply(since)["text"]
         assert owner_of(server, 7100001) == client_id
-        other = chat(server, telegram, 7100002, "Mallory")
+        other = bot_chat(server, telegram, 7100002, "Mallory")
         since = telegram.mark()
         other.send(f"/start {code}")
         assert "used already" in other.wait_reply(since)["text"]
@@ -116,7 +105,7 @@ class TestContinuingFromTheWebChat:
         assert malformed.status_code == 422
 
     def test_a_made_up_code_links_nothing(self, server: LiveServer, telegram: FakeTelegram) -> None:
-        bot = chat(server, telegram, 7100003, "Nora")
+        bot = bot_chat(server, telegram, 7100003, "Nora")
         since = telegram.mark()
 
         bot.send("/start made-up-code")
@@ -135,7 +124,7 @@ class TestSharingAPhoneContact:
         self, server: LiveServer, telegram: FakeTelegram
     ) -> None:
         _, client_id = web_client(server, "Hanna Contact", "+49 170 5550401")
-        bot = chat(server, telegram, 7200001, "Hanna")
+        bot = bot_chat(server, telegram, 7200001, "Hanna")
         bot.send("/start")
         assert owner_of(server, 7200001) != client_id
         since = telegram.mark()
@@ -149,7 +138,7 @@ class TestSharingAPhoneContact:
         self, server: LiveServer, telegram: FakeTelegram
     ) -> None:
         _, client_id = web_client(server, "Otto Victim", "+49 170 5550402")
-        bot = chat(server, telegram, 7200002, "Mallory")
+        bot = bot_chat(server, telegram, 7200002, "Mallory")
         bot.send("/start")
         placeholder = owner_of(server, 7200002)
         since = telegram.mark()

@@ -21,9 +21,9 @@ from tests.support.fake_telegram import (
     message_update,
     next_update_id,
 )
-from tests.support.live import ROOT, LiveServer, live_server
+from tests.support.live import ROOT, LiveServer
+from tests.support.telegram_server import WEBHOOK_SECRET, bot_chat, serving_telegram, telegram_env
 
-SECRET = "another-webhook-secret_1234"
 TABLES = ("clients", "conversations", "conversation_entries", "inbound_receipts")
 
 
@@ -37,19 +37,14 @@ def telegram() -> Iterator[FakeTelegram]:
 def server(
     tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram
 ) -> Iterator[LiveServer]:
-    env = {
-        "FRONTDESK_TELEGRAM_TOKEN": telegram.token,
-        "FRONTDESK_TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "FRONTDESK_TELEGRAM_API_URL": telegram.api_url,
-    }
-    with live_server(tmp_path_factory.mktemp("webhook") / "data", env=env) as running:
+    with serving_telegram(tmp_path_factory.mktemp("webhook") / "data", telegram) as running:
         yield running
 
 
 @pytest.fixture
 def bot(server: LiveServer, telegram: FakeTelegram, request: pytest.FixtureRequest) -> BotChat:
     chat_id = 6_000_000 + abs(hash(request.node.name)) % 100_000
-    return BotChat(telegram, f"{server.base_url}/telegram/webhook", SECRET, chat_id, "Greta")
+    return bot_chat(server, telegram, chat_id, "Greta")
 
 
 def counts(server: LiveServer) -> dict[str, int]:
@@ -79,7 +74,7 @@ def entries_of(server: LiveServer, chat_id: int) -> list[tuple[Any, ...]]:
 class TestOnlyTelegramIsHeard:
     @pytest.mark.parametrize(
         "headers",
-        [{}, {SECRET_HEADER: "forged"}, {SECRET_HEADER: SECRET + "x"}, {SECRET_HEADER: ""}],
+        [{}, {SECRET_HEADER: "forged"}, {SECRET_HEADER: WEBHOOK_SECRET + "x"}, {SECRET_HEADER: ""}],
         ids=["missing", "forged", "longer", "empty"],
     )
     def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_processed(
@@ -103,7 +98,7 @@ class TestOnlyTelegramIsHeard:
         refused = httpx.post(
             bot.webhook_url,
             content=b"update_id=1",
-            headers={SECRET_HEADER: SECRET, "Content-Type": "application/json"},
+            headers={SECRET_HEADER: WEBHOOK_SECRET, "Content-Type": "application/json"},
         )
 
         assert refused.status_code == 400
@@ -169,7 +164,7 @@ class TestCli:
         assert result.returncode == 0, result.stderr
         [call] = telegram.calls("setWebhook", since=since)
         assert call["url"] == "https://frontdesk.example/telegram/webhook"
-        assert call["secret_token"] == SECRET
+        assert call["secret_token"] == WEBHOOK_SECRET
         assert call["allowed_updates"] == ["message", "callback_query"]
 
     def test_set_webhook_refuses_plain_http_unless_told(self, telegram: FakeTelegram) -> None:
@@ -193,12 +188,7 @@ class TestCli:
 
 
 def run_cli(telegram: FakeTelegram, *args: str) -> Any:
-    env = {
-        **os.environ,
-        "FRONTDESK_TELEGRAM_TOKEN": telegram.token,
-        "FRONTDESK_TELEGRAM_WEBHOOK_SECRET": SECRET,
-        "FRONTDESK_TELEGRAM_API_URL": telegram.api_url,
-    }
+    env = {**os.environ, **telegram_env(telegram)}
     return subprocess.run(
         [sys.executable, "-m", "api.cli", "telegram", *args],
         cwd=ROOT,
