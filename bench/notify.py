@@ -26,6 +26,7 @@ from bench.common import (
 )
 from channels.delivery_worker import DeliveryWorker
 from channels.email_courier import EmailCourier
+from domain.delivery.codes import CODE_EVENT
 from domain.journal import enqueue
 from domain.models import Client
 from domain.uow import UnitOfWork
@@ -68,7 +69,7 @@ def through_the_worker(url: str, mail: SmtpServer) -> float:
         for number in range(MESSAGES):
             enqueue(
                 uow,
-                event="identity.code",
+                event=CODE_EVENT,
                 subject_id="bench-client",
                 payload={
                     "channel": "email",

@@ -15,6 +15,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
+from typing import TypeVar
 
 from anyio import to_thread
 
@@ -31,9 +32,11 @@ from domain.delivery.claims import (
 from domain.delivery.fanout import FanOutReport, fan_out
 from domain.delivery.reminders import enqueue_due_reminders
 from domain.models.notifications import NotificationStatus
+from domain.sms_opt_outs import OPTED_OUT, number_opted_out
 from domain.uow import UnitOfWork
 
 log = logging.getLogger("frontdesk.worker")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,9 @@ class DeliveryWorker:
         return fan_out(uow=self.uow(), channels=frozenset(self.couriers))
 
     def _claim(self) -> list[Claim]:
-        return claim_due(uow=self.uow(), limit=self.batch, lease=self.lease)
+        return claim_due(
+            uow=self.uow(), limit=self.batch, lease=self.lease, max_attempts=self.max_attempts
+        )
 
     async def _send_all(self, claims: list[Claim]) -> list[bool]:
         slots = asyncio.Semaphore(self.concurrency)
@@ -110,16 +115,22 @@ class DeliveryWorker:
                     return None
                 return await self._send(claim)
 
-        # A stop starts no new send; the ones in hand finish and are recorded.
-        results = await asyncio.gather(*(one(c) for c in claims))
-        await to_thread.run_sync(partial(release_unsent, uow=self.uow(), claims=unsent))
-        return [r for r in results if r is not None]
+        # A stop starts no new send; the ones in hand finish and are recorded. One claim's
+        # trouble (its outcome could not be recorded) leaves the others' outcomes standing.
+        try:
+            results = await asyncio.gather(*(one(c) for c in claims), return_exceptions=True)
+        finally:
+            await to_thread.run_sync(partial(release_unsent, uow=self.uow(), claims=unsent))
+        for claim, result in zip(claims, results, strict=True):
+            if isinstance(result, BaseException):
+                log.error("notification %s by %s: %r", claim.notification_id, claim.channel, result)
+        return [r for r in results if isinstance(r, bool)]
 
     async def _send(self, claim: Claim) -> bool:
         failure = await self._attempt(claim)
         if failure is None:
             return True
-        status = await to_thread.run_sync(partial(self._failed, claim, failure))
+        status = await self._record(claim, partial(self._failed, claim, failure))
         log.warning(
             "notification %s by %s: %s (%s)", claim.notification_id, claim.channel, failure, status
         )
@@ -132,6 +143,10 @@ class DeliveryWorker:
             # Fan-out makes none for a channel without a courier; this one was made by a
             # worker configured otherwise, and a later attempt may find one that has it.
             return DeliveryFailed(f"no {claim.channel} courier configured")
+        if claim.channel == "sms" and await to_thread.run_sync(self._opted_out, claim):
+            # The number texted STOP after this was queued: carriers require that nothing
+            # more reaches it, not even a retry of a text queued before.
+            return DeliveryFailed(OPTED_OUT, permanent=True)
         outgoing = Outgoing(claim.notification_id, claim.to, claim.subject, claim.body)
         try:
             provider_id = await courier.send(outgoing)
@@ -140,10 +155,33 @@ class DeliveryWorker:
         except Exception as exc:  # a courier's bug must not stop the others: retried later
             log.exception("notification %s by %s crashed", claim.notification_id, claim.channel)
             return DeliveryFailed(repr(exc))
-        await to_thread.run_sync(
-            partial(record_sent, uow=self.uow(), claim=claim, provider_message_id=provider_id)
+        await self._record(
+            claim,
+            lambda: record_sent(uow=self.uow(), claim=claim, provider_message_id=provider_id),
         )
         return None
+
+    async def _record(self, claim: Claim, record: Callable[[], T]) -> T | None:
+        """Record a send's outcome, once more if the first try fails (the database blinked).
+
+        If both fail the claim stays `sending` and is taken again once its lease runs out;
+        the other claims of the batch are recorded and released all the same.
+        """
+        for last in (False, True):
+            try:
+                return await to_thread.run_sync(record)
+            except Exception:
+                log.exception(
+                    "could not record notification %s by %s%s",
+                    claim.notification_id,
+                    claim.channel,
+                    "" if last else "; trying once more",
+                )
+        return None
+
+    def _opted_out(self, claim: Claim) -> bool:
+        with self.uow().reading() as reader:
+            return number_opted_out(reader.session, claim.to)
 
     def _failed(self, claim: Claim, exc: DeliveryFailed) -> NotificationStatus | None:
         return record_failure(

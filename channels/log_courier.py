@@ -14,11 +14,11 @@ from collections.abc import Callable, Collection
 from anyio import to_thread
 from sqlmodel import col, select
 
+from domain.delivery.codes import CODE_EVENT, forget_code
 from domain.models import OutboxMessage
 from domain.uow import UnitOfWork
 
 log = logging.getLogger("frontdesk.codes")
-CODE_EVENT = "identity.code"
 
 
 def log_pending_codes(uow: UnitOfWork, *, couriers: Collection[str] = ()) -> int:
@@ -44,6 +44,7 @@ def log_pending_codes(uow: UnitOfWork, *, couriers: Collection[str] = ()) -> int
             )
             message.status = "sent"
             message.attempts += 1
+            forget_code(message)  # the log has it now; the database keeps only its hash
         uow.commit()
         return len(pending)
 

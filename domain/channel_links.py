@@ -95,12 +95,15 @@ def client_of_chat(*, uow: UnitOfWork, channel: str, address: str, name: str) ->
 def link_by_phone(*, uow: UnitOfWork, channel: str, address: str, phone: str) -> Linked:
     """Link the chat to the client whose phone this is; the caller vouches it is the sender's.
 
-    With nobody on file under the number, it is kept as the chat's own client's phone.
+    Only a client who proved the number (its SMS identity) takes the chat: one who merely typed
+    it in when registering does not. Otherwise the number is proven for the chat's own client:
+    kept as their phone if they have none, and their SMS identity either way.
     """
-    number = _international(phone)
+    number = normalize_phone(phone, international=True)  # Telegram sends it without the '+'
     with uow:
-        owner = _client_with_phone(uow, number)
-        if owner is not None:
+        proven = uow.session.get(ChannelIdentity, ("sms", number))
+        if proven is not None:
+            owner = uow.session.get_one(Client, proven.client_id)
             linked = _move_chat(uow, channel, address, owner, how="phone")
             uow.commit()
             return linked
@@ -110,15 +113,15 @@ def link_by_phone(*, uow: UnitOfWork, channel: str, address: str, phone: str) ->
         client = uow.session.get_one(Client, identity.client_id)
         if client.phone is None:
             client.phone = number
-            uow.session.add(ChannelIdentity(channel="sms", address=number, client_id=client.id))
-            audit(
-                uow,
-                actor=client_actor(client.id, channel),
-                action="client.phone_added",
-                subject_type="client",
-                subject_id=client.id,
-                details={"channel": channel},
-            )
+        uow.session.add(ChannelIdentity(channel="sms", address=number, client_id=client.id))
+        audit(
+            uow,
+            actor=client_actor(client.id, channel),
+            action="client.phone_added",
+            subject_type="client",
+            subject_id=client.id,
+            details={"channel": channel, "on_file": client.phone == number},
+        )
         uow.commit()
         return Linked("phone_noted", client.id, client.name)
 
@@ -237,19 +240,6 @@ def _has_bookings(uow: UnitOfWork, client_id: str) -> bool:
         ).first()
         is not None
     )
-
-
-def _client_with_phone(uow: UnitOfWork, number: str) -> Client | None:
-    identity = uow.session.get(ChannelIdentity, ("sms", number))
-    if identity is not None:
-        return uow.session.get(Client, identity.client_id)
-    return uow.session.exec(select(Client).where(Client.phone == number)).first()
-
-
-def _international(phone: str) -> str:
-    """A phone as clients' phones are kept: Telegram sends shared numbers without the '+'."""
-    number = normalize_phone(phone)
-    return number if number.startswith("+") else f"+{number}"
 
 
 def _hash(code: str) -> str:

@@ -23,11 +23,18 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CONTACT_CHANNELS: dict[ContactField, str] = {"phone": "sms", "email": "email"}
 
 
-def normalize_phone(raw: str) -> str:
-    """Return the phone number without spaces, dashes, dots or brackets, refusing non-numbers."""
+def normalize_phone(raw: str, *, international: bool = False) -> str:
+    """Return the phone number without spaces, dashes, dots or brackets, refusing non-numbers.
+
+    `international`: the source sends international numbers without their '+' (Telegram), so
+    bare digits get one. A number starting with a single 0 is national and stays as it is:
+    making it international needs the practice's country, which is not known here.
+    """
     phone = re.sub(r"[\s\-().]", "", raw)
     if phone.startswith("00"):
         phone = "+" + phone[2:]
+    elif international and phone[:1].isdigit() and not phone.startswith("0"):
+        phone = "+" + phone
     if not PHONE.match(phone):
         raise InvalidInput(f"{raw!r} does not look like a phone number.")
     return phone
@@ -67,8 +74,15 @@ def register_client(
     email: str | None = None,
     idempotency_key: str,
     profile: Mapping[str, Any] | None = None,
+    phone_proven: bool = True,
 ) -> Client:
-    """Create a client with their contact identities; the same key returns the same client."""
+    """Create a client with their contact identities; the same key returns the same client.
+
+    An ("sms", phone) identity means the phone is proven to be the client's: incoming texts and
+    Telegram's shared numbers find clients only through it. Staff and world files are trusted
+    to enter a phone; a client registering themselves in a chat only claims one, so pass
+    `phone_proven=False`: the phone is kept on file, without the identity, until proven.
+    """
     name = name.strip()
     if not name:
         raise InvalidInput("A client needs a name.")
@@ -100,7 +114,7 @@ def register_client(
         uow.session.add(client)
         uow.session.flush()
         for field, address in addresses.items():
-            if address:
+            if address and (field != "phone" or phone_proven):
                 uow.session.add(
                     ChannelIdentity(
                         channel=CONTACT_CHANNELS[field], address=address, client_id=client.id

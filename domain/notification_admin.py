@@ -5,9 +5,12 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from domain.access import require_admin
+from domain.delivery.codes import CODE_EVENT
 from domain.models import Notification, StaffUser
 from domain.paging import page_of
 from domain.uow import UnitOfWork
+
+HIDDEN_CODE = "(a one-time code: not shown)"
 
 
 def page_notifications(
@@ -37,4 +40,9 @@ def page_notifications(
         if wanted is not None:
             query = query.where(col(column) == wanted)
     with uow.reading() as reader:
-        return page_of(reader.session, query, limit=limit, offset=offset)
+        found, total = page_of(reader.session, query, limit=limit, offset=offset)
+    # Closed, the session can no longer write these back: a code is for its client's eyes only.
+    for notification in found:
+        if notification.event == CODE_EVENT and notification.body:
+            notification.body = HIDDEN_CODE
+    return found, total

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from domain.actors import Actor, client_actor
 from domain.clients import normalize_phone
+from domain.errors import InvalidInput
 from domain.journal import audit
 from domain.models import ChannelIdentity, SmsOptOut
 from domain.uow import UnitOfWork
+
+OPTED_OUT = "opted out"  # the error of a text not sent because its number texted STOP
 
 
 def opt_out(*, uow: UnitOfWork, phone: str) -> bool:
@@ -44,6 +48,19 @@ def is_opted_out(*, uow: UnitOfWork, phone: str) -> bool:
     phone = normalize_phone(phone)
     with uow.reading() as reader:
         return reader.session.get(SmsOptOut, phone) is not None
+
+
+def number_opted_out(session: Session, phone: str) -> bool:
+    """Tell, in a transaction already open, whether this number texted STOP (not START since).
+
+    Checked right before a text goes out: a STOP may have come after it was queued.
+    Something that is no phone number has not opted out (the carrier refuses it anyway).
+    """
+    try:
+        phone = normalize_phone(phone)
+    except InvalidInput:
+        return False
+    return session.get(SmsOptOut, phone) is not None
 
 
 def _audit(uow: UnitOfWork, phone: str, action: str) -> None:

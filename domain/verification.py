@@ -17,9 +17,11 @@ from sqlmodel import col, func, select
 
 from domain.actors import SYSTEM, client_actor
 from domain.clients import checked_contact, register_client
+from domain.delivery.codes import CODE_EVENT
 from domain.errors import InvalidInput, NotFound
 from domain.journal import audit, enqueue
 from domain.models import ChannelIdentity, Client, Conversation, VerificationCode
+from domain.sms_opt_outs import number_opted_out
 from domain.uow import UnitOfWork
 
 CODE_LIFETIME = timedelta(minutes=10)
@@ -59,7 +61,10 @@ def identify_client(
         if conversation.client_id is not None:
             known = reader.session.get_one(Client, conversation.client_id)
             return Identification("already_known", known.name, client_id=known.id)
-        existing = _client_with(reader, phone=phone, email=email)
+        # A text from the number itself proves it (the carrier did): it never joins a client
+        # who only claimed that number, it gets a client of its own (staff can merge them).
+        carrier_proven = conversation.channel == "sms" and conversation.address == phone
+        existing = _client_with(reader, phone=phone, email=email, proven_only=carrier_proven)
     if existing is not None:
         return _send_code(uow=uow, conversation_id=conversation_id, client=existing)
     if not name or not name.strip():
@@ -71,6 +76,8 @@ def identify_client(
         phone=phone,
         email=email,
         idempotency_key=f"identify:{conversation_id}:{phone or email}",
+        # Claimed, not proven: _link below adds the identity when this chat is a text from it.
+        phone_proven=False,
     )
     _link(uow=uow, conversation_id=conversation_id, client_id=client.id, how="registered")
     return Identification("registered", client.name, client_id=client.id)
@@ -120,6 +127,11 @@ def verify_code(*, uow: UnitOfWork, conversation_id: str, code: str) -> Identifi
             )
         sent.used_at = uow.now()
         client_id = sent.client_id
+        if _proves_phone(uow, sent):
+            # The code reached this phone and came back: it is proven to be the client's.
+            uow.session.add(
+                ChannelIdentity(channel="sms", address=sent.sent_to, client_id=client_id)
+            )
         uow.commit()
     _link(uow=uow, conversation_id=conversation_id, client_id=client_id, how="verified")
     with uow.reading() as reader:
@@ -128,10 +140,9 @@ def verify_code(*, uow: UnitOfWork, conversation_id: str, code: str) -> Identifi
 
 
 def _send_code(*, uow: UnitOfWork, conversation_id: str, client: Client) -> Identification:
-    channel, destination = ("sms", client.phone) if client.phone else ("email", client.email)
-    assert destination is not None  # a client is found by one of the two
     code = f"{secrets.randbelow(10**6):06d}"
     with uow:
+        channel, destination = _code_channel(uow, client)
         recent = uow.session.exec(
             select(func.count())
             .select_from(VerificationCode)
@@ -169,7 +180,7 @@ def _send_code(*, uow: UnitOfWork, conversation_id: str, client: Client) -> Iden
         uow.session.add(sent)
         enqueue(
             uow,
-            event="identity.code",
+            event=CODE_EVENT,
             subject_id=client.id,
             payload={"channel": channel, "to": destination, "code": code, "client_id": client.id},
         )
@@ -187,6 +198,20 @@ def _send_code(*, uow: UnitOfWork, conversation_id: str, client: Client) -> Iden
     shown = f"your {what} ending in {ending}" if channel == "sms" else f"your {what} at {ending}"
     # No name: until the code is typed, nothing about the client goes back to the chat.
     return Identification("code_sent", "", sent_to=shown)
+
+
+def _code_channel(uow: UnitOfWork, client: Client) -> tuple[str, str]:
+    """Where a code reaches the client: their phone, unless it texted STOP; else their email."""
+    if client.phone and not number_opted_out(uow.session, client.phone):
+        return "sms", client.phone
+    if client.email:
+        return "email", client.email
+    raise VerificationRefused(
+        "Your number asked us to send it no more texts (STOP), so I cannot text you a code, "
+        "and I have no email address for you. Text START to our number to get texts again, "
+        "or ask for a person.",
+        reason="sms_opted_out",
+    )
 
 
 def _link(*, uow: UnitOfWork, conversation_id: str, client_id: str, how: str) -> None:
@@ -225,13 +250,28 @@ def _conversation(uow: UnitOfWork, conversation_id: str) -> Conversation:
     return conversation
 
 
-def _client_with(uow: UnitOfWork, *, phone: str | None, email: str | None) -> Client | None:
+def _proves_phone(uow: UnitOfWork, sent: VerificationCode) -> bool:
+    """Whether the code went by text to the phone on file that no identity claims yet."""
+    client = uow.session.get_one(Client, sent.client_id)
+    return (
+        sent.sent_to == client.phone
+        and uow.session.get(ChannelIdentity, ("sms", sent.sent_to)) is None
+    )
+
+
+def _client_with(
+    uow: UnitOfWork, *, phone: str | None, email: str | None, proven_only: bool = False
+) -> Client | None:
+    """The client a visitor claims to be: by a proven identity, or else by the phone or email
+    on file (a code sent there decides); with `proven_only`, a phone only by its identity."""
     for channel, address in (("sms", phone), ("email", email)):
         if address is None:
             continue
         identity = uow.session.get(ChannelIdentity, (channel, address))
         if identity is not None:
             return uow.session.get(Client, identity.client_id)
+        if channel == "sms" and proven_only:
+            continue
         column = Client.phone if channel == "sms" else Client.email
         found = uow.session.exec(select(Client).where(column == address)).first()
         if found is not None:

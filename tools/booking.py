@@ -122,12 +122,14 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
 
     def cancel_booking(booking_id: str, config: RunnableConfig) -> str:
         who = caller(config, deps.uow)
+        booking_id = bookings.booking_id_for(uow=deps.uow(), actor=who.actor, quoted=booking_id)
         bookings.cancel_booking(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         summary = drafts.booking_summary(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         return as_result(asdict(summary))
 
     def reschedule_booking(booking_id: str, new_start: str, config: RunnableConfig) -> str:
         who = caller(config, deps.uow)
+        booking_id = bookings.booking_id_for(uow=deps.uow(), actor=who.actor, quoted=booking_id)
         bookings.reschedule_booking(
             uow=deps.uow(), actor=who.actor, booking_id=booking_id, new_start=parse_start(new_start)
         )
@@ -136,6 +138,7 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
 
     def request_documents(booking_id: str, config: RunnableConfig) -> str:
         who = caller(config, deps.uow)
+        booking_id = bookings.booking_id_for(uow=deps.uow(), actor=who.actor, quoted=booking_id)
         requested = documents.request_documents(
             uow=deps.uow(), actor=who.actor, booking_id=booking_id
         )
@@ -143,6 +146,7 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
 
     def generate_form(booking_id: str, config: RunnableConfig) -> str:
         who = caller(config, deps.uow)
+        booking_id = bookings.booking_id_for(uow=deps.uow(), actor=who.actor, quoted=booking_id)
         forms = documents.generate_forms(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         return as_result(
             [{"template_id": f.template_id, "filename": f.filename, "id": f.id} for f in forms]

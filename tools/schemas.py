@@ -66,11 +66,20 @@ class UpdateBookingDraftIn(BaseModel):
 
 
 class BookingRefIn(BaseModel):
-    booking_id: str = Field(description="A booking_id from an earlier result.")
+    booking_id: str = Field(
+        description=(
+            "A booking_id from an earlier result, or the short reference the client quotes "
+            "(e.g. 7F3A9C21, from a text message or notification)."
+        )
+    )
 
 
 class RescheduleIn(BaseModel):
-    booking_id: str = Field(description="The booking to move, from list_bookings.")
+    booking_id: str = Field(
+        description=(
+            "The booking to move, from list_bookings, or the short reference the client quotes."
+        )
+    )
     new_start: str = Field(description="The new start from check_slots (ISO 8601 with offset).")
 
 

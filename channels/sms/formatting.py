@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from domain.bookings import booking_reference
 from domain.notifications.rendering import sms_size
 
 MAX_SEGMENTS = 3
@@ -37,11 +38,6 @@ _STATUS_WORDS = {"confirmed": "Booked", "cancelled": "Cancelled"}
 def plain(text: str) -> str:
     """Replace typography that has a GSM-7 twin, so the message is not billed as UCS-2."""
     return text.translate(_PLAIN)
-
-
-def booking_reference(booking_id: str) -> str:
-    """The short reference a client quotes: the booking id's first eight characters."""
-    return booking_id.replace("-", "")[:8].upper()
 
 
 def choices(count: int) -> str:

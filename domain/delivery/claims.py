@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
 from domain.delivery.codes import CODE_EVENT
-from domain.models import Notification
+from domain.delivery.fanout import outdated
+from domain.models import Booking, Notification, OutboxMessage
 from domain.models.notifications import NotificationStatus
 from domain.uow import UnitOfWork
 
@@ -46,8 +47,21 @@ class Claim:
     body: str
 
 
-def claim_due(*, uow: UnitOfWork, limit: int, lease: timedelta = LEASE) -> list[Claim]:
-    """Claim up to `limit` notifications due now: queued ones and ones whose lease ran out."""
+def claim_due(
+    *,
+    uow: UnitOfWork,
+    limit: int,
+    lease: timedelta = LEASE,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> list[Claim]:
+    """Claim up to `limit` notifications due now: queued ones and ones whose lease ran out.
+
+    Two kinds of due rows are failed here instead of claimed: one whose lease ran out after
+    its last allowed attempt (its send crashed or hung the worker that many times: sending
+    it again would only do the same), and one whose booking changed since it was fanned out
+    (a confirmation of a booking since cancelled, a reminder of a start since moved).
+    """
+    claimed: list[Notification] = []
     with uow:
         now = uow.now()
         due = or_(
@@ -60,20 +74,29 @@ def claim_due(*, uow: UnitOfWork, limit: int, lease: timedelta = LEASE) -> list[
                 col(Notification.claimed_until) < now,
             ),
         )
-        rows = list(
-            uow.session.exec(
-                select(Notification)
-                .where(due)
-                .order_by(col(Notification.next_attempt_at), col(Notification.id))
-                .limit(limit)
-                .with_for_update(skip_locked=True)
+        while len(claimed) < limit:
+            rows = list(
+                uow.session.exec(
+                    select(Notification)
+                    .where(due)
+                    .order_by(col(Notification.next_attempt_at), col(Notification.id))
+                    .limit(limit - len(claimed))
+                    .with_for_update(skip_locked=True)
+                )
             )
-        )
-        for row in rows:
-            row.status = NotificationStatus.SENDING
-            row.attempts += 1
-            row.claimed_until = now + lease
-            row.updated_at = now
+            if not rows:
+                break
+            for row in rows:
+                reason = _not_to_send(uow, row, max_attempts)
+                if reason:
+                    _give_up(row, reason, now)
+                    continue
+                row.status = NotificationStatus.SENDING
+                row.attempts += 1
+                row.claimed_until = now + lease
+                row.updated_at = now
+                claimed.append(row)
+            uow.session.flush()  # the rows given up or claimed are no longer due
         uow.commit()
     return [
         Claim(
@@ -84,8 +107,33 @@ def claim_due(*, uow: UnitOfWork, limit: int, lease: timedelta = LEASE) -> list[
             subject=row.subject,
             body=row.body,
         )
-        for row in rows
+        for row in claimed
     ]
+
+
+def _not_to_send(uow: UnitOfWork, row: Notification, max_attempts: int) -> str:
+    """Why this due notification must not be sent (again), or "" if it may."""
+    if row.status == NotificationStatus.SENDING and row.attempts >= max_attempts:
+        return (
+            f"gave up after {row.attempts} attempts: each send was left unfinished "
+            "(the worker stopped or hung while sending it)"
+        )
+    if row.booking_id is None:
+        return ""
+    booking = uow.session.get(Booking, row.booking_id)
+    message = uow.session.get(OutboxMessage, row.outbox_id)
+    if booking is None or message is None:
+        return ""
+    return outdated(uow.now(), booking, row.event, message.payload)
+
+
+def _give_up(row: Notification, reason: str, now: datetime) -> None:
+    row.status = NotificationStatus.FAILED
+    row.error = reason[:MAX_ERROR]
+    row.claimed_until = None
+    row.updated_at = now
+    if row.event == CODE_EVENT:
+        row.body = ""  # never to be sent now: the code need not be kept either
 
 
 def record_sent(*, uow: UnitOfWork, claim: Claim, provider_message_id: str | None) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from domain.bookings import booking_reference
 from domain.calendars import practice
 from domain.models import Booking, Client, Provider, Service
 from domain.timefmt import format_local, zone
@@ -30,8 +31,8 @@ def booking_context(
         "start": format_local(booking.starts_at, local),
         "end": format_local(booking.ends_at, local),
         "time_zone": time_zone,
-        # The id the web chat's booking card shows and the agent looks bookings up by.
-        "reference": booking.id,
+        # The short reference SMS shows too; the agent finds the booking by it.
+        "reference": booking_reference(booking.id),
         "price": f"{booking.price} {booking.currency}",
         "reason": str(payload.get("reason") or ""),
         "documents": [str(d.get("name", "")) for d in payload.get("documents", [])],

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import col, select
 
-from domain.delivery.codes import CODE_EVENT, code_message
+from domain.delivery.codes import CODE_EVENT, code_message, forget_code
 from domain.delivery.context import booking_context
 from domain.errors import DomainError
 from domain.models import Booking, BookingStatus, Client, Notification, OutboxMessage
@@ -26,6 +26,7 @@ from domain.models.notifications import NotificationStatus
 from domain.notification_templates import render_notification
 from domain.notifications.rendering import RenderedNotification
 from domain.preferences import channels_for
+from domain.sms_opt_outs import OPTED_OUT, number_opted_out
 from domain.uow import UnitOfWork
 
 log = logging.getLogger("frontdesk.delivery")
@@ -41,6 +42,9 @@ TEMPLATE_EVENTS = {
 # Events for staff, not clients: consumed here so the outbox does not grow with them.
 STAFF_EVENTS = ("conversation.handoff_requested",)
 PENDING, DONE, FAILED = "pending", "done", "failed"
+# What a malformed message (a payload missing a key, a start that is no date, a value too
+# long for its column) raises: that message is failed for good, the others go on.
+BAD_DATA = (KeyError, ValueError, TypeError, DomainError, DataError)
 
 
 @dataclass(frozen=True)
@@ -85,11 +89,15 @@ def _fan_out_one(uow: UnitOfWork, message: OutboxMessage, channels: Collection[s
         with uow.session.begin_nested():
             made = [n for n in _notifications(uow, message, channels) if _insert(uow, n)]
         message.status = DONE
+        forget_code(message)  # in its notification's body now, until it is sent
         return len(made)
-    except Exception:  # one malformed message must not hold back the whole outbox
+    except BAD_DATA:  # one malformed message must not hold back the whole outbox
         log.exception("could not fan out outbox message %s (%s)", message.id, message.event)
         message.status = FAILED
+        forget_code(message)  # never to be sent
         return 0
+    # Anything else (the database away, a lock timeout) rolls the whole fan-out back: the
+    # messages stay pending and the next tick tries them again.
 
 
 def _notifications(
@@ -97,19 +105,23 @@ def _notifications(
 ) -> list[Notification]:
     payload = message.payload
     if message.event == CODE_EVENT:
-        rendered = code_message(str(payload["channel"]), str(payload["code"]))
-        return [
-            _notification(
-                uow,
-                message,
-                CODE_EVENT,
-                str(payload["channel"]),
-                str(payload["to"]),
-                rendered,
-                client_id=payload.get("client_id"),
-                booking_id=None,
-            )
-        ]
+        channel, to = str(payload["channel"]), str(payload["to"])
+        # A number that texted STOP gets no code: the notification is failed, without it.
+        opted_out = channel == "sms" and number_opted_out(uow.session, to)
+        code = code_message(channel, str(payload["code"]))
+        notification = _notification(
+            uow,
+            message,
+            CODE_EVENT,
+            channel,
+            to,
+            RenderedNotification("", "") if opted_out else code,
+            client_id=payload.get("client_id"),
+            booking_id=None,
+        )
+        if opted_out:
+            notification.status, notification.error = NotificationStatus.FAILED, OPTED_OUT
+        return [notification]
     event = TEMPLATE_EVENTS.get(message.event)
     if event is None:
         return []
@@ -151,6 +163,26 @@ def _outdated_reminder(now: datetime, booking: Booking, payload: dict[str, Any])
         or booking.starts_at != datetime.fromisoformat(str(payload.get("start")))
         or now >= booking.starts_at
     )
+
+
+def outdated(now: datetime, booking: Booking, event: str, payload: dict[str, Any]) -> str:
+    """Why a notification about this booking must not go out now (or ""), checked at sending.
+
+    Fan-out and sending may be minutes (retries: hours) apart: a confirmation or reminder
+    must not reach a client after the booking was cancelled, nor tell a start it has moved
+    from. `event` is the notification's (template) event, `payload` its outbox message's.
+    """
+    if event == "booking.cancelled":
+        return ""  # that one is meant for a cancelled booking
+    if booking.status == BookingStatus.CANCELLED:
+        return "booking cancelled"
+    if event == "booking.reminder":
+        return "reminder outdated" if _outdated_reminder(now, booking, payload) else ""
+    if event in ("booking.confirmed", "booking.changed") and "start" in payload:
+        moved = booking.starts_at != datetime.fromisoformat(str(payload["start"]))
+        if moved or booking.provider_id != payload.get("provider_id", booking.provider_id):
+            return "booking moved since"
+    return ""
 
 
 def _notification(

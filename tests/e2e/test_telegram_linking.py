@@ -120,19 +120,35 @@ class TestContinuingFromTheWebChat:
 
 
 class TestSharingAPhoneContact:
-    def test_the_clients_own_contact_matching_the_phone_on_file_links_the_chat(
+    def test_the_clients_own_contact_matching_a_proven_phone_links_the_chat(
         self, server: LiveServer, telegram: FakeTelegram
     ) -> None:
-        _, client_id = web_client(server, "Hanna Contact", "+49 170 5550401")
-        bot = bot_chat(server, telegram, 7200001, "Hanna")
+        # Markus's phone comes from the practice's records (the demo world): it is proven.
+        bot = bot_chat(server, telegram, 7200001, "Markus")
         bot.send("/start")
-        assert owner_of(server, 7200001) != client_id
+        assert owner_of(server, 7200001) != "markus-wolf"
         since = telegram.mark()
 
-        bot.post(contact_update(next_update_id(), 7200001, "491705550401", contact_user_id=7200001))
+        shared = contact_update(next_update_id(), 7200001, "4917034419208", contact_user_id=7200001)
+        bot.post(shared)
 
         assert "now linked" in bot.wait_reply(since)["text"]
-        assert owner_of(server, 7200001) == client_id
+        assert owner_of(server, 7200001) == "markus-wolf"
+
+    def test_a_phone_only_typed_into_the_web_chat_does_not_take_the_chat(
+        self, server: LiveServer, telegram: FakeTelegram
+    ) -> None:
+        # Anyone can type a number into the web chat: it links nothing until proven.
+        _, client_id = web_client(server, "Hanna Contact", "+49 170 5550401")
+        bot = bot_chat(server, telegram, 7200003, "Hanna")
+        bot.send("/start")
+        placeholder = owner_of(server, 7200003)
+        since = telegram.mark()
+
+        bot.post(contact_update(next_update_id(), 7200003, "491705550401", contact_user_id=7200003))
+
+        assert "noted your phone number" in bot.wait_reply(since)["text"]
+        assert owner_of(server, 7200003) == placeholder != client_id
 
     def test_someone_elses_contact_card_links_nothing(
         self, server: LiveServer, telegram: FakeTelegram

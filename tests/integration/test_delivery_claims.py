@@ -200,3 +200,34 @@ def test_on_postgresql_a_claim_skips_rows_another_transaction_is_claiming(
         assert [c.notification_id for c in claims] == ids[2:]
         other.rollback()
     assert [c.notification_id for c in claim_due(uow=uow, limit=10)] == ids[:2]
+
+
+def test_a_send_that_never_finishes_is_given_up_after_the_last_attempt(
+    uow: UnitOfWork, clock: FrozenClock
+) -> None:
+    (notification_id,) = queue(uow, 1)
+    for attempt in range(1, 4):
+        (claim,) = claim_due(uow=uow, limit=10, max_attempts=3)  # ... and the worker is killed
+        assert claim.attempt == attempt
+        clock.advance(LEASE * 2)
+
+    assert claim_due(uow=uow, limit=10, max_attempts=3) == []
+    given_up = row(uow, notification_id)
+    assert (given_up.status, given_up.attempts, given_up.claimed_until) == ("failed", 3, None)
+    assert given_up.error.startswith("gave up after 3 attempts")
+    clock.advance(timedelta(days=1))
+    assert claim_due(uow=uow, limit=10, max_attempts=3) == []
+
+
+def test_rows_given_up_do_not_take_the_places_of_due_ones_in_a_claim(
+    uow: UnitOfWork, clock: FrozenClock
+) -> None:
+    ids = queue(uow, 4)
+    stuck, fresh = ids[:2], ids[2:]
+    claim_due(uow=uow, limit=2, max_attempts=1)  # the first two... and the worker is killed
+    clock.advance(LEASE * 2)
+
+    claims = claim_due(uow=uow, limit=2, max_attempts=1)
+
+    assert [c.notification_id for c in claims] == fresh
+    assert [row(uow, n).status for n in stuck] == ["failed", "failed"]

@@ -10,16 +10,20 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from channels.log_courier import log_pending_codes
 from domain.actors import Actor, client_actor
 from domain.bookings import cancel_booking, confirm_booking, hold_slot, reschedule_booking
 from domain.clock import FrozenClock
+from domain.delivery.claims import claim_due
 from domain.delivery.fanout import fan_out
 from domain.delivery.reminders import enqueue_due_reminders
 from domain.journal import enqueue
 from domain.models import (
+    Booking,
     ChannelIdentity,
     Client,
     Notification,
@@ -151,7 +155,8 @@ def test_the_confirmation_is_filled_with_the_booking(
     assert "Dear Tara," in email.body
     assert "80.00 EUR" in email.body
     assert email.booking_id is not None
-    assert email.booking_id in email.body
+    assert email.booking_id not in email.body  # the short reference texts show too:
+    assert email.booking_id[:8].upper() in email.body
     assert (
         "Tue 3 Mar 2026, 14:00 \N{EN DASH} Tue 3 Mar 2026, 14:30 (Europe/Berlin)" in telegram.body
     )
@@ -275,3 +280,119 @@ class TestOneTimeCodes:
         fan_out(uow=uow, channels={"email"})
         assert notifications(uow) == []
         assert log_pending_codes(uow, couriers={"email"}) == 1
+
+
+class TestCheckedAgainWhenSent:
+    """A notification fanned out, then held up (retries), is checked again when claimed."""
+
+    def claimed(self, uow: UnitOfWork) -> dict[str, str]:
+        return {
+            f"{n.event} {n.client_id} {n.channel}": n.status
+            for claim in claim_due(uow=uow, limit=100)
+            for n in notifications(uow, id=claim.notification_id)
+        }
+
+    def test_a_confirmation_of_a_booking_cancelled_since_is_not_sent(
+        self, uow: UnitOfWork, clients: dict[str, str]
+    ) -> None:
+        fan_out(uow=uow, channels={"email"})
+        (confirmation,) = notifications(uow, client_id="emily")
+        assert confirmation.booking_id is not None
+        cancel_booking(uow=uow, actor=STAFF, booking_id=confirmation.booking_id)
+
+        assert "booking.confirmed emily email" not in self.claimed(uow)
+        (failed,) = notifications(uow, client_id="emily")
+        assert (failed.status, failed.error) == ("failed", "booking cancelled")
+        fan_out(uow=uow, channels={"email"})
+        assert self.claimed(uow) == {"booking.cancelled emily email": "sending"}
+
+    def test_a_confirmation_of_a_booking_moved_since_is_not_sent(
+        self, uow: UnitOfWork, clients: dict[str, str]
+    ) -> None:
+        fan_out(uow=uow, channels={"email"})
+        (confirmation,) = notifications(uow, client_id="emily")
+        assert confirmation.booking_id is not None
+        reschedule_booking(
+            uow=uow, actor=STAFF, booking_id=confirmation.booking_id, new_start=FRIDAY_0900
+        )
+        fan_out(uow=uow, channels={"email"})
+
+        claimed = self.claimed(uow)
+        assert "booking.confirmed emily email" not in claimed
+        assert claimed["booking.changed emily email"] == "sending"
+        (failed,) = notifications(uow, client_id="emily", event="booking.confirmed")
+        assert (failed.status, failed.error) == ("failed", "booking moved since")
+
+    def remind_emily(self, uow: UnitOfWork, clock: FrozenClock) -> str:
+        fan_out(uow=uow, channels={"email"})
+        claim_due(uow=uow, limit=100)  # the confirmations: out of the way
+        clock.at = TUESDAY_1300 - timedelta(minutes=50)
+        enqueue_due_reminders(uow=uow, hours_before=(24, 1))
+        fan_out(uow=uow, channels={"email"})
+        (reminder,) = notifications(uow, event="booking.reminder", client_id="emily")
+        assert reminder.booking_id is not None
+        return reminder.booking_id
+
+    def test_a_reminder_of_a_start_moved_since_is_not_sent(
+        self, uow: UnitOfWork, clock: FrozenClock, clients: dict[str, str]
+    ) -> None:
+        booking_id = self.remind_emily(uow, clock)
+        reschedule_booking(uow=uow, actor=STAFF, booking_id=booking_id, new_start=FRIDAY_0900)
+
+        assert "booking.reminder emily email" not in self.claimed(uow)
+        (reminder,) = notifications(uow, event="booking.reminder", client_id="emily")
+        assert (reminder.status, reminder.error) == ("failed", "reminder outdated")
+
+    def test_a_reminder_held_up_until_the_start_is_not_sent(
+        self, uow: UnitOfWork, clock: FrozenClock, clients: dict[str, str]
+    ) -> None:
+        self.remind_emily(uow, clock)
+        clock.at = TUESDAY_1300 + timedelta(minutes=5)
+
+        assert "booking.reminder emily email" not in self.claimed(uow)
+        (reminder,) = notifications(uow, event="booking.reminder", client_id="emily")
+        assert (reminder.status, reminder.error) == ("failed", "reminder outdated")
+
+
+def test_a_database_error_leaves_the_message_pending_for_the_next_tick(
+    uow: UnitOfWork, engine: Engine, clients: dict[str, str]
+) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE notification_preferences RENAME TO away"))
+    try:
+        with pytest.raises(DBAPIError):
+            fan_out(uow=uow, channels=EVERY_CHANNEL)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE away RENAME TO notification_preferences"))
+    with uow.reading() as reader:
+        assert {m.status for m in reader.session.exec(select(OutboxMessage))} == {"pending"}
+
+    fan_out(uow=uow, channels=EVERY_CHANNEL)
+
+    with uow.reading() as reader:
+        assert {m.status for m in reader.session.exec(select(OutboxMessage))} == {"done"}
+
+
+def test_a_malformed_message_is_failed_and_the_others_fanned_out(
+    uow: UnitOfWork, clients: dict[str, str]
+) -> None:
+    with uow:
+        enqueue(
+            uow,
+            event="booking.reminder",
+            subject_id="x",
+            payload={"booking_id": booking_of_emily(uow), "hours_before": 1, "start": "soon"},
+        )
+        uow.commit()
+
+    report = fan_out(uow=uow, channels=EVERY_CHANNEL)
+
+    with uow.reading() as reader:
+        statuses = [m.status for m in reader.session.exec(select(OutboxMessage))]
+    assert statuses == ["done"] * 4 + ["failed"]
+    assert report.notifications == len(notifications(uow))
+
+
+def booking_of_emily(uow: UnitOfWork) -> str:
+    return uow.session.exec(select(Booking.id).where(col(Booking.client_id) == "emily")).one()

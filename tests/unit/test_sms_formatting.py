@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from channels.sms.formatting import MAX_SEGMENTS, booking_reference, entry_text, fit
+from channels.sms.formatting import MAX_SEGMENTS, entry_text, fit
 from channels.sms.inbound import keyword
+from domain.bookings import booking_reference
 from domain.notifications.rendering import sms_size
 
 PUBLIC = "https://frontdesk.example.org"
