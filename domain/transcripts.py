@@ -45,6 +45,40 @@ def find_conversation(*, uow: UnitOfWork, channel: str, address: str) -> Convers
         return _open_at(reader, channel, address)
 
 
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    value: str  # what the client "says" by choosing it
+
+
+def open_choices(
+    *, uow: UnitOfWork, channel: str, address: str, entry_id: int | None = None
+) -> list[Choice]:
+    """The choices a client at this address may still pick, in the order offered.
+
+    They are the buttons of the last thing said in the open conversation there — of entry
+    `entry_id` only when that is it: once anything is said after them, they are stale, as in
+    the web chat. Another address's entries are never found.
+    """
+    with uow.reading() as reader:
+        conversation = _open_at(reader, channel, address)
+        if conversation is None:
+            return []
+        last = reader.session.exec(
+            select(ConversationEntry)
+            .where(
+                ConversationEntry.conversation_id == conversation.id,
+                col(ConversationEntry.author).in_(list(SPOKEN)),
+            )
+            .order_by(col(ConversationEntry.id).desc())
+            .limit(1)
+        ).first()
+        if last is None or (entry_id is not None and last.id != entry_id):
+            return []
+        buttons = (last.extra or {}).get("buttons") or []
+        return [Choice(str(b["label"]), str(b["value"])) for b in buttons]
+
+
 def take_in(
     *, uow: UnitOfWork, channel: str, address: str, text: str, external_id: str | None
 ) -> Intake:

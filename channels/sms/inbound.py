@@ -16,9 +16,8 @@ from channels.sms.formatting import choices
 from domain.calendars import practice
 from domain.clients import normalize_phone
 from domain.errors import InvalidInput
-from domain.models import EntryAuthor
 from domain.sms_opt_outs import is_opted_out, opt_in, opt_out
-from domain.transcripts import find_conversation, transcript
+from domain.transcripts import open_choices
 from domain.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -123,31 +122,16 @@ class SmsDesk:
         if not text:
             return notice
         if CHOICE.match(text):
-            offered = await self._run(lambda: self._offered(phone))
+            offered = await self._run(
+                lambda: open_choices(uow=self.uow(), channel=CHANNEL, address=phone)
+            )
             if offered:
                 number = int(text)
                 if not 1 <= number <= len(offered):
                     return f"Please answer with one of the numbers offered. {choices(len(offered))}"
-                text = offered[number - 1]
+                text = offered[number - 1].value
         await self.hub.receive(Inbound(CHANNEL, phone, text, message_id=message.message_sid))
         return notice
-
-    def _offered(self, phone: str) -> list[str]:
-        """The values of the choices last offered in this number's conversation, if any."""
-        conversation = find_conversation(uow=self.uow(), channel=CHANNEL, address=phone)
-        if conversation is None:
-            return []
-        latest = transcript(
-            uow=self.uow(),
-            conversation_id=conversation.id,
-            authors=[EntryAuthor.AGENT, EntryAuthor.STAFF],
-            limit=1,
-        )
-        # A person's reply after the choices means they are no longer the question.
-        if not latest or latest[0].author != EntryAuthor.AGENT:
-            return []
-        buttons = (latest[0].extra or {}).get("buttons") or []
-        return [str(button["value"]) for button in buttons]
 
     async def _help(self) -> str:
         name = await self._practice_name()

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from html import escape
 
 from anyio import to_thread
-from sqlmodel import col, select
 from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
@@ -15,8 +14,7 @@ from telegram.ext import ContextTypes
 
 from channels.telegram.chats import CHANNEL, ChannelDeps, say_to_hub
 from channels.telegram.keyboards import Tapped, read_button_data
-from domain.models import Conversation, ConversationEntry, ConversationStatus
-from domain.transcripts import SPOKEN
+from domain.transcripts import Choice, open_choices
 from domain.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -40,42 +38,17 @@ async def on_button(deps: ChannelDeps, update: Update, _: ContextTypes.DEFAULT_T
     except TelegramError:
         log.warning("could not answer a Telegram callback query", exc_info=True)
     if message is not None:
-        await _close_keyboard(message, button[0] if button else None)
+        await _close_keyboard(message, button.label if button else None)
     if button is not None:
-        await say_to_hub(deps, update, button[1], message_id=f"callback:{query.id}")
+        await say_to_hub(deps, update, button.value, message_id=f"callback:{query.id}")
 
 
 def offered_button(
     uow: Callable[[], UnitOfWork], channel: str, address: str, tapped: Tapped
-) -> tuple[str, str] | None:
-    """The (label, value) of a button this chat was offered and can still choose.
-
-    A button is stale once anything was said after its entry, as in the web chat, or when the
-    conversation is closed; another chat's entry is never found.
-    """
-    with uow().reading() as reader:
-        entry = reader.session.get(ConversationEntry, tapped.entry_id)
-        if entry is None:
-            return None
-        conversation = reader.session.get(Conversation, entry.conversation_id)
-        if (
-            conversation is None
-            or (conversation.channel, conversation.address) != (channel, address)
-            or conversation.status == ConversationStatus.CLOSED
-        ):
-            return None
-        said_since = reader.session.exec(
-            select(ConversationEntry.id).where(
-                ConversationEntry.conversation_id == conversation.id,
-                col(ConversationEntry.id) > entry.id,
-                col(ConversationEntry.author).in_(list(SPOKEN)),
-            )
-        ).first()
-        buttons = (entry.extra or {}).get("buttons") or []
-        if said_since is not None or tapped.index >= len(buttons):
-            return None
-        chosen = buttons[tapped.index]
-        return str(chosen["label"]), str(chosen["value"])
+) -> Choice | None:
+    """The button this chat was offered and can still choose (stale once anything was said)."""
+    offered = open_choices(uow=uow(), channel=channel, address=address, entry_id=tapped.entry_id)
+    return offered[tapped.index] if tapped.index < len(offered) else None
 
 
 async def _close_keyboard(message: Message, chosen: str | None) -> None:
