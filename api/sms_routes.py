@@ -50,8 +50,13 @@ def twilio_messages(twilio: TwilioSettings, public_url: str | None) -> TwilioMes
         auth_token=twilio.auth_token,
         from_number=twilio.from_number,
         api_url=twilio.api_url,
-        status_callback_url=f"{public_url}{STATUS_PATH}" if public_url else None,
+        status_callback_url=status_callback_url(public_url),
     )
+
+
+def status_callback_url(public_url: str | None) -> str | None:
+    """Where Twilio reports delivery: asked for only when the public URL is known."""
+    return f"{public_url}{STATUS_PATH}" if public_url else None
 
 
 def sms_router(hub_of: Callable[[], Hub]) -> APIRouter:

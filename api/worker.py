@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 from api.bootstrap import Frontdesk
 from api.settings import Settings
+from api.sms_routes import status_callback_url
 from channels.couriers import Courier
 from channels.delivery_worker import DeliveryWorker
 from channels.email_courier import EmailCourier
@@ -42,9 +43,7 @@ def build_couriers(settings: Settings) -> dict[str, Courier]:
             auth_token=twilio.auth_token,
             from_number=twilio.from_number,
             api_url=twilio.api_url,
-            status_callback_url=f"{settings.public_url}/sms/status"
-            if settings.public_url
-            else None,
+            status_callback_url=status_callback_url(settings.public_url),
         )
     if settings.telegram is not None:
         couriers["telegram"] = TelegramCourier(
@@ -54,8 +53,13 @@ def build_couriers(settings: Settings) -> dict[str, Courier]:
 
 
 def courier_channels(settings: Settings) -> frozenset[str]:
-    """The channels a worker with these settings delivers on (its one-time codes included)."""
-    return frozenset(build_couriers(settings))
+    """The channels a worker with these settings delivers on (its one-time codes included).
+
+    Read from the settings: the web app asks at start, and building couriers there would open
+    Twilio and Telegram clients it never uses or closes.
+    """
+    configured = {"email": settings.smtp, "sms": settings.twilio, "telegram": settings.telegram}
+    return frozenset(channel for channel, on in configured.items() if on is not None)
 
 
 def run_worker(frontdesk: Frontdesk, *, once: bool, interval: float, batch: int) -> int:
