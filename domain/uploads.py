@@ -221,3 +221,39 @@ def _note_in_transcript(
 
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):g} MB"
+
+
+@dataclass(frozen=True)
+class Wanted:
+    request_id: str
+    name: str
+
+
+def wanted_document(uow: UnitOfWork, client_id: str, caption: str) -> Wanted | None:
+    """Which request a file sent without an upload control answers (a Telegram photo, an MMS).
+
+    One the caption names, else the first of the latest booking's; requests still open come
+    before those already answered (a retake of a blurred photo).
+    """
+    with uow.reading() as reader:
+        rows = reader.session.exec(
+            select(DocumentRequest, DocumentKind)
+            .join(Booking, col(Booking.id) == col(DocumentRequest.booking_id))
+            .join(DocumentKind, col(DocumentKind.id) == col(DocumentRequest.kind_id))
+            .where(
+                DocumentRequest.client_id == client_id,
+                Booking.client_id == client_id,
+                Booking.status == BookingStatus.CONFIRMED,
+            )
+            .order_by(col(Booking.created_at).desc(), col(DocumentRequest.created_at))
+        ).all()
+    if not rows:
+        return None
+    ordered = sorted(rows, key=lambda row: row[0].status != "requested")  # stable: keeps order
+    words = caption.lower()
+    for request, kind in ordered:
+        if words and (kind.name.lower() in words or kind.id.replace("_", " ") in words):
+            return Wanted(request.id, kind.name)
+    latest = rows[0][0].booking_id
+    request, kind = next((r, k) for r, k in ordered if r.booking_id == latest)
+    return Wanted(request.id, kind.name)

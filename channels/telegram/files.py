@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from anyio import to_thread
-from sqlmodel import col, select
 from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -14,20 +11,12 @@ from channels.presenting import entry_json
 from channels.telegram.chats import CHANNEL, ChannelDeps, chat_address, chat_client
 from domain.actors import client_actor
 from domain.errors import DomainError
-from domain.models import Booking, BookingStatus, DocumentKind, DocumentRequest
-from domain.uow import UnitOfWork
-from domain.uploads import Upload, store_upload
+from domain.uploads import Upload, store_upload, wanted_document
 
 NOTHING_ASKED = (
     "Thank you, but I have not asked you for any document. Once you have a booking that needs "
     "one, I will tell you what to send."
 )
-
-
-@dataclass(frozen=True)
-class Wanted:
-    request_id: str
-    name: str
 
 
 async def on_file(deps: ChannelDeps, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
@@ -83,35 +72,6 @@ async def on_file(deps: ChannelDeps, update: Update, _: ContextTypes.DEFAULT_TYP
         await message.reply_text(
             f"Received your {wanted.name}: {upload.document.filename}. Thank you!"
         )
-
-
-def wanted_document(uow: UnitOfWork, client_id: str, caption: str) -> Wanted | None:
-    """The request a file is for: one the caption names, else the latest booking's first.
-
-    Requests still open come before those already answered (a retake of a blurred photo).
-    """
-    with uow.reading() as reader:
-        rows = reader.session.exec(
-            select(DocumentRequest, DocumentKind)
-            .join(Booking, col(Booking.id) == col(DocumentRequest.booking_id))
-            .join(DocumentKind, col(DocumentKind.id) == col(DocumentRequest.kind_id))
-            .where(
-                DocumentRequest.client_id == client_id,
-                Booking.client_id == client_id,
-                Booking.status == BookingStatus.CONFIRMED,
-            )
-            .order_by(col(Booking.created_at).desc(), col(DocumentRequest.created_at))
-        ).all()
-    if not rows:
-        return None
-    ordered = sorted(rows, key=lambda row: row[0].status != "requested")  # stable: keeps order
-    words = caption.lower()
-    for request, kind in ordered:
-        if words and (kind.name.lower() in words or kind.id.replace("_", " ") in words):
-            return Wanted(request.id, kind.name)
-    latest = rows[0][0].booking_id
-    request, kind = next((r, k) for r, k in ordered if r.booking_id == latest)
-    return Wanted(request.id, kind.name)
 
 
 def _sent_file(message: Message) -> tuple[str, str, int | None] | None:
