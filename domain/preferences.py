@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from domain.access import require_client_access
 from domain.actors import Actor, acts_for
-from domain.errors import Forbidden, InvalidInput, NotFound
+from domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from domain.journal import audit
 from domain.models import (
     ChannelIdentity,
@@ -169,6 +169,30 @@ def change_preferences(
         )
         uow.commit()
     return preferences_of(uow=uow, actor=actor, client_id=client_id)
+
+
+def as_the_client_means(change: PreferenceChange, now: Preferences) -> list[PreferenceChange]:
+    """Spell out what turning something on "everywhere" means to a client.
+
+    Every channel means where the client hears from us already: turning on every channel
+    would start texts they never asked for (texts cost the practice, and a phone on file may
+    be a landline). Every event means those they still get: "text me instead of email" must
+    not bring back the reminders they stopped.
+    """
+    if not change.enabled or (change.event and change.channel):
+        return [change]
+    heard = [event for event in EVENT_NAMES if now.delivered_on(event)]
+    events = [change.event] if change.event else heard or list(EVENT_NAMES)
+    spelled: list[PreferenceChange] = []
+    for event in events:
+        channels = [change.channel] if change.channel else now.usual_channels(besides=event)
+        spelled.extend(PreferenceChange(enabled=True, event=event, channel=c) for c in channels)
+    if not spelled:
+        raise DomainError(
+            "I have no way to reach you: no email address, phone number or linked Telegram. "
+            "Nothing was changed."
+        )
+    return spelled
 
 
 def _choices(

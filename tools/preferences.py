@@ -9,7 +9,6 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field
 
 from domain import preferences
-from domain.errors import DomainError
 from domain.notifications.events import CHANNELS
 from domain.preferences import EVENT_NAMES, PreferenceChange, Preferences
 from tools.booking import structured
@@ -62,11 +61,9 @@ def make_preference_tools(deps: ToolDeps) -> list[BaseTool]:
         before = preferences.preferences_of(
             uow=deps.uow(), actor=who.actor, client_id=str(who.client_id)
         )
+        meant = [one for c in asked for one in preferences.as_the_client_means(c, before)]
         after = preferences.change_preferences(
-            uow=deps.uow(),
-            actor=who.actor,
-            client_id=str(who.client_id),
-            changes=[one for change in asked for one in _where(change, before)],
+            uow=deps.uow(), actor=who.actor, client_id=str(who.client_id), changes=meant
         )
         return as_result({"done": what_changed(asked), **_described(after)})
 
@@ -87,30 +84,6 @@ def make_preference_tools(deps: ToolDeps) -> list[BaseTool]:
             set_notification_preferences,
         ),
     ]
-
-
-def _where(change: PreferenceChange, now: Preferences) -> list[PreferenceChange]:
-    """Spell out what turning something on "everywhere" means to a client.
-
-    Every channel means where the client hears from us already: turning on every channel
-    would start texts they never asked for (texts cost the practice, and a phone on file may
-    be a landline). Every event means those they still get: "text me instead of email" must
-    not bring back the reminders they stopped.
-    """
-    if not change.enabled or (change.event and change.channel):
-        return [change]
-    heard = [event for event in EVENT_NAMES if now.delivered_on(event)]
-    events = [change.event] if change.event else heard or list(EVENT_NAMES)
-    spelled: list[PreferenceChange] = []
-    for event in events:
-        channels = [change.channel] if change.channel else now.usual_channels(besides=event)
-        spelled.extend(PreferenceChange(enabled=True, event=event, channel=c) for c in channels)
-    if not spelled:
-        raise DomainError(
-            "I have no way to reach you: no email address, phone number or linked Telegram. "
-            "Nothing was changed."
-        )
-    return spelled
 
 
 def _described(found: Preferences) -> dict[str, Any]:
