@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from domain.errors import WorldError
 
@@ -41,10 +41,21 @@ class Expect(Strict):
 class Scenario(Strict):
     id: str
     description: str = ""
+    # For the report's per-category results; not in FORMAT.md, so a suite may leave it out.
+    category: str = "general"
     client: str | NewClient
     channel: Literal["web", "telegram", "sms"] = "web"
-    turns: list[str]
+    # The client's messages, or (for a real model) a hidden goal a simulated client pursues.
+    turns: list[str] = []
+    user_goal: str | None = None
+    max_turns: int = Field(default=12, ge=1, le=50)
     expect: Expect
+
+    @model_validator(mode="after")
+    def _turns_or_goal(self) -> Scenario:
+        if bool(self.turns) == bool(self.user_goal):
+            raise ValueError("give either turns or user_goal (one of them, not both)")
+        return self
 
 
 def read_scenario(path: Path) -> Scenario:
