@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,8 +15,9 @@ import uvicorn
 from sqlmodel import select
 from telegram.error import TelegramError
 
+from agent.models import ModelSettings
 from api.bootstrap import DEMO_WORLD, Frontdesk, bootstrap
-from api.settings import Settings
+from api.settings import Settings, model_settings
 from api.worker import run_worker, worker_beside
 from channels.telegram.registration import delete_webhook, set_webhook
 from domain.actors import SYSTEM
@@ -120,6 +122,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     chat.set_defaults(run=_chat)
 
+    evaluate = commands.add_parser(
+        "eval", help="play an eval suite's scenarios and judge them (evals/FORMAT.md)"
+    )
+    evaluate.add_argument("suite", type=Path, metavar="SUITE_DIR")
+    evaluate.add_argument(
+        "--trials", type=_positive, default=1, metavar="K", help="play each scenario K times"
+    )
+    evaluate.add_argument(
+        "--model",
+        choices=["offline", "openai"],
+        default="offline",
+        help="the agent's model; openai reads OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL",
+    )
+    evaluate.add_argument("--json", type=Path, metavar="OUT.json", help="write every result")
+    evaluate.add_argument("--report", type=Path, metavar="DIR", help="write an HTML report")
+    evaluate.set_defaults(run=_eval)
+
     telegram = commands.add_parser("telegram", help="the Telegram bot's webhook")
     telegram_actions = telegram.add_subparsers(metavar="ACTION")
     set_webhook = telegram_actions.add_parser(
@@ -164,6 +183,35 @@ def _telegram_webhook(args: argparse.Namespace) -> int:
         return 1
     print(f"webhook set to {args.url}: {done}")
     return 0
+
+
+def _positive(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from evals.console import evaluate  # the agent's stack, as for chat
+
+    if not (args.suite / "world.yaml").is_file():
+        print(f"error: {args.suite} has no world.yaml (is it a suite folder?)", file=sys.stderr)
+        return 2
+    model = model_settings(os.environ)
+    if args.model == "offline":
+        model = ModelSettings(kind="offline")
+    elif model.kind == "offline":
+        model = ModelSettings(kind="openai", openai_model=model.openai_model)
+    return evaluate(
+        args.suite,
+        model=model,
+        trials=args.trials,
+        json_out=args.json,
+        report_dir=args.report,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
 
 
 def _chat(args: argparse.Namespace) -> int:

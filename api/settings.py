@@ -105,7 +105,7 @@ class Settings:
         return cls(
             data_dir=data_dir,
             database_url=_with_psycopg_driver(database_url),
-            model=_model_settings(env),
+            model=model_settings(env),
             frozen_now=_frozen_now(env),
             secret_key=env.get("FRONTDESK_SECRET_KEY") or None,
             entra=_entra_settings(env),
@@ -240,7 +240,7 @@ def _frozen_now(env: Mapping[str, str]) -> datetime | None:
     return moment
 
 
-def _model_settings(env: Mapping[str, str]) -> ModelSettings:
+def model_settings(env: Mapping[str, str]) -> ModelSettings:
     """FRONTDESK_MODEL picks offline or openai; without it, a key or base URL means openai."""
     key, base_url = env.get("OPENAI_API_KEY") or None, env.get("OPENAI_BASE_URL") or None
     chosen = env.get("FRONTDESK_MODEL") or ("openai" if key or base_url else "offline")

@@ -40,7 +40,8 @@ class Trial:
     problem: str  # the first unmet expectation with what was found; empty when passed
     steps: list[Step]
     seconds: float
-    tokens: Tokens | None = None
+    tokens: Tokens | None = None  # the agent's model
+    client_tokens: Tokens | None = None  # the simulated client's model, for a user_goal
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,292 @@
+"""Running a suite: every scenario and trial in a fresh database, through the hub, judged."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from langchain_core.messages import AIMessage
+from langgraph.checkpoint.memory import InMemorySaver
+from sqlalchemy import Engine
+
+from agent.graph import build_graph
+from agent.models import ModelSettings, chat_model
+from agent.runner import ConversationAgent
+from channels.bus import EventBus
+from channels.hub import Hub
+from domain.clock import FrozenClock
+from domain.db import make_engine
+from domain.migrate import upgrade_schema
+from domain.models import Client
+from domain.uow import UnitOfWork
+from domain.world.loader import load_world, read_world
+from domain.world.schema import WorldIn
+from evals.channel_play import ChannelClient, channel_address, recording_outlets
+from evals.judge import all_bookings, judge
+from evals.play import scenario_client
+from evals.results import ScenarioResult, Step, SuiteRun, Tokens, Trial
+from evals.scenario import Scenario, read_suite
+from evals.simulated import SimulatedClient
+from knowledge.embeddings import MiniLMEmbedder
+from knowledge.entries import entries_from_database
+from knowledge.index import KnowledgeIndex
+from tools import ToolDeps, make_tools
+
+SPEAKERS = ("agent", "staff", "system")  # whose steps are the replies a scenario is judged on
+
+
+@dataclass(frozen=True)
+class Suite:
+    path: Path
+    world: WorldIn
+    scenarios: list[Scenario]
+
+
+def read_whole_suite(path: Path) -> Suite:
+    """Read the world and every scenario first, so a bad file stops the run before it starts."""
+    return Suite(path, read_world(path / "world.yaml"), read_suite(path))
+
+
+# Hears (scenario index, trial index) before a trial starts, and each scenario's result.
+TrialStarted = Callable[[int, int], None]
+ScenarioDone = Callable[[ScenarioResult], None]
+
+
+def run_suite(
+    suite: Suite,
+    *,
+    model: ModelSettings,
+    trials: int = 1,
+    embedder: MiniLMEmbedder | None = None,
+    on_trial: TrialStarted | None = None,
+    on_scenario: ScenarioDone | None = None,
+    http_client: httpx.Client | None = None,
+) -> SuiteRun:
+    """Play every scenario `trials` times, each in a fresh database, and judge each trial.
+
+    `http_client` replaces the OpenAI SDK's own for both models (the agent's and a simulated
+    client's): a proxy, or the tests' scripted server.
+    """
+    if embedder is None:
+        embedder = MiniLMEmbedder()
+        embedder.load()
+    started = datetime.now().astimezone().isoformat(timespec="seconds")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="frontdesk-eval-") as scratch:
+        # The world is loaded and its knowledge indexed once; every trial gets a copy of that
+        # database. The index is only read in a conversation, so the trials share it.
+        world_db = Path(scratch) / "world.db"
+        with _engine(world_db) as engine:
+            upgrade_schema(engine)
+            world_uow = UnitOfWork(engine, FrozenClock(suite.world.now))
+            load_world(
+                uow=world_uow, world=suite.world, base_dir=suite.path, source=suite.path.name
+            )
+            knowledge = KnowledgeIndex.open(Path(scratch) / "chroma", embedder)
+            knowledge.reindex(entries_from_database(world_uow))
+        with knowledge:
+            for number, scenario in enumerate(suite.scenarios):
+                played = []
+                for index in range(trials):
+                    if on_trial is not None:
+                        on_trial(number, index)
+                    trial_db = Path(scratch) / f"trial-{number}-{index}.db"
+                    _copy_database(world_db, trial_db)
+                    try:
+                        played.append(
+                            _trial(
+                                suite,
+                                scenario,
+                                index,
+                                trial_db,
+                                model=model,
+                                knowledge=knowledge,
+                                http=http_client,
+                            )
+                        )
+                    finally:
+                        trial_db.unlink()
+                result = ScenarioResult(
+                    id=scenario.id,
+                    description=scenario.description,
+                    category=scenario.category,
+                    channel=scenario.channel,
+                    trials=played,
+                )
+                if on_scenario is not None:
+                    on_scenario(result)
+                results.append(result)
+    return SuiteRun(
+        suite=suite.path.name,
+        model=model.kind if model.kind == "offline" else f"openai:{model.openai_model}",
+        trials=trials,
+        started_at=started,
+        scenarios=results,
+    )
+
+
+@contextmanager
+def _engine(path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database (the backup API, whatever its journal holds)."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+def _trial(
+    suite: Suite,
+    scenario: Scenario,
+    index: int,
+    database: Path,
+    *,
+    model: ModelSettings,
+    knowledge: KnowledgeIndex,
+    http: httpx.Client | None,
+) -> Trial:
+    began = time.perf_counter()
+    with _engine(database) as engine:
+        clock = FrozenClock(suite.world.now)
+
+        def uow() -> UnitOfWork:
+            return UnitOfWork(engine, clock)
+
+        graph = build_graph(
+            model=chat_model(model, http_client=http),
+            tools=make_tools(ToolDeps(uow=uow, knowledge=knowledge)),
+            uow=uow,
+            checkpointer=InMemorySaver(),
+        )
+        agent = ConversationAgent(graph, uow)
+        conversation = _Conversation(scenario, index, uow=uow, agent=agent, model=model, http=http)
+        trial = asyncio.run(conversation.play())
+    return replace(trial, seconds=round(time.perf_counter() - began, 3))
+
+
+class _Conversation:
+    """One trial of a scenario: its client on its channel, then the verdict."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        index: int,
+        *,
+        uow: Callable[[], UnitOfWork],
+        agent: ConversationAgent,
+        model: ModelSettings,
+        http: httpx.Client | None,
+    ) -> None:
+        self.scenario = scenario
+        self.http = http
+        self.index = index
+        self.uow = uow
+        self.agent = agent
+        self.model = model
+        self.steps: list[Step] = []
+        self.simulated_tokens: Tokens | None = None
+
+    async def play(self) -> Trial:
+        scenario = self.scenario
+        outlets = recording_outlets()
+        hub = Hub(
+            agent=self.agent,
+            uow=self.uow,
+            bus=EventBus(),
+            form_url=lambda form_id: f"/forms/{form_id}",  # as the app links, from its root
+            outlets=outlets,
+        )
+        client_id = scenario_client(scenario, self.uow())
+        address = channel_address(
+            self.uow(),
+            channel=scenario.channel,
+            client_id=client_id,
+            label=f"{scenario.id}-{self.index}",
+        )
+        before = all_bookings(self.uow())
+        client = ChannelClient(
+            hub=hub,
+            uow=self.uow,
+            channel=scenario.channel,
+            client_id=client_id,
+            address=address,
+            outlets=outlets,
+        )
+        try:
+            if scenario.user_goal is not None:
+                await self._pursue(client, scenario.user_goal, client_id)
+            else:
+                for text in scenario.turns:
+                    self.steps += await client.say(text)
+        except Exception as exc:  # a model or server error: this trial fails, the run goes on
+            return self._failed(f"error while playing: {type(exc).__name__}: {exc}")
+        verdict = judge(
+            scenario.expect,
+            uow=self.uow(),
+            client_id=client_id,
+            conversation_id=client.conversation_id or "",
+            replies=[s.text for s in self.steps if s.author in SPEAKERS],
+            bookings_before=before,
+        )
+        return Trial(
+            index=self.index,
+            passed=verdict.passed,
+            problem=verdict.problem,
+            steps=self.steps,
+            seconds=0.0,
+            tokens=self._tokens(client.conversation_id),
+            client_tokens=self.simulated_tokens,
+        )
+
+    async def _pursue(self, client: ChannelClient, goal: str, client_id: str) -> None:
+        """Let a simulated client (the configured model) chase the goal, as τ-bench does."""
+        if self.model.kind == "offline":
+            raise ValueError("a user_goal scenario needs a real model (--model openai)")
+        with self.uow().reading() as reader:
+            known = reader.session.get_one(Client, client_id)
+            facts = {"phone": known.phone or "", "email": known.email or "", **known.profile}
+        simulated = SimulatedClient(
+            chat_model(self.model, http_client=self.http),
+            goal=goal,
+            name=known.name,
+            facts={k: v for k, v in facts.items() if v},
+        )
+        text = simulated.first_message()
+        for _ in range(self.scenario.max_turns):
+            if text is None:
+                break
+            said = await client.say(text)
+            self.steps += said
+            text = simulated.next_message([s.text for s in said if s.author in SPEAKERS])
+        self.simulated_tokens = simulated.tokens
+
+    def _failed(self, problem: str) -> Trial:
+        return Trial(self.index, passed=False, problem=problem, steps=self.steps, seconds=0.0)
+
+    def _tokens(self, conversation_id: str | None) -> Tokens | None:
+        """What the agent's model was sent and answered (only a real model reports usage)."""
+        if self.model.kind == "offline" or conversation_id is None:
+            return None
+        state = self.agent.graph.get_state({"configurable": {"thread_id": conversation_id}})
+        used = [
+            m.usage_metadata
+            for m in state.values.get("messages", [])
+            if isinstance(m, AIMessage) and m.usage_metadata
+        ]
+        return Tokens(
+            input=sum(u["input_tokens"] for u in used),
+            output=sum(u["output_tokens"] for u in used),
+        )

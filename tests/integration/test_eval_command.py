@@ -1,0 +1,141 @@
+"""`frontdesk eval` as a user runs it: every project suite passes offline; failures, bad files
+and pass^k are reported as FORMAT.md and the issue say."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evals.scenario import read_suite
+from tests.conftest import ROOT
+
+SUITES = sorted(p for p in (ROOT / "evals" / "suites").iterdir() if (p / "scenarios").is_dir())
+SAMPLE = ROOT / "evals" / "suites" / "sample"
+FRONTDESK = Path(sys.executable).parent / "frontdesk"
+
+
+def frontdesk_eval(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "FRONTDESK_"))}
+    return subprocess.run(
+        [str(FRONTDESK), "eval", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("suite", SUITES, ids=[s.name for s in SUITES])
+def test_every_suite_passes_with_the_offline_model(suite: Path, tmp_path: Path) -> None:
+    scenarios = read_suite(suite)
+    done = frontdesk_eval(suite, "--json", tmp_path / "run.json", cwd=tmp_path)
+    lines = done.stdout.strip().splitlines()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert lines[-1] == f"{len(scenarios)} passed, 0 failed"
+    assert sorted(line.split()[1] for line in lines[:-1]) == sorted(s.id for s in scenarios)
+    found = json.loads((tmp_path / "run.json").read_text())
+    assert found["passed"] == len(scenarios)
+    assert found["model"] == "offline"
+
+
+def suite_with(tmp_path: Path, scenarios: dict[str, str]) -> Path:
+    suite = tmp_path / "suite"
+    (suite / "scenarios").mkdir(parents=True)
+    shutil.copy(SAMPLE / "world.yaml", suite / "world.yaml")
+    for name, text in scenarios.items():
+        (suite / "scenarios" / f"{name}.yaml").write_text(text)
+    return suite
+
+
+FAQ = """\
+id: faq
+category: questions
+client: ana
+turns: ["How late can I cancel an appointment without paying?"]
+expect:
+  replies_contain: ["24 hours"]
+"""
+# The client takes 14:30; the scenario (wrongly) expects 15:00.
+WRONG_TIME = """\
+id: wrong-time
+category: booking
+client: ana
+turns:
+  - "I'd like to see a dermatologist on Tuesday afternoon."
+  - "14:30 works for me"
+  - "yes"
+expect:
+  bookings:
+    - {service: gp-visit, provider: dr-keller, start: "2026-03-04T08:40"}
+    - {service: derm-consult, provider: dr-weber, start: "2026-03-03T15:00"}
+"""
+
+
+def test_a_failure_names_the_first_unmet_expectation_and_what_was_found(tmp_path: Path) -> None:
+    suite = suite_with(tmp_path, {"faq": FAQ, "wrong-time": WRONG_TIME})
+    report = tmp_path / "report"
+    done = frontdesk_eval(
+        suite, "--trials", "2", "--json", tmp_path / "run.json", "--report", report, cwd=tmp_path
+    )
+    lines = done.stdout.strip().splitlines()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert lines[0] == "PASS faq (2/2)"
+    assert lines[1].startswith("FAIL wrong-time (0/2): bookings: expected ")
+    # What was found instead: the booking the client really made.
+    assert "('derm-consult', 'dr-weber', '2026-03-03T14:30')" in lines[1]
+    # Each trial played in a fresh database: the second found 14:30 free again.
+    assert lines[2] == "pass^1 0.500  pass^2 0.500"
+    assert lines[-1] == "1 passed, 1 failed"
+    assert lines[-2] == f"report: {report / 'index.html'}"
+    page = (report / "index.html").read_text()
+    assert "Eval report: suite" in page
+    assert "bookings: expected" in page  # the failure, with its transcript's tool calls
+    assert "confirm_booking" in page
+    run = json.loads((tmp_path / "run.json").read_text())
+    wrong = next(s for s in run["scenarios"] if s["id"] == "wrong-time")
+    assert [t["passed"] for t in wrong["trials"]] == [False, False]
+    tools = [s["tool"]["name"] for s in wrong["trials"][1]["steps"] if s["author"] == "tool"]
+    assert "check_slots" in tools
+    assert "confirm_booking" in tools
+
+
+def test_a_scenario_file_that_does_not_parse_is_named_with_its_key(tmp_path: Path) -> None:
+    broken = FAQ.replace("replies_contain", "replies_contains")
+    suite = suite_with(tmp_path, {"faq": FAQ, "broken": broken})
+    done = frontdesk_eval(suite, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "broken.yaml" in done.stderr
+    assert "expect.replies_contains" in done.stderr
+    assert "PASS" not in done.stdout  # nothing is played before every file is read
+
+
+def test_a_scenario_with_neither_turns_nor_goal_is_refused(tmp_path: Path) -> None:
+    suite = suite_with(tmp_path, {"empty": "id: empty\nclient: ana\nexpect: {}\n"})
+    done = frontdesk_eval(suite, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "empty.yaml" in done.stderr
+    assert "turns or user_goal" in done.stderr
+
+
+def test_a_folder_without_a_world_is_refused(tmp_path: Path) -> None:
+    done = frontdesk_eval(tmp_path, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "has no world.yaml" in done.stderr
+
+
+def test_a_goal_scenario_offline_fails_saying_it_needs_a_real_model(tmp_path: Path) -> None:
+    goal = "id: goal\nclient: ana\nuser_goal: Book a dermatologist.\nexpect: {handoff: false}\n"
+    suite = suite_with(tmp_path, {"goal": goal})
+    done = frontdesk_eval(suite, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "FAIL goal: error while playing: ValueError: a user_goal scenario needs a real" in (
+        done.stdout
+    )
