@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 import httpx
 from langchain_core.messages import AIMessage
-from langgraph.checkpoint.memory import InMemorySaver
-from sqlalchemy import Engine
 
-from agent.graph import build_graph
 from agent.models import ModelSettings, chat_model
 from agent.runner import ConversationAgent
 from channels.bus import EventBus
 from channels.hub import Hub
-from domain.clock import FrozenClock
-from domain.db import make_engine
-from domain.migrate import upgrade_schema
 from domain.models import Client
 from domain.uow import UnitOfWork
-from domain.world.loader import load_world, read_world
+from domain.world.loader import read_world
 from domain.world.schema import WorldIn
 from evals.channel_play import ChannelClient, channel_address, recording_outlets
 from evals.judge import all_bookings, judge
@@ -35,10 +26,8 @@ from evals.play import scenario_client
 from evals.results import ScenarioResult, Step, SuiteRun, Tokens, Trial
 from evals.scenario import Scenario, read_suite
 from evals.simulated import SimulatedClient
+from evals.worlds import WorldCopies
 from knowledge.embeddings import MiniLMEmbedder
-from knowledge.entries import entries_from_database
-from knowledge.index import KnowledgeIndex
-from tools import ToolDeps, make_tools
 
 SPEAKERS = ("agent", "staff", "system")  # whose steps are the replies a scenario is judged on
 
@@ -80,50 +69,23 @@ def run_suite(
         embedder.load()
     started = datetime.now().astimezone().isoformat(timespec="seconds")
     results = []
-    with tempfile.TemporaryDirectory(prefix="frontdesk-eval-") as scratch:
-        # The world is loaded and its knowledge indexed once; every trial gets a copy of that
-        # database. The index is only read in a conversation, so the trials share it.
-        world_db = Path(scratch) / "world.db"
-        with _engine(world_db) as engine:
-            upgrade_schema(engine)
-            world_uow = UnitOfWork(engine, FrozenClock(suite.world.now))
-            load_world(
-                uow=world_uow, world=suite.world, base_dir=suite.path, source=suite.path.name
+    with WorldCopies(suite.world, base_dir=suite.path, embedder=embedder) as world:
+        for number, scenario in enumerate(suite.scenarios):
+            played = []
+            for index in range(trials):
+                if on_trial is not None:
+                    on_trial(number, index)
+                played.append(_trial(world, scenario, index, model=model, http=http_client))
+            result = ScenarioResult(
+                id=scenario.id,
+                description=scenario.description,
+                category=scenario.category,
+                channel=scenario.channel,
+                trials=played,
             )
-            knowledge = KnowledgeIndex.open(Path(scratch) / "chroma", embedder)
-            knowledge.reindex(entries_from_database(world_uow))
-        with knowledge:
-            for number, scenario in enumerate(suite.scenarios):
-                played = []
-                for index in range(trials):
-                    if on_trial is not None:
-                        on_trial(number, index)
-                    trial_db = Path(scratch) / f"trial-{number}-{index}.db"
-                    _copy_database(world_db, trial_db)
-                    try:
-                        played.append(
-                            _trial(
-                                suite,
-                                scenario,
-                                index,
-                                trial_db,
-                                model=model,
-                                knowledge=knowledge,
-                                http=http_client,
-                            )
-                        )
-                    finally:
-                        trial_db.unlink()
-                result = ScenarioResult(
-                    id=scenario.id,
-                    description=scenario.description,
-                    category=scenario.category,
-                    channel=scenario.channel,
-                    trials=played,
-                )
-                if on_scenario is not None:
-                    on_scenario(result)
-                results.append(result)
+            if on_scenario is not None:
+                on_scenario(result)
+            results.append(result)
     return SuiteRun(
         suite=suite.path.name,
         model=model.kind if model.kind == "offline" else f"openai:{model.openai_model}",
@@ -133,45 +95,17 @@ def run_suite(
     )
 
 
-@contextmanager
-def _engine(path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-def _copy_database(source: Path, target: Path) -> None:
-    """A consistent copy of a SQLite database (the backup API, whatever its journal holds)."""
-    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
-        src.backup(dst)
-
-
 def _trial(
-    suite: Suite,
+    world: WorldCopies,
     scenario: Scenario,
     index: int,
-    database: Path,
     *,
     model: ModelSettings,
-    knowledge: KnowledgeIndex,
     http: httpx.Client | None,
 ) -> Trial:
     began = time.perf_counter()
-    with _engine(database) as engine:
-        clock = FrozenClock(suite.world.now)
-
-        def uow() -> UnitOfWork:
-            return UnitOfWork(engine, clock)
-
-        graph = build_graph(
-            model=chat_model(model, http_client=http),
-            tools=make_tools(ToolDeps(uow=uow, knowledge=knowledge)),
-            uow=uow,
-            checkpointer=InMemorySaver(),
-        )
-        agent = ConversationAgent(graph, uow)
+    with world.fresh() as uow:
+        agent = world.agent(uow, model, http)
         conversation = _Conversation(scenario, index, uow=uow, agent=agent, model=model, http=http)
         trial = asyncio.run(conversation.play())
     return replace(trial, seconds=round(time.perf_counter() - began, 3))

@@ -19,9 +19,7 @@ SUITES = sorted(p for p in (ROOT / "evals" / "suites").iterdir() if (p / "scenar
 CASES = [(suite, scenario) for suite in SUITES for scenario in read_suite(suite)]
 
 
-@pytest.mark.parametrize(
-    ("suite", "scenario"), CASES, ids=[f"{s.name}/{c.id}" for s, c in CASES]
-)
+@pytest.mark.parametrize(("suite", "scenario"), CASES, ids=[f"{s.name}/{c.id}" for s, c in CASES])
 def test_scenario_passes(
     suite: Path,
     scenario: Scenario,
