@@ -55,6 +55,10 @@ _NO_PHRASES = re.compile(
     r"|forget\s+(?:it|that|about\s+it)|never\s*mind|not\s+now|rather\s+not|changed\s+my\s+mind"
     r"|not\s+(?:anymore|any\s+more)|leave\s+it|skip\s+it|no\s+need)\b"
 )
+# "Yes, cancel it" answers "Shall I cancel it?": the yes comes first, so "cancel it" is no refusal.
+_YES_THEN_CANCEL = re.compile(
+    r"^\W*(?:yes|yeah|yep|sure)\b[\w\s,.!']{0,20}?\bcancel\s+(?:that|it|this)\b"
+)
 _CHANGE = re.compile(
     r"\b(?:change|different|another|instead|switch|reschedule|move|prefer|rather|other\s+"
     r"(?:time|day|date|doctor|slot|provider|lawyer|notary|one|person)|(?:something|a\s+bit|bit"
@@ -99,7 +103,8 @@ def classify_answer(text: str) -> Answer:
         return "unclear"
     folded = fold(text)
     tokens = words(text)
-    if _NO_PHRASES.search(folded) and not mentions_booking_time(text, today=_SOME_DAY):
+    refused = _NO_PHRASES.search(_YES_THEN_CANCEL.sub(" ", folded))
+    if refused and not mentions_booking_time(text, today=_SOME_DAY):
         return "no"
     if _CHANGE.search(folded) or mentions_booking_time(text, today=_SOME_DAY):
         return "change"

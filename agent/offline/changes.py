@@ -10,7 +10,7 @@ from langchain_core.messages import AIMessage
 from agent.offline.answers import choose_position
 from agent.offline.matching import word_matches
 from agent.offline.offers import slot_args
-from agent.offline.searches import content_words
+from agent.offline.searches import content_words, spelled_out
 from agent.offline.steps import Steps
 from agent.offline.when import When, asks_for_soonest, parse_move, parse_when
 
@@ -123,6 +123,8 @@ def _matching_bookings(
         if when.day is None or date.fromisoformat(str(booking["start_iso"])[:10]) == when.day
     ]
     names = {str(b["booking_id"]): [str(b["provider"]), str(b["service"])] for b in on_day}
+    # "my GP appointment": the short form is too short to match "General practitioner visit".
+    request = spelled_out(request)
     named = word_matches(request, names)
     if not named:
         # "Cancel the dermatology one" when there is none matches nothing, not everything.

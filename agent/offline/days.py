@@ -116,7 +116,7 @@ def _relative(match: re.Match[str], *, today: date) -> DayMention:
         return DayMention(start, today + timedelta(days=2))
     if "tomorrow" in phrase:
         return DayMention(start, today + timedelta(days=1))
-    if phrase in ("today", "tonight"):
+    if phrase in ("today", "tonight") or _PART_OF_TODAY.fullmatch(phrase):
         return DayMention(start, today)
     if phrase.startswith("in "):
         amount = _count(match.group(1))
@@ -135,9 +135,11 @@ def _relative(match: re.Match[str], *, today: date) -> DayMention:
 
 
 _RELATIVE = re.compile(
-    rf"\b(?:(?:the\s+)?day\s+after\s+tomorrow|tomorrow|today|tonight|in\s+{_COUNT}\s+(?:days?|weeks?)"
+    rf"\b(?:(?:the\s+)?day\s+after\s+tomorrow|tomorrow|today|tonight|this\s+(?:morning|afternoon"
+    rf"|evening)|in\s+{_COUNT}\s+(?:days?|weeks?)"
     r"|(?:this\s+|next\s+|the\s+)?weekend|(?:the\s+)?week\s+after\s+next|next\s+week|this\s+week)\b"
 )
+_PART_OF_TODAY = re.compile(r"this\s+(?:morning|afternoon|evening)")
 _WEEKDAY_IN_WEEK = re.compile(
     rf"\b(?:next\s+week\s+(?:on\s+)?({_WEEKDAY})|({_WEEKDAY})s?\s+(?:of\s+)?next\s+week)\b"
 )
@@ -188,8 +190,10 @@ def take_days(text: str, *, today: date) -> tuple[list[DayMention], str]:
         text = _blank(text, match.start(), match.end())
     for match in _RELATIVE.finditer(text):
         found.append((match.end(), _relative(match, today=today)))
+        # "Tonight" and "this afternoon" name a part of the day too: leave it to be read.
         if match.group() != "tonight":
-            text = _blank(text, match.start(), match.end())
+            keeps_part = _PART_OF_TODAY.fullmatch(match.group()) is not None
+            text = _blank(text, match.start(), match.start() + 4 if keeps_part else match.end())
     for match in _WEEKDAY_RE.finditer(text):
         day = _next_weekday(today, WEEKDAYS.index(match.group(1)))
         found.append((match.end(), DayMention(match.start(), day, weekday_only=True)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from langchain_core.messages import AIMessage
@@ -15,9 +16,15 @@ from agent.offline.offers import (
     slot_args,
 )
 from agent.offline.questions import pick_answer, service_need
-from agent.offline.searches import SearchRequest, need_of, pick_providers, read_search
+from agent.offline.searches import (
+    SearchRequest,
+    content_words,
+    need_of,
+    pick_providers,
+    read_search,
+)
 from agent.offline.steps import Steps
-from agent.offline.when import parse_when
+from agent.offline.when import When, parse_when
 
 BOOKING: dict[str, Any] = {"task": "book"}
 
@@ -32,11 +39,14 @@ class FindingSteps(Steps):
         if request.provider_name or not request.need:
             return self.call("search_providers", request.tool_args(), task=BOOKING)
         probe = {**self.memory.task, "probe": "chat" if from_chat else "book"}
-        return self.call("search_knowledge", {"query": request.need}, task=probe)
+        # Only the words naming the need: days, times and "I'd like an appointment" pull the
+        # query towards the opening hours and policies instead of the service meant.
+        query = " ".join(content_words(request.need))
+        return self.call("search_knowledge", {"query": query}, task=probe)
 
     def after_probe(self, hits: list[dict[str, Any]]) -> AIMessage:
         request = read_search(self.memory.last_human)
-        if service_need(hits) is not None:
+        if service_need(hits, booking=self.memory.task.get("probe") == "book") is not None:
             by_need = SearchRequest(location=request.location, need=need_of(self.memory.last_human))
             return self.call("search_providers", by_need.tool_args(), task=BOOKING)
         if request.location:
@@ -81,6 +91,18 @@ class FindingSteps(Steps):
         memory = self.memory
         asked, latest = memory.searches[0], memory.searches[-1]
         if not memory.offer:
+            last_day = self.last_bookable_day
+            if last_day is not None and all(
+                str(args.get("date_from", "")) > last_day.isoformat() for args in asked
+            ):
+                # Nothing is free because it is past the booking window: say so, not "full".
+                return self.say(
+                    "refused",
+                    message=f"Sorry, appointments can be booked only up to "
+                    f"{memory.advance_days} days ahead, that is until {last_day:%A} "
+                    f"{last_day.day} {last_day:%B}. Would an earlier day suit you?",
+                    offer_more=False,
+                )
             wider = self.wider_search(asked, tries=len(memory.searches))
             if wider is None:
                 return self.say("no_slots", asked=describe_search(asked[0]))
@@ -98,7 +120,25 @@ class FindingSteps(Steps):
                 return self.commit_choice(chosen)
             if when.at is not None:
                 missed = f"{when.at:%H:%M} is not free."
+                if self.too_soon(when):
+                    missed = (
+                        f"{when.at:%H:%M} is too soon: appointments need at least "
+                        f"{memory.min_notice_minutes} minutes' notice."
+                    )
         return self.show_offer(missed)
+
+    def too_soon(self, when: When) -> bool:
+        """Tell whether the time asked for today lies inside the minimum notice."""
+        notice, at = self.memory.min_notice_minutes, when.at
+        if notice is None or at is None or when.day not in (None, self.today):
+            return False
+        asked = datetime.combine(self.today, at, tzinfo=self.memory.now.tzinfo)
+        return asked < self.memory.now + timedelta(minutes=notice)
+
+    @property
+    def last_bookable_day(self) -> date | None:
+        days = self.memory.advance_days
+        return None if days is None else self.today + timedelta(days=days)
 
     def show_offer(self, missed: str = "") -> AIMessage:
         """List the offered times, each provider's soonest in turn."""

@@ -39,6 +39,9 @@ _INJECTION = (
     r"|details|appointments|bookings|insurance|records|information|info|addresses|numbers?)",
     r"\b(?:someone\s+else|everyone|everybody)'?s?\s+(?:data|details|appointments|bookings"
     r"|insurance|records|information|info|address|numbers?)",
+    # Asking when someone else's appointment is: "what time is his physio appointment?"
+    rf"\b(?:what|when|which)\b.{{0,20}}\b(?:is|are|was|were)\s+(?:his|her|their)\s+(?:[a-z]+\s+)"
+    rf"{{0,2}}{_BOOKING_NOUN}",
 )
 _OTHERS_DATA = re.compile(
     r"\b(?:reveal|print|show|dump|list|tell|give|send|export|display|read\s+out|what\s+(?:is|are))"

@@ -16,6 +16,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 NOW_LINE = re.compile(r"Current local time: (\S+)")
 NOTICE_LINE = re.compile(r"Cancelling or moving is possible up to (\d+) hours before")
+ADVANCE_LINE = re.compile(r"can be booked up to (\d+) days ahead")
+MIN_NOTICE_LINE = re.compile(r"Appointments need at least (\d+) minutes' notice")
 TASK_KEY = "frontdesk_task"
 SAID_KEY = "frontdesk_said"
 ANONYMOUS_LINE = "Client: not identified yet."
@@ -40,6 +42,10 @@ class Memory:
     now: datetime
     # Hours before a start after which a client may no longer cancel or move it.
     notice_hours: int | None = None
+    # How many days ahead a client may book at most.
+    advance_days: int | None = None
+    # How many minutes from now the earliest bookable start is.
+    min_notice_minutes: int | None = None
     last_human: str = ""
     # The template of the agent's latest reply, when it came from the offline model.
     last_said: str | None = None
@@ -80,6 +86,12 @@ def _read_system(memory: Memory, text: str) -> None:
     notice = NOTICE_LINE.search(text)
     if notice:
         memory.notice_hours = int(notice.group(1))
+    advance = ADVANCE_LINE.search(text)
+    if advance:
+        memory.advance_days = int(advance.group(1))
+    min_notice = MIN_NOTICE_LINE.search(text)
+    if min_notice:
+        memory.min_notice_minutes = int(min_notice.group(1))
 
 
 def read_memory(messages: list[BaseMessage]) -> Memory:

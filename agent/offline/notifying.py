@@ -44,6 +44,7 @@ _OFF = re.compile(
     r"e-?mails?|texts?)\s+off\b"
     r"|\bcancel\s+(?:the\s+|my\s+|all\s+|these\s+)?(?P<cancelled>reminders|notifications|alerts)"
 )
+_VIA_AFTER = re.compile(rf"\s+(?:by|via|on|over|through|per)\s+(?P<channel>{_CHANNEL})\b")
 _DONT_CONTACT = re.compile(
     r"\b(?:don't|do\s+not|dont|stop|never|no\s+need\s+to)\s+(?P<verb>e-?mail(?:ing)?|text(?:ing)?"
     r"|sms)\s+me\b"
@@ -89,7 +90,9 @@ def read_notification_wish(text: str) -> NotificationWish | None:
     stop = _OFF.search(folded)
     if stop:
         about = stop.group("about") or stop.group("about_off") or stop.group("cancelled")
-        channel = _channel(about) if _channel(about) else _channel_in(folded)
+        # "stop the reminders by email, texts are enough": the channel right after is the one.
+        via = _VIA_AFTER.match(folded, stop.end())
+        channel = _channel(about) or _channel(via and via.group("channel")) or _channel_in(folded)
         return _wish(_change(event, channel, False))
     dont = _DONT_CONTACT.search(folded)
     if dont:

@@ -68,8 +68,15 @@ def pick_answer(question: str, hits: list[dict[str, Any]]) -> list[dict[str, Any
     return [hit for hit in hits[:1] if hit["score"] >= ANY_MATCH]
 
 
-def service_need(hits: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Return the service a message describes a need for, if the best hit is one."""
-    if hits and hits[0]["kind"] == "service" and hits[0]["score"] >= NEED_MATCH:
-        return hits[0]
+def service_need(hits: list[dict[str, Any]], *, booking: bool = False) -> dict[str, Any] | None:
+    """Return the service a message describes a need for, if the best hit is one.
+
+    A client who asked to book only needs some service to fit: a knowledge entry that mentions
+    the same words ("same-day doctor visits are often free") must not hide it. Anything else
+    must fit a service better than every knowledge entry, or it is a question.
+    """
+    candidates = [hit for hit in hits if hit["kind"] == "service"] if booking else hits[:1]
+    best = candidates[0] if candidates else None
+    if best is not None and best["kind"] == "service" and best["score"] >= NEED_MATCH:
+        return best
     return None

@@ -32,7 +32,7 @@ _NOT_NAMES = frozenset(
      "and", "or", "but", "also", "actually", "sorry", "any", "anyone", "someone", "somebody",
      "book", "see", "need", "want", "let", "tomorrow", "today", "next", "this", "morning",
      "afternoon", "evening", "dr", "dr.", "doctor", "gp", "asap", "there", "great", "fine",
-     *WEEKDAYS, *_MONTHS}
+     *WEEKDAYS, *(f"{day}s" for day in WEEKDAYS), *_MONTHS}
 )  # fmt: skip
 # Words that say nothing about whom the client needs: what is left is the need.
 _NO_NEED = frozenset(
@@ -52,7 +52,7 @@ _NO_NEED = frozenset(
      "lets", "let's", "show", "tell", "give", "find", "look", "check", "up", "out", "all",
      "new", "go", "come", "by", "something", "anything", "whatever", "sometime", "anytime",
      "second", "third", "fourth", "fifth", "sixth", "last", "former", "latter", "option",
-     *WEEKDAYS, *_MONTHS}
+     "open", "closed", *WEEKDAYS, *(f"{day}s" for day in WEEKDAYS), *_MONTHS}
 )  # fmt: skip
 
 
@@ -90,7 +90,8 @@ _SHORT_FORMS = {
 _SHORT_FORM = re.compile(rf"\b(?i:{'|'.join(_SHORT_FORMS)})\b")
 
 
-def _spelled_out(text: str) -> str:
+def spelled_out(text: str) -> str:
+    """Write the short forms clients use ("GP", "physio") as the catalog spells them."""
     return _SHORT_FORM.sub(lambda found: _SHORT_FORMS[found.group().lower()], text)
 
 
@@ -104,7 +105,7 @@ def _take_place(text: str) -> tuple[str | None, str]:
 
 def need_of(text: str) -> str | None:
     """Return what a whole message says the client needs, leaving out the place."""
-    rest = _spelled_out(_take_place(text)[1])
+    rest = spelled_out(_take_place(text)[1])
     return " ".join(rest.split()) if content_words(rest) else None
 
 
@@ -114,7 +115,7 @@ def read_search(text: str) -> SearchRequest:
     name, span = _provider_name(rest)
     if span:
         rest = rest[: span[0]] + " " + rest[span[1] :]
-    rest = _spelled_out(rest)
+    rest = spelled_out(rest)
     need = " ".join(rest.split()) if content_words(rest) else None
     return SearchRequest(provider_name=name, location=location, need=need)
 
@@ -173,6 +174,13 @@ def pick_providers(
     elif ranked:
         best = ranked[0][1]
         close = {pid for pid, score in ranked if score >= best - _NEAR_BEST}
+        if searched.get("need") and found[0]["provider_id"] in close:
+            # The search ranked by meaning; a name match almost as good as the best ("check-up"
+            # in "gynaecology check-up") only adds colleagues offering the best-fitting service.
+            top = found[0]["services"][0]["service_id"]
+            close = {
+                p["provider_id"] for p in found if p["provider_id"] in close and _offers(p, top)
+            }
         kept = [provider for provider in found if provider["provider_id"] in close]
     elif searched.get("need") and not (searched.get("location") or searched.get("provider_name")):
         first = found[0]["services"][0]["service_id"]
@@ -180,9 +188,15 @@ def pick_providers(
     return [(provider, _fitting_service(provider, text)) for provider in kept[:MAX_PROVIDERS]]
 
 
+def _offers(provider: dict[str, Any], service_id: str) -> bool:
+    return service_id in {service["service_id"] for service in provider["services"]}
+
+
 def _fitting_service(provider: dict[str, Any], text: str) -> dict[str, Any]:
     services: list[dict[str, Any]] = provider["services"]
     ranked = rank_matches(text, {s["service_id"]: [s["name"]] for s in services}, limit=1)
     if ranked:
         return next(s for s in services if s["service_id"] == ranked[0][0])
-    return services[0]
+    # Nothing names a service ("does Dr. Patel have anything?"): the ordinary visit, which is
+    # the shortest, rather than whichever sorts first (an annual physical, a notarial deed).
+    return min(services, key=lambda service: int(service.get("duration_min") or 0))

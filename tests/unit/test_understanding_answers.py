@@ -157,3 +157,14 @@ class TestAnsweringABookingSummary:
     def test_a_wish_about_notifications_does_not_answer_the_summary(self, text: str) -> None:
         # Read as "no", it would release the slot the client is about to confirm.
         assert classify_answer(text) == "unclear"
+
+
+@pytest.mark.parametrize("text", ["Yes, cancel it.", "yes please cancel it", "Yeah, cancel that"])
+def test_a_yes_followed_by_cancel_it_confirms_a_cancellation(text: str) -> None:
+    # The answer to "Shall I cancel it?": read as "no", the appointment would stay.
+    assert classify_answer(text) == "yes"
+
+
+@pytest.mark.parametrize("text", ["cancel it", "No, cancel it", "ok, cancel that"])
+def test_cancel_it_without_a_yes_still_refuses(text: str) -> None:
+    assert classify_answer(text) == "no"

@@ -152,3 +152,27 @@ class TestInjection:
     )
     def test_ordinary_requests_are_not_injection(self, text: str) -> None:
         assert not looks_like_injection(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What time is his physio appointment tomorrow?",
+        "When is her next appointment?",
+        "Which day is their booking?",
+    ],
+)
+def test_asking_when_someone_elses_appointment_is_is_injection(text: str) -> None:
+    assert looks_like_injection(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "When is my next appointment?",
+        "What time is the appointment?",
+        "I want to book for my daughter, her appointment should be on Monday",
+    ],
+)
+def test_asking_about_ones_own_or_a_new_appointment_is_not_injection(text: str) -> None:
+    assert not looks_like_injection(text)

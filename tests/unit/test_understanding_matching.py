@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agent.offline.matching import name_tokens, rank_matches
+from agent.offline.memory import TASK_KEY
+from agent.offline.policy import decide
+from agent.offline.questions import service_need
+from agent.offline.searches import pick_providers, read_search
 
 PROVIDERS: dict[str, list[str]] = {
     "dr-weber": ["Dr. Anna Weber", "dermatology"],
@@ -87,3 +94,129 @@ def test_nothing_matches_noise_titles_or_times(query: str) -> None:
 )
 def test_names_are_folded_before_comparing(name: str, expected: list[str]) -> None:
     assert name_tokens(name) == expected
+
+
+# -- whom a need finds, and which booking a request names (offline model steps) ---------------
+
+GYN = {
+    "provider_id": "dr-neumann",
+    "name": "Dr. Julia Neumann",
+    "kind": "doctor",
+    "specialties": ["gynaecology", "obstetrics"],
+    "services": [{"service_id": "gyn-consult", "name": "Gynaecology consultation"}],
+}
+GP = {
+    "provider_id": "dr-hoffmann",
+    "name": "Dr. Katrin Hoffmann",
+    "kind": "doctor",
+    "specialties": ["general practice"],
+    "services": [
+        {"service_id": "gp-visit", "name": "General practitioner visit"},
+        {"service_id": "health-checkup", "name": "General health check-up"},
+    ],
+}
+NOW = "Current local time: 2026-03-09T09:00+01:00 (Europe/Berlin).\nClient: Lena Schmidt."
+
+
+def test_a_need_keeps_the_best_fit_when_another_name_matches_almost_as_well() -> None:
+    need = "my yearly gynaecology check-up with a smear"
+    picked = pick_providers([GYN, GP], need, {"need": need})
+    assert [provider["provider_id"] for provider, _ in picked] == ["dr-neumann"]
+
+
+def test_a_search_by_place_keeps_every_close_name_match() -> None:
+    text = "my yearly gynaecology check-up with a smear in Mitte"
+    picked = pick_providers([GYN, GP], text, {"location": "Mitte"})
+    assert {provider["provider_id"] for provider, _ in picked} == {"dr-neumann", "dr-hoffmann"}
+
+
+def test_a_need_is_looked_up_by_its_words_not_by_the_days_and_times_around_it() -> None:
+    text = "I'd like an appointment with a cardiologist next Thursday, the 19th, in the morning."
+    decided = decide([SystemMessage(NOW), HumanMessage(text)])
+    assert [(c["name"], c["args"]) for c in decided.tool_calls] == [
+        ("search_knowledge", {"query": "cardiologist"})
+    ]
+
+
+def test_a_short_form_names_the_booking_to_move() -> None:
+    request = "Can I move my GP appointment tomorrow at 8 to Thursday?"
+    listed = [
+        {
+            "booking_id": booking_id,
+            "provider_id": provider_id,
+            "provider": provider,
+            "service_id": service_id,
+            "service": service,
+            "start_iso": start,
+            "start": start,
+        }
+        for booking_id, provider_id, provider, service_id, service, start in [
+            ("b-gp", "dr-yilmaz", "Dr. Murat Yilmaz", "gp-visit", "General practitioner visit",
+             "2026-03-10T08:00:00+01:00"),
+            ("b-derm", "dr-lehmann", "Dr. Sabine Lehmann", "derm-consult",
+             "Dermatology consultation", "2026-03-16T10:00:00+01:00"),
+        ]
+    ]  # fmt: skip
+    decided = decide(
+        [
+            SystemMessage(NOW),
+            HumanMessage(request),
+            AIMessage(
+                content="",
+                additional_kwargs={TASK_KEY: {"task": "reschedule", "request": request}},
+                tool_calls=[{"name": "list_bookings", "args": {}, "id": "c1", "type": "tool_call"}],
+            ),
+            ToolMessage(json.dumps(listed), tool_call_id="c1", name="list_bookings"),
+        ]
+    )
+    assert [(c["name"], c["args"].get("provider_id")) for c in decided.tool_calls] == [
+        ("check_slots", "dr-yilmaz")
+    ]
+
+
+@pytest.mark.parametrize("text", ["Are you open on Saturdays?", "Are you closed on Sundays?"])
+def test_opening_hours_questions_name_no_provider_or_need(text: str) -> None:
+    assert read_search(text).is_empty
+
+
+_BACK_PAIN_HITS = [
+    {"kind": "knowledge", "id": "emergencies", "title": "Urgent problems", "score": 0.35},
+    {"kind": "service", "id": "physio-session", "title": "Physiotherapy", "score": 0.34},
+]
+
+
+def test_a_booking_need_is_served_even_when_a_knowledge_entry_ranks_first() -> None:
+    assert service_need(_BACK_PAIN_HITS, booking=True) == _BACK_PAIN_HITS[1]
+
+
+def test_a_chat_message_is_a_need_only_when_a_service_ranks_first() -> None:
+    assert service_need(_BACK_PAIN_HITS) is None
+
+
+def test_a_booking_need_still_needs_a_close_enough_service() -> None:
+    weak = [{"kind": "service", "id": "physio-session", "title": "Physiotherapy", "score": 0.1}]
+    assert service_need(weak, booking=True) is None
+
+
+FAMILY_DOCTOR = {
+    "provider_id": "dr-patel",
+    "name": "Dr. Priya Patel",
+    "kind": "doctor",
+    "specialties": ["family medicine"],
+    "services": [
+        {"service_id": "annual-physical", "name": "Annual physical exam", "duration_min": 30},
+        {"service_id": "family-visit", "name": "Family doctor visit", "duration_min": 15},
+    ],
+}
+
+
+def test_a_provider_asked_for_by_name_alone_is_offered_the_ordinary_shortest_visit() -> None:
+    text = "Does Dr. Patel have anything on Thursday evening?"
+    picked = pick_providers([FAMILY_DOCTOR], text, {"provider_name": "Patel"})
+    assert [service["service_id"] for _, service in picked] == ["family-visit"]
+
+
+def test_a_service_named_is_offered_even_when_it_is_longer() -> None:
+    text = "Can Dr. Patel do an annual physical on Thursday?"
+    picked = pick_providers([FAMILY_DOCTOR], text, {"provider_name": "Patel"})
+    assert [service["service_id"] for _, service in picked] == ["annual-physical"]

@@ -34,6 +34,10 @@ def change(event: str | None, channel: str | None, enabled: bool) -> dict[str, A
         ("no more reminders by text", [change(REMINDER, "sms", False)]),
         ("stop the email reminders", [change(REMINDER, "email", False)]),
         (
+            "Please stop sending me reminders by email, texts are enough.",
+            [change(REMINDER, "email", False)],
+        ),
+        (
             "text me instead of email",
             [change(None, "sms", True), change(None, "email", False)],
         ),

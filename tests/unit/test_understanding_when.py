@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, time
+from typing import Any
 
 import pytest
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolCall, ToolMessage
 
+from agent.offline.memory import TASK_KEY
+from agent.offline.policy import decide
 from agent.offline.when import When, mentions_booking_time, parse_move, parse_when
 from evals.scenario import read_suite
 from tests.conftest import ROOT
@@ -344,3 +349,67 @@ class TestMovingAnAppointment:
 def test_an_empty_when_is_empty() -> None:
     assert NOTHING.is_empty
     assert not when(at="10:00").is_empty
+
+
+# -- times the booking policy rules out: past the window, inside the minimum notice -----------
+
+POLICY = (
+    "Current local time: 2026-03-09T09:00+01:00 (Europe/Berlin).\nClient: Lena Schmidt.\n"
+    "- Appointments need at least 120 minutes' notice and can be booked up to 60 days ahead."
+)
+
+
+def after_slot_search(request: str, args: dict[str, str], found: list[Any]) -> AIMessage:
+    """Decide the step after a check_slots call for the request returned what was found."""
+    call: ToolCall = {"name": "check_slots", "args": args, "id": "c1", "type": "tool_call"}
+    return decide(
+        [
+            SystemMessage(POLICY),
+            HumanMessage(request),
+            AIMessage(
+                content="", additional_kwargs={TASK_KEY: {"task": "book"}}, tool_calls=[call]
+            ),
+            ToolMessage(json.dumps(found), tool_call_id="c1", name="check_slots"),
+        ]
+    )
+
+
+def test_a_day_past_the_booking_window_is_refused_by_the_policy_not_searched_wider() -> None:
+    args = {"service_id": "physio-session", "date_from": "2026-05-20", "date_to": "2026-05-20"}
+    decided = after_slot_search("A physio session on 20 May at 10:00", args, [])
+    assert decided.tool_calls == []
+    assert "60 days" in str(decided.content)
+    assert "8 May" in str(decided.content)
+
+
+def test_a_time_inside_the_minimum_notice_is_called_too_soon() -> None:
+    args = {"service_id": "gp-visit", "date_from": "2026-03-09", "date_to": "2026-03-09"}
+    free = [
+        {
+            "provider_id": "dr-hoffmann",
+            "provider": "Dr. Katrin Hoffmann",
+            "service_id": "gp-visit",
+            "service": "General practitioner visit",
+            "starts": [{"start": "2026-03-09T11:00:00+01:00", "label": "Mon 9 Mar 2026, 11:00"}],
+        }
+    ]
+    decided = after_slot_search("Can I see a GP today at 10:00?", args, free)
+    assert "120 minutes' notice" in str(decided.content)
+    assert "11:00" in str(decided.content)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "I can't make it to my appointment this afternoon",
+            when("2026-03-02", day_from="12:00", day_until="17:00"),
+        ),
+        ("this morning at 11", when("2026-03-02", at="11:00", day_until="12:00")),
+        ("Could I come in this evening?", when("2026-03-02", day_from="17:00")),
+    ],
+)
+def test_this_morning_afternoon_or_evening_is_today_at_that_part_of_the_day(
+    text: str, expected: When
+) -> None:
+    assert parse_when(text, today=TODAY) == expected
