@@ -8,7 +8,16 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import admin_api, contention, notify, prompt_tokens, slot_search, turn_time, ws_load
+from bench import (
+    admin_api,
+    contention,
+    evals,
+    notify,
+    prompt_tokens,
+    slot_search,
+    turn_time,
+    ws_load,
+)
 from bench.common import Figures, PostgresDatabases, postgres
 from bench.summary import summary, write_summary
 
@@ -20,6 +29,7 @@ BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "ws_load": ws_load.run,
     "admin_api": admin_api.run,
     "notify": notify.run,
+    "evals": evals.run,
 }
 
 
