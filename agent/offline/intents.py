@@ -29,6 +29,10 @@ class Intent(StrEnum):
 
 _SOME_DAY = date(2000, 1, 3)
 _BOOKING_NOUN = r"(?:appointments?|appt|bookings?|visits?|consultations?|sessions?|reservations?)"
+_SOMEONE_CLOSE = (
+    r"(?:wife|husband|partner|spouse|son|daughter|child|kid|mother|mom|mum|father|dad|brother"
+    r"|sister|friend|colleague|boss|neighbou?r|flatmate|roommate)"
+)
 _INJECTION = (
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|rules?|prompts?"
     r"|guidelines|restrictions|programming)\b",
@@ -42,6 +46,15 @@ _INJECTION = (
     # Asking when someone else's appointment is: "what time is his physio appointment?"
     rf"\b(?:what|when|which)\b.{{0,20}}\b(?:is|are|was|were)\s+(?:his|her|their)\s+(?:[a-z]+\s+)"
     rf"{{0,2}}{_BOOKING_NOUN}",
+)
+# A relative's or friend's bookings, asked after: "my wife Katharina has appointments, when are
+# they?", "when is my husband's appointment?". Booking *for* them, or coming along, is allowed.
+_CLOSE_ONES_BOOKINGS = re.compile(
+    rf"\bmy\s+{_SOMEONE_CLOSE}(?:\s+\w+){{0,2}}?(?:'s\s+(?:[a-z]+\s+){{0,2}}{_BOOKING_NOUN}"
+    rf"|\s+(?:has|had)\s+(?:an?\s+|any\s+|some\s+)?(?:[a-z]+\s+){{0,2}}{_BOOKING_NOUN})"
+)
+_ASKING_WHEN = re.compile(
+    r"\b(?:when|what\s+time|which\s+days?|what\s+days?|tell\s+me|show|list|give\s+me)\b"
 )
 _OTHERS_DATA = re.compile(
     r"\b(?:reveal|print|show|dump|list|tell|give|send|export|display|read\s+out|what\s+(?:is|are))"
@@ -116,6 +129,8 @@ def looks_like_injection(text: str) -> bool:
     """Tell whether a message tries to override the agent or get another person's data."""
     folded = fold(text)
     if any(re.search(pattern, folded) for pattern in _INJECTION):
+        return True
+    if _CLOSE_ONES_BOOKINGS.search(folded) and _ASKING_WHEN.search(folded):
         return True
     for match in _OTHERS_DATA.finditer(text):
         who = match.group("who")
