@@ -38,6 +38,14 @@ MODEL_FAILURES = (openai.OpenAIError, httpx.HTTPError, TimeoutError)
 HOLDING_TOOLS = frozenset({"prefill_booking", "update_booking_draft"})
 
 
+FELL_BACK = "frontdesk_fell_back"  # in the response metadata of the apology for a failed model
+
+
+def fell_back(message: BaseMessage) -> bool:
+    """Tell whether this message is the apology sent because the model could not answer."""
+    return isinstance(message, AIMessage) and bool(message.response_metadata.get(FELL_BACK))
+
+
 def build_graph(
     *,
     model: BaseChatModel,
@@ -69,7 +77,9 @@ def build_graph(
                 return {"messages": [reply]}
             log.warning("model sent malformed tool arguments: %s", reply.invalid_tool_calls)
         _release_unseen_holds(uow, who, state["messages"])
-        return {"messages": [AIMessage(render("fallback"))]}
+        # Marked, so that whoever reads the conversation (the evals) can tell it from an answer.
+        apology = AIMessage(render("fallback"), response_metadata={FELL_BACK: True})
+        return {"messages": [apology]}
 
     def run_tools(state: AgentState, config: RunnableConfig) -> dict[str, list[BaseMessage]]:
         last = state["messages"][-1]

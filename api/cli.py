@@ -15,7 +15,6 @@ import uvicorn
 from sqlmodel import select
 from telegram.error import TelegramError
 
-from agent.models import ModelSettings
 from api.bootstrap import DEMO_WORLD, Frontdesk, bootstrap
 from api.settings import Settings, model_settings
 from api.worker import run_worker, worker_beside
@@ -198,11 +197,10 @@ def _eval(args: argparse.Namespace) -> int:
     if not (args.suite / "world.yaml").is_file():
         print(f"error: {args.suite} has no world.yaml (is it a suite folder?)", file=sys.stderr)
         return 2
-    model = model_settings(os.environ)
-    if args.model == "offline":
-        model = ModelSettings(kind="offline")
-    elif model.kind == "offline":
-        model = ModelSettings(kind="openai", openai_model=model.openai_model)
+    model = model_settings({**os.environ, "FRONTDESK_MODEL": args.model})
+    if model.kind == "openai" and not (model.openai_api_key or model.openai_base_url):
+        print("error: --model openai needs OPENAI_API_KEY or OPENAI_BASE_URL", file=sys.stderr)
+        return 2
     return evaluate(
         args.suite,
         model=model,

@@ -11,7 +11,8 @@ from pathlib import Path
 from agent.models import ModelSettings
 from bench.common import Figures, PostgresDatabases, fmt, markdown_table
 from evals.play import play
-from evals.runner import Suite, read_whole_suite, run_suite
+from evals.runner import run_suite
+from evals.suite import Suite, read_whole_suite
 from evals.worlds import WorldCopies
 from knowledge.embeddings import MiniLMEmbedder
 

@@ -8,9 +8,11 @@ from typing import TextIO
 
 from agent.models import ModelSettings
 from evals.results import ScenarioResult, SuiteRun
-from evals.runner import read_whole_suite, run_suite
+from evals.runner import run_suite
+from evals.suite import SuiteProblems, read_whole_suite
 
 BAR_WIDTH = 30
+NEEDS_MODEL = "a simulated client needs a real model: run with --model openai"
 
 
 class ProgressBar:
@@ -61,8 +63,24 @@ def evaluate(
     out: TextIO,
     err: TextIO,
 ) -> int:
-    """Run a suite and print its results; 0 only when every scenario passed every trial."""
-    suite = read_whole_suite(suite_dir)  # a bad file raises WorldError naming file and key
+    """Run a suite and print its results; 0 only when every scenario passed every trial.
+
+    Everything that would stop the run is found before it starts: a bad file (WorldError or
+    SuiteProblems, naming file and key), goals without a model to play the client, outputs
+    that cannot be written.
+    """
+    suite = read_whole_suite(suite_dir)
+    if model.kind == "offline":
+        goals = [s for s in suite.scenarios if s.user_goal]
+        if goals:
+            raise SuiteProblems([(suite.scenario_file(s), "user_goal", NEEDS_MODEL) for s in goals])
+    for directory in (json_out.parent if json_out else None, report_dir):
+        if directory is not None:
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                print(f"error: cannot write to {directory}: {exc.strerror}", file=err)
+                return 2
     progress = ProgressBar(err, len(suite.scenarios) * trials)
 
     def started(number: int, index: int) -> None:
@@ -77,12 +95,24 @@ def evaluate(
     progress.clear()
     if trials > 1:
         print(pass_hat_line(run), file=out)
-    if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(run.as_json(), indent=2, ensure_ascii=False) + "\n")
-    if report_dir is not None:
-        from evals.report import write_report
-
-        print(f"report: {write_report(run, report_dir)}", file=out)
+    unwritten = _write(run, json_out, report_dir, out, err)
     print(f"{run.passed} passed, {run.failed} failed", file=out)
-    return 0 if run.failed == 0 and run.scenarios else 1
+    return 2 if unwritten else 0 if run.failed == 0 else 1
+
+
+def _write(
+    run: SuiteRun, json_out: Path | None, report_dir: Path | None, out: TextIO, err: TextIO
+) -> bool:
+    """Write the JSON and the report; a failure is said (the tally still follows). Failed?"""
+    failed = False
+    try:
+        if json_out is not None:
+            json_out.write_text(json.dumps(run.as_json(), indent=2, ensure_ascii=False) + "\n")
+        if report_dir is not None:
+            from evals.report import write_report  # jinja only when a report is asked for
+
+            print(f"report: {write_report(run, report_dir)}", file=out)
+    except OSError as exc:
+        print(f"error: could not write {exc.filename}: {exc.strerror}", file=err)
+        failed = True
+    return failed

@@ -57,6 +57,22 @@ def all_bookings(uow: UnitOfWork) -> dict[str, tuple[str, str, str, str]]:
         }
 
 
+@dataclass(frozen=True)
+class Before:
+    """What the database held before the conversation, to tell what it changed or made."""
+
+    bookings: dict[str, tuple[str, str, str, str]]
+    document_requests: frozenset[str]
+    forms: frozenset[str]
+
+
+def before_playing(uow: UnitOfWork) -> Before:
+    with uow.reading() as reader:
+        requests = frozenset(str(i) for i in reader.session.exec(select(DocumentRequest.id)))
+        forms = frozenset(str(i) for i in reader.session.exec(select(GeneratedForm.id)))
+    return Before(all_bookings(uow), requests, forms)
+
+
 def judge(
     expect: Expect,
     *,
@@ -64,16 +80,16 @@ def judge(
     client_id: str,
     conversation_id: str,
     replies: Sequence[str],
-    bookings_before: dict[str, tuple[str, str, str, str]],
+    before: Before,
 ) -> Verdict:
     """Check every expectation the scenario states; report the first that is not met."""
     checks = [
         _bookings(expect, uow, client_id),
-        _documents(expect, uow, client_id),
-        _forms(expect, uow, client_id),
+        _documents(expect, uow, client_id, before.document_requests),
+        _forms(expect, uow, client_id, before.forms),
         _handoff(expect, uow, conversation_id),
         _profile(expect, uow, client_id),
-        _others(expect, uow, client_id, bookings_before),
+        _others(expect, uow, client_id, before.bookings),
         _replies(expect, replies),
     ]
     problem = next((p for p in checks if p), "")
@@ -88,15 +104,17 @@ def _bookings(expect: Expect, uow: UnitOfWork, client_id: str) -> str:
     return "" if found == wanted else f"bookings: expected {sorted(wanted)}, found {sorted(found)}"
 
 
-def _documents(expect: Expect, uow: UnitOfWork, client_id: str) -> str:
+def _documents(expect: Expect, uow: UnitOfWork, client_id: str, earlier: frozenset[str]) -> str:
+    """The kinds requested in this conversation: requests made before it do not count."""
     if expect.document_requests is None:
         return ""
     with uow.reading() as reader:
-        found = set(
-            reader.session.exec(
-                select(DocumentRequest.kind_id).where(col(DocumentRequest.client_id) == client_id)
+        rows = reader.session.exec(
+            select(DocumentRequest.id, DocumentRequest.kind_id).where(
+                col(DocumentRequest.client_id) == client_id
             )
         )
+        found = {kind for request_id, kind in rows if str(request_id) not in earlier}
     wanted = set(expect.document_requests)
     return (
         ""
@@ -105,17 +123,17 @@ def _documents(expect: Expect, uow: UnitOfWork, client_id: str) -> str:
     )
 
 
-def _forms(expect: Expect, uow: UnitOfWork, client_id: str) -> str:
+def _forms(expect: Expect, uow: UnitOfWork, client_id: str, earlier: frozenset[str]) -> str:
+    """The templates generated in this conversation: forms made before it do not count."""
     if expect.forms is None:
         return ""
     with uow.reading() as reader:
-        found = set(
-            reader.session.exec(
-                select(GeneratedForm.template_id)
-                .join(Booking, col(Booking.id) == col(GeneratedForm.booking_id))
-                .where(col(Booking.client_id) == client_id)
-            )
+        rows = reader.session.exec(
+            select(GeneratedForm.id, GeneratedForm.template_id)
+            .join(Booking, col(Booking.id) == col(GeneratedForm.booking_id))
+            .where(col(Booking.client_id) == client_id)
         )
+        found = {template for form_id, template in rows if str(form_id) not in earlier}
     wanted = set(expect.forms)
     return "" if found == wanted else f"forms: expected {sorted(wanted)}, found {sorted(found)}"
 

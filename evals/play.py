@@ -1,4 +1,7 @@
-"""Playing a scenario's turns through the agent and judging where it ends."""
+"""Playing a scenario's turns straight to the agent (no hub, no channel) and judging the end.
+
+The runner plays through the hub (evals/runner.py); this path is kept as the tests' and the
+benchmark's baseline, and for the sample suite on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from agent.runner import ConversationAgent, Turn
 from domain.actors import SYSTEM
 from domain.clients import register_client
 from domain.uow import UnitOfWork
-from evals.judge import Verdict, all_bookings, judge
+from evals.judge import Verdict, before_playing, judge
 from evals.scenario import NewClient, Scenario
 
 
@@ -48,7 +51,7 @@ def play(
 ) -> Played:
     """Send every client turn, then judge the end state and the replies."""
     client_id = scenario_client(scenario, uow())
-    before = all_bookings(uow())
+    before = before_playing(uow())
     turns = [
         agent.send(
             conversation_id=conversation_id,
@@ -65,6 +68,6 @@ def play(
         client_id=client_id,
         conversation_id=conversation_id,
         replies=replies,
-        bookings_before=before,
+        before=before,
     )
     return Played(scenario=scenario, client_id=client_id, turns=turns, verdict=verdict)

@@ -20,6 +20,11 @@ class Step:
     buttons: list[str] = field(default_factory=list)
     tool: dict[str, Any] | None = None
 
+    @property
+    def shown(self) -> str:
+        """Everything the client saw of it: the text and, below it, the buttons' labels."""
+        return "\n".join([self.text, *self.buttons])
+
 
 @dataclass(frozen=True)
 class Tokens:

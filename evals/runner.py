@@ -5,43 +5,30 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 
 import httpx
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, BaseMessage
 
+from agent.graph import fell_back
 from agent.models import ModelSettings, chat_model
 from agent.runner import ConversationAgent
 from channels.bus import EventBus
 from channels.hub import Hub
 from domain.models import Client
 from domain.uow import UnitOfWork
-from domain.world.loader import read_world
-from domain.world.schema import WorldIn
 from evals.channel_play import ChannelClient, channel_address, recording_outlets
-from evals.judge import all_bookings, judge
+from evals.judge import before_playing, judge
 from evals.play import scenario_client
 from evals.results import ScenarioResult, Step, SuiteRun, Tokens, Trial
-from evals.scenario import Scenario, read_suite
+from evals.scenario import Scenario
 from evals.simulated import SimulatedClient
+from evals.suite import Suite
 from evals.worlds import WorldCopies
 from knowledge.embeddings import MiniLMEmbedder
 
 SPEAKERS = ("agent", "staff", "system")  # whose steps are the replies a scenario is judged on
-
-
-@dataclass(frozen=True)
-class Suite:
-    path: Path
-    world: WorldIn
-    scenarios: list[Scenario]
-
-
-def read_whole_suite(path: Path) -> Suite:
-    """Read the world and every scenario first, so a bad file stops the run before it starts."""
-    return Suite(path, read_world(path / "world.yaml"), read_suite(path))
 
 
 # Hears (scenario index, trial index) before a trial starts, and each scenario's result.
@@ -150,7 +137,7 @@ class _Conversation:
             client_id=client_id,
             label=f"{scenario.id}-{self.index}",
         )
-        before = all_bookings(self.uow())
+        before = before_playing(self.uow())
         client = ChannelClient(
             hub=hub,
             uow=self.uow,
@@ -167,13 +154,17 @@ class _Conversation:
                     self.steps += await client.say(text)
         except Exception as exc:  # a model or server error: this trial fails, the run goes on
             return self._failed(f"error while playing: {type(exc).__name__}: {exc}")
+        failed_calls = self._fallbacks(client.conversation_id)
+        if failed_calls:
+            # The apology may even satisfy a refusal scenario: a model that did not answer fails.
+            return self._failed(f"the model failed to answer {failed_calls} time(s)")
         verdict = judge(
             scenario.expect,
             uow=self.uow(),
             client_id=client_id,
             conversation_id=client.conversation_id or "",
-            replies=[s.text for s in self.steps if s.author in SPEAKERS],
-            bookings_before=before,
+            replies=[s.shown for s in self.steps if s.author in SPEAKERS],
+            before=before,
         )
         return Trial(
             index=self.index,
@@ -204,20 +195,28 @@ class _Conversation:
                 break
             said = await client.say(text)
             self.steps += said
-            text = simulated.next_message([s.text for s in said if s.author in SPEAKERS])
+            text = simulated.next_message([s.shown for s in said if s.author in SPEAKERS])
         self.simulated_tokens = simulated.tokens
 
     def _failed(self, problem: str) -> Trial:
         return Trial(self.index, passed=False, problem=problem, steps=self.steps, seconds=0.0)
 
+    def _messages(self, conversation_id: str | None) -> list[BaseMessage]:
+        if conversation_id is None:
+            return []
+        state = self.agent.graph.get_state({"configurable": {"thread_id": conversation_id}})
+        return list(state.values.get("messages", []))
+
+    def _fallbacks(self, conversation_id: str | None) -> int:
+        return sum(fell_back(m) for m in self._messages(conversation_id))
+
     def _tokens(self, conversation_id: str | None) -> Tokens | None:
         """What the agent's model was sent and answered (only a real model reports usage)."""
         if self.model.kind == "offline" or conversation_id is None:
             return None
-        state = self.agent.graph.get_state({"configurable": {"thread_id": conversation_id}})
         used = [
             m.usage_metadata
-            for m in state.values.get("messages", [])
+            for m in self._messages(conversation_id)
             if isinstance(m, AIMessage) and m.usage_metadata
         ]
         return Tokens(

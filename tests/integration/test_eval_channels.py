@@ -8,7 +8,8 @@ from pathlib import Path
 
 from agent.models import ModelSettings
 from evals.results import ScenarioResult
-from evals.runner import read_whole_suite, run_suite
+from evals.runner import run_suite
+from evals.suite import read_whole_suite
 from knowledge.embeddings import MiniLMEmbedder
 from tests.conftest import ROOT
 
@@ -64,6 +65,18 @@ def test_a_web_reply_is_not_an_sms_text(tmp_path: Path, embedder: MiniLMEmbedder
     assert web.first_problem == "replies_contain: no reply contains 'Reply 1 or 2.'"
     first = next(s for s in web.trials[0].steps if s.author == "agent")
     assert "Tue 3 Mar 2026, 13:30 · Dr. Anna Weber" in first.buttons
+
+
+def test_the_buttons_a_web_client_sees_are_part_of_the_replies(
+    tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    # "· Dr. Anna Weber" appears only in the labels of the offered times' buttons.
+    [web] = played(
+        tmp_path,
+        embedder,
+        web=derm("web", "13:30 please", "2026-03-03T13:30", contain="13:00 · Dr. Anna Weber"),
+    )
+    assert web.passed, web.first_problem
 
 
 def test_a_telegram_button_label_is_a_tap_and_replies_are_the_rendered_messages(

@@ -131,11 +131,68 @@ def test_a_folder_without_a_world_is_refused(tmp_path: Path) -> None:
     assert "has no world.yaml" in done.stderr
 
 
-def test_a_goal_scenario_offline_fails_saying_it_needs_a_real_model(tmp_path: Path) -> None:
+def test_a_goal_scenario_offline_is_refused_before_playing(tmp_path: Path) -> None:
     goal = "id: goal\nclient: ana\nuser_goal: Book a dermatologist.\nexpect: {handoff: false}\n"
-    suite = suite_with(tmp_path, {"goal": goal})
+    suite = suite_with(tmp_path, {"faq": FAQ, "goal": goal})
     done = frontdesk_eval(suite, cwd=tmp_path)
-    assert done.returncode == 1
-    assert "FAIL goal: error while playing: ValueError: a user_goal scenario needs a real" in (
-        done.stdout
+    assert done.returncode == 2
+    assert "goal.yaml: user_goal: a simulated client needs a real model" in done.stderr
+    assert "PASS" not in done.stdout
+
+
+def test_scenarios_that_name_what_the_world_lacks_are_refused_each_by_file_and_key(
+    tmp_path: Path,
+) -> None:
+    wrong_ids = FAQ.replace("id: faq", "id: wrong-ids").replace(
+        "expect:\n",
+        "expect:\n  bookings: [{service: nope, provider: dr-weber, start: '2026-03-03 14:30'}]\n"
+        "  document_requests: [no-such-kind]\n  forms: [no-such-form]\n",
     )
+    suite = suite_with(
+        tmp_path,
+        {
+            "faq": FAQ,
+            "faq-again": FAQ,  # the same id twice
+            "stranger": FAQ.replace("id: faq", "id: stranger").replace("ana", "nobody"),
+            "no-phone": "id: no-phone\nclient: {name: No Phone}\nchannel: sms\nturns: [hi]\n"
+            "expect: {}\n",
+            "wrong-ids": wrong_ids,
+        },
+    )
+    done = frontdesk_eval(suite, cwd=tmp_path)
+    assert done.returncode == 2
+    problems = done.stderr
+    assert "stranger.yaml: client: unknown client 'nobody'" in problems
+    assert "no-phone.yaml: channel: an sms scenario needs a client with a phone" in problems
+    assert "wrong-ids.yaml: expect.bookings[0].service: unknown service 'nope'" in problems
+    assert "wrong-ids.yaml: expect.bookings[0].start: '2026-03-03 14:30' is not like" in problems
+    assert "wrong-ids.yaml: expect.document_requests[0]: unknown document kind 'no-such-kind'" in (
+        problems
+    )
+    assert "wrong-ids.yaml: expect.forms[0]: unknown template 'no-such-form'" in problems
+    assert "faq-again.yaml: id: 'faq' is the id of another scenario too" in problems
+    assert "Traceback" not in problems
+
+
+def test_an_empty_scenarios_folder_is_refused(tmp_path: Path) -> None:
+    suite = suite_with(tmp_path, {})
+    done = frontdesk_eval(suite, "--trials", "2", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "scenarios: (folder): no scenario files" in done.stderr
+
+
+def test_outputs_that_cannot_be_written_are_refused_before_playing(tmp_path: Path) -> None:
+    suite = suite_with(tmp_path, {"faq": FAQ})
+    not_a_folder = tmp_path / "plain-file"
+    not_a_folder.write_text("")
+    done = frontdesk_eval(suite, "--json", not_a_folder / "run.json", cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"error: cannot write to {not_a_folder}" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_openai_without_a_key_or_server_is_refused(tmp_path: Path) -> None:
+    done = frontdesk_eval(suite_with(tmp_path, {"faq": FAQ}), "--model", "openai", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "--model openai needs OPENAI_API_KEY or OPENAI_BASE_URL" in done.stderr

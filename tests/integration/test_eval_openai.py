@@ -14,8 +14,9 @@ import pytest
 
 from agent.models import ModelSettings
 from evals.results import Tokens
-from evals.runner import read_whole_suite, run_suite
+from evals.runner import run_suite
 from evals.simulated import STOP
+from evals.suite import read_whole_suite
 from knowledge.embeddings import MiniLMEmbedder
 from tests.conftest import ROOT
 from tests.support.openai_script import (
@@ -156,7 +157,8 @@ def test_a_failing_model_fails_the_trial_and_the_run_goes_on(
         )
     [faq] = run.scenarios
     assert not faq.passed
-    assert faq.first_problem == "replies_contain: no reply contains '24 hours'"
+    # Judged as a failure of the model, not by the expectations (an apology can meet some).
+    assert faq.first_problem == "the model failed to answer 1 time(s)"
     # The client was told, politely, instead of a stack trace.
     replies = [s.text for s in faq.trials[0].steps if s.author in ("agent", "system")]
     assert replies

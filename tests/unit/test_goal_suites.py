@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.runner import read_whole_suite
+from evals.suite import read_whole_suite
 from tests.conftest import ROOT
 
 GOAL_SUITES = sorted((ROOT / "evals" / "goal_suites").iterdir())
