@@ -36,7 +36,8 @@ from evals.results import Step
 PUBLIC_URL = "https://frontdesk.example"  # where form links point in the texts a client reads
 PRACTICE_NUMBER = "+15550100000"  # the number SMS clients text
 _TAG = re.compile(r"<[^>]+>")
-_message_ids = itertools.count(1)
+_message_ids = itertools.count(1)  # the channel's id of each message, unique in a run
+_new_chats = itertools.count(1)  # chat ids for Telegram clients the world gives none
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ def channel_address(uow: UnitOfWork, *, channel: str, client_id: str, label: str
             raise ValueError(f"client {client_id!r} has no phone to text from")
         address = normalize_phone(phone)
     elif channel == "telegram":
-        address = _telegram_chat(uow, client_id) or str(700_000_000 + next(_message_ids))
+        address = _telegram_chat(uow, client_id) or str(700_000_000 + next(_new_chats))
     else:
         address = f"eval-web-{label}"
     link_identity(uow=uow, actor=SYSTEM, client_id=client_id, channel=channel, address=address)

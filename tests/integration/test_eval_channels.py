@@ -3,7 +3,6 @@ shows them, and every trial starts from the world as loaded."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from agent.models import ModelSettings
@@ -11,19 +10,14 @@ from evals.results import ScenarioResult
 from evals.runner import run_suite
 from evals.suite import read_whole_suite
 from knowledge.embeddings import MiniLMEmbedder
-from tests.conftest import ROOT
+from tests.support.eval_suites import sample_world_suite
 
-SAMPLE = ROOT / "evals" / "suites" / "sample"
 OFFLINE = ModelSettings(kind="offline")
 ANA_GP = '{service: gp-visit, provider: dr-keller, start: "2026-03-04T08:40"}'
 
 
 def played(tmp_path: Path, embedder: MiniLMEmbedder, **scenarios: str) -> list[ScenarioResult]:
-    suite = tmp_path / "suite"
-    (suite / "scenarios").mkdir(parents=True)
-    shutil.copy(SAMPLE / "world.yaml", suite / "world.yaml")
-    for name, text in scenarios.items():
-        (suite / "scenarios" / f"{name}.yaml").write_text(text)
+    suite = sample_world_suite(tmp_path, scenarios)
     return run_suite(read_whole_suite(suite), model=OFFLINE, embedder=embedder).scenarios
 
 
@@ -102,11 +96,8 @@ def test_a_telegram_button_label_is_a_tap_and_replies_are_the_rendered_messages(
 def test_every_trial_starts_from_the_world_as_loaded(
     tmp_path: Path, embedder: MiniLMEmbedder
 ) -> None:
-    suite = tmp_path / "suite"
-    (suite / "scenarios").mkdir(parents=True)
-    shutil.copy(SAMPLE / "world.yaml", suite / "world.yaml")
-    (suite / "scenarios" / "web.yaml").write_text(
-        derm("web", "14:30", "2026-03-03T14:30", contain="14:30")
+    suite = sample_world_suite(
+        tmp_path, {"web": derm("web", "14:30", "2026-03-03T14:30", contain="14:30")}
     )
     run = run_suite(read_whole_suite(suite), model=OFFLINE, embedder=embedder, trials=3)
     # Had a trial kept the last one's booking, 14:30 would be taken and the set would differ.

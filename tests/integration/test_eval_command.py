@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +13,9 @@ import pytest
 
 from evals.scenario import read_suite
 from tests.conftest import ROOT
+from tests.support.eval_suites import sample_world_suite
 
 SUITES = sorted(p for p in (ROOT / "evals" / "suites").iterdir() if (p / "scenarios").is_dir())
-SAMPLE = ROOT / "evals" / "suites" / "sample"
 FRONTDESK = Path(sys.executable).parent / "frontdesk"
 
 
@@ -46,15 +45,6 @@ def test_every_suite_passes_with_the_offline_model(suite: Path, tmp_path: Path) 
     assert found["model"] == "offline"
 
 
-def suite_with(tmp_path: Path, scenarios: dict[str, str]) -> Path:
-    suite = tmp_path / "suite"
-    (suite / "scenarios").mkdir(parents=True)
-    shutil.copy(SAMPLE / "world.yaml", suite / "world.yaml")
-    for name, text in scenarios.items():
-        (suite / "scenarios" / f"{name}.yaml").write_text(text)
-    return suite
-
-
 FAQ = """\
 id: faq
 category: questions
@@ -80,7 +70,7 @@ expect:
 
 
 def test_a_failure_names_the_first_unmet_expectation_and_what_was_found(tmp_path: Path) -> None:
-    suite = suite_with(tmp_path, {"faq": FAQ, "wrong-time": WRONG_TIME})
+    suite = sample_world_suite(tmp_path, {"faq": FAQ, "wrong-time": WRONG_TIME})
     report = tmp_path / "report"
     done = frontdesk_eval(
         suite, "--trials", "2", "--json", tmp_path / "run.json", "--report", report, cwd=tmp_path
@@ -109,7 +99,7 @@ def test_a_failure_names_the_first_unmet_expectation_and_what_was_found(tmp_path
 
 def test_a_scenario_file_that_does_not_parse_is_named_with_its_key(tmp_path: Path) -> None:
     broken = FAQ.replace("replies_contain", "replies_contains")
-    suite = suite_with(tmp_path, {"faq": FAQ, "broken": broken})
+    suite = sample_world_suite(tmp_path, {"faq": FAQ, "broken": broken})
     done = frontdesk_eval(suite, cwd=tmp_path)
     assert done.returncode == 2
     assert "broken.yaml" in done.stderr
@@ -118,7 +108,7 @@ def test_a_scenario_file_that_does_not_parse_is_named_with_its_key(tmp_path: Pat
 
 
 def test_a_scenario_with_neither_turns_nor_goal_is_refused(tmp_path: Path) -> None:
-    suite = suite_with(tmp_path, {"empty": "id: empty\nclient: ana\nexpect: {}\n"})
+    suite = sample_world_suite(tmp_path, {"empty": "id: empty\nclient: ana\nexpect: {}\n"})
     done = frontdesk_eval(suite, cwd=tmp_path)
     assert done.returncode == 2
     assert "empty.yaml" in done.stderr
@@ -133,7 +123,7 @@ def test_a_folder_without_a_world_is_refused(tmp_path: Path) -> None:
 
 def test_a_goal_scenario_offline_is_refused_before_playing(tmp_path: Path) -> None:
     goal = "id: goal\nclient: ana\nuser_goal: Book a dermatologist.\nexpect: {handoff: false}\n"
-    suite = suite_with(tmp_path, {"faq": FAQ, "goal": goal})
+    suite = sample_world_suite(tmp_path, {"faq": FAQ, "goal": goal})
     done = frontdesk_eval(suite, cwd=tmp_path)
     assert done.returncode == 2
     assert "goal.yaml: user_goal: a simulated client needs a real model" in done.stderr
@@ -148,7 +138,7 @@ def test_scenarios_that_name_what_the_world_lacks_are_refused_each_by_file_and_k
         "expect:\n  bookings: [{service: nope, provider: dr-weber, start: '2026-03-03 14:30'}]\n"
         "  document_requests: [no-such-kind]\n  forms: [no-such-form]\n",
     )
-    suite = suite_with(
+    suite = sample_world_suite(
         tmp_path,
         {
             "faq": FAQ,
@@ -175,14 +165,14 @@ def test_scenarios_that_name_what_the_world_lacks_are_refused_each_by_file_and_k
 
 
 def test_an_empty_scenarios_folder_is_refused(tmp_path: Path) -> None:
-    suite = suite_with(tmp_path, {})
+    suite = sample_world_suite(tmp_path, {})
     done = frontdesk_eval(suite, "--trials", "2", cwd=tmp_path)
     assert done.returncode == 2
     assert "scenarios: (folder): no scenario files" in done.stderr
 
 
 def test_outputs_that_cannot_be_written_are_refused_before_playing(tmp_path: Path) -> None:
-    suite = suite_with(tmp_path, {"faq": FAQ})
+    suite = sample_world_suite(tmp_path, {"faq": FAQ})
     not_a_folder = tmp_path / "plain-file"
     not_a_folder.write_text("")
     done = frontdesk_eval(suite, "--json", not_a_folder / "run.json", cwd=tmp_path)
@@ -193,6 +183,8 @@ def test_outputs_that_cannot_be_written_are_refused_before_playing(tmp_path: Pat
 
 
 def test_openai_without_a_key_or_server_is_refused(tmp_path: Path) -> None:
-    done = frontdesk_eval(suite_with(tmp_path, {"faq": FAQ}), "--model", "openai", cwd=tmp_path)
+    done = frontdesk_eval(
+        sample_world_suite(tmp_path, {"faq": FAQ}), "--model", "openai", cwd=tmp_path
+    )
     assert done.returncode == 2
     assert "--model openai needs OPENAI_API_KEY or OPENAI_BASE_URL" in done.stderr

@@ -4,7 +4,6 @@ conversation, and a `user_goal` scenario played by a simulated client until it s
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from evals.runner import run_suite
 from evals.simulated import STOP
 from evals.suite import read_whole_suite
 from knowledge.embeddings import MiniLMEmbedder
-from tests.conftest import ROOT
+from tests.support.eval_suites import sample_world_suite
 from tests.support.openai_script import (
     BASE_URL,
     ScriptedLLM,
@@ -29,7 +28,6 @@ from tests.support.openai_script import (
     tool_call,
 )
 
-SAMPLE = ROOT / "evals" / "suites" / "sample"
 FAQ_EXPECT = 'expect: {handoff: false, replies_contain: ["24 hours"], bookings: [' + (
     '{service: gp-visit, provider: dr-keller, start: "2026-03-04T08:40"}]}\n'
 )
@@ -54,15 +52,6 @@ def http() -> Iterator[httpx.Client]:
         yield client
 
 
-def suite(tmp_path: Path, **scenarios: str) -> Path:
-    folder = tmp_path / "suite"
-    (folder / "scenarios").mkdir(parents=True)
-    shutil.copy(SAMPLE / "world.yaml", folder / "world.yaml")
-    for name, text in scenarios.items():
-        (folder / "scenarios" / f"{name}.yaml").write_text(text)
-    return folder
-
-
 def faq_answer() -> list[Any]:
     search = tool_call("search_knowledge", {"query": "cancellation without paying"})
     return [
@@ -78,7 +67,9 @@ def test_tokens_are_counted_per_conversation(
     agent = ScriptedLLM(faq_answer())
     with scripted_server(agent, BASE_URL):
         run = run_suite(
-            read_whole_suite(suite(tmp_path, faq=f"id: faq\nclient: ana\n{turns}{FAQ_EXPECT}")),
+            read_whole_suite(
+                sample_world_suite(tmp_path, {"faq": f"id: faq\nclient: ana\n{turns}{FAQ_EXPECT}"})
+            ),
             model=openai_settings(),
             embedder=embedder,
             http_client=http,
@@ -107,7 +98,7 @@ def test_a_simulated_client_pursues_the_goal_until_it_stops(
     )
     with scripted_server(TwoParties(agent, client), BASE_URL):  # type: ignore[arg-type]
         run = run_suite(
-            read_whole_suite(suite(tmp_path, goal=scenario)),
+            read_whole_suite(sample_world_suite(tmp_path, {"goal": scenario})),
             model=openai_settings(),
             embedder=embedder,
             http_client=http,
@@ -133,7 +124,7 @@ def test_a_simulated_client_is_stopped_at_the_turn_limit(
     )
     with scripted_server(TwoParties(agent, client), BASE_URL):  # type: ignore[arg-type]
         run = run_suite(
-            read_whole_suite(suite(tmp_path, chatty=scenario)),
+            read_whole_suite(sample_world_suite(tmp_path, {"chatty": scenario})),
             model=openai_settings(),
             embedder=embedder,
             http_client=http,
@@ -150,7 +141,7 @@ def test_a_failing_model_fails_the_trial_and_the_run_goes_on(
     scenarios = {"a-faq": f"id: a-faq\nclient: ana\n{turns}{FAQ_EXPECT}"}
     with scripted_server(broken, BASE_URL):
         run = run_suite(
-            read_whole_suite(suite(tmp_path, **scenarios)),
+            read_whole_suite(sample_world_suite(tmp_path, scenarios)),
             model=ModelSettings(**{**openai_settings().__dict__, "max_retries": 0}),
             embedder=embedder,
             http_client=http,
