@@ -69,7 +69,14 @@ def sample_run() -> SuiteRun:
                 category="booking",
                 channel="telegram",
                 trials=[
-                    Trial(index=i, passed=True, problem="", steps=[offer], seconds=0.5)
+                    Trial(
+                        index=i,
+                        passed=True,
+                        problem="",
+                        steps=[offer],
+                        seconds=0.5,
+                        client_tokens=Tokens(input=600 * i, output=20),
+                    )
                     for i in (1, 2)
                 ],
             ),
@@ -250,3 +257,8 @@ def test_run_without_scenarios_still_renders(tmp_path: Path) -> None:
 
     assert "0 passed, 0 failed" in text
     assert "0/0" in text
+
+
+def test_a_simulated_clients_tokens_are_shown_per_trial(page: str) -> None:
+    assert "simulated client 620 tokens" in page
+    assert "simulated client 1,220 tokens" in page
