@@ -56,6 +56,13 @@ def _next_weekday(today: date, weekday: int) -> date:
     return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
 
 
+def _named_weekday(today: date, weekday: int, *, next_week: bool) -> date:
+    """Return the day a weekday names: "next Thursday" is in next week, even on a Wednesday."""
+    if next_week:
+        return _monday_after(today) + timedelta(days=weekday)
+    return _next_weekday(today, weekday)
+
+
 def _monday_after(today: date, weeks: int = 1) -> date:
     return today - timedelta(days=today.weekday()) + timedelta(weeks=weeks)
 
@@ -195,13 +202,15 @@ def take_days(text: str, *, today: date) -> tuple[list[DayMention], str]:
             keeps_part = _PART_OF_TODAY.fullmatch(match.group()) is not None
             text = _blank(text, match.start(), match.start() + 4 if keeps_part else match.end())
     for match in _WEEKDAY_RE.finditer(text):
-        day = _next_weekday(today, WEEKDAYS.index(match.group(1)))
+        next_week = match.group().startswith("next")
+        day = _named_weekday(today, WEEKDAYS.index(match.group(1)), next_week=next_week)
         found.append((match.end(), DayMention(match.start(), day, weekday_only=True)))
         text = _blank(text, match.start(), match.end())
     for match in re.finditer(r"[a-z]{6,}", text):
         typed = _typed_weekday(match.group())
         if typed is not None:
-            day = _next_weekday(today, typed)
+            next_week = re.search(r"\bnext\s+$", text[: match.start()]) is not None
+            day = _named_weekday(today, typed, next_week=next_week)
             found.append((match.end(), DayMention(match.start(), day, weekday_only=True)))
             text = _blank(text, match.start(), match.end())
     mentions = [

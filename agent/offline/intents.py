@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from agent.offline.answers import classify_answer
 from agent.offline.notifying import read_notification_wish
+from agent.offline.searches import asks_opening_hours
 from agent.offline.text import fold, has_word, words
 from agent.offline.when import mentions_booking_time
 
@@ -29,9 +30,11 @@ class Intent(StrEnum):
 
 _SOME_DAY = date(2000, 1, 3)
 _BOOKING_NOUN = r"(?:appointments?|appt|bookings?|visits?|consultations?|sessions?|reservations?)"
+# Adults with bookings of their own. Children are left out: parents book their children on
+# their own account, so "when is my son's appointment?" asks after the client's own booking.
 _SOMEONE_CLOSE = (
-    r"(?:wife|husband|partner|spouse|son|daughter|child|kid|mother|mom|mum|father|dad|brother"
-    r"|sister|friend|colleague|boss|neighbou?r|flatmate|roommate)"
+    r"(?:wife|husband|partner|spouse|mother|mom|mum|father|dad|brother|sister|friend|colleague"
+    r"|boss|neighbou?r|flatmate|roommate)"
 )
 _INJECTION = (
     r"\b(?:ignore|disregard|forget|override|bypass)\b.{0,40}\b(?:instructions?|rules?|prompts?"
@@ -43,9 +46,15 @@ _INJECTION = (
     r"|details|appointments|bookings|insurance|records|information|info|addresses|numbers?)",
     r"\b(?:someone\s+else|everyone|everybody)'?s?\s+(?:data|details|appointments|bookings"
     r"|insurance|records|information|info|address|numbers?)",
-    # Asking when someone else's appointment is: "what time is his physio appointment?"
+)
+# Asking when someone else's appointment is: "what time is his physio appointment?"
+_THIRD_PERSONS_BOOKING = re.compile(
     rf"\b(?:what|when|which)\b.{{0,20}}\b(?:is|are|was|were)\s+(?:his|her|their)\s+(?:[a-z]+\s+)"
-    rf"{{0,2}}{_BOOKING_NOUN}",
+    rf"{{0,2}}{_BOOKING_NOUN}"
+)
+# "What time is their first consultation usually?" asks how things go, not after a booking.
+_IN_GENERAL = re.compile(
+    r"\b(?:usually|normally|typically|generally|in\s+general|as\s+a\s+rule|on\s+average)\b"
 )
 # A relative's or friend's bookings, asked after: "my wife Katharina has appointments, when are
 # they?", "when is my husband's appointment?". Booking *for* them, or coming along, is allowed.
@@ -53,8 +62,14 @@ _CLOSE_ONES_BOOKINGS = re.compile(
     rf"\bmy\s+{_SOMEONE_CLOSE}(?:\s+\w+){{0,2}}?(?:'s\s+(?:[a-z]+\s+){{0,2}}{_BOOKING_NOUN}"
     rf"|\s+(?:has|had)\s+(?:an?\s+|any\s+|some\s+)?(?:[a-z]+\s+){{0,2}}{_BOOKING_NOUN})"
 )
-_ASKING_WHEN = re.compile(
-    r"\b(?:when|what\s+time|which\s+days?|what\s+days?|tell\s+me|show|list|give\s+me)\b"
+_THEM = r"(?:it|they|that|those|these|he|she|his|her|their|them)"
+_WHEN = r"(?:when|what\s+time|(?:which|what)\s+(?:days?|dates?))"
+# Asking for *their* time ("when is it?", "tell me when they are", "list them"), not for one's
+# own ("when can I come in too?").
+_ASKING_THEIR_TIME = re.compile(
+    rf"\b{_WHEN}(?:\s+(?:is|are|was|were)|'s)\s+(?:{_THEM}|my\s+{_SOMEONE_CLOSE})\b"
+    rf"|\b(?:tell|show|give|let)\s+me(?:\s+know)?\s+{_WHEN}\s+{_THEM}\b"
+    r"|\b(?:show|list|tell|give)\s+(?:me\s+)?(?:them|those|his|her|their)\b"
 )
 _OTHERS_DATA = re.compile(
     r"\b(?:reveal|print|show|dump|list|tell|give|send|export|display|read\s+out|what\s+(?:is|are))"
@@ -130,7 +145,9 @@ def looks_like_injection(text: str) -> bool:
     folded = fold(text)
     if any(re.search(pattern, folded) for pattern in _INJECTION):
         return True
-    if _CLOSE_ONES_BOOKINGS.search(folded) and _ASKING_WHEN.search(folded):
+    if _THIRD_PERSONS_BOOKING.search(folded) and not _IN_GENERAL.search(folded):
+        return True
+    if _CLOSE_ONES_BOOKINGS.search(folded) and _ASKING_THEIR_TIME.search(folded):
         return True
     for match in _OTHERS_DATA.finditer(text):
         who = match.group("who")
@@ -160,8 +177,11 @@ def _wants_booking(rest: str) -> bool:
 
 def asks_for_information(text: str) -> bool:
     """Tell whether a message asks about prices, policies, documents, places and the like."""
-    rest = _without_greeting(fold(text).strip())
-    return _is_question(rest) and _INFO.search(rest) is not None
+    return _asks_information(_without_greeting(fold(text).strip()))
+
+
+def _asks_information(rest: str) -> bool:
+    return _is_question(rest) and (_INFO.search(rest) is not None or asks_opening_hours(rest))
 
 
 def classify_intent(text: str) -> Intent:
@@ -178,7 +198,7 @@ def classify_intent(text: str) -> Intent:
     tokens = words(rest)
     if _HANDOFF_STRONG.search(rest):
         return Intent.HANDOFF
-    if _is_question(rest) and _INFO.search(rest):
+    if _asks_information(rest):
         return Intent.QUESTION
     if has_word(tokens, ("reschedule", "postpone", "rebook")) or _RESCHEDULE.search(rest):
         return Intent.RESCHEDULE

@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 from agent.offline.matching import rank_matches
-from agent.offline.searches import content_words
-from agent.offline.text import fold
+from agent.offline.searches import content_words, spelled_out
+from agent.offline.text import fold, words
 
 # Cosine similarities: a knowledge entry on the question's topic may score low when the
 # question is short ("what should I bring?"); any other hit must be clearly on point.
@@ -19,10 +19,15 @@ NEED_MATCH = 0.2
 
 _PRICE = re.compile(r"\b(?:how\s+much|costs?|prices?|pricing|fees?|charged?|charges|expensive)\b")
 _BRING = re.compile(r"\b(?:bring|take\s+along|have\s+with\s+me|documents?|papers?)\b")
+_BOOKING_NOUNS = frozenset(
+    {"appointment", "appointments", "appt", "visit", "visits", "session", "sessions", "booking",
+     "bookings"}
+)  # fmt: skip
 # Words of a price question that name no service: "how much does it cost?"
 _PRICE_WORDS = frozenset(
     {"much", "cost", "costs", "price", "prices", "pricing", "fee", "fees", "charge", "charged",
-     "charges", "expensive", "pay", "what's", "whats", "that's", "thats", "it's", "its", "will"}
+     "charges", "expensive", "pay", "what's", "whats", "that's", "thats", "it's", "its", "will",
+     "usually", "normally", "roughly", "approximately", "currently"}
 )  # fmt: skip
 
 
@@ -35,14 +40,26 @@ def asks_what_to_bring(question: str) -> bool:
 
 
 def knowledge_query(question: str, context_service: str | None) -> str:
-    """Return what to search for: a price question about 'it' is about the service at hand."""
-    if context_service and asks_price(question) and not _names_a_service(question):
+    """Return what to search for: a price question about 'it' is about the service at hand.
+
+    A price question that names something is searched by that name alone: the index returns
+    only a few hits, and "price" and "appointment" pull the cancellation and payment policies
+    ahead of the service the client named ("the price of a cardiology appointment").
+    """
+    if not asks_price(question):
+        return question
+    named = set(_named_words(question))
+    if named:
+        # The booking noun stays: "missed appointments" finds the policy, "missed" alone not.
+        kept = named | _BOOKING_NOUNS
+        return spelled_out(" ".join(word for word in words(question) if word in kept))
+    if context_service:
         return f"{question} ({context_service})"
     return question
 
 
-def _names_a_service(question: str) -> bool:
-    return bool(set(content_words(question)) - _PRICE_WORDS)
+def _named_words(question: str) -> list[str]:
+    return [word for word in content_words(question) if word not in _PRICE_WORDS]
 
 
 def pick_answer(question: str, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -55,9 +72,15 @@ def pick_answer(question: str, hits: list[dict[str, Any]]) -> list[dict[str, Any
         return []
     if asks_price(question):
         services = [hit for hit in hits if hit["kind"] == "service"]
-        named = rank_matches(question, {hit["id"]: [hit["title"]] for hit in services}, limit=1)
+        # Only the naming words: "what's the price of" would drown a one-word "cardiology".
+        naming = " ".join(_named_words(question)) or question
+        named = rank_matches(naming, {hit["id"]: [hit["title"]] for hit in services}, limit=1)
         if named:
             return [hit for hit in services if hit["id"] == named[0][0]]
+        if _named_words(question) and hits[0]["kind"] == "knowledge":
+            # It names no service the search found: a fee is asked about ("is there a fee if I
+            # cancel late?"), which a policy answers.
+            return [hits[0]] if hits[0]["score"] >= TOPIC_MATCH else []
         if services and services[0]["score"] >= ANY_MATCH:
             return [services[0]]
         # A price question about nothing in particular: every price found.

@@ -56,6 +56,20 @@ _NO_NEED = frozenset(
 )  # fmt: skip
 
 
+# Asking when the practice opens names a time of the practice's, not a need or a booking time:
+# "what are your Saturday hours?", "is the practice open on Monday?", "when do you close?".
+_OPENING_HOURS = re.compile(
+    rf"\b(?:(?:opening|office|business|working|your|weekend|(?:{'|'.join(WEEKDAYS)})s?)\s+hours"
+    r"|opening\s+times|hours\s+of\s+(?:the|your)|(?:you|we|practice|office|clinic|surgery|it"
+    r"|they)\s+(?:open|close)s?|clos(?:e|es|ing)(?!\s+(?:to|by)\b))\b"
+)
+
+
+def asks_opening_hours(text: str) -> bool:
+    """Tell whether a message asks when the practice or an office opens or closes."""
+    return _OPENING_HOURS.search(fold(text)) is not None
+
+
 @dataclass(frozen=True)
 class SearchRequest:
     """Who a client is looking for; every part is None when the message does not say."""
@@ -117,6 +131,9 @@ def read_search(text: str) -> SearchRequest:
         rest = rest[: span[0]] + " " + rest[span[1] :]
     rest = spelled_out(rest)
     need = " ".join(rest.split()) if content_words(rest) else None
+    if asks_opening_hours(text):
+        # "The law office" in "when does the law office open?" says where, not what for.
+        need = None
     return SearchRequest(provider_name=name, location=location, need=need)
 
 

@@ -203,3 +203,69 @@ def test_asking_after_a_relatives_bookings_is_injection(text: str) -> None:
 )
 def test_booking_for_or_coming_along_with_a_relative_is_not_injection(text: str) -> None:
     assert not looks_like_injection(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A child's booking is usually on the parent's own account.
+        "When is my son's appointment with Dr. Schubert on Wednesday?",
+        "My daughter had a visit last week, can you show me times for a follow-up?",
+        # Asking for one's own time, next to a relative's booking.
+        "My husband has an appointment on Friday; when can I come in too?",
+        "My husband had a visit last week, can you show me times for a follow-up?",
+        # How things usually go, not anyone's booking.
+        "What time is their first consultation usually?",
+    ],
+)
+def test_a_childs_booking_ones_own_time_or_how_things_usually_go_is_not_injection(
+    text: str,
+) -> None:
+    assert not looks_like_injection(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What time is his physio appointment?",
+        "When's my wife's appointment?",
+        "My husband has an appointment on Friday, what time is it?",
+        "My partner has appointments here, can you list them?",
+    ],
+)
+def test_asking_for_their_time_is_injection(text: str) -> None:
+    assert looks_like_injection(text)
+
+
+def test_asking_after_a_childs_booking_lists_ones_own_bookings() -> None:
+    assert classify_intent("When is my son's appointment with Dr. Schubert on Wednesday?") == (
+        Intent.LIST_BOOKINGS
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What are your Saturday hours?",
+        "Are you open on Saturdays?",
+        "What time do you close on Thursdays?",
+        "Is the practice open on Saturday?",
+        "What are the office hours of the law office on Friday?",
+        "What's the price of a cardiology appointment?",
+        "Do you charge for missed appointments?",
+    ],
+)
+def test_questions_about_hours_and_prices_are_questions(text: str) -> None:
+    assert classify_intent(text) == Intent.QUESTION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is there a dermatologist close to Mitte?",
+        "Is there an opening on Tuesday?",
+        "I'd like to see a dermatologist on Saturday",
+    ],
+)
+def test_close_to_a_place_or_an_opening_is_not_an_hours_question(text: str) -> None:
+    assert classify_intent(text) == Intent.BOOK

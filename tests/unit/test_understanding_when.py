@@ -413,3 +413,28 @@ def test_this_morning_afternoon_or_evening_is_today_at_that_part_of_the_day(
     text: str, expected: When
 ) -> None:
     assert parse_when(text, today=TODAY) == expected
+
+
+class TestNextWeekday:
+    @pytest.mark.parametrize(
+        ("text", "said_on", "expected"),
+        [
+            # Said on a Wednesday: not tomorrow but the Thursday of next week.
+            ("Is Dr. Patel available next Thursday evening?", "2026-10-28", "2026-11-05"),
+            ("next thrusday", "2026-10-28", "2026-11-05"),
+            # The sample's notary, said on a Monday, and the demo's cardiologist "the 19th".
+            ("next Monday", "2026-03-02", "2026-03-09"),
+            ("next Thursday", "2026-03-09", "2026-03-19"),
+            ("next Tuesday afternoon", "2026-10-28", "2026-11-03"),
+        ],
+    )
+    def test_next_weekday_is_that_day_of_next_week(
+        self, text: str, said_on: str, expected: str
+    ) -> None:
+        found = parse_when(text, today=date.fromisoformat(said_on))
+        assert found.day == date.fromisoformat(expected)
+        assert found.weekday_only
+
+    @pytest.mark.parametrize("text", ["Thursday", "this Thursday", "on Thursday"])
+    def test_a_bare_or_this_weekday_is_the_first_one_coming(self, text: str) -> None:
+        assert parse_when(text, today=date(2026, 10, 28)).day == date(2026, 10, 29)

@@ -1,0 +1,81 @@
+"""Answering questions from knowledge hits: what to search for and which hit answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agent.offline.questions import knowledge_query, pick_answer
+from agent.offline.searches import asks_opening_hours, read_search
+
+
+def hit(kind: str, id_: str, title: str, score: float) -> dict[str, Any]:
+    return {"kind": kind, "id": id_, "title": title, "text": f"{title}.", "score": score}
+
+
+class TestWhatToSearchFor:
+    @pytest.mark.parametrize(
+        ("question", "query"),
+        [
+            ("What's the price of a cardiology appointment?", "cardiology appointment"),
+            ("How much do you charge for a GP visit?", "general practitioner visit"),
+            ("What does it cost to see the cardiologist?", "cardiologist"),
+            ("Do you charge for missed appointments?", "missed appointments"),
+        ],
+    )
+    def test_a_price_question_is_searched_by_what_it_names(self, question: str, query: str) -> None:
+        assert knowledge_query(question, None) == query
+
+    def test_a_price_question_about_it_means_the_service_at_hand(self) -> None:
+        assert knowledge_query("How much does it cost?", "Family law consultation") == (
+            "How much does it cost? (Family law consultation)"
+        )
+
+    def test_other_questions_are_searched_as_asked(self) -> None:
+        assert knowledge_query("Are you open on Saturdays?", None) == "Are you open on Saturdays?"
+
+
+class TestPickingTheAnswer:
+    def test_the_service_a_price_question_names_answers_it_before_a_closer_policy(self) -> None:
+        hits = [
+            hit("knowledge", "emergencies", "Urgent medical problems", 0.57),
+            hit("service", "cardio-consult", "Cardiology consultation", 0.55),
+        ]
+        answers = pick_answer("What's the price of a cardiology appointment?", hits)
+        assert [answer["id"] for answer in answers] == ["cardio-consult"]
+
+    def test_a_fee_for_something_no_service_is_named_by_is_answered_by_the_policy(self) -> None:
+        hits = [
+            hit("knowledge", "cancel-policy", "Cancellation and rescheduling policy", 0.48),
+            hit("service", "gp-visit", "General practitioner visit", 0.31),
+        ]
+        answers = pick_answer("Do you charge for missed appointments?", hits)
+        assert [answer["id"] for answer in answers] == ["cancel-policy"]
+
+
+class TestOpeningHours:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "What are your Saturday hours?",
+            "What time do you close on Thursdays?",
+            "Is the practice open on Saturday?",
+            "When does the law office open?",
+            "What are the opening times?",
+        ],
+    )
+    def test_asking_when_the_practice_opens_or_closes(self, text: str) -> None:
+        assert asks_opening_hours(text)
+        assert read_search(text).need is None
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Is there a dermatologist close to Mitte?",
+            "Do you have anything open with a dermatologist on Tuesday?",
+            "I need two hours with the lawyer",
+        ],
+    )
+    def test_a_place_close_by_or_a_free_time_is_not_about_opening_hours(self, text: str) -> None:
+        assert not asks_opening_hours(text)
