@@ -1,4 +1,5 @@
-"""Signed-in REST clients for the live server each e2e module starts as its `server` fixture."""
+"""Signed-in REST clients for the live server each e2e module starts as its `server` fixture,
+and a headless Chromium (the system's, driven by Playwright) for the pages."""
 
 from __future__ import annotations
 
@@ -6,9 +7,20 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from tests.support.api_client import ADMIN, HOFFMANN, api_client
 from tests.support.live import LiveServer
+
+CHROMIUM = "/usr/bin/chromium"  # never `playwright install`: the system's package
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,13 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from websockets.sync.client import ClientConnection, connect
 
 from tests.conftest import ROOT
 from tests.support.live import DEMO_PASSWORD, LiveServer, live_server
 
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 # The offline agent answers in well under a second; the margin is for a loaded machine.
 WAIT_MS = 30_000
 HOFFMANN = "dr-hoffmann@demo.frontdesk"
@@ -31,14 +30,6 @@ OpenChat = Callable[..., Page]
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(tmp_path_factory.mktemp("browser-chat") / "data") as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.conftest import ROOT
 from tests.support.api_client import ADMIN, api_client
@@ -19,7 +19,6 @@ from tests.support.live import LiveServer, live_server
 from tests.support.sample_files import PLAIN_TEXT, one_page_pdf
 
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 WAIT_MS = 30_000
 SESSION_KEY = "frontdesk.chat.session"
 PDF = "application/pdf"
@@ -32,14 +31,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data = tmp_path_factory.mktemp("browser-upload") / "data"
     with live_server(data, env={"FRONTDESK_MAX_UPLOAD_MB": "1"}) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
