@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from api.bootstrap import Frontdesk
 from api.settings import Settings
-from api.sms_routes import status_callback_url
+from api.sms_routes import twilio_messages
 from channels.couriers import Courier
 from channels.delivery_worker import DeliveryWorker
 from channels.email_courier import EmailCourier
@@ -37,14 +37,7 @@ def build_couriers(settings: Settings) -> dict[str, Courier]:
             security=smtp.security,
         )
     if settings.twilio is not None:
-        twilio = settings.twilio
-        couriers["sms"] = SmsCourier(
-            account_sid=twilio.account_sid,
-            auth_token=twilio.auth_token,
-            from_number=twilio.from_number,
-            api_url=twilio.api_url,
-            status_callback_url=status_callback_url(settings.public_url),
-        )
+        couriers["sms"] = SmsCourier(twilio_messages(settings.twilio, settings.public_url))
     if settings.telegram is not None:
         couriers["telegram"] = TelegramCourier(
             token=settings.telegram.token, api_url=settings.telegram.api_url

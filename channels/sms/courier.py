@@ -12,22 +12,8 @@ class SmsCourier:
 
     channel = "sms"
 
-    def __init__(
-        self,
-        *,
-        account_sid: str,
-        auth_token: str,
-        from_number: str,
-        api_url: str = "https://api.twilio.com",
-        status_callback_url: str | None = None,
-    ) -> None:
-        self._messages = TwilioMessages(
-            account_sid=account_sid,
-            auth_token=auth_token,
-            from_number=from_number,
-            api_url=api_url,
-            status_callback_url=status_callback_url,
-        )
+    def __init__(self, messages: TwilioMessages) -> None:
+        self._messages = messages
 
     async def send(self, message: Outgoing) -> str | None:
         """Text the rendered body; Twilio's refusals come back as DeliveryFailed."""

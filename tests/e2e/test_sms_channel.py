@@ -249,12 +249,7 @@ class TestOptOut:
 
     @staticmethod
     def notify(twilio: FakeTwilio, body: str) -> str | None:
-        courier = SmsCourier(
-            account_sid=twilio.account_sid,
-            auth_token=twilio.auth_token,
-            from_number=twilio.from_number,
-            api_url=twilio.api_url,
-        )
+        courier = SmsCourier(twilio.client())
         outgoing = Outgoing(notification_id=1, to=TestOptOut.PHONE, subject="", body=body)
         return asyncio.run(courier.send(outgoing))
 
@@ -306,13 +301,7 @@ class TestDeliveryStatus:
 
     def notification(self, twilio: FakeTwilio, db: Engine) -> int:
         """Send a text as the worker would and record it as the worker's notification row."""
-        courier = SmsCourier(
-            account_sid=twilio.account_sid,
-            auth_token=twilio.auth_token,
-            from_number=twilio.from_number,
-            api_url=twilio.api_url,
-            status_callback_url=STATUS,
-        )
+        courier = SmsCourier(twilio.client(status_callback_url=STATUS))
         outgoing = Outgoing(notification_id=0, to=self.PHONE, subject="", body="Confirmed.")
         sid = asyncio.run(courier.send(outgoing))
         now = datetime.now(UTC)

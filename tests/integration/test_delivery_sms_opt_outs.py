@@ -47,12 +47,7 @@ def twilio() -> Iterator[FakeTwilio]:
 
 
 def worker(uow: UnitOfWork, clock: FrozenClock, twilio: FakeTwilio) -> DeliveryWorker:
-    courier = SmsCourier(
-        account_sid=twilio.account_sid,
-        auth_token=twilio.auth_token,
-        from_number=twilio.from_number,
-        api_url=twilio.api_url,
-    )
+    courier = SmsCourier(twilio.client())
     return DeliveryWorker(uow=lambda: UnitOfWork(uow.engine, clock), couriers={"sms": courier})
 
 

@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl
 import httpx
 from twilio.request_validator import RequestValidator
 
+from channels.sms.twilio_rest import TwilioMessages
 from domain.notifications.rendering import sms_size
 
 MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC\w+)/Messages\.json$")
@@ -55,6 +56,17 @@ class FakeTwilio:
     _failures: list[tuple[int, int, str]] = field(default_factory=list)
     _forwards: dict[str, str] = field(default_factory=dict)
     _changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def client(self, **changes: str) -> TwilioMessages:
+        """The app's Twilio REST client pointed at this server (with `changes` to its settings)."""
+        settings = {
+            "account_sid": self.account_sid,
+            "auth_token": self.auth_token,
+            "from_number": self.from_number,
+            "api_url": self.api_url,
+            **changes,
+        }
+        return TwilioMessages(**settings)
 
     def fail_next(self, status: int, code: int, message: str) -> None:
         """Answer the next message creation with this Twilio error."""

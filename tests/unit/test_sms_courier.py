@@ -24,15 +24,7 @@ def twilio() -> Iterator[FakeTwilio]:
 
 
 def courier(twilio: FakeTwilio, **changes: str) -> SmsCourier:
-    settings = {
-        "account_sid": twilio.account_sid,
-        "auth_token": twilio.auth_token,
-        "from_number": twilio.from_number,
-        "api_url": twilio.api_url,
-        "status_callback_url": CALLBACK,
-        **changes,
-    }
-    return SmsCourier(**settings)
+    return SmsCourier(twilio.client(status_callback_url=CALLBACK, **changes))
 
 
 def send(courier: SmsCourier, to: str = CLIENT, body: str = "See you at 09:30.") -> str | None:
