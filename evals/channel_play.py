@@ -85,14 +85,12 @@ class ChannelClient:
         hub: Hub,
         uow: Callable[[], UnitOfWork],
         channel: str,
-        client_id: str,
         address: str,
         outlets: dict[str, RecordingOutlet],
     ) -> None:
         self.hub = hub
         self.uow = uow
         self.channel = channel
-        self.client_id = client_id
         self.address = address
         self.outlet = outlets.get(channel)
         self.conversation_id: str | None = None

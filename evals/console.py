@@ -9,10 +9,9 @@ from typing import TextIO
 from agent.models import ModelSettings
 from evals.results import ScenarioResult, SuiteRun
 from evals.runner import run_suite
-from evals.suite import SuiteProblems, read_whole_suite
+from evals.suite import read_whole_suite, refuse_goals_without_model
 
 BAR_WIDTH = 30
-NEEDS_MODEL = "a simulated client needs a real model: run with --model openai"
 
 
 class ProgressBar:
@@ -70,10 +69,7 @@ def evaluate(
     that cannot be written.
     """
     suite = read_whole_suite(suite_dir)
-    if model.kind == "offline":
-        goals = [s for s in suite.scenarios if s.user_goal]
-        if goals:
-            raise SuiteProblems([(suite.scenario_file(s), "user_goal", NEEDS_MODEL) for s in goals])
+    refuse_goals_without_model(suite, model.kind)
     for directory in (json_out.parent if json_out else None, report_dir):
         if directory is not None:
             try:

@@ -24,7 +24,7 @@ from evals.play import scenario_client
 from evals.results import ScenarioResult, Step, SuiteRun, Tokens, Trial
 from evals.scenario import Scenario
 from evals.simulated import SimulatedClient
-from evals.suite import Suite
+from evals.suite import Suite, refuse_goals_without_model
 from evals.worlds import WorldCopies
 from knowledge.embeddings import MiniLMEmbedder
 
@@ -51,6 +51,7 @@ def run_suite(
     `http_client` replaces the OpenAI SDK's own for both models (the agent's and a simulated
     client's): a proxy, or the tests' scripted server.
     """
+    refuse_goals_without_model(suite, model.kind)
     if embedder is None:
         embedder = MiniLMEmbedder()
         embedder.load()
@@ -142,7 +143,6 @@ class _Conversation:
             hub=hub,
             uow=self.uow,
             channel=scenario.channel,
-            client_id=client_id,
             address=address,
             outlets=outlets,
         )
@@ -178,8 +178,6 @@ class _Conversation:
 
     async def _pursue(self, client: ChannelClient, goal: str, client_id: str) -> None:
         """Let a simulated client (the configured model) chase the goal, as τ-bench does."""
-        if self.model.kind == "offline":
-            raise ValueError("a user_goal scenario needs a real model (--model openai)")
         with self.uow().reading() as reader:
             known = reader.session.get_one(Client, client_id)
             facts = {"phone": known.phone or "", "email": known.email or "", **known.profile}

@@ -8,11 +8,13 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.models import ModelKind
 from domain.errors import InvalidInput
 from domain.world.loader import read_world
 from domain.world.schema import WorldIn
 from evals.scenario import NewClient, Scenario, read_suite
 
+NEEDS_MODEL = "a simulated client needs a real model: run with --model openai"
 LOCAL_START = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")  # as FORMAT.md writes `start`
 
 
@@ -61,6 +63,14 @@ def read_whole_suite(path: Path) -> Suite:
     if problems:
         raise SuiteProblems(problems)
     return suite
+
+
+def refuse_goals_without_model(suite: Suite, model: ModelKind) -> None:
+    """A `user_goal` needs a real model to play the client: refuse the suite before any play."""
+    if model == "offline":
+        goals = [s for s in suite.scenarios if s.user_goal]
+        if goals:
+            raise SuiteProblems([(suite.scenario_file(s), "user_goal", NEEDS_MODEL) for s in goals])
 
 
 def _problems(scenario: Scenario, world: WorldIn) -> list[tuple[str, str]]:
