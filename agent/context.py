@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from domain.calendars import practice
+from domain.kernel.timefmt import zone
+from domain.kernel.uow import UnitOfWork
 from domain.models import Client
-from domain.timefmt import zone
-from domain.uow import UnitOfWork
+from domain.scheduling.calendars import practice
 from prompts import render
 
 

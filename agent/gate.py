@@ -15,9 +15,9 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.types import interrupt
 
 from agent.offline.answers import classify_answer
-from domain import bookings, drafts
-from domain.errors import DomainError
-from domain.uow import UnitOfWork
+from domain.booking import bookings, drafts
+from domain.kernel.errors import DomainError
+from domain.kernel.uow import UnitOfWork
 from prompts import render
 from tools.booking import parse_start
 from tools.context import as_result, caller, refusal

@@ -21,11 +21,11 @@ from pydantic import ValidationError
 from agent.context import system_prompt
 from agent.gate import ask_then_run
 from agent.state import AgentState
-from domain import bookings
-from domain.conversations import record_usage
-from domain.errors import DomainError
+from domain.booking import bookings
+from domain.conversations.opening import record_usage
+from domain.kernel.errors import DomainError
+from domain.kernel.uow import UnitOfWork
 from domain.models import BookingStatus
-from domain.uow import UnitOfWork
 from prompts import render
 from tools import COMMITTING
 from tools.context import Caller, as_result, caller

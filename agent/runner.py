@@ -19,8 +19,8 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 from agent.state import AgentState
-from domain.conversations import open_conversation
-from domain.uow import UnitOfWork
+from domain.conversations.opening import open_conversation
+from domain.kernel.uow import UnitOfWork
 
 # Pieces of a reply as the model forms them: (reply id, text).
 DeltaSink = Callable[[str, str], None]

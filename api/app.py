@@ -51,7 +51,7 @@ from channels.log_courier import deliver_codes_to_log
 from channels.web.chat_socket import chat_router
 from channels.web.console_socket import console_router
 from domain.models import StaffUser
-from domain.staff import list_staff
+from domain.staff.accounts import list_staff
 
 STATIC = Path(channels.web.__file__).parent / "static"
 

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, StringConstraints
 
 from api.bootstrap import frontdesk_of
 from api.conventions import Admin, Page, PageQuery, page
-from domain.audit_log import get_audit_event, page_audit_events
+from domain.staff.audit_trail import get_audit_event, page_audit_events
 
 # Ids are the databases' 64-bit integers.
 MAX_ID = 2**63 - 1

@@ -15,11 +15,11 @@ from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from api.bootstrap import frontdesk_of
-from domain.clock import Clock
-from domain.errors import DomainError, Forbidden, NotFound
+from domain.kernel.clock import Clock
+from domain.kernel.errors import DomainError, Forbidden, NotFound
+from domain.kernel.uow import UnitOfWork
 from domain.models import StaffUser
-from domain.staff import authenticate, get_staff
-from domain.uow import UnitOfWork
+from domain.staff.accounts import authenticate, get_staff
 
 ACCESS_LIFETIME = timedelta(minutes=30)
 REFRESH_LIFETIME = timedelta(days=14)

@@ -14,14 +14,14 @@ from pydantic import AwareDatetime, BaseModel, Field, StrictFloat, StrictInt, St
 
 from api.bootstrap import frontdesk_of
 from api.conventions import IfMatch, Page, PageQuery, StaffMember, page, tagged
-from domain.booking_admin import (
+from domain.booking.staff_bookings import (
     book_for_client,
     cancel_for_client,
     page_bookings,
     read_booking,
     record_attendance,
 )
-from domain.clients import PROFILE_FIELD
+from domain.clients.registration import PROFILE_FIELD
 from domain.models import Booking
 
 Status = Literal["hold", "confirmed", "completed", "no_show", "cancelled", "expired", "released"]

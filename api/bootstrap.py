@@ -17,11 +17,11 @@ from starlette.requests import HTTPConnection
 
 import evals
 from api.settings import Settings
-from domain.clock import Clock, FrozenClock, SystemClock
-from domain.db import make_engine
-from domain.migrate import upgrade_schema
-from domain.sealing import KEY_BYTES, DocumentKey
-from domain.uow import UnitOfWork
+from domain.documents.sealing import KEY_BYTES, DocumentKey
+from domain.kernel.clock import Clock, FrozenClock, SystemClock
+from domain.kernel.db import make_engine
+from domain.kernel.migrate import upgrade_schema
+from domain.kernel.uow import UnitOfWork
 
 DEMO_WORLD = Path(evals.__file__).parent / "suites" / "demo" / "world.yaml"
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from api.bootstrap import frontdesk_of
 from api.conventions import Admin, Changes, IfMatch, Page, PageQuery, StaffMember, page, tagged
-from domain.catalog_items import CatalogItems
+from domain.catalog.items import CatalogItems
 
 # Ids are chosen by admins and appear in world files and URLs: short lowercase slugs.
 SLUG = r"^[a-z0-9][a-z0-9_-]{0,63}$"

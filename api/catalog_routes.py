@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query, Request
 from api.bootstrap import frontdesk_of
 from api.conventions import StaffMember
 from api.schemas import ProviderBrief, ProviderSlotsRead, ServiceRead
-from domain.errors import InvalidInput
-from domain.slot_rules import require_instant
-from domain.slots import SlotQuery, search_slots
+from domain.kernel.errors import InvalidInput
+from domain.kernel.instants import require_instant
+from domain.scheduling.slots import SlotQuery, search_slots
 
 catalog_router = APIRouter(tags=["catalog"])
 MAX_SEARCH_DAYS = 62

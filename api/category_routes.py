@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from api.catalog_item_routes import SLUG, named_item_router
 from api.conventions import Changes
-from domain.categories import CATEGORIES
+from domain.catalog.categories import CATEGORIES
 
 
 class CategoryCreate(BaseModel):

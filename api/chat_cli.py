@@ -8,9 +8,9 @@ from typing import TextIO
 
 from api.assembly import open_agent
 from api.bootstrap import bootstrap
-from domain.actors import SYSTEM
-from domain.clients import get_client, register_client
-from domain.errors import NotFound
+from domain.clients.registration import get_client, register_client
+from domain.kernel.actors import SYSTEM
+from domain.kernel.errors import NotFound
 
 QUIT = {"quit", "exit", "bye"}
 

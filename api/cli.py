@@ -19,12 +19,12 @@ from api.bootstrap import DEMO_WORLD, Frontdesk, bootstrap
 from api.settings import Settings, model_settings
 from api.worker import run_worker, worker_beside
 from channels.telegram.registration import delete_webhook, set_webhook
-from domain.actors import SYSTEM
-from domain.db import OutdatedSchema
-from domain.errors import DomainError
-from domain.migrate import upgrade_schema
+from domain.kernel.actors import SYSTEM
+from domain.kernel.db import OutdatedSchema
+from domain.kernel.errors import DomainError
+from domain.kernel.migrate import upgrade_schema
 from domain.models import Provider, StaffRole
-from domain.staff import create_staff
+from domain.staff.accounts import create_staff
 from domain.world.loader import LoadedWorld, load_world, read_world, weeks_until
 
 

@@ -10,9 +10,9 @@ from pydantic import BaseModel, model_validator
 
 from api.auth import current_staff
 from channels.hub import Hub
-from domain.access import is_admin
+from domain.kernel.paging import MAX_PAGE
 from domain.models import StaffUser
-from domain.paging import MAX_PAGE
+from domain.staff.access import is_admin
 
 T = TypeVar("T")
 # Far past any real list, well inside the databases' 64-bit integers.

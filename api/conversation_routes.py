@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field
 
 from api.bootstrap import frontdesk_of
 from api.conventions import Page, PageQuery, StaffMember, hub_of, page
-from domain.conversation_admin import get_conversation, page_conversations
-from domain.transcripts import read_transcript
+from domain.conversations.listing import get_conversation, page_conversations
+from domain.conversations.transcripts import read_transcript
 
 Status = Literal["bot", "waiting_for_human", "human", "closed"]
 Channel = Literal["web", "telegram", "sms"]

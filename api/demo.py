@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlmodel import select
 
 from api.bootstrap import Frontdesk
-from domain.actors import SYSTEM
+from domain.kernel.actors import SYSTEM
 from domain.models import Provider, StaffRole, StaffUser
-from domain.staff import create_staff
+from domain.staff.accounts import create_staff
 
 DEMO_PASSWORD = "frontdesk-demo"  # noqa: S105 (documented in the README, for local demos only)
 DEMO_DOMAIN = "demo.frontdesk"

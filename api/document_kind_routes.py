@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from api.catalog_item_routes import SLUG, named_item_router
 from api.conventions import Changes
-from domain.document_kinds import DOCUMENT_KINDS
+from domain.catalog.document_kinds import DOCUMENT_KINDS
 
 
 class DocumentKindCreate(BaseModel):

@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from api.bootstrap import frontdesk_of
 from api.conventions import REFERENCE, Page, PageQuery, StaffMember, page
 from api.downloads import DOCX, PRIVATE_FILE, attachment
-from domain.sealing import DocumentKey
-from domain.staff_documents import (
+from domain.documents.sealing import DocumentKey
+from domain.documents.staff_access import (
     get_form,
     get_upload,
     page_document_requests,

@@ -11,7 +11,8 @@ from api.bootstrap import frontdesk_of
 from api.catalog_item_routes import SLUG, tagged_read
 from api.conventions import Admin, Changes, IfMatch, Page, PageQuery, StaffMember, page
 from api.downloads import DOCX, attachment
-from domain.document_templates import (
+from domain.documents.forms import MAX_TEMPLATE_BYTES
+from domain.documents.templates import (
     create_document_template,
     document_template_content,
     get_document_template,
@@ -21,7 +22,6 @@ from domain.document_templates import (
     replace_document_template_content,
     update_document_template,
 )
-from domain.forms import MAX_TEMPLATE_BYTES
 
 TemplateFile = Annotated[UploadFile, File(description="A Word document (.docx) with jinja fields")]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from domain.filetypes import DOCX as WORD_DOCUMENT
+from domain.documents.filetypes import DOCX as WORD_DOCUMENT
 
 DOCX = WORD_DOCUMENT.content_type
 # A client's file must not be kept by caches or reinterpreted by the browser.

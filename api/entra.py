@@ -16,11 +16,11 @@ from sqlmodel import select
 
 from api.auth import Unauthorized
 from api.settings import EntraSettings
-from domain.actors import SYSTEM
-from domain.clock import Clock
+from domain.kernel.actors import SYSTEM
+from domain.kernel.clock import Clock
+from domain.kernel.uow import UnitOfWork
 from domain.models import StaffRole, StaffUser
-from domain.staff import create_staff
-from domain.uow import UnitOfWork
+from domain.staff.accounts import create_staff
 
 ROLE_BY_APP_ROLE = {"Frontdesk.Admin": StaffRole.ADMIN, "Frontdesk.Provider": StaffRole.PROVIDER}
 

@@ -12,10 +12,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
-from domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from domain.sealing import DocumentUnreadable
-from domain.uploads import FileTooLarge, UnsupportedFileType
-from domain.versioning import StaleVersion
+from domain.documents.sealing import DocumentUnreadable
+from domain.documents.uploads import FileTooLarge, UnsupportedFileType
+from domain.kernel.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from domain.kernel.versioning import StaleVersion
 
 log = logging.getLogger(__name__)
 

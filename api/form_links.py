@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from api.bootstrap import frontdesk_of
 from api.downloads import DOCX, attachment
-from domain.clock import Clock
+from domain.kernel.clock import Clock
 from domain.models import GeneratedForm
 
 LINK_LIFETIME = timedelta(days=7)

@@ -14,7 +14,7 @@ from api.bootstrap import frontdesk_of
 from api.catalog_item_routes import SLUG, tagged_read
 from api.conventions import Admin, Changes, IfMatch, Page, PageQuery, StaffMember, page
 from api.knowledge_sync import knowledge_sync_of
-from domain.knowledge_admin import (
+from domain.catalog.knowledge import (
     create_knowledge_entry,
     delete_knowledge_entry,
     get_knowledge_entry,

@@ -10,10 +10,10 @@ from typing import Protocol
 
 from starlette.requests import HTTPConnection
 
-from domain.errors import NotFound
-from domain.knowledge_admin import find_knowledge_entry
-from domain.service_admin import get_service
-from domain.uow import UnitOfWork
+from domain.catalog.knowledge import find_knowledge_entry
+from domain.catalog.services import get_service
+from domain.kernel.errors import NotFound
+from domain.kernel.uow import UnitOfWork
 from knowledge.entries import Entry, Kind, knowledge_entry, service_entry
 
 log = logging.getLogger(__name__)

@@ -40,10 +40,10 @@ from api.auth import StaffTokens, Unauthorized
 from api.bootstrap import Frontdesk
 from api.entra import EntraTokens, staff_role
 from api.settings import EntraSettings
-from domain.clock import Clock
-from domain.errors import DomainError
+from domain.kernel.clock import Clock
+from domain.kernel.errors import DomainError
+from domain.kernel.uow import UnitOfWork
 from domain.models import StaffUser
-from domain.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, StringConstraints
 
 from api.bootstrap import frontdesk_of
 from api.conventions import REFERENCE, Admin, Page, PageQuery, page
-from domain.notification_admin import page_notifications
+from domain.notifications.history import page_notifications
 
 Status = Literal["queued", "sending", "sent", "delivered", "failed"]
 Channel = Literal["email", "sms", "telegram"]

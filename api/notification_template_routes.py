@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from api.bootstrap import frontdesk_of
 from api.conventions import Admin, IfMatch, Page, PageQuery, StaffMember, page, tagged
-from domain.notification_templates import (
+from domain.notifications.events import Channel
+from domain.notifications.templates import (
     NotificationTemplateView,
     get_notification_template,
     page_notification_templates,
@@ -18,7 +19,6 @@ from domain.notification_templates import (
     reset_notification_template,
     save_notification_template,
 )
-from domain.notifications.events import Channel
 
 EventPath = Annotated[str, Path(max_length=64, examples=["booking.confirmed"])]
 ChannelPath = Annotated[str, Path(max_length=16, examples=["sms"])]

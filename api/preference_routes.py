@@ -9,9 +9,14 @@ from pydantic import BaseModel, Field
 
 from api.bootstrap import frontdesk_of
 from api.conventions import StaffMember
-from domain.access import staff_actor
+from domain.clients.preferences import (
+    PreferenceChange,
+    Preferences,
+    change_preferences,
+    preferences_of,
+)
 from domain.notifications.events import CHANNELS, EVENTS
-from domain.preferences import PreferenceChange, Preferences, change_preferences, preferences_of
+from domain.staff.access import staff_actor
 
 # Long enough for any event or channel name; the domain names the one it does not know.
 Name = Annotated[str, Field(min_length=1, max_length=64)]

@@ -11,14 +11,14 @@ from api.bootstrap import frontdesk_of
 from api.catalog_item_routes import SLUG, tagged_read
 from api.conventions import Admin, Changes, IfMatch, Page, PageQuery, StaffMember, page
 from api.schemas import ProviderRead
-from domain.models import Provider
-from domain.provider_admin import (
+from domain.catalog.providers import (
     ProviderRecord,
     create_provider,
     get_provider,
     page_providers,
     update_provider,
 )
+from domain.models import Provider
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Label = Annotated[str, Field(max_length=200)]

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from api.bootstrap import frontdesk_of
 from api.conventions import IfMatch, Page, PageQuery, StaffMember, page, tagged
 from domain.models import DateOverride, TimeOff
-from domain.schedule_admin import (
+from domain.scheduling.hours import (
     WeekdayRange,
     WeeklySchedule,
     add_override,
@@ -20,7 +20,7 @@ from domain.schedule_admin import (
     replace_weekly_hours,
     weekly_hours,
 )
-from domain.time_off_admin import add_time_off, page_time_off, remove_time_off
+from domain.scheduling.time_off import add_time_off, page_time_off, remove_time_off
 
 # Row ids are database integers: anything larger names no row (and would overflow a column).
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]

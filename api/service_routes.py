@@ -12,8 +12,8 @@ from api.catalog_item_routes import SLUG, tagged_read
 from api.conventions import Admin, Changes, IfMatch, Page, PageQuery, StaffMember, page
 from api.knowledge_sync import knowledge_sync_of
 from api.schemas import ServiceRead
+from domain.catalog.services import create_service, get_service, page_services, update_service
 from domain.models import Service
-from domain.service_admin import create_service, get_service, page_services, update_service
 
 Slug = Annotated[str, Field(pattern=SLUG)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from agent.models import ModelKind, ModelSettings
-from domain.filetypes import MAX_UPLOAD_BYTES
+from domain.documents.filetypes import MAX_UPLOAD_BYTES
 
 PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
 

@@ -19,9 +19,9 @@ from channels.outlets import Outlet
 from channels.sms.inbound import CHANNEL, SmsDesk, SmsIn
 from channels.sms.outlet import SmsOutlet
 from channels.sms.twilio_rest import TwilioMessages
-from domain.errors import InvalidInput
-from domain.notification_status import record_channel_status
-from domain.receipts import first_delivery, forget_delivery
+from domain.conversations.receipts import first_delivery, forget_delivery
+from domain.kernel.errors import InvalidInput
+from domain.notifications.status import record_channel_status
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024  # a webhook form is a few hundred bytes; an MMS with links a few kB

@@ -23,10 +23,10 @@ from channels.hub import Hub
 from channels.telegram.bot import BadUpdate, TelegramBot
 from channels.telegram.chats import CHANNEL, ChannelDeps
 from channels.web.chat_socket import SESSION, session_address
-from domain.channel_links import LINK_CODE_LIFETIME, create_link_code
-from domain.clients import find_client_by_identity
-from domain.errors import InvalidInput
-from domain.receipts import first_delivery, forget_delivery
+from domain.clients.channel_links import LINK_CODE_LIFETIME, create_link_code
+from domain.clients.registration import find_client_by_identity
+from domain.conversations.receipts import first_delivery, forget_delivery
+from domain.kernel.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)

@@ -16,13 +16,13 @@ from api.bootstrap import Frontdesk, frontdesk_of
 from api.conventions import REFERENCE, hub_of
 from channels.presenting import entry_json
 from channels.web.chat_socket import SESSION, session_address
-from domain.actors import client_actor
-from domain.clients import find_client_by_identity
-from domain.errors import InvalidInput, NotFound
-from domain.filetypes import ACCEPTED_TYPES
-from domain.sealing import DocumentKey
-from domain.transcripts import find_conversation
-from domain.uploads import Upload, check_size, store_upload
+from domain.clients.registration import find_client_by_identity
+from domain.conversations.transcripts import find_conversation
+from domain.documents.filetypes import ACCEPTED_TYPES
+from domain.documents.sealing import DocumentKey
+from domain.documents.uploads import Upload, check_size, store_upload
+from domain.kernel.actors import client_actor
+from domain.kernel.errors import InvalidInput, NotFound
 
 # Room for the form's boundaries and other fields around the file itself.
 FORM_OVERHEAD = 64 * 1024

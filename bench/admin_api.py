@@ -18,7 +18,7 @@ import httpx
 from sqlalchemy import insert, text
 
 from bench.common import Figures, PostgresDatabases, fmt, markdown_table, p90
-from domain.db import make_engine
+from domain.kernel.db import make_engine
 from domain.models import Booking
 from tests.support.api_client import ADMIN, bearer_token
 from tests.support.live import live_server

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from psycopg.conninfo import make_conninfo
 from sqlalchemy import Engine, event
 
-from domain.clock import FrozenClock
-from domain.db import make_engine
-from domain.migrate import upgrade_schema
+from domain.kernel.clock import FrozenClock
+from domain.kernel.db import make_engine
+from domain.kernel.migrate import upgrade_schema
 from domain.models import PRACTICE_ROW_ID, Practice, WeeklyHours
 from tests.support.pgcluster import TemporaryPostgres, find_pg_bindir
 

@@ -35,13 +35,13 @@ from bench.common import (
     sqlite_url,
     weekly_hours,
 )
-from domain.actors import Actor
-from domain.bookings import confirm_booking, hold_slot
-from domain.db import make_engine
-from domain.errors import SlotUnavailable
+from domain.booking.bookings import confirm_booking, hold_slot
+from domain.kernel.actors import Actor
+from domain.kernel.db import make_engine
+from domain.kernel.errors import SlotUnavailable
+from domain.kernel.uow import UnitOfWork
 from domain.models import Category, Client, Provider, ProviderService, Service
-from domain.slots import free_starts
-from domain.uow import UnitOfWork
+from domain.scheduling.slots import free_starts
 
 CLIENT_COUNTS = (8, 32)
 ATTEMPTS_PER_CLIENT = 40

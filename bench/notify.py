@@ -26,10 +26,10 @@ from bench.common import (
 )
 from channels.delivery_worker import DeliveryWorker
 from channels.email_courier import EmailCourier
-from domain.delivery.codes import CODE_EVENT
-from domain.journal import enqueue
+from domain.kernel.journal import enqueue
+from domain.kernel.uow import UnitOfWork
 from domain.models import Client
-from domain.uow import UnitOfWork
+from domain.notifications.codes import CODE_EVENT
 from tests.support.smtp_server import SmtpServer, smtp_server
 
 MESSAGES = 300

@@ -22,10 +22,10 @@ import httpx
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from bench.common import Figures, PostgresDatabases, fmt, markdown_table, sqlite_url
-from domain.clock import FrozenClock
-from domain.db import make_engine
-from domain.migrate import upgrade_schema
-from domain.uow import UnitOfWork
+from domain.kernel.clock import FrozenClock
+from domain.kernel.db import make_engine
+from domain.kernel.migrate import upgrade_schema
+from domain.kernel.uow import UnitOfWork
 from domain.world.loader import load_world, read_world
 from evals.judge import BookingKey, active_bookings
 from knowledge.embeddings import MiniLMEmbedder, bundled_model_dir

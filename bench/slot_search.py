@@ -31,7 +31,8 @@ from bench.common import (
     sqlite_url,
     weekly_hours,
 )
-from domain.db import make_engine
+from domain.kernel.db import make_engine
+from domain.kernel.uow import UnitOfWork
 from domain.models import (
     Booking,
     BookingStatus,
@@ -41,8 +42,7 @@ from domain.models import (
     ProviderService,
     Service,
 )
-from domain.slots import SlotQuery, search_slots
-from domain.uow import UnitOfWork
+from domain.scheduling.slots import SlotQuery, search_slots
 
 SIZES = {10: 15, 100: 15, 1000: 7}  # providers: timed runs
 DAYS = 14

@@ -21,15 +21,15 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.checkpoint import open_checkpointer
 from bench.common import Figures, PostgresDatabases, fmt, markdown_table, sqlite_url
-from domain.actors import SYSTEM
-from domain.bookings import list_client_bookings
-from domain.calendars import practice
-from domain.clients import register_client
-from domain.clock import FrozenClock
-from domain.db import make_engine
-from domain.migrate import upgrade_schema
-from domain.slots import free_starts
-from domain.uow import UnitOfWork
+from domain.booking.bookings import list_client_bookings
+from domain.clients.registration import register_client
+from domain.kernel.actors import SYSTEM
+from domain.kernel.clock import FrozenClock
+from domain.kernel.db import make_engine
+from domain.kernel.migrate import upgrade_schema
+from domain.kernel.uow import UnitOfWork
+from domain.scheduling.calendars import practice
+from domain.scheduling.slots import free_starts
 from domain.world.loader import load_world, read_world
 from knowledge.embeddings import MiniLMEmbedder
 from tests.support.agents import offline_agent

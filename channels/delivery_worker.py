@@ -2,7 +2,7 @@
 
 Each send's outcome is committed right after the send, one notification at a time, so a
 worker killed mid-batch leaves at most the message in hand unrecorded (see
-domain.delivery.claims for that window). A stop (SIGTERM, SIGINT) lets the sends in hand
+domain.notifications.claims for that window). A stop (SIGTERM, SIGINT) lets the sends in hand
 finish and gives the claimed but unsent notifications back.
 """
 
@@ -20,7 +20,9 @@ from typing import TypeVar
 from anyio import to_thread
 
 from channels.couriers import Courier, DeliveryFailed, Outgoing
-from domain.delivery.claims import (
+from domain.kernel.uow import UnitOfWork
+from domain.models.notifications import NotificationStatus
+from domain.notifications.claims import (
     LEASE,
     MAX_ATTEMPTS,
     Claim,
@@ -29,11 +31,9 @@ from domain.delivery.claims import (
     record_sent,
     release_unsent,
 )
-from domain.delivery.fanout import FanOutReport, fan_out
-from domain.delivery.reminders import enqueue_due_reminders
-from domain.models.notifications import NotificationStatus
-from domain.sms_opt_outs import OPTED_OUT, number_opted_out
-from domain.uow import UnitOfWork
+from domain.notifications.fanout import FanOutReport, fan_out
+from domain.notifications.opt_outs import OPTED_OUT, number_opted_out
+from domain.notifications.reminders import enqueue_due_reminders
 
 log = logging.getLogger("frontdesk.worker")
 T = TypeVar("T")

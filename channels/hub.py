@@ -20,10 +20,8 @@ from channels.bus import CONSOLE, EventBus, conversation_topic
 from channels.messages import Inbound, Receipt
 from channels.outlets import SPOKEN_TO_CLIENT, Outlet
 from channels.presenting import FormUrl, entry_json, summary_json, turn_entries
-from domain import handoff
-from domain.errors import NotFound
-from domain.models import Client, Conversation, ConversationStatus, EntryAuthor, StaffUser
-from domain.transcripts import (
+from domain.conversations import handoff
+from domain.conversations.transcripts import (
     SPOKEN,
     find_conversation,
     mark_seen_by_agent,
@@ -34,7 +32,9 @@ from domain.transcripts import (
     transcript,
     unseen_by_agent,
 )
-from domain.uow import UnitOfWork
+from domain.kernel.errors import NotFound
+from domain.kernel.uow import UnitOfWork
+from domain.models import Client, Conversation, ConversationStatus, EntryAuthor, StaffUser
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

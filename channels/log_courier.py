@@ -14,9 +14,9 @@ from collections.abc import Callable, Collection
 from anyio import to_thread
 from sqlmodel import col, select
 
-from domain.delivery.codes import CODE_EVENT, forget_code
+from domain.kernel.uow import UnitOfWork
 from domain.models import OutboxMessage
-from domain.uow import UnitOfWork
+from domain.notifications.codes import CODE_EVENT, forget_code
 
 log = logging.getLogger("frontdesk.codes")
 

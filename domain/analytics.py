@@ -15,10 +15,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 
-from domain.access import require_admin
-from domain.availability import Interval, ProviderCalendar
-from domain.calendars import load_calendars, practice
-from domain.day_ranges import check_day_range
+from domain.kernel.day_ranges import check_day_range
+from domain.kernel.timefmt import day_bounds_utc, zone
+from domain.kernel.uow import UnitOfWork
 from domain.models import (
     AuditEvent,
     Booking,
@@ -29,8 +28,9 @@ from domain.models import (
     Service,
     StaffUser,
 )
-from domain.timefmt import day_bounds_utc, zone
-from domain.uow import UnitOfWork
+from domain.scheduling.availability import Interval, ProviderCalendar
+from domain.scheduling.calendars import load_calendars, practice
+from domain.staff.access import require_admin
 
 MAX_DAYS = 366
 # Bookings that were made: holds that lapsed or were let go never were.

@@ -26,11 +26,11 @@ from channels.sms.formatting import entry_text
 from channels.sms.inbound import SmsDesk, SmsIn
 from channels.telegram.keyboards import inline_keyboard
 from channels.telegram.texts import entry_html
-from domain.actors import SYSTEM
-from domain.clients import link_identity, normalize_phone
+from domain.clients.registration import link_identity, normalize_phone
+from domain.conversations.transcripts import find_conversation, open_choices, transcript
+from domain.kernel.actors import SYSTEM
+from domain.kernel.uow import UnitOfWork
 from domain.models import ChannelIdentity, Client, Conversation, EntryAuthor
-from domain.transcripts import find_conversation, open_choices, transcript
-from domain.uow import UnitOfWork
 from evals.results import Step
 
 PUBLIC_URL = "https://frontdesk.example"  # where form links point in the texts a client reads

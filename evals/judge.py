@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from sqlmodel import col, select
 
+from domain.kernel.timefmt import zone
+from domain.kernel.uow import UnitOfWork
 from domain.models import (
     Booking,
     BookingStatus,
@@ -17,8 +19,6 @@ from domain.models import (
     GeneratedForm,
     Provider,
 )
-from domain.timefmt import zone
-from domain.uow import UnitOfWork
 from evals.scenario import Expect
 
 BookingKey = tuple[str, str, str]

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent.runner import ConversationAgent, Turn
-from domain.actors import SYSTEM
-from domain.clients import register_client
-from domain.uow import UnitOfWork
+from domain.clients.registration import register_client
+from domain.kernel.actors import SYSTEM
+from domain.kernel.uow import UnitOfWork
 from evals.judge import Verdict, before_playing, judge
 from evals.scenario import NewClient, Scenario
 

@@ -16,8 +16,8 @@ from agent.models import ModelSettings, chat_model
 from agent.runner import ConversationAgent
 from channels.bus import EventBus
 from channels.hub import Hub
+from domain.kernel.uow import UnitOfWork
 from domain.models import Client
-from domain.uow import UnitOfWork
 from evals.channel_play import ChannelClient, channel_address, recording_outlets
 from evals.judge import before_playing, judge
 from evals.play import scenario_client

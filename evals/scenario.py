@@ -8,7 +8,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from domain.errors import WorldError
+from domain.kernel.errors import WorldError
 
 
 class Strict(BaseModel):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.models import ModelKind
-from domain.errors import InvalidInput
+from domain.kernel.errors import InvalidInput
 from domain.world.loader import read_world
 from domain.world.schema import WorldIn
 from evals.scenario import NewClient, Scenario, read_suite

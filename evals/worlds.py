@@ -17,10 +17,10 @@ from sqlalchemy import Engine
 from agent.graph import build_graph
 from agent.models import ModelSettings, chat_model
 from agent.runner import ConversationAgent
-from domain.clock import FrozenClock
-from domain.db import make_engine
-from domain.migrate import upgrade_schema
-from domain.uow import UnitOfWork
+from domain.kernel.clock import FrozenClock
+from domain.kernel.db import make_engine
+from domain.kernel.migrate import upgrade_schema
+from domain.kernel.uow import UnitOfWork
 from domain.world.loader import load_world
 from domain.world.schema import WorldIn
 from knowledge.embeddings import MiniLMEmbedder

@@ -7,8 +7,8 @@ from typing import Literal
 
 from sqlmodel import col, select
 
+from domain.kernel.uow import UnitOfWork
 from domain.models import KnowledgeEntry, Service
-from domain.uow import UnitOfWork
 
 Kind = Literal["knowledge", "service"]
 KINDS: tuple[Kind, ...] = ("knowledge", "service")

@@ -12,8 +12,9 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel
 
-from domain import bookings, documents, drafts
-from domain.errors import DomainError, InvalidInput
+from domain.booking import bookings, drafts
+from domain.documents import requests as documents
+from domain.kernel.errors import DomainError, InvalidInput
 from tools.context import ToolDeps, as_result, caller, refusal
 from tools.schemas import (
     BookingRefIn,

@@ -9,10 +9,10 @@ from typing import Any, Literal, Protocol
 
 from langchain_core.runnables import RunnableConfig
 
-from domain.actors import Actor, client_actor
-from domain.errors import DomainError
+from domain.kernel.actors import Actor, client_actor
+from domain.kernel.errors import DomainError
+from domain.kernel.uow import UnitOfWork
 from domain.models import Conversation
-from domain.uow import UnitOfWork
 
 
 class FoundText(Protocol):

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 
-from domain import verification
+from domain.clients import verification
 from tools.booking import structured
 from tools.context import ToolDeps, as_result, caller
 from tools.schemas import IdentifyClientIn, VerifyCodeIn

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from domain.preferences import EVENT_NAMES, PreferenceChange, Preferences
+from domain.clients.preferences import EVENT_NAMES, PreferenceChange, Preferences
 
 EVENT_WORDS = {
     "booking.confirmed": "confirmations",

@@ -8,9 +8,9 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field
 
-from domain import preferences
+from domain.clients import preferences
+from domain.clients.preferences import EVENT_NAMES, PreferenceChange, Preferences
 from domain.notifications.events import CHANNELS
-from domain.preferences import EVENT_NAMES, PreferenceChange, Preferences
 from tools.booking import structured
 from tools.context import ToolDeps, as_result, caller
 from tools.notification_words import what_changed, what_you_get

@@ -10,12 +10,13 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from rapidfuzz import fuzz
 
-from domain import catalog, conversations
-from domain.calendars import practice
-from domain.errors import InvalidInput
+from domain.catalog import reading as catalog
+from domain.conversations import opening as conversations
+from domain.kernel.errors import InvalidInput
+from domain.kernel.timefmt import format_local, zone
 from domain.models import Provider, Service
-from domain.slots import SlotQuery, search_slots
-from domain.timefmt import format_local, zone
+from domain.scheduling.calendars import practice
+from domain.scheduling.slots import SlotQuery, search_slots
 from tools.booking import structured
 from tools.context import ToolDeps, as_result, caller
 from tools.schemas import CheckSlotsIn, HandoffIn, SearchKnowledgeIn, SearchProvidersIn

@@ -13,12 +13,12 @@ from anyio import to_thread
 from channels.hub import Hub
 from channels.messages import Inbound
 from channels.sms.formatting import choices
-from domain.calendars import practice
-from domain.clients import normalize_phone
-from domain.errors import InvalidInput
-from domain.sms_opt_outs import is_opted_out, opt_in, opt_out
-from domain.transcripts import open_choices
-from domain.uow import UnitOfWork
+from domain.clients.registration import normalize_phone
+from domain.conversations.transcripts import open_choices
+from domain.kernel.errors import InvalidInput
+from domain.kernel.uow import UnitOfWork
+from domain.notifications.opt_outs import is_opted_out, opt_in, opt_out
+from domain.scheduling.calendars import practice
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -11,9 +11,9 @@ from anyio import to_thread
 from channels.couriers import DeliveryFailed
 from channels.sms.formatting import entry_text
 from channels.sms.twilio_rest import TwilioMessages
+from domain.kernel.uow import UnitOfWork
 from domain.models import Conversation
-from domain.sms_opt_outs import is_opted_out
-from domain.uow import UnitOfWork
+from domain.notifications.opt_outs import is_opted_out
 
 log = logging.getLogger(__name__)
 

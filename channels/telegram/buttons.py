@@ -14,8 +14,8 @@ from telegram.ext import ContextTypes
 
 from channels.telegram.chats import CHANNEL, ChannelDeps, say_to_hub
 from channels.telegram.keyboards import Tapped, read_button_data
-from domain.transcripts import Choice, open_choices
-from domain.uow import UnitOfWork
+from domain.conversations.transcripts import Choice, open_choices
+from domain.kernel.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 STALE = "That choice is no longer open; please answer my latest message."

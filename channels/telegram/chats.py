@@ -10,10 +10,10 @@ from telegram import Update
 
 from channels.hub import Hub
 from channels.messages import Inbound
-from domain.channel_links import ChatClient, client_of_chat
-from domain.errors import DomainError
-from domain.sealing import DocumentKey
-from domain.uow import UnitOfWork
+from domain.clients.channel_links import ChatClient, client_of_chat
+from domain.documents.sealing import DocumentKey
+from domain.kernel.errors import DomainError
+from domain.kernel.uow import UnitOfWork
 
 CHANNEL = "telegram"
 MAX_TEXT = 2000  # as the web chat: longer is a paste, not a message to an assistant

@@ -9,9 +9,9 @@ from telegram.ext import ContextTypes
 
 from channels.presenting import entry_json
 from channels.telegram.chats import CHANNEL, ChannelDeps, chat_address, chat_client
-from domain.actors import client_actor
-from domain.errors import DomainError
-from domain.uploads import Upload, store_upload, wanted_document
+from domain.documents.uploads import Upload, store_upload, wanted_document
+from domain.kernel.actors import client_actor
+from domain.kernel.errors import DomainError
 
 NOTHING_ASKED = (
     "Thank you, but I have not asked you for any document. Once you have a booking that needs "

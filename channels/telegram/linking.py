@@ -7,8 +7,8 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, U
 from telegram.ext import ContextTypes
 
 from channels.telegram.chats import CHANNEL, ChannelDeps, chat_address, chat_client
-from domain.channel_links import Linked, LinkRefused, link_by_phone, redeem_link_code
-from domain.errors import InvalidInput
+from domain.clients.channel_links import Linked, LinkRefused, link_by_phone, redeem_link_code
+from domain.kernel.errors import InvalidInput
 
 SHARE_PHONE = "📱 Share my phone number"
 ASK = "Tell me what you need, for example “a dermatologist tomorrow morning”."

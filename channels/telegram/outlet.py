@@ -14,8 +14,8 @@ from telegram.error import TelegramError
 
 from channels.telegram.keyboards import inline_keyboard
 from channels.telegram.texts import entry_html
+from domain.kernel.uow import UnitOfWork
 from domain.models import Conversation, GeneratedForm
-from domain.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 

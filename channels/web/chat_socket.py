@@ -18,7 +18,7 @@ from channels.hub import Hub
 from channels.messages import Inbound
 from channels.web.frames import error_frame
 from channels.web.sending import Sender, frames
-from domain.errors import DomainError
+from domain.kernel.errors import DomainError
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = "We could not take that message just now; please send it again."

@@ -14,7 +14,7 @@ from channels.bus import CONSOLE, Event, conversation_topic
 from channels.hub import Hub
 from channels.web.frames import error_frame
 from channels.web.sending import Sender, frames
-from domain.errors import DomainError
+from domain.kernel.errors import DomainError
 from domain.models import StaffUser
 
 log = logging.getLogger(__name__)

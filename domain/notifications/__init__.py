@@ -1,1 +1,6 @@
-"""Notifications to clients: the events, their variables and the built-in wording."""
+"""Notifications: events, templates, the outbox fan-out, delivery, reminders, opt-outs, status.
+
+Owns what a client is told, on which channel, and how each send went. Uses `booking`,
+`scheduling` and `clients` to fill templates and find channels; never imports `documents` or
+`conversations`.
+"""

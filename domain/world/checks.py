@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, TemplateSyntaxError
 
-from domain.errors import InvalidInput
-from domain.timefmt import wall_to_utc, zone
+from domain.kernel.errors import InvalidInput
+from domain.kernel.timefmt import wall_to_utc, zone
 from domain.world.schema import WorldIn, parse_hours_range
 
 Problem = tuple[str, str]

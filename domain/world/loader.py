@@ -14,10 +14,11 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
-from domain.actors import SYSTEM
-from domain.calendars import busy_intervals
-from domain.errors import WorldError
-from domain.journal import audit
+from domain.kernel.actors import SYSTEM
+from domain.kernel.errors import WorldError
+from domain.kernel.journal import audit
+from domain.kernel.timefmt import local_wall_to_utc
+from domain.kernel.uow import UnitOfWork
 from domain.models import (
     PRACTICE_ROW_ID,
     Booking,
@@ -35,8 +36,7 @@ from domain.models import (
     TimeOff,
     WeeklyHours,
 )
-from domain.timefmt import local_wall_to_utc
-from domain.uow import UnitOfWork
+from domain.scheduling.calendars import busy_intervals
 from domain.world.checks import Problem, check_world
 from domain.world.schema import WEEKDAYS, ClientIn, ProviderIn, WorldIn, parse_hours_range
 

@@ -16,8 +16,8 @@ from pydantic import (
     field_validator,
 )
 
-from domain.clients import normalize_phone
-from domain.errors import InvalidInput
+from domain.clients.registration import normalize_phone
+from domain.kernel.errors import InvalidInput
 
 HOURS_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -10,13 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
-from domain.access import staff_actor
-from domain.booking_admin import staff_key
-from domain.bookings import hold_slot, release_hold
-from domain.clock import FrozenClock
-from domain.db import make_engine
+from domain.booking.bookings import hold_slot, release_hold
+from domain.booking.staff_bookings import staff_key
+from domain.kernel.clock import FrozenClock
+from domain.kernel.db import make_engine
+from domain.kernel.uow import UnitOfWork
 from domain.models import StaffUser
-from domain.uow import UnitOfWork
+from domain.staff.access import staff_actor
 from tests.support.api_client import ADMIN, YILMAZ, api_client, bearer_token, if_match
 from tests.support.live import LiveServer, live_server
 

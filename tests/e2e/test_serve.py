@@ -13,10 +13,10 @@ import httpx
 import psycopg
 import pytest
 
-from domain.clock import SystemClock
-from domain.db import make_engine
-from domain.staff import authenticate
-from domain.uow import UnitOfWork
+from domain.kernel.clock import SystemClock
+from domain.kernel.db import make_engine
+from domain.kernel.uow import UnitOfWork
+from domain.staff.accounts import authenticate
 from tests.conftest import ROOT, fresh_database_url
 from tests.support.api_client import ADMIN, api_client
 from tests.support.live import LiveServer, live_server

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from domain.db import make_engine
+from domain.kernel.db import make_engine
 from domain.models import Notification
 from tests.conftest import fresh_database_url
 from tests.support.api_client import ADMIN, api_client

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from domain.actors import Actor, client_actor
-from domain.bookings import booking_id_for, booking_reference, get_booking
-from domain.uow import UnitOfWork
+from domain.booking.bookings import booking_id_for, booking_reference, get_booking
+from domain.kernel.actors import Actor, client_actor
+from domain.kernel.uow import UnitOfWork
 from knowledge.embeddings import MiniLMEmbedder
 from knowledge.index import KnowledgeIndex
 from tests.integration.test_delivery_fanout import FRIDAY_0900, TUESDAY_1300, book, new_client

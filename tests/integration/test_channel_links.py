@@ -7,17 +7,17 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from domain.channel_links import (
+from domain.clients.channel_links import (
     LinkRefused,
     client_of_chat,
     create_link_code,
     link_by_phone,
     redeem_link_code,
 )
-from domain.clock import FrozenClock
+from domain.conversations.transcripts import take_in
+from domain.kernel.clock import FrozenClock
+from domain.kernel.uow import UnitOfWork
 from domain.models import AuditEvent, ChannelIdentity, ChannelLinkCode, Client, Conversation
-from domain.transcripts import take_in
-from domain.uow import UnitOfWork
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 ANA_PHONE_AS_TELEGRAM_SENDS_IT = "4915112345678"  # Ana's +49 151 12345678, without the '+'

@@ -8,20 +8,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.access import require_client_access
-from domain.actors import SYSTEM, client_actor
-from domain.bookings import (
+from domain.booking.bookings import (
     cancel_booking,
     confirm_booking,
     hold_slot,
     mark_attendance,
     release_hold,
 )
-from domain.client_admin import page_clients
-from domain.clock import FrozenClock
-from domain.errors import NotFound
+from domain.clients.staff_clients import page_clients
+from domain.kernel.actors import SYSTEM, client_actor
+from domain.kernel.clock import FrozenClock
+from domain.kernel.errors import NotFound
+from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, BookingStatus, StaffRole, StaffUser
-from domain.uow import UnitOfWork
+from domain.staff.access import require_client_access
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 BERLIN = ZoneInfo("Europe/Berlin")

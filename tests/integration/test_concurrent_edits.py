@@ -14,14 +14,14 @@ import pytest
 from sqlalchemy import Engine, Executable, insert, text
 from sqlmodel import col, select
 
-from domain.actors import SYSTEM, client_actor
-from domain.categories import CATEGORIES
-from domain.client_admin import update_client
-from domain.clients import register_client, update_profile
-from domain.db import SQLITE_BEGIN, is_sqlite
-from domain.errors import DomainError
+from domain.catalog.categories import CATEGORIES
+from domain.clients.registration import register_client, update_profile
+from domain.clients.staff_clients import update_client
+from domain.kernel.actors import SYSTEM, client_actor
+from domain.kernel.db import SQLITE_BEGIN, is_sqlite
+from domain.kernel.errors import DomainError
+from domain.kernel.uow import UnitOfWork
 from domain.models import Category, ChannelIdentity, Client, StaffRole, StaffUser
-from domain.uow import UnitOfWork
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 ADMIN = StaffUser(

@@ -9,8 +9,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from domain.clock import FrozenClock
-from domain.delivery.claims import (
+from domain.kernel.clock import FrozenClock
+from domain.kernel.journal import enqueue
+from domain.kernel.uow import UnitOfWork
+from domain.models import Notification, OutboxMessage
+from domain.notifications.claims import (
     LEASE,
     Claim,
     claim_due,
@@ -18,9 +21,6 @@ from domain.delivery.claims import (
     record_sent,
     release_unsent,
 )
-from domain.journal import enqueue
-from domain.models import Notification, OutboxMessage
-from domain.uow import UnitOfWork
 from tests.integration.test_delivery_fanout import all_at_once
 
 

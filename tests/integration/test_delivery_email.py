@@ -11,9 +11,9 @@ from sqlmodel import select
 from channels.couriers import DeliveryFailed, Outgoing
 from channels.delivery_worker import DeliveryWorker
 from channels.email_courier import EmailCourier
-from domain.clock import FrozenClock
+from domain.kernel.clock import FrozenClock
+from domain.kernel.uow import UnitOfWork
 from domain.models import Notification
-from domain.uow import UnitOfWork
 from tests.integration.test_delivery_fanout import TUESDAY_1300, book, new_client
 from tests.support.live import free_port
 from tests.support.smtp_server import SmtpServer, smtp_server

@@ -15,13 +15,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from channels.log_courier import log_pending_codes
-from domain.actors import Actor, client_actor
-from domain.bookings import cancel_booking, confirm_booking, hold_slot, reschedule_booking
-from domain.clock import FrozenClock
-from domain.delivery.claims import claim_due
-from domain.delivery.fanout import fan_out
-from domain.delivery.reminders import enqueue_due_reminders
-from domain.journal import enqueue
+from domain.booking.bookings import cancel_booking, confirm_booking, hold_slot, reschedule_booking
+from domain.clients.preferences import PreferenceChange, change_preferences
+from domain.kernel.actors import Actor, client_actor
+from domain.kernel.clock import FrozenClock
+from domain.kernel.journal import enqueue
+from domain.kernel.uow import UnitOfWork
 from domain.models import (
     Booking,
     ChannelIdentity,
@@ -30,8 +29,9 @@ from domain.models import (
     OutboxMessage,
     SmsOptOut,
 )
-from domain.preferences import PreferenceChange, change_preferences
-from domain.uow import UnitOfWork
+from domain.notifications.claims import claim_due
+from domain.notifications.fanout import fan_out
+from domain.notifications.reminders import enqueue_due_reminders
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 T = TypeVar("T")

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
-from domain.bookings import cancel_booking, reschedule_booking
-from domain.clock import FrozenClock
-from domain.delivery.reminders import enqueue_due_reminders
+from domain.booking.bookings import cancel_booking, reschedule_booking
+from domain.kernel.clock import FrozenClock
+from domain.kernel.uow import UnitOfWork
 from domain.models import OutboxMessage
-from domain.uow import UnitOfWork
+from domain.notifications.reminders import enqueue_due_reminders
 from tests.integration.test_delivery_fanout import (
     BERLIN,
     STAFF,

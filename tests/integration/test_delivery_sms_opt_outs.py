@@ -16,16 +16,16 @@ from sqlmodel import col, select
 from channels.delivery_worker import DeliveryWorker, PassReport
 from channels.log_courier import log_pending_codes
 from channels.sms.courier import SmsCourier
-from domain.clock import FrozenClock
-from domain.delivery.codes import CODE_EVENT
-from domain.delivery.fanout import fan_out
+from domain.clients.verification import VerificationRefused, identify_client, verify_code
+from domain.conversations.transcripts import take_in
+from domain.kernel.clock import FrozenClock
+from domain.kernel.uow import UnitOfWork
 from domain.models import Notification, OutboxMessage, StaffRole, StaffUser
 from domain.models.notifications import NotificationStatus
-from domain.notification_admin import page_notifications
-from domain.sms_opt_outs import opt_out
-from domain.transcripts import take_in
-from domain.uow import UnitOfWork
-from domain.verification import VerificationRefused, identify_client, verify_code
+from domain.notifications.codes import CODE_EVENT
+from domain.notifications.fanout import fan_out
+from domain.notifications.history import page_notifications
+from domain.notifications.opt_outs import opt_out
 from tests.integration.test_delivery_fanout import TUESDAY_1300, book, new_client
 from tests.support.fake_twilio import FakeTwilio, fake_twilio
 

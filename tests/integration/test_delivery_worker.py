@@ -11,9 +11,9 @@ from sqlmodel import col, select
 
 from channels.couriers import Outgoing
 from channels.delivery_worker import DeliveryWorker
-from domain.clock import FrozenClock
+from domain.kernel.clock import FrozenClock
+from domain.kernel.uow import UnitOfWork
 from domain.models import Notification, OutboxMessage
-from domain.uow import UnitOfWork
 from tests.integration.test_delivery_claims import queue
 
 

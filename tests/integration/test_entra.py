@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from api.auth import Unauthorized
 from api.entra import EntraTokens
 from api.settings import EntraSettings
-from domain.clock import FrozenClock
-from domain.uow import UnitOfWork
+from domain.kernel.clock import FrozenClock
+from domain.kernel.uow import UnitOfWork
 from tests.support.entra import CLIENT_ID, TENANT, LocalTenant, local_tenant
 
 

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
-from domain.actors import Actor, client_actor
-from domain.bookings import confirm_booking, hold_slot, move_hold
-from domain.clients import register_client
-from domain.clock import FrozenClock
-from domain.errors import SlotUnavailable
+from domain.booking.bookings import confirm_booking, hold_slot, move_hold
+from domain.clients.registration import register_client
+from domain.kernel.actors import Actor, client_actor
+from domain.kernel.clock import FrozenClock
+from domain.kernel.errors import SlotUnavailable
+from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, BookingStatus
-from domain.uow import UnitOfWork
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 BERLIN = ZoneInfo("Europe/Berlin")

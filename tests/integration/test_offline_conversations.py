@@ -23,11 +23,11 @@ from sqlmodel import col, select
 from agent.graph import build_graph
 from agent.offline.model import OfflineChatModel
 from agent.runner import ConversationAgent, Turn
-from domain.clock import FrozenClock
-from domain.db import make_engine
-from domain.migrate import upgrade_schema
+from domain.kernel.clock import FrozenClock
+from domain.kernel.db import make_engine
+from domain.kernel.migrate import upgrade_schema
+from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, BookingStatus
-from domain.uow import UnitOfWork
 from domain.world.loader import load_world, read_world
 from domain.world.schema import WorldIn
 from knowledge.embeddings import MiniLMEmbedder

@@ -12,10 +12,10 @@ import docx
 import pytest
 from sqlmodel import col, select
 
-from domain.actors import SYSTEM
-from domain.clients import register_client
+from domain.clients.registration import register_client
+from domain.kernel.actors import SYSTEM
+from domain.kernel.uow import UnitOfWork
 from domain.models import BookingStatus, Client, DocumentRequest, GeneratedForm
-from domain.uow import UnitOfWork
 from tests.integration.test_offline_conversations import (
     Chat,
     StartChat,

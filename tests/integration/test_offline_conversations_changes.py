@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from domain.clock import FrozenClock
+from domain.kernel.clock import FrozenClock
 from domain.models import BookingStatus, Conversation, ConversationStatus
 from tests.integration.test_offline_conversations import (
     Chat,

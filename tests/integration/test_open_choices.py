@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from domain.conversations.transcripts import (
+    Choice,
+    open_choices,
+    record_entries,
+    record_entry,
+    take_in,
+)
+from domain.kernel.uow import UnitOfWork
 from domain.models import EntryAuthor
-from domain.transcripts import Choice, open_choices, record_entries, record_entry, take_in
-from domain.uow import UnitOfWork
 
 ADDRESS = "+4915100000077"
 TIMES = [

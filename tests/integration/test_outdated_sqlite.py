@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from domain.db import OutdatedSchema, make_engine
-from domain.migrate import upgrade_schema
+from domain.kernel.db import OutdatedSchema, make_engine
+from domain.kernel.migrate import upgrade_schema
 from tests.support.live import ROOT
 
 

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
-from domain.channel_links import client_of_chat, link_by_phone
-from domain.client_admin import create_client
+from domain.clients.channel_links import client_of_chat, link_by_phone
+from domain.clients.staff_clients import create_client
+from domain.clients.verification import identify_client, verify_code
+from domain.conversations.transcripts import take_in
+from domain.kernel.uow import UnitOfWork
 from domain.models import ChannelIdentity, Client, Conversation, OutboxMessage, StaffRole, StaffUser
-from domain.transcripts import take_in
-from domain.uow import UnitOfWork
-from domain.verification import identify_client, verify_code
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 VICTIM = "+4915100000001"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
+from domain.clients.preferences import channels_for
 from domain.models import Client, NotificationPreference
-from domain.preferences import channels_for
 from tests.integration.test_offline_conversations import (
     Chat,
     StartChat,

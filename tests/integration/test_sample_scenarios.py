@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.clock import FrozenClock
-from domain.uow import UnitOfWork
+from domain.kernel.clock import FrozenClock
+from domain.kernel.uow import UnitOfWork
 from domain.world.loader import load_world, read_world
 from evals.play import play
 from evals.scenario import Scenario, read_suite

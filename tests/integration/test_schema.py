@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
-from domain.uow import UnitOfWork
+from domain.kernel.uow import UnitOfWork
 from tests.conftest import fresh_database_url
 
 

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, event
 
-from domain.slots import SlotQuery, search_slots
-from domain.uow import UnitOfWork
+from domain.kernel.uow import UnitOfWork
+from domain.scheduling.slots import SlotQuery, search_slots
 from domain.world.loader import load_world
 from domain.world.schema import WorldIn
 

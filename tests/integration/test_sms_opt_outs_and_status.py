@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from domain.actors import Actor
-from domain.clients import register_client
-from domain.clock import FrozenClock
+from domain.clients.preferences import channels_for
+from domain.clients.registration import register_client
+from domain.kernel.actors import Actor
+from domain.kernel.clock import FrozenClock
+from domain.kernel.uow import UnitOfWork
 from domain.models import (
     AuditEvent,
     Notification,
@@ -17,10 +19,8 @@ from domain.models import (
     OutboxMessage,
     SmsOptOut,
 )
-from domain.notification_status import record_channel_status
-from domain.preferences import channels_for
-from domain.sms_opt_outs import is_opted_out, opt_in, opt_out
-from domain.uow import UnitOfWork
+from domain.notifications.opt_outs import is_opted_out, opt_in, opt_out
+from domain.notifications.status import record_channel_status
 
 STAFF = Actor(kind="staff", id="admin")
 PHONE = "+4915123847716"

@@ -12,16 +12,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
-from domain.access import staff_actor
-from domain.actors import SYSTEM
-from domain.booking_admin import book_for_client, cancel_for_client, staff_key
-from domain.bookings import hold_slot, release_hold
-from domain.client_admin import create_client
-from domain.clients import register_client
-from domain.errors import Conflict, NotFound, SlotUnavailable
+from domain.booking.bookings import hold_slot, release_hold
+from domain.booking.staff_bookings import book_for_client, cancel_for_client, staff_key
+from domain.clients.registration import register_client
+from domain.clients.staff_clients import create_client
+from domain.kernel.actors import SYSTEM
+from domain.kernel.errors import Conflict, NotFound, SlotUnavailable
+from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, BookingStatus, StaffRole, StaffUser
-from domain.staff import create_staff
-from domain.uow import UnitOfWork
+from domain.staff.access import staff_actor
+from domain.staff.accounts import create_staff
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 BERLIN = ZoneInfo("Europe/Berlin")

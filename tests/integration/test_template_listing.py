@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 import docx
 import pytest
 
-from domain.document_templates import (
+from domain.documents.templates import (
     create_document_template,
     get_document_template,
     page_document_templates,
 )
+from domain.kernel.uow import UnitOfWork
 from domain.models import DocumentTemplate, StaffRole, StaffUser
-from domain.uow import UnitOfWork
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 ADMIN = StaffUser(

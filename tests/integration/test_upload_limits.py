@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from domain.errors import InvalidInput
+from domain.documents.uploads import MAX_FILES_PER_REQUEST
+from domain.kernel.errors import InvalidInput
+from domain.kernel.uow import UnitOfWork
 from domain.models import UploadedDocument
-from domain.uow import UnitOfWork
-from domain.uploads import MAX_FILES_PER_REQUEST
 from tests.integration.test_uploads import ANA, asked_of_ana, send
 from tests.support.sample_files import one_page_pdf
 

@@ -12,13 +12,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from domain.actors import Actor, client_actor
-from domain.bookings import cancel_booking, confirm_booking, hold_slot
-from domain.documents import generate_forms, request_documents
-from domain.errors import InvalidTransition, NotFound
-from domain.models import AuditEvent, Booking, StaffRole, StaffUser, UploadedDocument, new_id
-from domain.sealing import DocumentKey, DocumentUnreadable, seal
-from domain.staff_documents import (
+from domain.booking.bookings import cancel_booking, confirm_booking, hold_slot
+from domain.documents.requests import generate_forms, request_documents
+from domain.documents.sealing import DocumentKey, DocumentUnreadable, seal
+from domain.documents.staff_access import (
     get_form,
     get_upload,
     page_document_requests,
@@ -27,8 +24,11 @@ from domain.staff_documents import (
     read_form,
     read_upload,
 )
-from domain.uow import UnitOfWork
-from domain.uploads import store_upload
+from domain.documents.uploads import store_upload
+from domain.kernel.actors import Actor, client_actor
+from domain.kernel.errors import InvalidTransition, NotFound
+from domain.kernel.uow import UnitOfWork
+from domain.models import AuditEvent, Booking, StaffRole, StaffUser, UploadedDocument, new_id
 from tests.support.sample_files import one_page_pdf
 
 pytestmark = pytest.mark.usefixtures("sample_world")

@@ -7,12 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from domain.clock import FrozenClock
-from domain.errors import InvalidInput
-from domain.models import ChannelIdentity, Client, Conversation, OutboxMessage
-from domain.transcripts import take_in
-from domain.uow import UnitOfWork
-from domain.verification import (
+from domain.clients.verification import (
     ATTEMPTS_PER_CODE,
     CODE_LIFETIME,
     CODES_PER_HOUR,
@@ -20,6 +15,11 @@ from domain.verification import (
     identify_client,
     verify_code,
 )
+from domain.conversations.transcripts import take_in
+from domain.kernel.clock import FrozenClock
+from domain.kernel.errors import InvalidInput
+from domain.kernel.uow import UnitOfWork
+from domain.models import ChannelIdentity, Client, Conversation, OutboxMessage
 from domain.world.schema import WorldIn
 
 pytestmark = pytest.mark.usefixtures("sample_world")

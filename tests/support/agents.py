@@ -11,7 +11,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from agent.graph import build_graph
 from agent.offline.model import OfflineChatModel
 from agent.runner import ConversationAgent
-from domain.uow import UnitOfWork
+from domain.kernel.uow import UnitOfWork
 from knowledge.embeddings import MiniLMEmbedder
 from knowledge.entries import entries_from_database
 from knowledge.index import KnowledgeIndex

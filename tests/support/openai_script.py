@@ -23,7 +23,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from agent.graph import build_graph
 from agent.models import ModelSettings, chat_model
 from agent.runner import ConversationAgent
-from domain.uow import UnitOfWork
+from domain.kernel.uow import UnitOfWork
 from knowledge.embeddings import MiniLMEmbedder
 from knowledge.entries import entries_from_database
 from knowledge.index import KnowledgeIndex

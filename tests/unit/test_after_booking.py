@@ -10,13 +10,14 @@ import docx
 import pytest
 from sqlmodel import col, select
 
-from domain.actors import Actor, client_actor
-from domain.bookings import confirm_booking, hold_slot
-from domain.clients import update_profile
-from domain.conversations import open_conversation, request_handoff
-from domain.documents import generate_forms, request_documents
-from domain.drafts import booking_summary, fill_intake
-from domain.errors import InvalidInput, InvalidTransition, NotFound
+from domain.booking.bookings import confirm_booking, hold_slot
+from domain.booking.drafts import booking_summary, fill_intake
+from domain.clients.registration import update_profile
+from domain.conversations.opening import open_conversation, request_handoff
+from domain.documents.requests import generate_forms, request_documents
+from domain.kernel.actors import Actor, client_actor
+from domain.kernel.errors import InvalidInput, InvalidTransition, NotFound
+from domain.kernel.uow import UnitOfWork
 from domain.models import (
     AuditEvent,
     Booking,
@@ -24,7 +25,6 @@ from domain.models import (
     DocumentTemplate,
     OutboxMessage,
 )
-from domain.uow import UnitOfWork
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 BERLIN = ZoneInfo("Europe/Berlin")

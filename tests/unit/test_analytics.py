@@ -8,17 +8,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.actors import SYSTEM, Actor
 from domain.analytics import Counts, open_minutes, practice_figures
-from domain.availability import OpeningRange, ProviderCalendar
-from domain.bookings import hold_slot, release_hold
-from domain.clock import FrozenClock
-from domain.conversations import open_conversation, request_handoff
-from domain.errors import Forbidden, InvalidInput
-from domain.handoff import close, hand_back, take_over
+from domain.booking.bookings import hold_slot, release_hold
+from domain.conversations.handoff import close, hand_back, take_over
+from domain.conversations.opening import open_conversation, request_handoff
+from domain.kernel.actors import SYSTEM, Actor
+from domain.kernel.clock import FrozenClock
+from domain.kernel.errors import Forbidden, InvalidInput
+from domain.kernel.uow import UnitOfWork
 from domain.models import StaffRole, StaffUser
-from domain.staff import create_staff
-from domain.uow import UnitOfWork
+from domain.scheduling.availability import OpeningRange, ProviderCalendar
+from domain.staff.accounts import create_staff
 from domain.world.loader import load_world
 from domain.world.schema import WorldIn
 

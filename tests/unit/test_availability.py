@@ -1,4 +1,4 @@
-"""Specification of free appointment starts (domain/availability.py).
+"""Specification of free appointment starts (domain/scheduling/availability.py).
 
 Opening hours are local wall times in the provider's zone; everything else is UTC. Tests that do
 not care about clock changes use Europe/London in January, where local time equals UTC, so the
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.availability import (
+from domain.scheduling.availability import (
     AvailabilityChecker,
     BookingWindow,
     Interval,

@@ -11,24 +11,24 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from domain.categories import CATEGORIES
-from domain.document_kinds import DOCUMENT_KINDS
-from domain.document_templates import (
+from domain.catalog.categories import CATEGORIES
+from domain.catalog.document_kinds import DOCUMENT_KINDS
+from domain.catalog.knowledge import (
+    create_knowledge_entry,
+    delete_knowledge_entry,
+    update_knowledge_entry,
+)
+from domain.catalog.providers import create_provider, update_provider
+from domain.catalog.services import create_service, update_service
+from domain.documents.templates import (
     create_document_template,
     preview_upload,
     replace_document_template_content,
     update_document_template,
 )
-from domain.errors import Forbidden
-from domain.knowledge_admin import (
-    create_knowledge_entry,
-    delete_knowledge_entry,
-    update_knowledge_entry,
-)
+from domain.kernel.errors import Forbidden
+from domain.kernel.uow import UnitOfWork
 from domain.models import AuditEvent, Category, Provider, Service, StaffRole, StaffUser
-from domain.provider_admin import create_provider, update_provider
-from domain.service_admin import create_service, update_service
-from domain.uow import UnitOfWork
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 DR_WEBER = StaffUser(

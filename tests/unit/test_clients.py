@@ -7,10 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.actors import Actor, client_actor
-from domain.bookings import hold_slot
-from domain.client_admin import create_client, read_client, update_client
-from domain.clients import (
+from domain.booking.bookings import hold_slot
+from domain.booking.drafts import fill_intake
+from domain.clients.registration import (
     ContactField,
     checked_contact,
     find_client_by_identity,
@@ -19,11 +18,12 @@ from domain.clients import (
     merged_profile,
     update_profile,
 )
-from domain.drafts import fill_intake
-from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from domain.clients.staff_clients import create_client, read_client, update_client
+from domain.kernel.actors import Actor, client_actor
+from domain.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from domain.kernel.uow import UnitOfWork
+from domain.kernel.versioning import StaleVersion
 from domain.models import Client, StaffRole, StaffUser
-from domain.uow import UnitOfWork
-from domain.versioning import StaleVersion
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 STAFF = Actor(kind="staff", id="admin")

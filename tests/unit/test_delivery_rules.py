@@ -9,9 +9,9 @@ import pytest
 
 from channels.couriers import Outgoing
 from channels.email_courier import EmailCourier, plain_text
-from domain.delivery.claims import LONGEST_WAIT, backoff
-from domain.delivery.reminders import due_reminder
 from domain.models import Booking, BookingStatus
+from domain.notifications.claims import LONGEST_WAIT, backoff
+from domain.notifications.reminders import due_reminder
 
 START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 BOOKED = START - timedelta(days=3)

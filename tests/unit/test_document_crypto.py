@@ -13,8 +13,8 @@ import pytest
 
 from api.bootstrap import bootstrap
 from api.settings import Settings
-from domain.filetypes import DOCX, HEIC, JPEG, PDF, PNG, WEBP, safe_filename, sniff
-from domain.sealing import DocumentKey, DocumentUnreadable, seal, unseal
+from domain.documents.filetypes import DOCX, HEIC, JPEG, PDF, PNG, WEBP, safe_filename, sniff
+from domain.documents.sealing import DocumentKey, DocumentUnreadable, seal, unseal
 from tests.support.sample_files import PLAIN_TEXT, WINDOWS_PROGRAM, one_page_pdf
 
 KEY = DocumentKey(bytes(range(32)))

@@ -11,9 +11,10 @@ import docx
 import pytest
 from sqlmodel import col, select
 
-from domain.actors import client_actor
-from domain.bookings import confirm_booking, hold_slot
-from domain.document_templates import (
+from domain.booking.bookings import confirm_booking, hold_slot
+from domain.documents.forms import MAX_TEMPLATE_BYTES, form_fields
+from domain.documents.requests import generate_forms
+from domain.documents.templates import (
     create_document_template,
     get_document_template,
     page_document_templates,
@@ -21,12 +22,11 @@ from domain.document_templates import (
     replace_document_template_content,
     update_document_template,
 )
-from domain.documents import generate_forms
-from domain.errors import InvalidInput
-from domain.forms import MAX_TEMPLATE_BYTES, form_fields
+from domain.kernel.actors import client_actor
+from domain.kernel.errors import InvalidInput
+from domain.kernel.uow import UnitOfWork
+from domain.kernel.versioning import StaleVersion
 from domain.models import AuditEvent, DocumentTemplate, Service, StaffRole, StaffUser
-from domain.uow import UnitOfWork
-from domain.versioning import StaleVersion
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 BERLIN = ZoneInfo("Europe/Berlin")

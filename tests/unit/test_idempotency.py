@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, func, select
 
-from domain.actors import Actor, client_actor
-from domain.bookings import hold_slot
-from domain.clients import register_client
-from domain.errors import IdempotencyConflict, InvalidInput, NotFound
+from domain.booking.bookings import hold_slot
+from domain.clients.registration import register_client
+from domain.kernel.actors import Actor, client_actor
+from domain.kernel.errors import IdempotencyConflict, InvalidInput, NotFound
+from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, Client
-from domain.uow import UnitOfWork
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 ANA = client_actor("ana", "telegram")

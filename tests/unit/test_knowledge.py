@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from domain.kernel.uow import UnitOfWork
 from domain.models import Service
-from domain.uow import UnitOfWork
 from domain.world.schema import WorldIn
 from knowledge.embeddings import MiniLMEmbedder
 from knowledge.entries import Entry, Kind, entries_from_database

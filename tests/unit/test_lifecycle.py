@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
-from domain.actors import Actor, client_actor
-from domain.bookings import (
+from domain.booking.bookings import (
     cancel_booking,
     confirm_booking,
     get_booking,
@@ -19,8 +18,9 @@ from domain.bookings import (
     release_hold,
     reschedule_booking,
 )
-from domain.clock import FrozenClock
-from domain.errors import (
+from domain.kernel.actors import Actor, client_actor
+from domain.kernel.clock import FrozenClock
+from domain.kernel.errors import (
     Forbidden,
     InvalidInput,
     InvalidTransition,
@@ -28,9 +28,9 @@ from domain.errors import (
     PolicyViolation,
     SlotUnavailable,
 )
+from domain.kernel.uow import UnitOfWork
 from domain.models import AuditEvent, Booking, BookingStatus, OutboxMessage
-from domain.slots import free_starts
-from domain.uow import UnitOfWork
+from domain.scheduling.slots import free_starts
 from domain.world.schema import WorldIn
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -7,9 +7,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import col, select
 
-from domain.errors import Forbidden, InvalidInput, NotFound
+from domain.kernel.errors import Forbidden, InvalidInput, NotFound
+from domain.kernel.uow import UnitOfWork
+from domain.kernel.versioning import StaleVersion
 from domain.models import AuditEvent, StaffRole, StaffUser
-from domain.notification_templates import (
+from domain.notifications.events import CHANNELS, EVENTS, Channel
+from domain.notifications.rendering import built_in_wording, problems_with, sms_size
+from domain.notifications.templates import (
     get_notification_template,
     page_notification_templates,
     preview_notification_template,
@@ -17,10 +21,6 @@ from domain.notification_templates import (
     reset_notification_template,
     save_notification_template,
 )
-from domain.notifications.events import CHANNELS, EVENTS, Channel
-from domain.notifications.rendering import built_in_wording, problems_with, sms_size
-from domain.uow import UnitOfWork
-from domain.versioning import StaleVersion
 
 SIGNED_UP = datetime(2026, 1, 5, tzinfo=UTC)
 ADMIN_STAFF = StaffUser(

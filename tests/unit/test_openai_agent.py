@@ -18,11 +18,11 @@ from sqlmodel import col, select
 
 from agent.graph import MODEL_ATTEMPTS
 from agent.runner import ConversationAgent, Turn
-from domain.clock import FrozenClock
-from domain.db import make_engine
-from domain.migrate import upgrade_schema
+from domain.kernel.clock import FrozenClock
+from domain.kernel.db import make_engine
+from domain.kernel.migrate import upgrade_schema
+from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, BookingStatus, DocumentRequest, GeneratedForm, TurnUsage
-from domain.uow import UnitOfWork
 from domain.world.loader import load_world, read_world
 from evals.judge import active_bookings, all_bookings
 from knowledge.embeddings import MiniLMEmbedder

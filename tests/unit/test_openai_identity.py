@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import select
 
 from agent.runner import ConversationAgent
+from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, Client, Conversation
-from domain.uow import UnitOfWork
 from tests.support.openai_script import ScriptedLLM, calls, completion, last_result, tool_call
 from tests.unit.test_openai_agent import (
     afternoon_slots,

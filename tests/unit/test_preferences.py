@@ -9,18 +9,18 @@ from __future__ import annotations
 import pytest
 from sqlmodel import col, select
 
-from domain.actors import SYSTEM, Actor, client_actor
-from domain.errors import Forbidden, InvalidInput, NotFound
-from domain.models import AuditEvent, Client, SmsOptOut, StaffRole
-from domain.preferences import (
+from domain.clients.preferences import (
     EVENT_NAMES,
     PreferenceChange,
     change_preferences,
     channels_for,
     preferences_of,
 )
-from domain.staff import create_staff
-from domain.uow import UnitOfWork
+from domain.kernel.actors import SYSTEM, Actor, client_actor
+from domain.kernel.errors import Forbidden, InvalidInput, NotFound
+from domain.kernel.uow import UnitOfWork
+from domain.models import AuditEvent, Client, SmsOptOut, StaffRole
+from domain.staff.accounts import create_staff
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 ANA = client_actor("ana", "web")

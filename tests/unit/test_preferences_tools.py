@@ -10,10 +10,10 @@ import pytest
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 
-from domain.actors import client_actor
+from domain.clients.preferences import PreferenceChange, preferences_of
+from domain.kernel.actors import client_actor
+from domain.kernel.uow import UnitOfWork
 from domain.models import Client
-from domain.preferences import PreferenceChange, preferences_of
-from domain.uow import UnitOfWork
 from tools import make_tools
 from tools.context import FoundText, ToolDeps
 from tools.notification_words import what_changed

@@ -9,18 +9,18 @@ from zoneinfo import ZoneInfo
 import docx
 import pytest
 
-from domain.actors import client_actor
-from domain.bookings import confirm_booking, hold_slot
-from domain.document_templates import (
+from domain.booking.bookings import confirm_booking, hold_slot
+from domain.catalog.services import create_service, get_service, update_service
+from domain.documents.requests import generate_forms
+from domain.documents.templates import (
     create_document_template,
     get_document_template,
     replace_document_template_content,
 )
-from domain.documents import generate_forms
-from domain.errors import InvalidInput
+from domain.kernel.actors import client_actor
+from domain.kernel.errors import InvalidInput
+from domain.kernel.uow import UnitOfWork
 from domain.models import Service, StaffRole, StaffUser
-from domain.service_admin import create_service, get_service, update_service
-from domain.uow import UnitOfWork
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 ADMIN = StaffUser(

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from domain.actors import Actor
-from domain.bookings import get_booking
-from domain.uow import UnitOfWork
+from domain.booking.bookings import get_booking
+from domain.kernel.actors import Actor
+from domain.kernel.uow import UnitOfWork
 from knowledge.embeddings import MiniLMEmbedder
 from knowledge.index import KnowledgeIndex
 from tools import ToolDeps, make_tools

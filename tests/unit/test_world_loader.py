@@ -13,7 +13,8 @@ import pytest
 import yaml
 from sqlmodel import col, func, select
 
-from domain.errors import WorldError
+from domain.kernel.errors import WorldError
+from domain.kernel.uow import UnitOfWork
 from domain.models import (
     Booking,
     ChannelIdentity,
@@ -22,8 +23,7 @@ from domain.models import (
     Provider,
     Service,
 )
-from domain.slots import free_starts
-from domain.uow import UnitOfWork
+from domain.scheduling.slots import free_starts
 from domain.world.loader import load_world, read_world, weeks_until
 from domain.world.schema import WorldIn
 from tests.conftest import DEMO_WORLD, SAMPLE_WORLD

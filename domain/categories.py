@@ -1,8 +1,0 @@
-"""Categories of service (medical, legal, …), managed by admins."""
-
-from __future__ import annotations
-
-from domain.catalog_items import CatalogItems
-from domain.models import Category
-
-CATEGORIES = CatalogItems(Category, what="category", subject="category")

@@ -1,0 +1,238 @@
+"""Clients: registration, channel identities and profile fields."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from sqlalchemy.exc import IntegrityError
+
+from domain.kernel.actors import Actor, acts_for
+from domain.kernel.errors import InvalidInput, NotFound
+from domain.kernel.journal import audit, fingerprint, recall, remember
+from domain.kernel.uow import UnitOfWork
+from domain.kernel.versioning import bump_version, lock
+from domain.models import ChannelIdentity, Client
+
+ContactField = Literal["phone", "email"]
+PROFILE_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+PHONE = re.compile(r"^\+?[0-9]{6,15}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The channels whose address is the client's phone or email.
+CONTACT_CHANNELS: dict[ContactField, str] = {"phone": "sms", "email": "email"}
+
+
+def normalize_phone(raw: str, *, international: bool = False) -> str:
+    """Return the phone number without spaces, dashes, dots or brackets, refusing non-numbers.
+
+    `international`: the source sends international numbers without their '+' (Telegram), so
+    bare digits get one. A number starting with a single 0 is national and stays as it is:
+    making it international needs the practice's country, which is not known here.
+    """
+    phone = re.sub(r"[\s\-().]", "", raw)
+    if phone.startswith("00"):
+        phone = "+" + phone[2:]
+    elif international and phone[:1].isdigit() and not phone.startswith("0"):
+        phone = "+" + phone
+    if not PHONE.match(phone):
+        raise InvalidInput(f"{raw!r} does not look like a phone number.")
+    return phone
+
+
+def checked_contact(field: ContactField, value: str | None) -> str | None:
+    """Return a phone number or email address as stored (None when blank), or refuse it."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if field == "phone":
+        try:
+            return normalize_phone(text)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field=field) from exc
+    if not EMAIL.match(text):
+        raise InvalidInput(f"{text!r} does not look like an email address.", field=field)
+    return text.lower()
+
+
+def contact_words(field: ContactField) -> str:
+    return "phone number" if field == "phone" else "email address"
+
+
+class ContactTaken(InvalidInput):
+    """A phone number or email address that is already another client's."""
+
+    code = "contact_taken"
+
+
+def register_client(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    name: str,
+    phone: str | None = None,
+    email: str | None = None,
+    idempotency_key: str,
+    profile: Mapping[str, Any] | None = None,
+    phone_proven: bool = True,
+) -> Client:
+    """Create a client with their contact identities; the same key returns the same client.
+
+    An ("sms", phone) identity means the phone is proven to be the client's: incoming texts and
+    Telegram's shared numbers find clients only through it. Staff and world files are trusted
+    to enter a phone; a client registering themselves in a chat only claims one, so pass
+    `phone_proven=False`: the phone is kept on file, without the identity, until proven.
+    """
+    name = name.strip()
+    if not name:
+        raise InvalidInput("A client needs a name.")
+    phone = checked_contact("phone", phone)
+    email = checked_contact("email", email)
+    known_profile = checked_profile(profile or {})
+    arguments: dict[str, Any] = {"name": name, "phone": phone, "email": email}
+    if known_profile:  # only then: keys given before profiles could be passed still match
+        arguments["profile"] = known_profile
+    print_ = fingerprint(arguments)
+    with uow:
+        known = recall(uow, key=idempotency_key, command="register_client", print_=print_)
+        if known is not None:
+            return uow.session.get_one(Client, known)
+        addresses: dict[ContactField, str | None] = {"phone": phone, "email": email}
+        for field, address in addresses.items():
+            channel = CONTACT_CHANNELS[field]
+            if address and uow.session.get(ChannelIdentity, (channel, address)) is not None:
+                # A concurrent call with this key may have committed since the first look.
+                known = recall(uow, key=idempotency_key, command="register_client", print_=print_)
+                if known is not None:
+                    return uow.session.get_one(Client, known)
+                raise ContactTaken(
+                    f"A client with this {contact_words(field)} already exists.", field=field
+                )
+        client = Client(
+            name=name, phone=phone, email=email, profile=known_profile, created_at=uow.now()
+        )
+        uow.session.add(client)
+        uow.session.flush()
+        for field, address in addresses.items():
+            if address and (field != "phone" or phone_proven):
+                uow.session.add(
+                    ChannelIdentity(
+                        channel=CONTACT_CHANNELS[field], address=address, client_id=client.id
+                    )
+                )
+        remember(
+            uow,
+            key=idempotency_key,
+            command="register_client",
+            print_=print_,
+            resource_id=client.id,
+        )
+        audit(
+            uow,
+            actor=actor,
+            action="client.registered",
+            subject_type="client",
+            subject_id=client.id,
+        )
+        try:
+            uow.commit()
+        except IntegrityError as exc:
+            failure = exc
+        else:
+            return client
+    # A concurrent call with the same key may have won: answer with the client it created.
+    with uow.reading() as reader:
+        known = recall(reader, key=idempotency_key, command="register_client", print_=print_)
+        if known is not None:
+            return reader.session.get_one(Client, known)
+    raise ContactTaken("A client with these contact details already exists.") from failure
+
+
+def find_client_by_identity(*, uow: UnitOfWork, channel: str, address: str) -> Client | None:
+    with uow.reading() as reader:
+        identity = reader.session.get(ChannelIdentity, (channel, address))
+        return None if identity is None else reader.session.get(Client, identity.client_id)
+
+
+def link_identity(
+    *, uow: UnitOfWork, actor: Actor, client_id: str, channel: str, address: str
+) -> None:
+    """Attach a channel address to a client; an address already owned by another is refused."""
+    if not acts_for(actor, client_id):
+        raise NotFound("No such client.")
+    with uow:
+        if uow.session.get(Client, client_id) is None:
+            raise NotFound("No such client.")
+        existing = uow.session.get(ChannelIdentity, (channel, address))
+        if existing is not None:
+            if existing.client_id != client_id:
+                raise InvalidInput("That address belongs to another client.")
+            return
+        uow.session.add(ChannelIdentity(channel=channel, address=address, client_id=client_id))
+        audit(
+            uow,
+            actor=actor,
+            action="client.identity_linked",
+            subject_type="client",
+            subject_id=client_id,
+            details={"channel": channel},
+        )
+        uow.commit()
+
+
+def get_client(*, uow: UnitOfWork, actor: Actor, client_id: str) -> Client:
+    if not acts_for(actor, client_id):
+        raise NotFound("No such client.")
+    with uow.reading() as reader:
+        client = reader.session.get(Client, client_id)
+        if client is None:
+            raise NotFound("No such client.")
+        return client
+
+
+def checked_profile(values: Mapping[str, Any]) -> dict[str, str]:
+    """Return profile fields as stored (text); refuse odd names and values that are not scalars."""
+    for field, value in values.items():
+        if not PROFILE_FIELD.match(field):
+            raise InvalidInput(f"{field!r} is not a valid profile field name.", field="profile")
+        if not isinstance(value, str | int | float | bool) or isinstance(value, bool):
+            raise InvalidInput(f"The value for {field} must be text or a number.", field="profile")
+    return {field: str(value) for field, value in values.items()}
+
+
+def merged_profile(current: Mapping[str, str], edits: Mapping[str, Any]) -> dict[str, str]:
+    """Return the profile with edits merged in, as text; None removes a field, blank keeps it.
+
+    Every way a profile changes (an answer to the agent, a staff correction) merges this way.
+    """
+    if not isinstance(edits, Mapping):
+        raise InvalidInput("The profile must map field names to values.", field="profile")
+    removed = {field for field, value in edits.items() if value is None}
+    checked_profile({field: "" for field in removed})  # the names only
+    given = checked_profile({f: v for f, v in edits.items() if f not in removed})
+    kept = {field: value.strip() for field, value in given.items() if value.strip()}
+    return {f: v for f, v in {**current, **kept}.items() if f not in removed}
+
+
+def update_profile(
+    *, uow: UnitOfWork, actor: Actor, client_id: str, values: dict[str, Any]
+) -> Client:
+    """Merge profile fields (date_of_birth, address, …) into a client's profile."""
+    if not acts_for(actor, client_id):
+        raise NotFound("No such client.")
+    with uow:
+        client = lock(uow, Client, client_id)
+        if client is None:
+            raise NotFound("No such client.")
+        client.profile = merged_profile(client.profile, values)
+        bump_version(client)
+        audit(
+            uow,
+            actor=actor,
+            action="client.profile_updated",
+            subject_type="client",
+            subject_id=client_id,
+            details={"fields": sorted(values)},
+        )
+        uow.commit()
+        return client

@@ -1,0 +1,44 @@
+"""Conversations as staff find them: filtered by status, channel, client or holder, in pages."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlmodel import col, select
+
+from domain.kernel.errors import NotFound
+from domain.kernel.paging import page_of
+from domain.kernel.uow import UnitOfWork
+from domain.models import Conversation
+
+
+def page_conversations(
+    *,
+    uow: UnitOfWork,
+    statuses: Collection[str],
+    channel: str | None,
+    client_id: str | None,
+    held_by: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Conversation], int]:
+    """Return a page of conversations, most recently active first, and how many match."""
+    query = select(Conversation).order_by(col(Conversation.updated_at).desc(), col(Conversation.id))
+    if statuses:
+        query = query.where(col(Conversation.status).in_(list(statuses)))
+    if channel:
+        query = query.where(col(Conversation.channel) == channel)
+    if client_id:
+        query = query.where(col(Conversation.client_id) == client_id)
+    if held_by:
+        query = query.where(col(Conversation.held_by) == held_by)
+    with uow.reading() as reader:
+        return page_of(reader.session, query, limit=limit, offset=offset)
+
+
+def get_conversation(*, uow: UnitOfWork, conversation_id: str) -> Conversation:
+    with uow.reading() as reader:
+        conversation = reader.session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound("No such conversation.")
+    return conversation

@@ -1,8 +1,0 @@
-"""Kinds of document a service asks clients for (passport, insurance card, …), managed by admins."""
-
-from __future__ import annotations
-
-from domain.catalog_items import CatalogItems
-from domain.models import DocumentKind
-
-DOCUMENT_KINDS = CatalogItems(DocumentKind, what="document kind", subject="document_kind")

@@ -1,0 +1,71 @@
+"""Audit events, outbox messages and idempotency keys, written inside the caller's transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from domain.kernel.actors import Actor
+from domain.kernel.errors import IdempotencyConflict
+from domain.kernel.uow import UnitOfWork
+from domain.models import AuditEvent, IdempotencyKey, OutboxMessage
+
+
+def audit(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    details: dict[str, Any] | None = None,
+) -> None:
+    uow.session.add(
+        AuditEvent(
+            at=uow.now(),
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            channel=actor.channel,
+            details=details or {},
+        )
+    )
+
+
+def enqueue(uow: UnitOfWork, *, event: str, subject_id: str, payload: dict[str, Any]) -> None:
+    uow.session.add(
+        OutboxMessage(created_at=uow.now(), event=event, subject_id=subject_id, payload=payload)
+    )
+
+
+def fingerprint(arguments: dict[str, Any]) -> str:
+    """Return a stable digest of a command's arguments, to tell a retry from a reused key."""
+    canonical = json.dumps(arguments, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def recall(uow: UnitOfWork, *, key: str, command: str, print_: str) -> str | None:
+    """Return the id a command already created under this key, refusing a key reused otherwise."""
+    record = uow.session.get(IdempotencyKey, key)
+    if record is None:
+        return None
+    if record.command != command or record.fingerprint != print_:
+        raise IdempotencyConflict(
+            "This request key was already used for a different request; use a new key."
+        )
+    return record.resource_id
+
+
+def remember(uow: UnitOfWork, *, key: str, command: str, print_: str, resource_id: str) -> None:
+    uow.session.add(
+        IdempotencyKey(
+            key=key,
+            command=command,
+            fingerprint=print_,
+            resource_id=resource_id,
+            created_at=uow.now(),
+        )
+    )

@@ -1,0 +1,46 @@
+"""Local-time conversions and formatting shared by services and messages."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from domain.kernel.errors import InvalidInput
+
+
+def zone(name: str) -> ZoneInfo:
+    """Return the IANA time zone, or refuse the name clearly."""
+    try:
+        return ZoneInfo(name)
+    # OSError: a directory of zones, such as 'Europe', reaches the filesystem as a file.
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise InvalidInput(f"Unknown time zone {name!r}.") from exc
+
+
+def wall_to_utc(wall: datetime, tz: ZoneInfo) -> datetime | None:
+    """Convert a naive local wall time to UTC; None when the wall time does not exist (DST gap)."""
+    instant = wall.replace(tzinfo=tz).astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) != wall:
+        return None
+    return instant
+
+
+def local_wall_to_utc(wall: datetime, tz: ZoneInfo) -> datetime:
+    """Convert a local wall time that must exist to UTC, refusing times inside a DST gap."""
+    instant = wall_to_utc(wall, tz)
+    if instant is None:
+        raise InvalidInput(f"{wall:%Y-%m-%d %H:%M} does not exist in {tz.key} (clocks change).")
+    return instant
+
+
+def day_bounds_utc(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Return the UTC instants where a local day starts and the next one starts."""
+    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(date.fromordinal(day.toordinal() + 1), time(0), tzinfo=tz)
+    return start, end.astimezone(UTC)
+
+
+def format_local(instant: datetime, tz: ZoneInfo) -> str:
+    """Format an instant as a person reads it in the given zone: 'Tue 3 Mar 2026, 14:30'."""
+    local = instant.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"

@@ -1,0 +1,70 @@
+"""Numbers that texted STOP: carriers require that they get nothing more until they text START."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from domain.clients.registration import normalize_phone
+from domain.kernel.actors import Actor, client_actor
+from domain.kernel.errors import InvalidInput
+from domain.kernel.journal import audit
+from domain.kernel.uow import UnitOfWork
+from domain.models import ChannelIdentity, SmsOptOut
+
+OPTED_OUT = "opted out"  # the error of a text not sent because its number texted STOP
+
+
+def opt_out(*, uow: UnitOfWork, phone: str) -> bool:
+    """Stop texting this number; return False when it had opted out already."""
+    phone = normalize_phone(phone)
+    with uow:
+        if uow.session.get(SmsOptOut, phone) is not None:
+            return False
+        uow.session.add(SmsOptOut(phone=phone, opted_out_at=uow.now()))
+        _audit(uow, phone, "sms.opted_out")
+        try:
+            uow.commit()
+        except IntegrityError:  # the same STOP, retried at the same moment, got there first
+            return False
+        return True
+
+
+def opt_in(*, uow: UnitOfWork, phone: str) -> bool:
+    """Text this number again; return False when it was not opted out."""
+    phone = normalize_phone(phone)
+    with uow:
+        opted_out = uow.session.get(SmsOptOut, phone)
+        if opted_out is None:
+            return False
+        uow.session.delete(opted_out)
+        _audit(uow, phone, "sms.opted_in")
+        uow.commit()
+        return True
+
+
+def is_opted_out(*, uow: UnitOfWork, phone: str) -> bool:
+    """Tell whether this number texted STOP (and not START since)."""
+    phone = normalize_phone(phone)
+    with uow.reading() as reader:
+        return reader.session.get(SmsOptOut, phone) is not None
+
+
+def number_opted_out(session: Session, phone: str) -> bool:
+    """Tell, in a transaction already open, whether this number texted STOP (not START since).
+
+    Checked right before a text goes out: a STOP may have come after it was queued.
+    Something that is no phone number has not opted out (the carrier refuses it anyway).
+    """
+    try:
+        phone = normalize_phone(phone)
+    except InvalidInput:
+        return False
+    return session.get(SmsOptOut, phone) is not None
+
+
+def _audit(uow: UnitOfWork, phone: str, action: str) -> None:
+    owner = uow.session.get(ChannelIdentity, ("sms", phone))
+    # The carrier proves the number: its owner, when known, is the one who asked.
+    actor = client_actor(owner.client_id, "sms") if owner else Actor(kind="system", channel="sms")
+    audit(uow, actor=actor, action=action, subject_type="phone", subject_id=phone)
