@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from domain.kernel.db import create_sqlite_schema, is_sqlite
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent.parent / "migrations"  # domain/migrations
 
 
 def alembic_config(engine: Engine) -> Config:
