@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -40,4 +41,19 @@ def chat_model(
         temperature=0,
         stream_usage=True,
         http_client=http_client,
+    )
+
+
+def model_settings(env: Mapping[str, str]) -> ModelSettings:
+    """FRONTDESK_MODEL picks offline or openai; without it, a key or base URL means openai."""
+    key, base_url = env.get("OPENAI_API_KEY") or None, env.get("OPENAI_BASE_URL") or None
+    chosen = env.get("FRONTDESK_MODEL") or ("openai" if key or base_url else "offline")
+    if chosen not in ("offline", "openai"):
+        raise ValueError(f"FRONTDESK_MODEL must be offline or openai, not {chosen!r}")
+    kind: ModelKind = "openai" if chosen == "openai" else "offline"
+    return ModelSettings(
+        kind=kind,
+        openai_api_key=key,
+        openai_base_url=base_url,
+        openai_model=env.get("OPENAI_MODEL") or "gpt-4o-mini",
     )

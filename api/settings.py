@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from agent.models import ModelKind, ModelSettings
+from agent.models import ModelSettings, model_settings
 from domain.documents.filetypes import MAX_UPLOAD_BYTES
 
 PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
@@ -238,21 +238,6 @@ def _frozen_now(env: Mapping[str, str]) -> datetime | None:
     if moment.tzinfo is None:
         raise ValueError("FRONTDESK_NOW needs a UTC offset, e.g. 2026-03-02T09:00:00+01:00")
     return moment
-
-
-def model_settings(env: Mapping[str, str]) -> ModelSettings:
-    """FRONTDESK_MODEL picks offline or openai; without it, a key or base URL means openai."""
-    key, base_url = env.get("OPENAI_API_KEY") or None, env.get("OPENAI_BASE_URL") or None
-    chosen = env.get("FRONTDESK_MODEL") or ("openai" if key or base_url else "offline")
-    if chosen not in ("offline", "openai"):
-        raise ValueError(f"FRONTDESK_MODEL must be offline or openai, not {chosen!r}")
-    kind: ModelKind = "openai" if chosen == "openai" else "offline"
-    return ModelSettings(
-        kind=kind,
-        openai_api_key=key,
-        openai_base_url=base_url,
-        openai_model=env.get("OPENAI_MODEL") or "gpt-4o-mini",
-    )
 
 
 def _with_psycopg_driver(url: str) -> str:
