@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint unit system bench clean
+.PHONY: run test lint docs unit system bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,13 +18,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/frontdesk serve --demo --with-worker
 
-test: $(STAMP) system lint
+test: $(STAMP) system lint docs
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+
+# The guides in docs/ as a static site in site/; --strict fails on a broken link or anchor.
+docs: $(STAMP)
+	$(BIN)/mkdocs build --strict --quiet
 
 unit: $(STAMP)
 	$(BIN)/pytest tests/unit
@@ -47,4 +51,4 @@ bench: $(STAMP) system
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) data test-output
+	rm -rf $(VENV) data test-output site
