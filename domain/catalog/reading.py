@@ -38,3 +38,15 @@ def knowledge_entries(*, uow: UnitOfWork) -> list[KnowledgeEntry]:
     """Return every knowledge entry, by id."""
     with uow.reading() as reader:
         return list(reader.session.exec(select(KnowledgeEntry).order_by(col(KnowledgeEntry.id))))
+
+
+def every_provider(*, uow: UnitOfWork) -> list[Provider]:
+    """Return every provider by id, archived ones too."""
+    with uow.reading() as reader:
+        return list(reader.session.exec(select(Provider).order_by(col(Provider.id))))
+
+
+def has_providers(*, uow: UnitOfWork) -> bool:
+    """Tell whether any provider, archived or not, is in the database."""
+    with uow.reading() as reader:
+        return reader.session.exec(select(Provider.id).limit(1)).first() is not None
