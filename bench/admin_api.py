@@ -20,8 +20,8 @@ from sqlalchemy import insert, text
 from bench.common import Figures, PostgresDatabases, fmt, markdown_table, p90
 from domain.kernel.db import make_engine
 from domain.models import Booking
-from tests.support.api_client import ADMIN, bearer_token
-from tests.support.live import live_server
+from testkit.api_client import ADMIN, bearer_token
+from testkit.live import live_server
 
 EXTRA_BOOKINGS = 20_000
 SAMPLES = 60

@@ -20,7 +20,7 @@ from domain.kernel.clock import FrozenClock
 from domain.kernel.db import make_engine
 from domain.kernel.migrate import upgrade_schema
 from domain.models import PRACTICE_ROW_ID, Practice, WeeklyHours
-from tests.support.pgcluster import TemporaryPostgres, find_pg_bindir
+from testkit.pgcluster import TemporaryPostgres, find_pg_bindir
 
 T = TypeVar("T")
 Figures = dict[str, float]

@@ -30,7 +30,7 @@ from domain.kernel.journal import enqueue
 from domain.kernel.uow import UnitOfWork
 from domain.models import Client
 from domain.notifications.codes import CODE_EVENT
-from tests.support.smtp_server import SmtpServer, smtp_server
+from testkit.smtp_server import SmtpServer, smtp_server
 
 MESSAGES = 300
 SENDER = "desk@bench.example"

@@ -1,6 +1,6 @@
 """Prompt tokens per turn on the OpenAI-compatible path, counted from the requests respx captured.
 
-A scripted chat-completions server (tests/support/openai_script.py) plays a 3-turn booking and a
+A scripted chat-completions server (testkit/openai_script.py) plays a 3-turn booking and a
 15-turn conversation through the real graph, tools, knowledge index and a SQLite copy of the
 sample world; every request body the agent sent is counted. There is no offline BPE tokenizer
 here, so tokens are counted with the WordPiece tokenizer of all-MiniLM-L6-v2 (shipped by the
@@ -30,7 +30,7 @@ from domain.world.loader import load_world, read_world
 from evals.judge import BookingKey, active_bookings
 from knowledge.embeddings import MiniLMEmbedder, bundled_model_dir
 from knowledge.index import KnowledgeIndex
-from tests.support.openai_script import (
+from testkit.openai_script import (
     Json,
     ScriptedLLM,
     Step,

@@ -32,7 +32,7 @@ from domain.scheduling.calendars import practice
 from domain.scheduling.slots import free_starts
 from domain.world.loader import load_world, read_world
 from knowledge.embeddings import MiniLMEmbedder
-from tests.support.agents import offline_agent
+from testkit.agents import offline_agent
 
 WORLD = Path(__file__).resolve().parents[1] / "evals" / "suites" / "sample" / "world.yaml"
 CONVERSATIONS = 12

@@ -12,7 +12,7 @@ from bench.ws_client import Conversation, load
 from bench.ws_echo import echo_server, replayer
 from bench.ws_memory import idle_rss
 from bench.ws_visitors import book
-from tests.support.live import live_server
+from testkit.live import live_server
 
 CLIENT_COUNTS = (10, 50)
 

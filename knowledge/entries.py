@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from domain.catalog.reading import active_services, knowledge_entries
+from sqlmodel import col, select
+
 from domain.kernel.uow import UnitOfWork
 from domain.models import KnowledgeEntry, Service
 
@@ -51,6 +52,11 @@ def service_entry(row: Service) -> Entry:
 
 def entries_from_database(uow: UnitOfWork) -> list[Entry]:
     """Return every knowledge entry and every service that is not archived."""
-    return [knowledge_entry(row) for row in knowledge_entries(uow=uow)] + [
-        service_entry(row) for row in active_services(uow=uow)
-    ]
+    with uow.reading() as reader:
+        knowledge = reader.session.exec(
+            select(KnowledgeEntry).order_by(col(KnowledgeEntry.id))
+        ).all()
+        services = reader.session.exec(
+            select(Service).where(col(Service.archived).is_(False)).order_by(col(Service.id))
+        ).all()
+    return [knowledge_entry(row) for row in knowledge] + [service_entry(row) for row in services]

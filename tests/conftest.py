@@ -17,7 +17,7 @@ from domain.kernel.uow import UnitOfWork
 from domain.world.loader import load_world, read_world
 from domain.world.schema import WorldIn
 from knowledge.embeddings import MiniLMEmbedder
-from tests.support.pgcluster import TemporaryPostgres
+from testkit.pgcluster import TemporaryPostgres
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_WORLD = ROOT / "evals" / "suites" / "sample" / "world.yaml"

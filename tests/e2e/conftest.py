@@ -9,8 +9,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from tests.support.api_client import ADMIN, HOFFMANN, api_client
-from tests.support.live import LiveServer
+from testkit.api_client import ADMIN, HOFFMANN, api_client
+from testkit.live import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"  # never `playwright install`: the system's package
 

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.api_client import api_client, if_match
-from tests.support.chat_client import ChatClient
-from tests.support.live import LiveServer, live_server
+from testkit.api_client import api_client, if_match
+from testkit.chat_client import ChatClient
+from testkit.live import LiveServer, live_server
 
 LAST_WEEK = {"from": "2026-03-02", "to": "2026-03-06"}
 COUNTS = ("bookings", "confirmed", "completed", "no_show", "cancelled")

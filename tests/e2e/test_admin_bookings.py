@@ -17,8 +17,8 @@ from domain.kernel.db import make_engine
 from domain.kernel.uow import UnitOfWork
 from domain.models import StaffUser
 from domain.staff.access import staff_actor
-from tests.support.api_client import ADMIN, YILMAZ, api_client, bearer_token, if_match
-from tests.support.live import LiveServer, live_server
+from testkit.api_client import ADMIN, YILMAZ, api_client, bearer_token, if_match
+from testkit.live import LiveServer, live_server
 
 # Thursday noon of the demo week: the first half of the week has happened, so its confirmed
 # bookings can be marked completed or no-show; the earliest start offered is 14:00.

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.api_client import api_client, if_match
-from tests.support.live import LiveServer, live_server
+from testkit.api_client import api_client, if_match
+from testkit.live import LiveServer, live_server
 
 # Who booked with Dr. Hoffmann in the demo world.
 HOFFMANNS_CLIENTS = {

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.support.api_client import ADMIN, HOFFMANN, YILMAZ, api_client
-from tests.support.chat_client import ChatClient
-from tests.support.console_client import ConsoleClient, Frame
-from tests.support.live import LiveServer, live_server
+from testkit.api_client import ADMIN, HOFFMANN, YILMAZ, api_client
+from testkit.chat_client import ChatClient
+from testkit.console_client import ConsoleClient, Frame
+from testkit.live import LiveServer, live_server
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.api_client import api_client, if_match
-from tests.support.chat_client import ChatClient
-from tests.support.live import LiveServer, live_server
+from testkit.api_client import api_client, if_match
+from testkit.chat_client import ChatClient
+from testkit.live import LiveServer, live_server
 
 BIKES = "Where can I park my bicycle?"
 TATTOO = "I want to get rid of an old tattoo"

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.live import LiveServer, live_server
+from testkit.live import LiveServer, live_server
 
 EVENTS = [
     "booking.confirmed",

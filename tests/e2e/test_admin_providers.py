@@ -9,9 +9,9 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from testkit.api_client import api_client, if_match
+from testkit.live import LiveServer, live_server
 from tests.conftest import fresh_database_url
-from tests.support.api_client import api_client, if_match
-from tests.support.live import LiveServer, live_server
 
 WEBER = {
     "id": "dr-weber",

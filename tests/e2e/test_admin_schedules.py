@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.api_client import HOFFMANN, api_client, if_match
-from tests.support.live import LiveServer, live_server
+from testkit.api_client import HOFFMANN, api_client, if_match
+from testkit.live import LiveServer, live_server
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # The demo clock stands on Monday 9 March 2026; these days are the week after.

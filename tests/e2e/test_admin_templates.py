@@ -10,8 +10,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.api_client import api_client, if_match
-from tests.support.live import LiveServer, live_server
+from testkit.api_client import api_client, if_match
+from testkit.live import LiveServer, live_server
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

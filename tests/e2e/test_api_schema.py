@@ -15,9 +15,9 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Ok
 
+from testkit.api_client import ADMIN, api_client, bearer_token
+from testkit.live import LiveServer, live_server
 from tests.conftest import fresh_database_url
-from tests.support.api_client import ADMIN, api_client, bearer_token
-from tests.support.live import LiveServer, live_server
 
 EXAMPLES_PER_OPERATION = 25
 

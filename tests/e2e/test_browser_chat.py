@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 from websockets.sync.client import ClientConnection, connect
 
+from testkit.live import DEMO_PASSWORD, LiveServer, live_server
 from tests.conftest import ROOT
-from tests.support.live import DEMO_PASSWORD, LiveServer, live_server
 
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 # The offline agent answers in well under a second; the margin is for a loaded machine.

@@ -27,8 +27,8 @@ from playwright.sync_api import (
 )
 from websockets.sync.client import ClientConnection, connect
 
+from testkit.live import DEMO_PASSWORD, LiveServer, live_server
 from tests.conftest import ROOT
-from tests.support.live import DEMO_PASSWORD, LiveServer, live_server
 
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 TIMEOUT_SECONDS = 30

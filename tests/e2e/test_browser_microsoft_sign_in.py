@@ -10,9 +10,9 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from testkit.entra import LocalTenant, LocalUser, local_tenant
+from testkit.live import DEMO_PASSWORD, LiveServer, live_server
 from tests.conftest import ROOT
-from tests.support.entra import LocalTenant, LocalUser, local_tenant
-from tests.support.live import DEMO_PASSWORD, LiveServer, live_server
 
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 TIMEOUT_SECONDS = 30

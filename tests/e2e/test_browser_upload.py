@@ -12,10 +12,10 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from testkit.api_client import ADMIN, api_client
+from testkit.chat_client import INTAKE, ChatClient, book_something
+from testkit.live import LiveServer, live_server
 from tests.conftest import ROOT
-from tests.support.api_client import ADMIN, api_client
-from tests.support.chat_client import INTAKE, ChatClient, book_something
-from tests.support.live import LiveServer, live_server
 from tests.support.sample_files import PLAIN_TEXT, one_page_pdf
 
 SCREENSHOTS = ROOT / "test-output" / "screenshots"

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from testkit.chat_client import ChatClient, book_something
+from testkit.live import LiveServer, live_server
 from tests.conftest import fresh_database_url
-from tests.support.chat_client import ChatClient, book_something
-from tests.support.live import LiveServer, live_server
 
 VISITORS = 50
 REQUESTS = [

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.api_client import HOFFMANN, api_client
-from tests.support.chat_client import ChatClient, book_something
-from tests.support.live import LiveServer, live_server
+from testkit.api_client import HOFFMANN, api_client
+from testkit.chat_client import ChatClient, book_something
+from testkit.live import LiveServer, live_server
 from tests.support.sample_files import PLAIN_TEXT, WINDOWS_PROGRAM, one_page_pdf
 
 # The dermatologist the demo world offers tomorrow morning, and a colleague who is not her.

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.support.console_client import sign_in
-from tests.support.entra import LocalTenant, local_tenant
-from tests.support.live import LiveServer, live_server
+from testkit.console_client import sign_in
+from testkit.entra import LocalTenant, local_tenant
+from testkit.live import LiveServer, live_server
 
 
 @pytest.fixture(scope="module")

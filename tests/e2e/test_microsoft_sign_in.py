@@ -17,8 +17,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.entra import CLIENT_ID, LocalTenant, LocalUser, local_tenant
-from tests.support.live import LiveServer, live_server
+from testkit.entra import CLIENT_ID, LocalTenant, LocalUser, local_tenant
+from testkit.live import LiveServer, live_server
 
 PUBLIC_URL = "http://frontdesk.proxy.test"
 CALLBACK = f"{PUBLIC_URL}/api/v1/auth/microsoft/callback"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.support.live import LiveServer, live_server
+from testkit.live import LiveServer, live_server
 
 
 @pytest.fixture(scope="module")

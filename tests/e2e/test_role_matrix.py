@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.support.api_client import ADMIN, HOFFMANN, bearer_token
-from tests.support.live import LiveServer, live_server
+from testkit.api_client import ADMIN, HOFFMANN, bearer_token
+from testkit.live import LiveServer, live_server
 
 # Ways in that are open by design: signing in, the client's signed form link, the chat's own
 # upload (it proves itself with its chat session), health checks.

@@ -17,9 +17,9 @@ from domain.kernel.clock import SystemClock
 from domain.kernel.db import make_engine
 from domain.kernel.uow import UnitOfWork
 from domain.staff.accounts import authenticate
+from testkit.api_client import ADMIN, api_client
+from testkit.live import LiveServer, live_server
 from tests.conftest import ROOT, fresh_database_url
-from tests.support.api_client import ADMIN, api_client
-from tests.support.live import LiveServer, live_server
 
 FRONTDESK = [sys.executable, "-m", "api.cli"]
 

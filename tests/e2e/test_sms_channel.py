@@ -19,10 +19,10 @@ from sqlmodel import Session
 from channels.couriers import DeliveryFailed, Outgoing
 from channels.sms.courier import SmsCourier
 from domain.models import Notification, NotificationStatus, OutboxMessage
-from tests.support.api_client import HOFFMANN
-from tests.support.console_client import ConsoleClient
-from tests.support.fake_twilio import FakeTwilio, fake_twilio, new_sid, signed_webhook
-from tests.support.live import LiveServer, live_server
+from testkit.api_client import HOFFMANN
+from testkit.console_client import ConsoleClient
+from testkit.fake_twilio import FakeTwilio, fake_twilio, new_sid, signed_webhook
+from testkit.live import LiveServer, live_server
 
 PUBLIC = "https://frontdesk.example.org"  # where Twilio reaches us: not the server's socket
 INBOUND = f"{PUBLIC}/sms/inbound"

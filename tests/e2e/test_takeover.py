@@ -11,9 +11,9 @@ from sqlalchemy import create_engine, text
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.support.chat_client import ChatClient
-from tests.support.console_client import ConsoleClient, Frame, sign_in
-from tests.support.live import LiveServer, live_server
+from testkit.chat_client import ChatClient
+from testkit.console_client import ConsoleClient, Frame, sign_in
+from testkit.live import LiveServer, live_server
 
 HOFFMANN = "dr-hoffmann@demo.frontdesk"
 ADMIN = "admin@demo.frontdesk"

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.fake_telegram import (
+from testkit.fake_telegram import (
     BotChat,
     FakeTelegram,
     Params,
@@ -23,8 +23,8 @@ from tests.support.fake_telegram import (
     next_update_id,
     photo_update,
 )
-from tests.support.live import LiveServer
-from tests.support.telegram_server import bot_chat, serving_telegram
+from testkit.live import LiveServer
+from testkit.telegram_server import bot_chat, serving_telegram
 
 INTAKE = "born 1990-04-01, insurance number A123456789"
 REQUEST = "I need a dermatologist tomorrow morning"

@@ -10,16 +10,16 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.chat_client import ChatClient
-from tests.support.fake_telegram import (
+from testkit.chat_client import ChatClient
+from testkit.fake_telegram import (
     BOT_USERNAME,
     FakeTelegram,
     contact_update,
     fake_telegram,
     next_update_id,
 )
-from tests.support.live import LiveServer
-from tests.support.telegram_server import bot_chat, serving_telegram
+from testkit.live import LiveServer
+from testkit.telegram_server import bot_chat, serving_telegram
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.fake_telegram import (
+from testkit.fake_telegram import (
     SECRET_HEADER,
     BotChat,
     FakeTelegram,
@@ -21,8 +21,8 @@ from tests.support.fake_telegram import (
     message_update,
     next_update_id,
 )
-from tests.support.live import ROOT, LiveServer
-from tests.support.telegram_server import WEBHOOK_SECRET, bot_chat, serving_telegram, telegram_env
+from testkit.live import ROOT, LiveServer
+from testkit.telegram_server import WEBHOOK_SECRET, bot_chat, serving_telegram, telegram_env
 
 TABLES = ("clients", "conversations", "conversation_entries", "inbound_receipts")
 

@@ -13,8 +13,8 @@ import pytest
 from docx import Document
 from sqlalchemy import create_engine, text
 
-from tests.support.chat_client import INTAKE, ChatClient, book_something
-from tests.support.live import LiveServer, live_server
+from testkit.chat_client import INTAKE, ChatClient, book_something
+from testkit.live import LiveServer, live_server
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.api_client import ADMIN, api_client
-from tests.support.fake_telegram import FakeTelegram, fake_telegram
-from tests.support.fake_twilio import FakeTwilio, fake_twilio
-from tests.support.live import DEMO_NOW, ROOT, LiveServer, live_server
+from testkit.api_client import ADMIN, api_client
+from testkit.fake_telegram import FakeTelegram, fake_telegram
+from testkit.fake_twilio import FakeTwilio, fake_twilio
+from testkit.live import DEMO_NOW, ROOT, LiveServer, live_server
 
 PUBLIC = "https://frontdesk.example.org"  # where Twilio reaches us
 MARKUS_PHONE = "+4917034419208"

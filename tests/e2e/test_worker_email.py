@@ -25,10 +25,10 @@ from sqlmodel import Session, col, select
 
 from domain.kernel.db import make_engine
 from domain.models import Notification
+from testkit.api_client import ADMIN, api_client
+from testkit.live import DEMO_NOW, ROOT, LiveServer, free_port, live_server, serving
+from testkit.smtp_server import SmtpServer, smtp_server
 from tests.conftest import fresh_database_url
-from tests.support.api_client import ADMIN, api_client
-from tests.support.live import DEMO_NOW, ROOT, LiveServer, free_port, live_server, serving
-from tests.support.smtp_server import SmtpServer, smtp_server
 
 TUESDAY = "2026-03-10T00:00:00+01:00"
 # Monday 14:00: Tuesday's appointments up to 14:00 are due their 24 h reminder, and the

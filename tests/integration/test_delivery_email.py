@@ -14,9 +14,9 @@ from channels.email_courier import EmailCourier
 from domain.kernel.clock import FrozenClock
 from domain.kernel.uow import UnitOfWork
 from domain.models import Notification
+from testkit.live import free_port
+from testkit.smtp_server import SmtpServer, smtp_server
 from tests.integration.test_delivery_fanout import TUESDAY_1300, book, new_client
-from tests.support.live import free_port
-from tests.support.smtp_server import SmtpServer, smtp_server
 
 HTML = "<p>Dear Ana,</p><ul><li>Dermatology &amp; skin</li></ul><p>See <b>you</b>.</p>"
 

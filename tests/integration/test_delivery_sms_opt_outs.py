@@ -26,8 +26,8 @@ from domain.notifications.codes import CODE_EVENT
 from domain.notifications.fanout import fan_out
 from domain.notifications.history import page_notifications
 from domain.notifications.opt_outs import opt_out
+from testkit.fake_twilio import FakeTwilio, fake_twilio
 from tests.integration.test_delivery_fanout import TUESDAY_1300, book, new_client
-from tests.support.fake_twilio import FakeTwilio, fake_twilio
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 PHONE = "+4917000000042"

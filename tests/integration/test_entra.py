@@ -13,7 +13,7 @@ from api.entra import EntraTokens
 from api.settings import EntraSettings
 from domain.kernel.clock import FrozenClock
 from domain.kernel.uow import UnitOfWork
-from tests.support.entra import CLIENT_ID, TENANT, LocalTenant, local_tenant
+from testkit.entra import CLIENT_ID, TENANT, LocalTenant, local_tenant
 
 
 @pytest.fixture(scope="module")

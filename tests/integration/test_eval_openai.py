@@ -17,8 +17,7 @@ from evals.runner import run_suite
 from evals.simulated import STOP
 from evals.suite import read_whole_suite
 from knowledge.embeddings import MiniLMEmbedder
-from tests.support.eval_suites import sample_world_suite
-from tests.support.openai_script import (
+from testkit.openai_script import (
     BASE_URL,
     ScriptedLLM,
     calls,
@@ -27,6 +26,7 @@ from tests.support.openai_script import (
     scripted_server,
     tool_call,
 )
+from tests.support.eval_suites import sample_world_suite
 
 FAQ_EXPECT = 'expect: {handoff: false, replies_contain: ["24 hours"], bookings: [' + (
     '{service: gp-visit, provider: dr-keller, start: "2026-03-04T08:40"}]}\n'

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from domain.kernel.db import OutdatedSchema, make_engine
 from domain.kernel.migrate import upgrade_schema
-from tests.support.live import ROOT
+from testkit.live import ROOT
 
 
 def older_database(path: Path) -> str:

@@ -12,8 +12,8 @@ from domain.world.loader import load_world, read_world
 from evals.play import play
 from evals.scenario import Scenario, read_suite
 from knowledge.embeddings import MiniLMEmbedder
+from testkit.agents import offline_agent
 from tests.conftest import ROOT
-from tests.support.agents import offline_agent
 
 SUITE = ROOT / "evals" / "suites" / "sample"
 SCENARIOS = read_suite(SUITE)

@@ -28,8 +28,7 @@ from evals.judge import active_bookings, all_bookings
 from knowledge.embeddings import MiniLMEmbedder
 from knowledge.index import KnowledgeIndex
 from prompts import render
-from tests.conftest import SAMPLE_NOW, SAMPLE_WORLD
-from tests.support.openai_script import (
+from testkit.openai_script import (
     MODEL,
     Json,
     ScriptedLLM,
@@ -46,6 +45,7 @@ from tests.support.openai_script import (
     tool_call,
     tool_results,
 )
+from tests.conftest import SAMPLE_NOW, SAMPLE_WORLD
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 

@@ -11,7 +11,7 @@ from sqlmodel import select
 from agent.runner import ConversationAgent
 from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, Client, Conversation
-from tests.support.openai_script import ScriptedLLM, calls, completion, last_result, tool_call
+from testkit.openai_script import ScriptedLLM, calls, completion, last_result, tool_call
 from tests.unit.test_openai_agent import (
     afternoon_slots,
     agent,

@@ -16,7 +16,7 @@ import pytest
 from agent.models import ModelSettings, chat_model
 from evals.results import Tokens
 from evals.simulated import STOP, SimulatedClient
-from tests.support.openai_script import (
+from testkit.openai_script import (
     BASE_URL,
     Json,
     ScriptedLLM,

@@ -10,8 +10,8 @@ import pytest
 
 from channels.couriers import DeliveryFailed, Outgoing
 from channels.sms.courier import SmsCourier
-from tests.support.fake_twilio import FakeTwilio, fake_twilio
-from tests.support.live import free_port
+from testkit.fake_twilio import FakeTwilio, fake_twilio
+from testkit.live import free_port
 
 CALLBACK = "https://frontdesk.example.org/sms/status"
 CLIENT = "+4915123847716"

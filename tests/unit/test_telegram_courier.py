@@ -9,7 +9,7 @@ import pytest
 
 from channels.couriers import DeliveryFailed, Outgoing
 from channels.telegram.courier import TelegramCourier
-from tests.support.fake_telegram import FakeTelegram, fake_telegram
+from testkit.fake_telegram import FakeTelegram, fake_telegram
 
 REMINDER = Outgoing(notification_id=7, to="5550199", subject="", body="See you tomorrow at 9:30.")
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from websockets.sync.client import ClientConnection, connect
 
-from tests.support.live import DEMO_PASSWORD, LiveServer
+from testkit.live import DEMO_PASSWORD, LiveServer
 
 Frame = dict[str, Any]
 

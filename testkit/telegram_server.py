@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.fake_telegram import BotChat, FakeTelegram
-from tests.support.live import LiveServer, live_server
+from testkit.fake_telegram import BotChat, FakeTelegram
+from testkit.live import LiveServer, live_server
 
 WEBHOOK_SECRET = "telegram-webhook-secret_for-tests"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 # The demo world's own clock: no week shift, so the offered slots are the same every run.
 DEMO_NOW = "2026-03-09T09:00:00+01:00"
 DEMO_PASSWORD = "frontdesk-demo"

@@ -19,7 +19,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from tests.support.live import free_port
+from testkit.live import free_port
 
 
 @dataclass(frozen=True)
