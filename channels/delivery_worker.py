@@ -32,7 +32,7 @@ from domain.notifications.claims import (
     release_unsent,
 )
 from domain.notifications.fanout import FanOutReport, fan_out
-from domain.notifications.opt_outs import OPTED_OUT, number_opted_out
+from domain.notifications.opt_outs import OPTED_OUT, opted_out_before_sending
 from domain.notifications.reminders import enqueue_due_reminders
 
 log = logging.getLogger("frontdesk.worker")
@@ -180,8 +180,7 @@ class DeliveryWorker:
         return None
 
     def _opted_out(self, claim: Claim) -> bool:
-        with self.uow().reading() as reader:
-            return number_opted_out(reader.session, claim.to)
+        return opted_out_before_sending(uow=self.uow(), phone=claim.to)
 
     def _failed(self, claim: Claim, exc: DeliveryFailed) -> NotificationStatus | None:
         return record_failure(

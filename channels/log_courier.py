@@ -9,44 +9,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
 
 from anyio import to_thread
-from sqlmodel import col, select
 
 from domain.kernel.uow import UnitOfWork
-from domain.models import OutboxMessage
-from domain.notifications.codes import CODE_EVENT, forget_code
+from domain.notifications.codes import hand_out_pending_codes
 
 log = logging.getLogger("frontdesk.codes")
 
 
 def log_pending_codes(uow: UnitOfWork, *, couriers: Collection[str] = ()) -> int:
     """Log each undelivered code for a channel not in `couriers`, mark it sent; say how many."""
-    with uow:
-        pending = [
-            message
-            for message in uow.session.exec(
-                select(OutboxMessage)
-                .where(OutboxMessage.event == CODE_EVENT, OutboxMessage.status == "pending")
-                .order_by(col(OutboxMessage.id))
-            )
-            if message.payload.get("channel") not in couriers
-        ]
-        for message in pending:
-            payload = message.payload
-            log.warning(
-                "one-time code for client %s by %s to %s: %s",
-                payload.get("client_id"),
-                payload.get("channel"),
-                payload.get("to"),
-                payload.get("code"),
-            )
-            message.status = "sent"
-            message.attempts += 1
-            forget_code(message)  # the log has it now; the database keeps only its hash
-        uow.commit()
-        return len(pending)
+    return hand_out_pending_codes(uow=uow, hand_out=_log_code, skip_channels=couriers)
+
+
+def _log_code(payload: Mapping[str, Any]) -> None:
+    log.warning(
+        "one-time code for client %s by %s to %s: %s",
+        payload.get("client_id"),
+        payload.get("channel"),
+        payload.get("to"),
+        payload.get("code"),
+    )
 
 
 async def deliver_codes_to_log(

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlmodel import col, select
-
+from domain.catalog.reading import active_services, knowledge_entries
 from domain.kernel.uow import UnitOfWork
 from domain.models import KnowledgeEntry, Service
 
@@ -52,11 +51,6 @@ def service_entry(row: Service) -> Entry:
 
 def entries_from_database(uow: UnitOfWork) -> list[Entry]:
     """Return every knowledge entry and every service that is not archived."""
-    with uow.reading() as reader:
-        knowledge = reader.session.exec(
-            select(KnowledgeEntry).order_by(col(KnowledgeEntry.id))
-        ).all()
-        services = reader.session.exec(
-            select(Service).where(col(Service.archived).is_(False)).order_by(col(Service.id))
-        ).all()
-    return [knowledge_entry(row) for row in knowledge] + [service_entry(row) for row in services]
+    return [knowledge_entry(row) for row in knowledge_entries(uow=uow)] + [
+        service_entry(row) for row in active_services(uow=uow)
+    ]

@@ -18,7 +18,7 @@ from domain.conversations.transcripts import open_choices
 from domain.kernel.errors import InvalidInput
 from domain.kernel.uow import UnitOfWork
 from domain.notifications.opt_outs import is_opted_out, opt_in, opt_out
-from domain.scheduling.calendars import practice
+from domain.scheduling.calendars import practice_policies
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -142,11 +142,7 @@ class SmsDesk:
         )
 
     async def _practice_name(self) -> str:
-        def read() -> str:
-            with self.uow().reading() as reader:
-                return practice(reader.session).name
-
-        return await self._run(read)
+        return await self._run(lambda: practice_policies(uow=self.uow()).name)
 
     @staticmethod
     async def _run(call: Callable[[], T]) -> T:

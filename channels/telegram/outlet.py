@@ -7,15 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 from anyio import to_thread
-from sqlmodel import col, select
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from channels.telegram.keyboards import inline_keyboard
 from channels.telegram.texts import entry_html
+from domain.documents.requests import forms_named
 from domain.kernel.uow import UnitOfWork
-from domain.models import Conversation, GeneratedForm
+from domain.models import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -42,23 +42,12 @@ class TelegramOutlet:
         sent_forms = {form["filename"] for form in card.get("forms") or []}
         if not sent_forms:
             return
-        forms = await to_thread.run_sync(lambda: self._forms(card["booking_id"], sent_forms))
+        forms = await to_thread.run_sync(
+            # The booking's generated forms the entry's card names (made in that same turn).
+            lambda: forms_named(uow=self.uow(), booking_id=card["booking_id"], filenames=sent_forms)
+        )
         for form in forms:
             try:
                 await self.bot.send_document(chat_id, document=form.content, filename=form.filename)
             except TelegramError:
                 log.exception("could not send form %s to a Telegram chat", form.id)
-
-    def _forms(self, booking_id: str, filenames: set[str]) -> list[GeneratedForm]:
-        """The booking's generated forms the entry's card names (made in that same turn)."""
-        with self.uow().reading() as reader:
-            return list(
-                reader.session.exec(
-                    select(GeneratedForm)
-                    .where(
-                        GeneratedForm.booking_id == booking_id,
-                        col(GeneratedForm.filename).in_(sorted(filenames)),
-                    )
-                    .order_by(col(GeneratedForm.filename))
-                )
-            )

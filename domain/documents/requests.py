@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,6 +140,23 @@ def generate_forms(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> list[Ge
             )
         uow.commit()
         return [existing[t] for t in service.form_templates if t in existing]
+
+
+def forms_named(
+    *, uow: UnitOfWork, booking_id: str, filenames: Collection[str]
+) -> list[GeneratedForm]:
+    """Return the booking's generated forms that have these file names, by file name."""
+    with uow.reading() as reader:
+        return list(
+            reader.session.exec(
+                select(GeneratedForm)
+                .where(
+                    GeneratedForm.booking_id == booking_id,
+                    col(GeneratedForm.filename).in_(sorted(filenames)),
+                )
+                .order_by(col(GeneratedForm.filename))
+            )
+        )
 
 
 def _form_context(uow: UnitOfWork, booking: Booking) -> dict[str, Any]:

@@ -63,6 +63,12 @@ def number_opted_out(session: Session, phone: str) -> bool:
     return session.get(SmsOptOut, phone) is not None
 
 
+def opted_out_before_sending(*, uow: UnitOfWork, phone: str) -> bool:
+    """Tell, as a text is about to go out, whether its number texted STOP (not START since)."""
+    with uow.reading() as reader:
+        return number_opted_out(reader.session, phone)
+
+
 def _audit(uow: UnitOfWork, phone: str, action: str) -> None:
     owner = uow.session.get(ChannelIdentity, ("sms", phone))
     # The carrier proves the number: its owner, when known, is the one who asked.

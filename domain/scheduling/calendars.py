@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from domain.kernel.timefmt import zone
+from domain.kernel.uow import UnitOfWork
 from domain.models import (
     PRACTICE_ROW_ID,
     Booking,
@@ -39,6 +40,12 @@ def practice(session: Session) -> Practice:
         session.info["practice"] = session.get(Practice, PRACTICE_ROW_ID) or Practice()
     policy: Practice = session.info["practice"]
     return policy
+
+
+def practice_policies(*, uow: UnitOfWork) -> Practice:
+    """Return the practice's name, time zone and booking policies (the defaults if none set)."""
+    with uow.reading() as reader:
+        return practice(reader.session)
 
 
 def booking_window(policy: Practice, now: datetime) -> BookingWindow:

@@ -95,3 +95,9 @@ def list_staff(*, uow: UnitOfWork) -> list[StaffUser]:
             select(StaffUser).where(col(StaffUser.active)).order_by(col(StaffUser.name))
         )
         return list(found)
+
+
+def has_staff(*, uow: UnitOfWork) -> bool:
+    """Tell whether any staff account, active or not, exists."""
+    with uow.reading() as reader:
+        return reader.session.exec(select(StaffUser.id).limit(1)).first() is not None
