@@ -35,7 +35,8 @@ from bench.common import (
     sqlite_url,
     weekly_hours,
 )
-from domain.booking.bookings import confirm_booking, hold_slot
+from domain.booking.confirmation import confirm_booking
+from domain.booking.holds import hold_slot
 from domain.kernel.actors import Actor
 from domain.kernel.db import make_engine
 from domain.kernel.errors import SlotUnavailable

@@ -21,7 +21,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.checkpoint import open_checkpointer
 from bench.common import Figures, PostgresDatabases, fmt, markdown_table, sqlite_url
-from domain.booking.bookings import list_client_bookings
+from domain.booking.reading import list_client_bookings
 from domain.clients.registration import register_client
 from domain.kernel.actors import SYSTEM
 from domain.kernel.clock import FrozenClock

@@ -8,14 +8,13 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel
 
-from domain.booking import bookings, drafts
+from domain.booking import changes, confirmation, drafts, holds, reading, references
 from domain.documents import requests as documents
 from domain.kernel.errors import DomainError, InvalidInput
-from tools.context import ToolDeps, as_result, caller, refusal
+from tools.context import Runtime, ToolDeps, as_result, caller, refusal
 from tools.schemas import (
     BookingRefIn,
     NoArgs,
@@ -63,10 +62,10 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
     """Build the booking tools over the given services."""
 
     def prefill_booking(
-        provider_id: str, service_id: str, start: str, tool_call_id: str, config: RunnableConfig
+        provider_id: str, service_id: str, start: str, tool_call_id: str, runtime: Runtime
     ) -> str:
-        who = caller(config, deps.uow)
-        hold = bookings.hold_slot(
+        who = caller(runtime.context, deps.uow)
+        hold = holds.hold_slot(
             uow=deps.uow(),
             actor=who.actor,
             client_id=str(who.client_id),
@@ -81,17 +80,17 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
     def update_booking_draft(
         booking_id: str,
         tool_call_id: str,
-        config: RunnableConfig,
+        runtime: Runtime,
         new_start: str | None = None,
         values: dict[str, str] | None = None,
     ) -> str:
-        who = caller(config, deps.uow)
+        who = caller(runtime.context, deps.uow)
         if values:
             drafts.fill_intake(
                 uow=deps.uow(), actor=who.actor, booking_id=booking_id, values=values
             )
         if new_start:
-            moved = bookings.move_hold(
+            moved = holds.move_hold(
                 uow=deps.uow(),
                 actor=who.actor,
                 booking_id=booking_id,
@@ -102,15 +101,15 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
         summary = drafts.booking_summary(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         return as_result(asdict(summary))
 
-    def confirm_booking(booking_id: str, config: RunnableConfig) -> str:
-        who = caller(config, deps.uow)
-        bookings.confirm_booking(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
+    def confirm_booking(booking_id: str, runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
+        confirmation.confirm_booking(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         summary = drafts.booking_summary(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         return as_result(asdict(summary))
 
-    def list_bookings(config: RunnableConfig) -> str:
-        who = caller(config, deps.uow)
-        found = bookings.list_client_bookings(
+    def list_bookings(runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
+        found = reading.list_client_bookings(
             uow=deps.uow(), actor=who.actor, client_id=str(who.client_id)
         )
         return as_result(
@@ -121,33 +120,33 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
             ]
         )
 
-    def cancel_booking(booking_id: str, config: RunnableConfig) -> str:
-        who = caller(config, deps.uow)
-        booking_id = bookings.booking_id_for(uow=deps.uow(), actor=who.actor, quoted=booking_id)
-        bookings.cancel_booking(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
+    def cancel_booking(booking_id: str, runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
+        booking_id = references.booking_id_for(uow=deps.uow(), actor=who.actor, quoted=booking_id)
+        changes.cancel_booking(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         summary = drafts.booking_summary(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         return as_result(asdict(summary))
 
-    def reschedule_booking(booking_id: str, new_start: str, config: RunnableConfig) -> str:
-        who = caller(config, deps.uow)
-        booking_id = bookings.booking_id_for(uow=deps.uow(), actor=who.actor, quoted=booking_id)
-        bookings.reschedule_booking(
+    def reschedule_booking(booking_id: str, new_start: str, runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
+        booking_id = references.booking_id_for(uow=deps.uow(), actor=who.actor, quoted=booking_id)
+        changes.reschedule_booking(
             uow=deps.uow(), actor=who.actor, booking_id=booking_id, new_start=parse_start(new_start)
         )
         summary = drafts.booking_summary(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         return as_result(asdict(summary))
 
-    def request_documents(booking_id: str, config: RunnableConfig) -> str:
-        who = caller(config, deps.uow)
-        booking_id = bookings.booking_id_for(uow=deps.uow(), actor=who.actor, quoted=booking_id)
+    def request_documents(booking_id: str, runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
+        booking_id = references.booking_id_for(uow=deps.uow(), actor=who.actor, quoted=booking_id)
         requested = documents.request_documents(
             uow=deps.uow(), actor=who.actor, booking_id=booking_id
         )
         return as_result([asdict(r) for r in requested])
 
-    def generate_form(booking_id: str, config: RunnableConfig) -> str:
-        who = caller(config, deps.uow)
-        booking_id = bookings.booking_id_for(uow=deps.uow(), actor=who.actor, quoted=booking_id)
+    def generate_form(booking_id: str, runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
+        booking_id = references.booking_id_for(uow=deps.uow(), actor=who.actor, quoted=booking_id)
         forms = documents.generate_forms(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         return as_result(
             [{"template_id": f.template_id, "filename": f.filename, "id": f.id} for f in forms]

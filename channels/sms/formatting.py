@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from domain.booking.bookings import booking_reference
+from domain.booking.references import booking_reference
 from domain.notifications.rendering import sms_size
 
 MAX_SEGMENTS = 3

@@ -13,14 +13,11 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from domain.booking.bookings import (
-    cancel_booking,
-    confirm_booking,
-    hold_slot,
-    mark_attendance,
-    release_hold,
-)
+from domain.booking.changes import cancel_booking
+from domain.booking.confirmation import confirm_booking
 from domain.booking.drafts import intake_from_profile, missing_intake
+from domain.booking.holds import hold_slot, release_hold
+from domain.booking.outcomes import mark_attendance
 from domain.kernel.day_ranges import check_day_range
 from domain.kernel.errors import Conflict, DomainError, InvalidInput, NotFound
 from domain.kernel.journal import audit

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from domain.booking.bookings import booking_reference
+from domain.booking.references import booking_reference
 from domain.kernel.timefmt import format_local, zone
 from domain.models import Booking, Client, Provider, Service
 from domain.scheduling.calendars import practice

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from domain.booking.bookings import hold_slot, release_hold
+from domain.booking.holds import hold_slot, release_hold
 from domain.booking.staff_bookings import staff_key
 from domain.kernel.clock import FrozenClock
 from domain.kernel.db import make_engine

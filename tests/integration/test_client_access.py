@@ -8,14 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.booking.bookings import (
-    cancel_booking,
-    confirm_booking,
-    hold_slot,
-    mark_attendance,
-    release_hold,
-)
-from domain.clients.staff_clients import page_clients
+from domain.booking.changes import cancel_booking
+from domain.booking.confirmation import confirm_booking
+from domain.booking.holds import hold_slot, release_hold
+from domain.booking.outcomes import mark_attendance
+from domain.clients.records import page_clients
 from domain.kernel.actors import SYSTEM, client_actor
 from domain.kernel.clock import FrozenClock
 from domain.kernel.errors import NotFound

@@ -15,7 +15,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from channels.log_courier import log_pending_codes
-from domain.booking.bookings import cancel_booking, confirm_booking, hold_slot, reschedule_booking
+from domain.booking.changes import cancel_booking, reschedule_booking
+from domain.booking.confirmation import confirm_booking
+from domain.booking.holds import hold_slot
 from domain.clients.preferences import PreferenceChange, change_preferences
 from domain.kernel.actors import Actor, client_actor
 from domain.kernel.clock import FrozenClock

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
-from domain.booking.bookings import cancel_booking, reschedule_booking
+from domain.booking.changes import cancel_booking, reschedule_booking
 from domain.kernel.clock import FrozenClock
 from domain.kernel.uow import UnitOfWork
 from domain.models import OutboxMessage

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
-from domain.booking.bookings import confirm_booking, hold_slot, move_hold
+from domain.booking.confirmation import confirm_booking
+from domain.booking.holds import hold_slot, move_hold
 from domain.clients.registration import register_client
 from domain.kernel.actors import Actor, client_actor
 from domain.kernel.clock import FrozenClock

@@ -12,10 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
-from domain.booking.bookings import hold_slot, release_hold
+from domain.booking.holds import hold_slot, release_hold
 from domain.booking.staff_bookings import book_for_client, cancel_for_client, staff_key
-from domain.clients.registration import register_client
-from domain.clients.staff_clients import create_client
+from domain.clients.registration import create_client, register_client
 from domain.kernel.actors import SYSTEM
 from domain.kernel.errors import Conflict, NotFound, SlotUnavailable
 from domain.kernel.uow import UnitOfWork

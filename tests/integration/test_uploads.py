@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from domain.booking.bookings import cancel_booking, confirm_booking, hold_slot
+from domain.booking.changes import cancel_booking
+from domain.booking.confirmation import confirm_booking
+from domain.booking.holds import hold_slot
 from domain.documents.requests import generate_forms, request_documents
 from domain.documents.sealing import DocumentKey, DocumentUnreadable, seal
 from domain.documents.staff_access import (

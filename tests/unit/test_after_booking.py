@@ -10,8 +10,9 @@ import docx
 import pytest
 from sqlmodel import col, select
 
-from domain.booking.bookings import confirm_booking, hold_slot
+from domain.booking.confirmation import confirm_booking
 from domain.booking.drafts import booking_summary, fill_intake
+from domain.booking.holds import hold_slot
 from domain.clients.registration import update_profile
 from domain.conversations.opening import open_conversation, request_handoff
 from domain.documents.requests import generate_forms, request_documents

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.analytics import Counts, open_minutes, practice_figures
-from domain.booking.bookings import hold_slot, release_hold
+from domain.booking.holds import hold_slot, release_hold
 from domain.conversations.handoff import close, hand_back, take_over
 from domain.conversations.opening import open_conversation, request_handoff
 from domain.kernel.actors import SYSTEM, Actor

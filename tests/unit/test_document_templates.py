@@ -11,7 +11,8 @@ import docx
 import pytest
 from sqlmodel import col, select
 
-from domain.booking.bookings import confirm_booking, hold_slot
+from domain.booking.confirmation import confirm_booking
+from domain.booking.holds import hold_slot
 from domain.documents.forms import MAX_TEMPLATE_BYTES, form_fields
 from domain.documents.requests import generate_forms
 from domain.documents.templates import (

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, func, select
 
-from domain.booking.bookings import hold_slot
+from domain.booking.holds import hold_slot
 from domain.clients.registration import register_client
 from domain.kernel.actors import Actor, client_actor
 from domain.kernel.errors import IdempotencyConflict, InvalidInput, NotFound

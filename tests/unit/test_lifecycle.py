@@ -8,16 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col, select
 
-from domain.booking.bookings import (
-    cancel_booking,
-    confirm_booking,
-    get_booking,
-    hold_slot,
-    list_client_bookings,
-    mark_attendance,
-    release_hold,
-    reschedule_booking,
-)
+from domain.booking.changes import cancel_booking, reschedule_booking
+from domain.booking.confirmation import confirm_booking
+from domain.booking.holds import hold_slot, release_hold
+from domain.booking.outcomes import mark_attendance
+from domain.booking.reading import get_booking, list_client_bookings
 from domain.kernel.actors import Actor, client_actor
 from domain.kernel.clock import FrozenClock
 from domain.kernel.errors import (

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import docx
 import pytest
 
-from domain.booking.bookings import confirm_booking, hold_slot
+from domain.booking.confirmation import confirm_booking
+from domain.booking.holds import hold_slot
 from domain.catalog.services import create_service, get_service, update_service
 from domain.documents.requests import generate_forms
 from domain.documents.templates import (

@@ -8,7 +8,7 @@ import pytest
 
 from channels.sms.formatting import MAX_SEGMENTS, entry_text, fit
 from channels.sms.inbound import keyword
-from domain.booking.bookings import booking_reference
+from domain.booking.references import booking_reference
 from domain.notifications.rendering import sms_size
 
 PUBLIC = "https://frontdesk.example.org"

@@ -1,0 +1,114 @@
+"""What every change of a booking goes through: the locked row, the offering, the notice, and
+the transition with its audit event and outbox message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from domain.kernel.actors import Actor, acts_for
+from domain.kernel.errors import InvalidInput, InvalidTransition, NotFound, PolicyViolation
+from domain.kernel.journal import audit, enqueue
+from domain.kernel.timefmt import format_local, zone
+from domain.kernel.uow import UnitOfWork
+from domain.kernel.versioning import bump_version, lock, require_version
+from domain.models import Booking, BookingStatus, Provider, ProviderService, Service
+from domain.scheduling.calendars import practice
+
+
+def may_see(actor: Actor, booking: Booking) -> bool:
+    return acts_for(actor, booking.client_id)
+
+
+def get(uow: UnitOfWork, booking_id: str) -> Booking:
+    return uow.session.get_one(Booking, booking_id)
+
+
+def locked(uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
+    booking = lock(uow, Booking, booking_id)
+    # Another client's booking is reported as missing: its existence is not theirs to learn.
+    if booking is None or not may_see(actor, booking):
+        raise NotFound("No booking with that reference was found.")
+    return booking
+
+
+def refuse_if_stale(booking: Booking, expected_version: int | None) -> None:
+    """Refuse a change made from an older version; the transition itself counts the new one."""
+    if expected_version is not None:
+        require_version(booking, expected_version, what="booking")
+
+
+def offering(uow: UnitOfWork, provider_id: str, service_id: str) -> tuple[Provider, Service]:
+    provider = uow.session.get(Provider, provider_id)
+    if provider is None or provider.archived:
+        raise NotFound("No such provider.")
+    service = uow.session.get(Service, service_id)
+    if service is None or service.archived:
+        raise NotFound("No such service.")
+    if uow.session.get(ProviderService, (provider_id, service_id)) is None:
+        raise InvalidInput(f"{provider.name} does not offer {service.name}.")
+    return provider, service
+
+
+def enforce_notice(uow: UnitOfWork, booking: Booking, *, verb: str) -> None:
+    hours = practice(uow.session).cancellation_notice_hours
+    deadline = booking.starts_at - timedelta(hours=hours)
+    if uow.now() > deadline:
+        provider = uow.session.get_one(Provider, booking.provider_id)
+        raise PolicyViolation(
+            f"Appointments can be {verb} only up to {hours} hours before they start; this one "
+            f"could have been {verb} until {format_local(deadline, zone(provider.timezone))}.",
+            allowed_until=deadline,
+        )
+
+
+def transition(
+    uow: UnitOfWork,
+    actor: Actor,
+    booking: Booking,
+    status: BookingStatus,
+    action: str,
+    *,
+    notify: bool = True,
+    details: dict[str, Any] | None = None,
+) -> None:
+    booking.status = status
+    booking.updated_at = uow.now()
+    bump_version(booking)
+    audit(
+        uow,
+        actor=actor,
+        action=action,
+        subject_type="booking",
+        subject_id=booking.id,
+        details=details,
+    )
+    if notify:
+        enqueue(
+            uow,
+            event=action,
+            subject_id=booking.id,
+            payload={
+                "booking_id": booking.id,
+                "client_id": booking.client_id,
+                "provider_id": booking.provider_id,
+                "service_id": booking.service_id,
+                "start": booking.starts_at.isoformat(),
+                **(details or {}),
+            },
+        )
+
+
+def changeable(uow: UnitOfWork, actor: Actor, booking_id: str, *, verb: str) -> Booking:
+    return ensure_changeable(uow, actor, locked(uow, actor, booking_id), verb=verb)
+
+
+def ensure_changeable(uow: UnitOfWork, actor: Actor, booking: Booking, *, verb: str) -> Booking:
+    """Return a confirmed booking the actor may cancel or move now, or refuse saying why."""
+    if booking.status != BookingStatus.CONFIRMED:
+        raise InvalidTransition(
+            f"This booking is {booking.status.replace('_', ' ')} and cannot be {verb}."
+        )
+    if actor.is_client:
+        enforce_notice(uow, booking, verb=verb)
+    return booking

@@ -1,0 +1,54 @@
+"""Retrying transactions PostgreSQL aborted, and the exclusion constraint's refusal in words."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from domain.kernel.uow import UnitOfWork
+from domain.models import Provider
+from domain.scheduling.slot_rules import taken
+
+T = TypeVar("T")
+
+EXCLUSION_VIOLATION = "23P01"
+UNIQUE_VIOLATION = "23505"
+# Deadlocks and serialization failures are worth a fresh attempt; the work is all-or-nothing.
+RETRYABLE = {"40P01", "40001"}
+ATTEMPTS = 4
+
+
+def sqlstate(exc: DBAPIError) -> str | None:
+    return getattr(exc.orig, "sqlstate", None)
+
+
+def retrying(operation: Callable[[], T]) -> T:
+    """Run a transactional operation again when PostgreSQL aborted it for a deadlock."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return operation()
+        except DBAPIError as exc:
+            if sqlstate(exc) not in RETRYABLE or attempt == ATTEMPTS - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def slot_guard(uow: UnitOfWork, *, provider_id: str, start: datetime) -> Iterator[None]:
+    """Turn the exclusion constraint's refusal into the answer availability would have given.
+
+    Wrap it around the whole `with uow:` block: the violation may surface at any flush.
+    """
+    try:
+        yield
+    except IntegrityError as exc:
+        if sqlstate(exc) != EXCLUSION_VIOLATION:
+            raise
+        with uow.reading() as reader:
+            raise taken(reader.session.get_one(Provider, provider_id), start) from exc
