@@ -15,15 +15,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 from starlette.requests import HTTPConnection
 
-import evals
 from api.settings import Settings
 from domain.documents.sealing import KEY_BYTES, DocumentKey
 from domain.kernel.clock import Clock, FrozenClock, SystemClock
 from domain.kernel.db import make_engine
 from domain.kernel.migrate import upgrade_schema
 from domain.kernel.uow import UnitOfWork
-
-DEMO_WORLD = Path(evals.__file__).parent / "suites" / "demo" / "world.yaml"
 
 
 @dataclass

@@ -6,34 +6,41 @@ import argparse
 import asyncio
 import getpass
 import logging
-import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeAlias
 
 import uvicorn
-from sqlmodel import select
 from telegram.error import TelegramError
 
-from api.bootstrap import DEMO_WORLD, Frontdesk, bootstrap
-from api.settings import Settings, model_settings
+from api.bootstrap import Frontdesk, bootstrap
+from api.settings import Settings
 from api.worker import run_worker, worker_beside
 from channels.telegram.registration import delete_webhook, set_webhook
 from domain.kernel.actors import SYSTEM
 from domain.kernel.db import OutdatedSchema
 from domain.kernel.errors import DomainError
 from domain.kernel.migrate import upgrade_schema
-from domain.models import Provider, StaffRole
+from domain.models import StaffRole
 from domain.staff.accounts import create_staff
-from domain.world.loader import LoadedWorld, load_world, read_world, weeks_until
+from domain.world.files import DEMO_WORLD, load_world_file
+from domain.world.loader import LoadedWorld, read_world
+
+# argparse's type for what add_subparsers() returns; private in name only.
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a frontdesk command; return the process exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    return run(parser(), argv)
+
+
+def run(command_line: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
+    """Parse `argv` with `command_line` and run the command it names; return the exit code."""
+    args = command_line.parse_args(argv)
     if not hasattr(args, "run"):
-        parser.print_help()
+        command_line.print_help()
         return 2
     try:
         code: int = args.run(args)
@@ -46,11 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def parser(*more: Callable[[Commands], None]) -> argparse.ArgumentParser:
+    """The `frontdesk` command line; each of `more` adds commands of its own (as evals does)."""
+    command_line = argparse.ArgumentParser(
         prog="frontdesk", description="Conversational booking for clinics and law offices."
     )
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    commands = command_line.add_subparsers(title="commands", metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the HTTP service (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -121,23 +129,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     chat.set_defaults(run=_chat)
 
-    evaluate = commands.add_parser(
-        "eval", help="play an eval suite's scenarios and judge them (evals/FORMAT.md)"
-    )
-    evaluate.add_argument("suite", type=Path, metavar="SUITE_DIR")
-    evaluate.add_argument(
-        "--trials", type=_positive, default=1, metavar="K", help="play each scenario K times"
-    )
-    evaluate.add_argument(
-        "--model",
-        choices=["offline", "openai"],
-        default="offline",
-        help="the agent's model; openai reads OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL",
-    )
-    evaluate.add_argument("--json", type=Path, metavar="OUT.json", help="write every result")
-    evaluate.add_argument("--report", type=Path, metavar="DIR", help="write an HTML report")
-    evaluate.set_defaults(run=_eval)
-
     telegram = commands.add_parser("telegram", help="the Telegram bot's webhook")
     telegram_actions = telegram.add_subparsers(metavar="ACTION")
     set_webhook = telegram_actions.add_parser(
@@ -151,7 +142,9 @@ def _parser() -> argparse.ArgumentParser:
     telegram_actions.add_parser(
         "delete-webhook", help="stop Telegram sending updates"
     ).set_defaults(run=_telegram_webhook, url=None)
-    return parser
+    for add_commands in more:
+        add_commands(commands)
+    return command_line
 
 
 def _telegram_webhook(args: argparse.Namespace) -> int:
@@ -182,34 +175,6 @@ def _telegram_webhook(args: argparse.Namespace) -> int:
         return 1
     print(f"webhook set to {args.url}: {done}")
     return 0
-
-
-def _positive(text: str) -> int:
-    number = int(text)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
-    return number
-
-
-def _eval(args: argparse.Namespace) -> int:
-    from evals.console import evaluate  # the agent's stack, as for chat
-
-    if not (args.suite / "world.yaml").is_file():
-        print(f"error: {args.suite} has no world.yaml (is it a suite folder?)", file=sys.stderr)
-        return 2
-    model = model_settings({**os.environ, "FRONTDESK_MODEL": args.model})
-    if model.kind == "openai" and not (model.openai_api_key or model.openai_base_url):
-        print("error: --model openai needs OPENAI_API_KEY or OPENAI_BASE_URL", file=sys.stderr)
-        return 2
-    return evaluate(
-        args.suite,
-        model=model,
-        trials=args.trials,
-        json_out=args.json,
-        report_dir=args.report,
-        out=sys.stdout,
-        err=sys.stderr,
-    )
 
 
 def _chat(args: argparse.Namespace) -> int:
@@ -267,22 +232,13 @@ def _world_load(args: argparse.Namespace) -> int:
 def _load(
     frontdesk: Frontdesk, path: Path, *, shift_to_today: bool, if_empty: bool
 ) -> LoadedWorld | None:
-    if if_empty and _has_providers(frontdesk):
-        return None
-    world = read_world(path)
-    today = frontdesk.clock.now().date()
-    shift = weeks_until(world.now, today) if shift_to_today else 0
-    loaded = load_world(
-        uow=frontdesk.uow(), world=world, base_dir=path.parent, source=str(path), shift_days=shift
+    loaded = load_world_file(
+        uow=frontdesk.uow(), path=path, shift_to_today=shift_to_today, if_empty=if_empty
     )
-    summary = ", ".join(f"{count} {name}" for name, count in loaded.counts.items())
-    print(f"loaded {path}: {summary} (dates moved by {shift} days)")
+    if loaded is not None:
+        summary = ", ".join(f"{count} {name}" for name, count in loaded.counts.items())
+        print(f"loaded {path}: {summary} (dates moved by {loaded.shift_days} days)")
     return loaded
-
-
-def _has_providers(frontdesk: Frontdesk) -> bool:
-    with frontdesk.uow().reading() as uow:
-        return uow.session.exec(select(Provider.id).limit(1)).first() is not None
 
 
 def _worker(args: argparse.Namespace) -> int:

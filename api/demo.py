@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
-
 from api.bootstrap import Frontdesk
+from domain.catalog.reading import every_provider
 from domain.kernel.actors import SYSTEM
-from domain.models import Provider, StaffRole, StaffUser
-from domain.staff.accounts import create_staff
+from domain.models import StaffRole
+from domain.staff.accounts import create_staff, has_staff
 
 DEMO_PASSWORD = "frontdesk-demo"  # noqa: S105 (documented in the README, for local demos only)
 DEMO_DOMAIN = "demo.frontdesk"
@@ -15,10 +14,9 @@ DEMO_DOMAIN = "demo.frontdesk"
 
 def create_demo_staff(frontdesk: Frontdesk) -> list[str]:
     """Create an admin and one account per provider, unless staff accounts exist already."""
-    with frontdesk.uow().reading() as reader:
-        if reader.session.exec(select(StaffUser.id).limit(1)).first() is not None:
-            return []
-        providers = list(reader.session.exec(select(Provider).order_by(Provider.id)))
+    if has_staff(uow=frontdesk.uow()):
+        return []
+    providers = every_provider(uow=frontdesk.uow())
     made = [
         create_staff(
             uow=frontdesk.uow(),

@@ -12,15 +12,14 @@ from typing import Any
 
 import jwt
 from jwt import PyJWKClient
-from sqlmodel import select
 
 from api.auth import Unauthorized
 from api.settings import EntraSettings
-from domain.kernel.actors import SYSTEM
 from domain.kernel.clock import Clock
 from domain.kernel.uow import UnitOfWork
 from domain.models import StaffRole, StaffUser
-from domain.staff.accounts import create_staff
+from domain.staff.accounts import SignInRefused
+from domain.staff.directory import staff_from_directory
 
 ROLE_BY_APP_ROLE = {"Frontdesk.Admin": StaffRole.ADMIN, "Frontdesk.Provider": StaffRole.PROVIDER}
 
@@ -65,17 +64,11 @@ class EntraTokens:
         email = str(claims.get("preferred_username") or claims.get("email") or "").lower()
         if not email:
             raise Unauthorized("That Microsoft token names no account.")
-        with uow:
-            found = uow.session.exec(select(StaffUser).where(StaffUser.email == email)).first()
-            if found is not None:
-                if not found.active:
-                    raise Unauthorized("Sign in again: that account is no longer active.")
-                if found.role != role:
-                    found.role = role  # the directory is the source of truth for roles
-                    uow.commit()
-                return found
         name = str(claims.get("name") or email)
-        return create_staff(uow=uow, actor=SYSTEM, email=email, name=name, role=role, password=None)
+        try:
+            return staff_from_directory(uow=uow, email=email, name=name, role=role)
+        except SignInRefused as refused:
+            raise Unauthorized(refused.message) from None
 
 
 def staff_role(claims: dict[str, Any]) -> StaffRole | None:

@@ -12,8 +12,9 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from api.bootstrap import frontdesk_of
 from api.downloads import DOCX, attachment
+from domain.documents.inventory import get_generated_form
 from domain.kernel.clock import Clock
-from domain.models import GeneratedForm
+from domain.kernel.errors import NotFound
 
 LINK_LIFETIME = timedelta(days=7)
 
@@ -51,11 +52,11 @@ def form_router() -> APIRouter:
         links: FormLinks = request.app.state.form_links
         if not links.valid(form_id, expires, signature):
             raise HTTPException(403, "This link is invalid or has expired; ask us for a new one.")
-        with frontdesk_of(request).uow().reading() as reader:
-            form = reader.session.get(GeneratedForm, form_id)
-            if form is None:
-                raise HTTPException(404, "No such form.")
-            headers = {"Content-Disposition": attachment(form.filename)}
-            return Response(form.content, media_type=DOCX, headers=headers)
+        try:
+            form = get_generated_form(uow=frontdesk_of(request).uow(), form_id=form_id)
+        except NotFound as missing:
+            raise HTTPException(404, missing.message) from None
+        headers = {"Content-Disposition": attachment(form.filename)}
+        return Response(form.content, media_type=DOCX, headers=headers)
 
     return router

@@ -1,0 +1,7 @@
+"""`python -m frontdesk COMMAND`, as the installed `frontdesk` script runs."""
+
+import sys
+
+from frontdesk.cli import main
+
+sys.exit(main())
