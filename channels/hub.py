@@ -21,11 +21,11 @@ from channels.messages import Inbound, Receipt
 from channels.outlets import SPOKEN_TO_CLIENT, Outlet
 from channels.presenting import FormUrl, entry_json, summary_json, turn_entries
 from domain.conversations import handoff
+from domain.conversations.listing import page_conversations
 from domain.conversations.transcripts import (
     SPOKEN,
     find_conversation,
     mark_seen_by_agent,
-    page_conversations,
     record_entries,
     record_entry,
     take_in,

@@ -11,6 +11,7 @@ from langchain_core.tools import BaseTool
 from rapidfuzz import fuzz
 
 from domain.catalog import reading as catalog
+from domain.conversations import handoff
 from domain.conversations import opening as conversations
 from domain.kernel.errors import InvalidInput
 from domain.kernel.timefmt import format_local, zone
@@ -163,7 +164,7 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
             channel=who.channel,
             client_id=who.client_id,
         )
-        conversation = conversations.request_handoff(
+        conversation = handoff.request_handoff(
             uow=deps.uow(), actor=who.visitor, conversation_id=who.conversation_id, reason=reason
         )
         return as_result({"status": conversation.status})

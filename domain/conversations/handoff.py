@@ -1,8 +1,9 @@
-"""People taking conversations over from the agent: take over, reply, hand back, transfer, close.
+"""Handing conversations to people: a client asks for one, staff take it over and give it back.
 
-One person holds a conversation at a time; the row is locked while it changes hands so two
-providers pressing "take over" together cannot both win. An admin may act on a conversation
-someone else holds (to release it when they are away); other staff may not.
+Staff take over, reply, hand back, transfer and close. One person holds a conversation at a
+time; the row is locked while it changes hands so two providers pressing "take over" together
+cannot both win. An admin may act on a conversation someone else holds (to release it when they
+are away); other staff may not.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from domain.conversations.transcripts import append_entry, entry_by_external_id
 from domain.kernel.actors import Actor
 from domain.kernel.errors import Conflict, InvalidTransition, NotFound
-from domain.kernel.journal import audit
+from domain.kernel.journal import audit, enqueue
 from domain.kernel.uow import UnitOfWork
 from domain.models import (
     Conversation,
@@ -30,6 +31,36 @@ class Handoff:
 
     conversation: Conversation
     note: ConversationEntry | None  # None when nothing changed
+
+
+def request_handoff(
+    *, uow: UnitOfWork, actor: Actor, conversation_id: str, reason: str
+) -> Conversation:
+    """Mark a conversation as waiting for a person; staff hear of it through the outbox."""
+    with uow:
+        conversation = uow.session.get(Conversation, conversation_id)
+        if conversation is None or (actor.is_client and conversation.client_id != actor.id):
+            raise NotFound("No such conversation.")
+        if conversation.status == ConversationStatus.BOT:
+            conversation.status = ConversationStatus.WAITING_FOR_HUMAN
+            conversation.handoff_reason = reason[:500]
+            conversation.updated_at = uow.now()
+            audit(
+                uow,
+                actor=actor,
+                action="conversation.handoff_requested",
+                subject_type="conversation",
+                subject_id=conversation.id,
+                details={"reason": reason[:500]},
+            )
+            enqueue(
+                uow,
+                event="conversation.handoff_requested",
+                subject_id=conversation.id,
+                payload={"conversation_id": conversation.id, "reason": reason[:500]},
+            )
+            uow.commit()
+        return conversation
 
 
 def take_over(*, uow: UnitOfWork, staff_id: str, conversation_id: str) -> Handoff:

@@ -1,4 +1,4 @@
-"""Conversations as staff find them: filtered by status, channel, client or holder, in pages."""
+"""Finding conversations: the console's chat list and the admin API's pages, one by its id."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from domain.models import Conversation
 def page_conversations(
     *,
     uow: UnitOfWork,
-    statuses: Collection[str],
-    channel: str | None,
-    client_id: str | None,
-    held_by: str | None,
-    limit: int,
-    offset: int,
+    statuses: Collection[str] = (),
+    channel: str | None = None,
+    client_id: str | None = None,
+    held_by: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
 ) -> tuple[list[Conversation], int]:
     """Return a page of conversations, most recently active first, and how many match."""
     query = select(Conversation).order_by(col(Conversation.updated_at).desc(), col(Conversation.id))

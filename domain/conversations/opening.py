@@ -1,12 +1,9 @@
-"""Conversations: opening them, handing them to a person, and the tokens they spend."""
+"""Conversations: opening them and the tokens their turns spend."""
 
 from __future__ import annotations
 
-from domain.kernel.actors import Actor
-from domain.kernel.errors import NotFound
-from domain.kernel.journal import audit, enqueue
 from domain.kernel.uow import UnitOfWork
-from domain.models import Conversation, ConversationStatus, TurnUsage
+from domain.models import Conversation, TurnUsage
 
 
 def open_conversation(
@@ -25,36 +22,6 @@ def open_conversation(
                 updated_at=now,
             )
             uow.session.add(conversation)
-            uow.commit()
-        return conversation
-
-
-def request_handoff(
-    *, uow: UnitOfWork, actor: Actor, conversation_id: str, reason: str
-) -> Conversation:
-    """Mark a conversation as waiting for a person; staff hear of it through the outbox."""
-    with uow:
-        conversation = uow.session.get(Conversation, conversation_id)
-        if conversation is None or (actor.is_client and conversation.client_id != actor.id):
-            raise NotFound("No such conversation.")
-        if conversation.status == ConversationStatus.BOT:
-            conversation.status = ConversationStatus.WAITING_FOR_HUMAN
-            conversation.handoff_reason = reason[:500]
-            conversation.updated_at = uow.now()
-            audit(
-                uow,
-                actor=actor,
-                action="conversation.handoff_requested",
-                subject_type="conversation",
-                subject_id=conversation.id,
-                details={"reason": reason[:500]},
-            )
-            enqueue(
-                uow,
-                event="conversation.handoff_requested",
-                subject_id=conversation.id,
-                payload={"conversation_id": conversation.id, "reason": reason[:500]},
-            )
             uow.commit()
         return conversation
 

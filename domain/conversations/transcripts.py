@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from domain.kernel.actors import Actor
 from domain.kernel.errors import NotFound
@@ -253,30 +253,6 @@ def append_entry(
         conversation.updated_at = entry.at
     uow.session.flush()
     return entry
-
-
-def page_conversations(
-    *,
-    uow: UnitOfWork,
-    statuses: Sequence[str] | None = None,
-    channel: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Conversation], int]:
-    """Return a page of conversations, most recently active first, and how many match."""
-    with uow.reading() as reader:
-        query = select(Conversation)
-        if statuses:
-            query = query.where(col(Conversation.status).in_(list(statuses)))
-        if channel:
-            query = query.where(Conversation.channel == channel)
-        total = reader.session.exec(select(func.count()).select_from(query.subquery())).one()
-        found = reader.session.exec(
-            query.order_by(col(Conversation.updated_at).desc(), col(Conversation.id))
-            .offset(offset)
-            .limit(limit)
-        )
-        return list(found), total
 
 
 def read_transcript(

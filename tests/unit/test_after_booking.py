@@ -14,7 +14,8 @@ from domain.booking.confirmation import confirm_booking
 from domain.booking.drafts import booking_summary, fill_intake
 from domain.booking.holds import hold_slot
 from domain.clients.registration import update_profile
-from domain.conversations.opening import open_conversation, request_handoff
+from domain.conversations.handoff import request_handoff
+from domain.conversations.opening import open_conversation
 from domain.documents.requests import generate_forms, request_documents
 from domain.kernel.actors import Actor, client_actor
 from domain.kernel.errors import InvalidInput, InvalidTransition, NotFound

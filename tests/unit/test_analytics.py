@@ -10,8 +10,8 @@ import pytest
 
 from domain.analytics import Counts, open_minutes, practice_figures
 from domain.booking.holds import hold_slot, release_hold
-from domain.conversations.handoff import close, hand_back, take_over
-from domain.conversations.opening import open_conversation, request_handoff
+from domain.conversations.handoff import close, hand_back, request_handoff, take_over
+from domain.conversations.opening import open_conversation
 from domain.kernel.actors import SYSTEM, Actor
 from domain.kernel.clock import FrozenClock
 from domain.kernel.errors import Forbidden, InvalidInput
