@@ -14,13 +14,10 @@ from pydantic import AwareDatetime, BaseModel, Field, StrictFloat, StrictInt, St
 
 from api.bootstrap import frontdesk_of
 from api.conventions import IfMatch, Page, PageQuery, StaffMember, page, tagged
-from domain.booking.staff_bookings import (
-    book_for_client,
-    cancel_for_client,
-    page_bookings,
-    read_booking,
-    record_attendance,
-)
+from domain.booking.changes import cancel_for_client
+from domain.booking.confirmation import book_for_client
+from domain.booking.outcomes import record_attendance
+from domain.booking.reading import page_bookings, read_booking
 from domain.clients.registration import PROFILE_FIELD
 from domain.models import Booking
 

@@ -12,8 +12,11 @@ from domain.kernel.journal import audit, enqueue
 from domain.kernel.timefmt import format_local, zone
 from domain.kernel.uow import UnitOfWork
 from domain.kernel.versioning import bump_version, lock, require_version
-from domain.models import Booking, BookingStatus, Provider, ProviderService, Service
+from domain.models import Booking, BookingStatus, Provider, ProviderService, Service, StaffUser
 from domain.scheduling.calendars import practice
+from domain.staff.access import own_provider
+
+MISSING = "No booking with that reference was found."
 
 
 def may_see(actor: Actor, booking: Booking) -> bool:
@@ -28,7 +31,16 @@ def locked(uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
     booking = lock(uow, Booking, booking_id)
     # Another client's booking is reported as missing: its existence is not theirs to learn.
     if booking is None or not may_see(actor, booking):
-        raise NotFound("No booking with that reference was found.")
+        raise NotFound(MISSING)
+    return booking
+
+
+def visible_to_staff(uow: UnitOfWork, staff: StaffUser, booking_id: str) -> Booking:
+    """Return the booking if this staff member may see it: admins all, a provider their own."""
+    booking = uow.session.get(Booking, booking_id)
+    limit_to = own_provider(staff)
+    if booking is None or (limit_to is not None and booking.provider_id != limit_to):
+        raise NotFound(MISSING)
     return booking
 
 

@@ -1,4 +1,5 @@
-"""Changes to a confirmed booking: cancelling and rescheduling, and previews that refuse early."""
+"""Changes to a confirmed booking: cancelling (by the client or by staff) and rescheduling, and
+previews that refuse early."""
 
 from __future__ import annotations
 
@@ -12,14 +13,16 @@ from domain.booking._transitions import (
     offering,
     refuse_if_stale,
     transition,
+    visible_to_staff,
 )
 from domain.booking.retries import retrying, slot_guard
 from domain.kernel.actors import Actor
 from domain.kernel.errors import InvalidTransition
 from domain.kernel.instants import require_instant
 from domain.kernel.uow import UnitOfWork
-from domain.models import Booking, BookingStatus
+from domain.models import Booking, BookingStatus, StaffUser
 from domain.scheduling.slot_rules import ensure_bookable, occupancy, refuse_if_unavailable
+from domain.staff.access import staff_actor
 
 
 def cancel_booking(
@@ -50,6 +53,22 @@ def cancel_booking(
         )
         uow.commit()
         return booking
+
+
+def cancel_for_client(
+    *, uow: UnitOfWork, staff: StaffUser, booking_id: str, expected_version: int, reason: str
+) -> Booking:
+    """Cancel a confirmed booking from the version read; staff are not bound by the notice."""
+    # The version check in cancelling ties the change to the state this access check saw.
+    with uow.reading() as reader:
+        visible_to_staff(reader, staff, booking_id)
+    return cancel_booking(
+        uow=uow,
+        actor=staff_actor(staff),
+        booking_id=booking_id,
+        reason=reason,
+        expected_version=expected_version,
+    )
 
 
 def reschedule_booking(

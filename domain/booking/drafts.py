@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.booking._transitions import MISSING
 from domain.clients.registration import merged_profile
 from domain.kernel.actors import Actor, acts_for
 from domain.kernel.errors import InvalidTransition, NotFound
@@ -63,7 +64,7 @@ def booking_summary(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> Bookin
     with uow.reading() as reader:
         booking = reader.session.get(Booking, booking_id)
         if booking is None or not acts_for(actor, booking.client_id):
-            raise NotFound("No booking with that reference was found.")
+            raise NotFound(MISSING)
         return summarize(reader, booking)
 
 
@@ -74,7 +75,7 @@ def fill_intake(
     with uow:
         booking = lock(uow, Booking, booking_id)
         if booking is None or not acts_for(actor, booking.client_id):
-            raise NotFound("No booking with that reference was found.")
+            raise NotFound(MISSING)
         if booking.status != BookingStatus.HOLD:
             raise InvalidTransition("Only a booking that is still being confirmed can be changed.")
         client = locked_row(uow, Client, booking.client_id, what="client")

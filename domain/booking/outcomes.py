@@ -1,12 +1,13 @@
-"""Outcomes: a confirmed booking that has started is marked completed or a no-show."""
+"""Outcomes: a confirmed booking that has started is marked completed or a no-show, by staff."""
 
 from __future__ import annotations
 
-from domain.booking._transitions import locked, refuse_if_stale, transition
+from domain.booking._transitions import locked, refuse_if_stale, transition, visible_to_staff
 from domain.kernel.actors import Actor
 from domain.kernel.errors import Forbidden, InvalidTransition
 from domain.kernel.uow import UnitOfWork
-from domain.models import Booking, BookingStatus
+from domain.models import Booking, BookingStatus, StaffUser
+from domain.staff.access import staff_actor
 
 
 def mark_attendance(
@@ -36,3 +37,18 @@ def mark_attendance(
         transition(uow, actor, booking, outcome, f"booking.{outcome.value}", notify=False)
         uow.commit()
         return booking
+
+
+def record_attendance(
+    *, uow: UnitOfWork, staff: StaffUser, booking_id: str, expected_version: int, attended: bool
+) -> Booking:
+    """Mark a booking that has started as completed or as a no-show, from the version read."""
+    with uow.reading() as reader:
+        visible_to_staff(reader, staff, booking_id)
+    return mark_attendance(
+        uow=uow,
+        actor=staff_actor(staff),
+        booking_id=booking_id,
+        attended=attended,
+        expected_version=expected_version,
+    )

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from domain.booking.confirmation import staff_key
 from domain.booking.holds import hold_slot, release_hold
-from domain.booking.staff_bookings import staff_key
 from domain.kernel.clock import FrozenClock
 from domain.kernel.db import make_engine
 from domain.kernel.uow import UnitOfWork

@@ -13,8 +13,9 @@ import pytest
 from domain.clients.staff_clients import create_client
 from sqlmodel import col, select
 
+from domain.booking.changes import cancel_for_client
+from domain.booking.confirmation import book_for_client, staff_key
 from domain.booking.holds import hold_slot, release_hold
-from domain.booking.staff_bookings import book_for_client, cancel_for_client, staff_key
 from domain.clients.registration import register_client
 from domain.kernel.actors import SYSTEM
 from domain.kernel.errors import Conflict, NotFound, SlotUnavailable
