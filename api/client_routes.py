@@ -11,8 +11,13 @@ from pydantic import AfterValidator, BaseModel, Field, StrictFloat, StrictInt, S
 
 from api.bootstrap import frontdesk_of
 from api.conventions import Changes, IfMatch, Page, PageQuery, StaffMember, page, tagged
-from domain.clients.registration import PROFILE_FIELD, ContactField, checked_contact
-from domain.clients.staff_clients import create_client, page_clients, read_client, update_client
+from domain.clients.records import page_clients, read_client, update_client
+from domain.clients.registration import (
+    PROFILE_FIELD,
+    ContactField,
+    checked_contact,
+    create_client,
+)
 from domain.kernel.errors import InvalidInput
 from domain.models import Client
 

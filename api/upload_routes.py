@@ -16,7 +16,7 @@ from api.bootstrap import Frontdesk, frontdesk_of
 from api.conventions import REFERENCE, hub_of
 from channels.presenting import entry_json
 from channels.web.chat_socket import SESSION, session_address
-from domain.clients.registration import find_client_by_identity
+from domain.clients.records import find_client_by_identity
 from domain.conversations.transcripts import find_conversation
 from domain.documents.filetypes import ACCEPTED_TYPES
 from domain.documents.sealing import DocumentKey

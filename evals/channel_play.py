@@ -26,7 +26,8 @@ from channels.sms.formatting import entry_text
 from channels.sms.inbound import SmsDesk, SmsIn
 from channels.telegram.keyboards import inline_keyboard
 from channels.telegram.texts import entry_html
-from domain.clients.registration import link_identity, normalize_phone
+from domain.clients.records import link_identity
+from domain.clients.registration import normalize_phone
 from domain.conversations.transcripts import find_conversation, open_choices, transcript
 from domain.kernel.actors import SYSTEM
 from domain.kernel.uow import UnitOfWork

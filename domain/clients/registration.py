@@ -1,4 +1,4 @@
-"""Clients: registration, channel identities and profile fields."""
+"""Registering clients, by themselves or by staff, and the rules their details must meet."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from typing import Any, Literal
 
 from sqlalchemy.exc import IntegrityError
 
-from domain.kernel.actors import Actor, acts_for
-from domain.kernel.errors import InvalidInput, NotFound
+from domain.kernel.actors import Actor
+from domain.kernel.errors import Conflict, InvalidInput
 from domain.kernel.journal import audit, fingerprint, recall, remember
 from domain.kernel.uow import UnitOfWork
-from domain.kernel.versioning import bump_version, lock
-from domain.models import ChannelIdentity, Client
+from domain.models import ChannelIdentity, Client, StaffUser
+from domain.staff.access import is_admin, staff_actor
 
 ContactField = Literal["phone", "email"]
 PROFILE_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -55,6 +55,13 @@ def checked_contact(field: ContactField, value: str | None) -> str | None:
     return text.lower()
 
 
+def checked_name(name: str) -> str:
+    """Return a client's name as stored, or refuse a blank one."""
+    if not name.strip():
+        raise InvalidInput("A client needs a name.", field="name")
+    return name.strip()
+
+
 def contact_words(field: ContactField) -> str:
     return "phone number" if field == "phone" else "email address"
 
@@ -83,9 +90,7 @@ def register_client(
     to enter a phone; a client registering themselves in a chat only claims one, so pass
     `phone_proven=False`: the phone is kept on file, without the identity, until proven.
     """
-    name = name.strip()
-    if not name:
-        raise InvalidInput("A client needs a name.")
+    name = checked_name(name)
     phone = checked_contact("phone", phone)
     email = checked_contact("email", email)
     known_profile = checked_profile(profile or {})
@@ -148,46 +153,40 @@ def register_client(
     raise ContactTaken("A client with these contact details already exists.") from failure
 
 
-def find_client_by_identity(*, uow: UnitOfWork, channel: str, address: str) -> Client | None:
-    with uow.reading() as reader:
-        identity = reader.session.get(ChannelIdentity, (channel, address))
-        return None if identity is None else reader.session.get(Client, identity.client_id)
+# A provider is not told whether a phone or email is another client's: that client may be
+# outside what they may see.
+NOT_YOURS_TO_TELL = (
+    "These contact details cannot be used for a new client. Ask an admin to register them."
+)
 
 
-def link_identity(
-    *, uow: UnitOfWork, actor: Actor, client_id: str, channel: str, address: str
-) -> None:
-    """Attach a channel address to a client; an address already owned by another is refused."""
-    if not acts_for(actor, client_id):
-        raise NotFound("No such client.")
-    with uow:
-        if uow.session.get(Client, client_id) is None:
-            raise NotFound("No such client.")
-        existing = uow.session.get(ChannelIdentity, (channel, address))
-        if existing is not None:
-            if existing.client_id != client_id:
-                raise InvalidInput("That address belongs to another client.")
-            return
-        uow.session.add(ChannelIdentity(channel=channel, address=address, client_id=client_id))
-        audit(
-            uow,
-            actor=actor,
-            action="client.identity_linked",
-            subject_type="client",
-            subject_id=client_id,
-            details={"channel": channel},
+def create_client(
+    *,
+    uow: UnitOfWork,
+    staff: StaffUser,
+    name: str,
+    phone: str | None,
+    email: str | None,
+    profile: Mapping[str, Any],
+    idempotency_key: str,
+) -> Client:
+    """Register a client for a staff member (say, a caller on the phone); see register_client.
+
+    A phone or email another client has is refused; only an admin learns which one it was.
+    """
+    try:
+        return register_client(
+            uow=uow,
+            actor=staff_actor(staff),
+            name=name,
+            phone=phone,
+            email=email,
+            profile=profile,
+            # Keys are per staff member: one person's key never answers another's request.
+            idempotency_key=f"staff:{staff.id}:{idempotency_key}",
         )
-        uow.commit()
-
-
-def get_client(*, uow: UnitOfWork, actor: Actor, client_id: str) -> Client:
-    if not acts_for(actor, client_id):
-        raise NotFound("No such client.")
-    with uow.reading() as reader:
-        client = reader.session.get(Client, client_id)
-        if client is None:
-            raise NotFound("No such client.")
-        return client
+    except ContactTaken as taken:
+        raise Conflict(taken.message if is_admin(staff) else NOT_YOURS_TO_TELL) from taken
 
 
 def checked_profile(values: Mapping[str, Any]) -> dict[str, str]:
@@ -212,27 +211,3 @@ def merged_profile(current: Mapping[str, str], edits: Mapping[str, Any]) -> dict
     given = checked_profile({f: v for f, v in edits.items() if f not in removed})
     kept = {field: value.strip() for field, value in given.items() if value.strip()}
     return {f: v for f, v in {**current, **kept}.items() if f not in removed}
-
-
-def update_profile(
-    *, uow: UnitOfWork, actor: Actor, client_id: str, values: dict[str, Any]
-) -> Client:
-    """Merge profile fields (date_of_birth, address, …) into a client's profile."""
-    if not acts_for(actor, client_id):
-        raise NotFound("No such client.")
-    with uow:
-        client = lock(uow, Client, client_id)
-        if client is None:
-            raise NotFound("No such client.")
-        client.profile = merged_profile(client.profile, values)
-        bump_version(client)
-        audit(
-            uow,
-            actor=actor,
-            action="client.profile_updated",
-            subject_type="client",
-            subject_id=client_id,
-            details={"fields": sorted(values)},
-        )
-        uow.commit()
-        return client

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from domain.clients.staff_clients import page_clients
 
 from domain.booking.changes import cancel_booking
 from domain.booking.confirmation import confirm_booking
 from domain.booking.holds import hold_slot, release_hold
 from domain.booking.outcomes import mark_attendance
+from domain.clients.records import page_clients
 from domain.kernel.actors import SYSTEM, client_actor
 from domain.kernel.clock import FrozenClock
 from domain.kernel.errors import NotFound

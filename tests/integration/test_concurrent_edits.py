@@ -15,8 +15,8 @@ from sqlalchemy import Engine, Executable, insert, text
 from sqlmodel import col, select
 
 from domain.catalog.categories import CATEGORIES
-from domain.clients.registration import register_client, update_profile
-from domain.clients.staff_clients import update_client
+from domain.clients.records import update_client, update_profile
+from domain.clients.registration import register_client
 from domain.kernel.actors import SYSTEM, client_actor
 from domain.kernel.db import SQLITE_BEGIN, is_sqlite
 from domain.kernel.errors import DomainError

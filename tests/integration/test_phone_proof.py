@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import col, select
 
 from domain.clients.channel_links import client_of_chat, link_by_phone
-from domain.clients.staff_clients import create_client
+from domain.clients.registration import create_client
 from domain.clients.verification import identify_client, verify_code
 from domain.conversations.transcripts import take_in
 from domain.kernel.uow import UnitOfWork

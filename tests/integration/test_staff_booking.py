@@ -10,13 +10,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from domain.clients.staff_clients import create_client
 from sqlmodel import col, select
 
 from domain.booking.changes import cancel_for_client
 from domain.booking.confirmation import book_for_client, staff_key
 from domain.booking.holds import hold_slot, release_hold
-from domain.clients.registration import register_client
+from domain.clients.registration import create_client, register_client
 from domain.kernel.actors import SYSTEM
 from domain.kernel.errors import Conflict, NotFound, SlotUnavailable
 from domain.kernel.uow import UnitOfWork

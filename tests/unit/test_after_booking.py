@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from domain.booking.confirmation import confirm_booking
 from domain.booking.drafts import booking_summary, fill_intake
 from domain.booking.holds import hold_slot
-from domain.clients.registration import update_profile
+from domain.clients.records import update_profile
 from domain.conversations.handoff import request_handoff
 from domain.conversations.opening import open_conversation
 from domain.documents.requests import generate_forms, request_documents

@@ -6,18 +6,22 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from domain.clients.staff_clients import create_client, read_client, update_client
 
 from domain.booking.drafts import fill_intake
 from domain.booking.holds import hold_slot
-from domain.clients.registration import (
-    ContactField,
-    checked_contact,
+from domain.clients.records import (
     find_client_by_identity,
     get_client,
     link_identity,
-    merged_profile,
+    read_client,
+    update_client,
     update_profile,
+)
+from domain.clients.registration import (
+    ContactField,
+    checked_contact,
+    create_client,
+    merged_profile,
 )
 from domain.kernel.actors import Actor, client_actor
 from domain.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound

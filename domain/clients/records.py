@@ -1,4 +1,9 @@
-"""Clients as staff see them: found, read (audited) and corrected; providers see their own."""
+"""A client's record and channel identities, read and corrected by the client or by staff.
+
+One rule says whose record an actor may touch: a client only their own; staff as their role
+allows (domain.staff.access: admins every client, a provider those who had an appointment with
+them). Anything else is "not found", so nobody learns which clients exist.
+"""
 
 from __future__ import annotations
 
@@ -11,18 +16,18 @@ from sqlmodel import col, select
 from domain.clients.registration import (
     CONTACT_CHANNELS,
     ContactField,
-    ContactTaken,
     checked_contact,
+    checked_name,
     contact_words,
     merged_profile,
-    register_client,
 )
+from domain.kernel.actors import Actor, acts_for
 from domain.kernel.editing import apply_changes, insert_or_refuse
 from domain.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.kernel.journal import audit
 from domain.kernel.paging import page_of
 from domain.kernel.uow import UnitOfWork
-from domain.kernel.versioning import locked_row, require_version
+from domain.kernel.versioning import bump_version, lock, require_version
 from domain.models import ChannelIdentity, Client, StaffUser
 from domain.staff.access import (
     had_appointment_with,
@@ -33,11 +38,47 @@ from domain.staff.access import (
 )
 
 WHAT = "client"
-# A provider is not told whether a phone or email is another client's: that client may be
-# outside what they may see.
-NOT_YOURS_TO_TELL = (
-    "These contact details cannot be used for a new client. Ask an admin to register them."
-)
+
+
+def visible_client(
+    uow: UnitOfWork, viewer: Actor | StaffUser, client_id: str, *, locked: bool = False
+) -> Client:
+    """Return the client's row if the viewer may act on it (`locked`: for this transaction).
+
+    A staff member signed in to the console is a StaffUser, whose role decides; an Actor is a
+    client (their own record only) or the system and staff acting through a channel (any).
+    """
+    if isinstance(viewer, StaffUser):
+        require_client_access(uow, viewer, client_id)
+        missing = f"No client '{client_id}'."
+    else:
+        missing = "No such client."
+        if not acts_for(viewer, client_id):
+            raise NotFound(missing)
+    client = lock(uow, Client, client_id) if locked else uow.session.get(Client, client_id)
+    if client is None:
+        raise NotFound(missing)
+    return client
+
+
+def get_client(*, uow: UnitOfWork, actor: Actor, client_id: str) -> Client:
+    with uow.reading() as reader:
+        return visible_client(reader, actor, client_id)
+
+
+def read_client(*, uow: UnitOfWork, staff: StaffUser, client_id: str) -> Client:
+    """Return a client's profile to a staff member allowed to see it; the read is audited."""
+    with uow:
+        client = visible_client(uow, staff, client_id)
+        audit(
+            uow,
+            actor=staff_actor(staff),
+            action="client.profile_read",
+            subject_type=WHAT,
+            subject_id=client_id,
+        )
+        uow.commit()
+    return client
 
 
 def page_clients(
@@ -61,53 +102,53 @@ def page_clients(
         return page_of(reader.session, query, limit=limit, offset=offset)
 
 
-def read_client(*, uow: UnitOfWork, staff: StaffUser, client_id: str) -> Client:
-    """Return a client's profile to a staff member allowed to see it; the read is audited."""
+def find_client_by_identity(*, uow: UnitOfWork, channel: str, address: str) -> Client | None:
+    with uow.reading() as reader:
+        identity = reader.session.get(ChannelIdentity, (channel, address))
+        return None if identity is None else reader.session.get(Client, identity.client_id)
+
+
+def link_identity(
+    *, uow: UnitOfWork, actor: Actor, client_id: str, channel: str, address: str
+) -> None:
+    """Attach a channel address to a client; an address already owned by another is refused."""
     with uow:
-        require_client_access(uow, staff, client_id)
-        client = uow.session.get(Client, client_id)
-        if client is None:
-            raise NotFound(f"No client '{client_id}'.")
+        visible_client(uow, actor, client_id)
+        existing = uow.session.get(ChannelIdentity, (channel, address))
+        if existing is not None:
+            if existing.client_id != client_id:
+                raise InvalidInput("That address belongs to another client.")
+            return
+        uow.session.add(ChannelIdentity(channel=channel, address=address, client_id=client_id))
         audit(
             uow,
-            actor=staff_actor(staff),
-            action="client.profile_read",
+            actor=actor,
+            action="client.identity_linked",
             subject_type=WHAT,
             subject_id=client_id,
+            details={"channel": channel},
         )
         uow.commit()
-    return client
 
 
-def create_client(
-    *,
-    uow: UnitOfWork,
-    staff: StaffUser,
-    name: str,
-    phone: str | None,
-    email: str | None,
-    profile: Mapping[str, Any],
-    idempotency_key: str,
+def update_profile(
+    *, uow: UnitOfWork, actor: Actor, client_id: str, values: dict[str, Any]
 ) -> Client:
-    """Register a client (say, one on the phone); the same key sent again returns the same one.
-
-    A phone or email another client has is refused; only an admin learns which one it was.
-    """
-    if not name.strip():
-        raise InvalidInput("A client needs a name.", field="name")
-    try:
-        return register_client(
-            uow=uow,
-            actor=staff_actor(staff),
-            name=name,
-            phone=phone,
-            email=email,
-            profile=profile,
-            # Keys are per staff member: one person's key never answers another's request.
-            idempotency_key=f"staff:{staff.id}:{idempotency_key}",
+    """Merge profile fields (date_of_birth, address, …) into a client's profile."""
+    with uow:
+        client = visible_client(uow, actor, client_id, locked=True)
+        client.profile = merged_profile(client.profile, values)
+        bump_version(client)
+        audit(
+            uow,
+            actor=actor,
+            action="client.profile_updated",
+            subject_type=WHAT,
+            subject_id=client_id,
+            details={"fields": sorted(values)},
         )
-    except ContactTaken as taken:
-        raise Conflict(taken.message if is_admin(staff) else NOT_YOURS_TO_TELL) from taken
+        uow.commit()
+        return client
 
 
 def update_client(
@@ -126,8 +167,7 @@ def update_client(
     """
     fields = dict(changes)
     with uow:
-        require_client_access(uow, staff, client_id)
-        client = locked_row(uow, Client, client_id, what=WHAT)
+        client = visible_client(uow, staff, client_id, locked=True)
         contacts: dict[ContactField, str | None] = {
             field: checked_contact(field, fields[field])
             for field in CONTACT_CHANNELS
@@ -141,9 +181,7 @@ def update_client(
             )
         require_version(client, expected_version, what=WHAT)
         if "name" in fields:
-            fields["name"] = str(fields["name"]).strip()
-            if not fields["name"]:
-                raise InvalidInput("A client needs a name.", field="name")
+            fields["name"] = checked_name(str(fields["name"]))
         for field in moved:
             _move_identity(uow, client, field, contacts[field])
         fields.update(contacts.items())
