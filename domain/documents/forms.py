@@ -8,7 +8,7 @@ import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import docx
@@ -19,7 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from domain.kernel.errors import InvalidInput
 from domain.kernel.timefmt import format_local, zone
-from domain.models import Booking, Client, DocumentTemplate, Provider, Service
+from domain.models import Booking, Client, DocumentTemplate, Provider, Service, occupied_span
 
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 # A .docx is a zip: a small file may unpack into gigabytes, so its unpacked size is limited too.
@@ -93,14 +93,15 @@ def sample_form_context(intake_fields: Iterable[str]) -> dict[str, Any]:
         location="Berlin Mitte",
         timezone="Europe/Berlin",
     )
+    ends, blocked_until = occupied_span(starts, duration_min=30, buffer_min=0)
     booking = Booking(
         id="sample-booking",
         client_id=client.id,
         provider_id=provider.id,
         service_id=service.id,
         starts_at=starts,
-        ends_at=starts + timedelta(minutes=30),
-        blocked_until=starts + timedelta(minutes=30),
+        ends_at=ends,
+        blocked_until=blocked_until,
         created_at=starts,
         updated_at=starts,
     )

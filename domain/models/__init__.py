@@ -1,6 +1,13 @@
 """All tables; importing this module registers them on SQLModel.metadata."""
 
-from domain.models.bookings import OCCUPYING_STATUSES, Booking, BookingStatus
+from domain.models.bookings import (
+    NO_OVERLAP,
+    OCCUPYING_STATUSES,
+    Booking,
+    BookingStatus,
+    occupied_span,
+    occupies,
+)
 from domain.models.catalog import (
     PRACTICE_ROW_ID,
     Category,
@@ -34,6 +41,7 @@ from domain.models.schedule import DateOverride, TimeOff, WeeklyHours
 from domain.models.staff import StaffRole, StaffUser
 
 __all__ = [
+    "NO_OVERLAP",
     "OCCUPYING_STATUSES",
     "PRACTICE_ROW_ID",
     "AuditEvent",
@@ -73,4 +81,6 @@ __all__ = [
     "VerificationCode",
     "WeeklyHours",
     "new_id",
+    "occupied_span",
+    "occupies",
 ]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index
-from sqlmodel import Field, SQLModel
+from sqlalchemy import CheckConstraint, ColumnElement, Index, and_
+from sqlmodel import Field, SQLModel, col
 
 from domain.models.clients import new_id
 from domain.models.types import json_column, utc_column
@@ -23,8 +23,27 @@ class BookingStatus(StrEnum):
     RELEASED = "released"
 
 
-# Statuses that occupy a provider's time; the PostgreSQL exclusion constraint uses the same set.
+# What occupies a slot, defined once: a hold or a confirmed booking keeps its provider from
+# `starts_at` until `blocked_until` (the end plus the provider's buffer), half-open. The code
+# computes the columns with `occupied_span`, queries them with `occupies`, and PostgreSQL's
+# exclusion constraint (migration 0001) is built from the same names and statuses.
 OCCUPYING_STATUSES = (BookingStatus.HOLD, BookingStatus.CONFIRMED)
+OCCUPIED_FROM, OCCUPIED_UNTIL = "starts_at", "blocked_until"
+OCCUPIED_RANGE = f"tstzrange({OCCUPIED_FROM}, {OCCUPIED_UNTIL}, '[)')"
+NO_OVERLAP = "bookings_no_overlap"
+NO_OVERLAP_DDL = (
+    f"ALTER TABLE bookings ADD CONSTRAINT {NO_OVERLAP} EXCLUDE USING gist "
+    f"(provider_id WITH =, {OCCUPIED_RANGE} WITH &&) "
+    f"WHERE (status IN ({', '.join(repr(status.value) for status in OCCUPYING_STATUSES)}))"
+)
+
+
+def occupied_span(
+    start: datetime, *, duration_min: int, buffer_min: int
+) -> tuple[datetime, datetime]:
+    """Return when an appointment starting at `start` ends, and until when it keeps its provider."""
+    ends_at = start + timedelta(minutes=duration_min)
+    return ends_at, ends_at + timedelta(minutes=buffer_min)
 
 
 class Booking(SQLModel, table=True):
@@ -42,7 +61,7 @@ class Booking(SQLModel, table=True):
     service_id: str = Field(foreign_key="services.id")
     starts_at: datetime = Field(sa_column=utc_column())
     ends_at: datetime = Field(sa_column=utc_column())
-    # End of the time this booking keeps to itself: ends_at plus the provider's buffer.
+    # End of the time this booking keeps to itself: see occupied_span.
     blocked_until: datetime = Field(sa_column=utc_column())
     status: str = Field(default=BookingStatus.HOLD, max_length=16, index=True)
     hold_expires_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
@@ -53,3 +72,8 @@ class Booking(SQLModel, table=True):
     created_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
     version: int = 1
+
+
+def occupies(start: datetime, until: datetime) -> ColumnElement[bool]:
+    """The condition that a booking's occupied range overlaps [start, until)."""
+    return and_(col(Booking.starts_at) < until, col(Booking.blocked_until) > start)

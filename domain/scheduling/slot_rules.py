@@ -13,16 +13,22 @@ from domain.kernel.instants import require_instant
 from domain.kernel.journal import audit
 from domain.kernel.timefmt import format_local, zone
 from domain.kernel.uow import UnitOfWork
-from domain.models import Booking, BookingStatus, Practice, Provider, Service
+from domain.models import (
+    Booking,
+    BookingStatus,
+    Practice,
+    Provider,
+    Service,
+    occupied_span,
+    occupies,
+)
 from domain.scheduling.availability import AvailabilityChecker, Unavailability
 from domain.scheduling.calendars import booking_window, load_calendars, practice
 
 
-# Far enough for any real calendar, near enough that date arithmetic never overflows.
 def occupancy(provider: Provider, service: Service, start: datetime) -> tuple[datetime, datetime]:
     """Return when a booking starting at `start` ends, and until when it keeps the provider."""
-    ends_at = start + timedelta(minutes=service.duration_min)
-    return ends_at, ends_at + timedelta(minutes=provider.buffer_min)
+    return occupied_span(start, duration_min=service.duration_min, buffer_min=provider.buffer_min)
 
 
 def checker_around(
@@ -158,7 +164,7 @@ def expire_stale_holds(
             .where(col(Booking.provider_id) == provider_id)
             .where(col(Booking.status) == BookingStatus.HOLD)
             .where(col(Booking.hold_expires_at) <= now)
-            .where(col(Booking.starts_at) < blocked_until, col(Booking.blocked_until) > start)
+            .where(occupies(start, blocked_until))
         )
     )
     if not stale:

@@ -6,7 +6,7 @@ import itertools
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from jinja2 import Environment, TemplateSyntaxError
 
 from domain.kernel.errors import InvalidInput
 from domain.kernel.timefmt import wall_to_utc, zone
+from domain.models import occupied_span
 from domain.world.schema import WorldIn, parse_hours_range
 
 Problem = tuple[str, str]
@@ -177,7 +178,9 @@ def _bookings(world: WorldIn) -> Iterable[Problem]:
             continue
         if booking.status not in OCCUPYING:
             continue
-        end = start + timedelta(minutes=service.duration_min + provider.buffer_min)
+        _, end = occupied_span(
+            start, duration_min=service.duration_min, buffer_min=provider.buffer_min
+        )
         for other_start, other_end, other in taken[provider.id]:
             if start < other_end and other_start < end:
                 yield f"{key}.start", f"overlaps booking {other!r} of provider {provider.id!r}"

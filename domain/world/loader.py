@@ -35,6 +35,7 @@ from domain.models import (
     Service,
     TimeOff,
     WeeklyHours,
+    occupied_span,
 )
 from domain.scheduling.calendars import busy_intervals
 from domain.world.checks import Problem, check_world
@@ -315,8 +316,9 @@ def _add_bookings(uow: UnitOfWork, world: WorldIn, source: str) -> None:
     for booking in world.bookings:
         service, provider = services[booking.service], providers[booking.provider]
         starts_at = local_wall_to_utc(booking.start, ZoneInfo(provider.timezone))
-        ends_at = starts_at + timedelta(minutes=service.duration_min)
-        blocked_until = ends_at + timedelta(minutes=provider.buffer_min)
+        ends_at, blocked_until = occupied_span(
+            starts_at, duration_min=service.duration_min, buffer_min=provider.buffer_min
+        )
         # Same test as availability's: stored confirmed bookings and live holds occupy time.
         stored = busy_intervals(
             uow.session, [provider.id], starts_at, blocked_until, uow.now(), None

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from domain.models.bookings import NO_OVERLAP_DDL
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -238,13 +240,10 @@ def upgrade() -> None:
         ),
     )
     op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
-    # Holds and confirmed bookings of one provider never overlap, buffers included. The
-    # constraint cannot read the clock, so services mark expired holds before reusing a slot.
-    op.execute(
-        "ALTER TABLE bookings ADD CONSTRAINT bookings_no_overlap EXCLUDE USING gist "
-        "(provider_id WITH =, tstzrange(starts_at, blocked_until, '[)') WITH &&) "
-        "WHERE (status IN ('hold', 'confirmed'))"
-    )
+    # Holds and confirmed bookings of one provider never overlap, buffers included: the model
+    # defines what occupies a slot, and this constraint is built from that one definition. It
+    # cannot read the clock, so services mark expired holds before reusing a slot.
+    op.execute(NO_OVERLAP_DDL)
     op.create_index(op.f("ix_bookings_client_id"), "bookings", ["client_id"], unique=False)
     op.create_index(
         "ix_bookings_provider_start", "bookings", ["provider_id", "starts_at"], unique=False
