@@ -1,4 +1,4 @@
-"""Consistency checks on a parsed world: every problem with the key where it was found."""
+"""What is wrong with a world: its YAML, its schema, its consistency; each problem by its key."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import yaml
 from jinja2 import Environment, TemplateSyntaxError
+from pydantic import ValidationError
 
 from domain.kernel.errors import InvalidInput
 from domain.kernel.timefmt import wall_to_utc, zone
@@ -31,6 +34,31 @@ def check_world(world: WorldIn, base_dir: Path) -> list[Problem]:
     problems += _clients(world)
     problems += _templates(world, base_dir)
     problems += _bookings(world)
+    return problems
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """Say where a file is not YAML, by line and column."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    return f"not valid YAML{where}: {getattr(exc, 'problem', None) or exc}"
+
+
+def validation_problems(exc: ValidationError, raw: dict[str, Any]) -> list[Problem]:
+    """Name each schema error by its key, with list items by their id (services[dr-x].name)."""
+    problems = []
+    for error in exc.errors():
+        parts: list[str] = []
+        node: Any = raw
+        for part in error["loc"]:
+            if isinstance(part, int) and isinstance(node, list) and part < len(node):
+                node = node[part]
+                label = node.get("id") if isinstance(node, dict) else None
+                parts[-1] += f"[{label if label is not None else part}]"
+            else:
+                node = node.get(part) if isinstance(node, dict) else None
+                parts.append(str(part))
+        problems.append((".".join(parts) or "(file)", error["msg"]))
     return problems
 
 

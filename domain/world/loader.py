@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -25,21 +24,18 @@ from domain.models import (
     Category,
     ChannelIdentity,
     Client,
-    DateOverride,
     DocumentKind,
     DocumentTemplate,
     KnowledgeEntry,
     Practice,
     Provider,
-    ProviderService,
     Service,
-    TimeOff,
-    WeeklyHours,
     occupied_span,
 )
 from domain.scheduling.calendars import busy_intervals
-from domain.world.checks import Problem, check_world
-from domain.world.schema import WEEKDAYS, ClientIn, ProviderIn, WorldIn, parse_hours_range
+from domain.world.checks import Problem, check_world, validation_problems, yaml_problem
+from domain.world.rows import identities, provider_row, schedule_rows, service_row, template_row
+from domain.world.schema import WorldIn
 
 
 @dataclass(frozen=True)
@@ -57,40 +53,17 @@ def read_world(path: Path) -> WorldIn:
     except OSError as exc:
         raise WorldError(source, [("(file)", f"cannot read: {exc.strerror}")]) from exc
     except yaml.YAMLError as exc:
-        raise WorldError(source, [("(file)", _yaml_problem(exc))]) from exc
+        raise WorldError(source, [("(file)", yaml_problem(exc))]) from exc
     if not isinstance(raw, dict):
         raise WorldError(source, [("(file)", "a world is a mapping of keys like now, services")])
     try:
         world = WorldIn.model_validate(raw)
     except ValidationError as exc:
-        raise WorldError(source, _validation_problems(exc, raw)) from exc
+        raise WorldError(source, validation_problems(exc, raw)) from exc
     problems = check_world(world, path.parent)
     if problems:
         raise WorldError(source, problems)
     return world
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    return f"not valid YAML{where}: {getattr(exc, 'problem', None) or exc}"
-
-
-def _validation_problems(exc: ValidationError, raw: dict[str, Any]) -> list[Problem]:
-    problems = []
-    for error in exc.errors():
-        parts: list[str] = []
-        node: Any = raw
-        for part in error["loc"]:
-            if isinstance(part, int) and isinstance(node, list) and part < len(node):
-                node = node[part]
-                label = node.get("id") if isinstance(node, dict) else None
-                parts[-1] += f"[{label if label is not None else part}]"
-            else:
-                node = node.get(part) if isinstance(node, dict) else None
-                parts.append(str(part))
-        problems.append((".".join(parts) or "(file)", error["msg"]))
-    return problems
 
 
 def weeks_until(world_now: datetime, today: date) -> int:
@@ -143,11 +116,11 @@ def load_world(
         )
         _add_all(uow, [Category(id=c.id, name=c.name) for c in world.categories])
         _add_all(uow, [DocumentKind(id=d.id, name=d.name) for d in world.document_kinds])
-        _add_all(uow, [_template(t, base_dir) for t in world.templates])
-        _add_all(uow, [_service(s) for s in world.services])
-        _add_all(uow, [_provider(p) for p in world.providers])
+        _add_all(uow, [template_row(t, base_dir) for t in world.templates])
+        _add_all(uow, [service_row(s) for s in world.services])
+        _add_all(uow, [provider_row(p) for p in world.providers])
         for provider in world.providers:
-            _add_all(uow, _schedule(provider))
+            _add_all(uow, schedule_rows(provider))
         _add_all(
             uow, [KnowledgeEntry(id=k.id, title=k.title, text=k.text) for k in world.knowledge]
         )
@@ -193,7 +166,7 @@ def _clashes_with_database(uow: UnitOfWork, world: WorldIn) -> list[Problem]:
     ]
     clashes = []
     for client in world.clients:
-        for channel, address in _identities(client):
+        for channel, address in identities(client):
             owner = uow.session.get(ChannelIdentity, (channel, address))
             if owner is not None:
                 clashes.append(
@@ -207,82 +180,6 @@ def _clashes_with_database(uow: UnitOfWork, world: WorldIn) -> list[Problem]:
         for existing in uow.session.exec(select(table.id).where(table.id.in_(ids))):  # type: ignore[attr-defined]
             clashes.append((f"{section}[{existing}]", "already exists in the database"))
     return clashes
-
-
-def _template(template: Any, base_dir: Path) -> DocumentTemplate:
-    docx = (base_dir / template.file).read_bytes() if template.file else None
-    return DocumentTemplate(
-        id=template.id, name=template.name, paragraphs=template.paragraphs or [], docx=docx
-    )
-
-
-def _service(service: Any) -> Service:
-    return Service(
-        id=service.id,
-        name=service.name,
-        category_id=service.category,
-        duration_min=service.duration_min,
-        price=service.price,
-        currency=service.currency,
-        description=service.description,
-        required_documents=service.required_documents,
-        intake_fields=service.intake_fields,
-        form_templates=service.form_templates,
-    )
-
-
-def _provider(provider: ProviderIn) -> Provider:
-    return Provider(
-        id=provider.id,
-        name=provider.name,
-        kind=provider.kind,
-        specialties=provider.specialties,
-        location=provider.location,
-        timezone=provider.timezone,
-        buffer_min=provider.buffer_min,
-        slot_step_min=provider.slot_step_min,
-    )
-
-
-def _schedule(provider: ProviderIn) -> list[SQLModel]:
-    tz = ZoneInfo(provider.timezone)
-    rows: list[SQLModel] = [
-        ProviderService(provider_id=provider.id, service_id=service)
-        for service in provider.services
-    ]
-    for weekday, ranges in provider.hours.items():
-        for text in ranges:
-            opens, closes = parse_hours_range(text)
-            rows.append(
-                WeeklyHours(
-                    provider_id=provider.id,
-                    weekday=WEEKDAYS.index(weekday),
-                    opens=opens,
-                    closes=closes,
-                )
-            )
-    for override_day, ranges in provider.overrides.items():
-        day = override_day
-        if not ranges:
-            rows.append(DateOverride(provider_id=provider.id, day=day))
-        for text in ranges:
-            opens, closes = parse_hours_range(text)
-            rows.append(DateOverride(provider_id=provider.id, day=day, opens=opens, closes=closes))
-    for off in provider.time_off:
-        rows.append(
-            TimeOff(
-                provider_id=provider.id,
-                reason=off.reason,
-                starts_at=local_wall_to_utc(off.start, tz),
-                ends_at=local_wall_to_utc(off.end, tz),
-            )
-        )
-    return rows
-
-
-def _identities(client: ClientIn) -> list[tuple[str, str]]:
-    addresses = (("sms", client.phone), ("email", client.email), ("telegram", client.telegram_id))
-    return [(channel, address) for channel, address in addresses if address]
 
 
 def _add_clients(uow: UnitOfWork, world: WorldIn) -> None:
@@ -303,7 +200,7 @@ def _add_clients(uow: UnitOfWork, world: WorldIn) -> None:
         [
             ChannelIdentity(channel=channel, address=address, client_id=client.id)
             for client in world.clients
-            for channel, address in _identities(client)
+            for channel, address in identities(client)
         ],
     )
 
