@@ -8,7 +8,7 @@ single read is audited: a download, and the details of one file or form.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Literal, cast
 
 from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.orm import QueryableAttribute, defer
@@ -26,6 +26,8 @@ from domain.staff.access import own_provider, staff_actor
 # Lists and metadata never load the files themselves, which may be megabytes each.
 _WITHOUT_CIPHERTEXT = defer(cast("QueryableAttribute[bytes]", UploadedDocument.ciphertext))
 _WITHOUT_FORM_CONTENT = defer(cast("QueryableAttribute[bytes]", GeneratedForm.content))
+# How a file or form was read, as the audit log names it: only a download loads the content.
+Read = Literal["details_read", "downloaded"]
 
 
 def _their_bookings(provider_id: str) -> SelectOfScalar[str]:
@@ -78,15 +80,7 @@ def page_uploads(
 def get_upload(*, uow: UnitOfWork, staff: StaffUser, document_id: str) -> UploadedDocument:
     """Return one sent file's details (not its content); the read is audited."""
     with uow:
-        document = _visible_upload(uow, staff, document_id, content=False)
-        audit(
-            uow,
-            actor=staff_actor(staff),
-            action="document.details_read",
-            subject_type="document",
-            subject_id=document.id,
-            details={"client_id": document.client_id, "booking_id": document.booking_id},
-        )
+        document = _audited_upload(uow, staff, document_id, action="details_read")
         uow.commit()
         return document
 
@@ -96,26 +90,19 @@ def read_upload(
 ) -> tuple[UploadedDocument, bytes]:
     """Return a sent file with its decrypted content; the download is audited."""
     with uow:
-        document = _visible_upload(uow, staff, document_id, content=True)
+        document = _audited_upload(uow, staff, document_id, action="downloaded")
         content = unseal(
             key, document.ciphertext, document_id=document.id, client_id=document.client_id
-        )
-        audit(
-            uow,
-            actor=staff_actor(staff),
-            action="document.downloaded",
-            subject_type="document",
-            subject_id=document.id,
-            details={"client_id": document.client_id, "booking_id": document.booking_id},
         )
         uow.commit()
         return document, content
 
 
-def _visible_upload(
-    uow: UnitOfWork, staff: StaffUser, document_id: str, *, content: bool
+def _audited_upload(
+    uow: UnitOfWork, staff: StaffUser, document_id: str, *, action: Read
 ) -> UploadedDocument:
-    options = [] if content else [_WITHOUT_CIPHERTEXT]
+    """The file if this staff member may see it, its read written to the audit log."""
+    options = [] if action == "downloaded" else [_WITHOUT_CIPHERTEXT]
     document = uow.session.get(UploadedDocument, document_id, options=options)
     limit_to = own_provider(staff)
     # Another provider's file is refused as unknown: nothing about it is given away.
@@ -123,6 +110,14 @@ def _visible_upload(
         limit_to is not None and not _upload_visible_to(uow, document_id, limit_to)
     ):
         raise NotFound(f"No document '{document_id}'.")
+    audit(
+        uow,
+        actor=staff_actor(staff),
+        action=f"document.{action}",
+        subject_type="document",
+        subject_id=document.id,
+        details={"client_id": document.client_id, "booking_id": document.booking_id},
+    )
     return document
 
 
@@ -190,15 +185,7 @@ def page_forms(
 def get_form(*, uow: UnitOfWork, staff: StaffUser, form_id: str) -> GeneratedForm:
     """Return one generated form's details (not its content); the read is audited."""
     with uow:
-        form = _visible_form(uow, staff, form_id, content=False)
-        audit(
-            uow,
-            actor=staff_actor(staff),
-            action="form.details_read",
-            subject_type="form",
-            subject_id=form.id,
-            details={"booking_id": form.booking_id},
-        )
+        form = _audited_form(uow, staff, form_id, action="details_read")
         uow.commit()
         return form
 
@@ -206,23 +193,16 @@ def get_form(*, uow: UnitOfWork, staff: StaffUser, form_id: str) -> GeneratedFor
 def read_form(*, uow: UnitOfWork, staff: StaffUser, form_id: str) -> GeneratedForm:
     """Return a generated form with its .docx bytes; the download is audited."""
     with uow:
-        form = _visible_form(uow, staff, form_id, content=True)
-        audit(
-            uow,
-            actor=staff_actor(staff),
-            action="form.downloaded",
-            subject_type="form",
-            subject_id=form.id,
-            details={"booking_id": form.booking_id},
-        )
+        form = _audited_form(uow, staff, form_id, action="downloaded")
         uow.commit()
         return form
 
 
-def _visible_form(
-    uow: UnitOfWork, staff: StaffUser, form_id: str, *, content: bool
+def _audited_form(
+    uow: UnitOfWork, staff: StaffUser, form_id: str, *, action: Read
 ) -> GeneratedForm:
-    options = [] if content else [_WITHOUT_FORM_CONTENT]
+    """The form if this staff member may see it, its read written to the audit log."""
+    options = [] if action == "downloaded" else [_WITHOUT_FORM_CONTENT]
     form = uow.session.get(GeneratedForm, form_id, options=options)
     limit_to = own_provider(staff)
     if form is None or (
@@ -230,4 +210,12 @@ def _visible_form(
         and uow.session.get_one(Booking, form.booking_id).provider_id != limit_to
     ):
         raise NotFound(f"No form '{form_id}'.")
+    audit(
+        uow,
+        actor=staff_actor(staff),
+        action=f"form.{action}",
+        subject_type="form",
+        subject_id=form.id,
+        details={"booking_id": form.booking_id},
+    )
     return form
