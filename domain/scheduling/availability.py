@@ -1,28 +1,42 @@
 """Free starts, computed as a pure function of a provider's calendar and the policies.
 
 Everything is in UTC except opening hours, which are local wall times in the provider's zone:
-a 09:00 opening is 09:00 local on both sides of a DST change. Offering a slot and confirming it
-both go through `unavailability`, so what was offered is exactly what can be committed.
+a 09:00 opening is 09:00 local on both sides of a DST change. Each local day's hours become
+runs of UTC starts once (`day_grid`); free starts are those runs minus what busy time and time
+off refuse (`free_time`), clipped to the notice, the window and the searched range. Confirming
+a start asks `unavailability`, which reads the same runs, so what was offered can be committed.
 """
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from domain.kernel.timefmt import wall_to_utc
+from domain.scheduling.day_grid import (
+    OpeningGrid,
+    StartRun,
+    clip,
+    last_start,
+    opening_grid,
+    runs_of,
+    since_midnight,
+    starts_in,
+    steady_midnight,
+)
+from domain.scheduling.day_grid import OpeningRange as OpeningRange
+from domain.scheduling.free_time import Interval as Interval
+from domain.scheduling.free_time import RefusedStarts
 
-Interval = tuple[datetime, datetime]
-
-
-@dataclass(frozen=True)
-class OpeningRange:
-    opens: time
-    closes: time
+ONE_DAY = timedelta(days=1)
+# No clock change moves local time by two hours or more, so a start this far from where the
+# window's last day ends in UTC is surely inside or outside it; nearer ones are checked singly.
+CLOCK_CHANGE_MARGIN = timedelta(hours=3)
 
 
 class Unavailability(StrEnum):
@@ -86,27 +100,50 @@ class AvailabilityChecker:
         self.calendar = calendar
         self.duration = duration
         self.window = window
-        self._time_off = MergedIntervals(calendar.time_off)
-        self._busy = MergedIntervals(calendar.busy)
+        self._grids: dict[int | date, OpeningGrid] = {}
+
+    @cached_property
+    def _time_off(self) -> MergedIntervals:
+        return MergedIntervals(self.calendar.time_off)
+
+    @cached_property
+    def _busy(self) -> MergedIntervals:
+        return MergedIntervals(self.calendar.busy)
+
+    @cached_property
+    def _refused(self) -> RefusedStarts:
+        calendar = self.calendar
+        return RefusedStarts(
+            busy=calendar.busy,
+            time_off=calendar.time_off,
+            duration=self.duration,
+            buffer=calendar.buffer,
+        )
+
+    def day_runs(self, day: date) -> tuple[StartRun, ...]:
+        """Return the UTC starts the hours and slot step offer on a local day, as sorted runs."""
+        key: int | date = day if day in self.calendar.overrides else day.weekday()
+        grid = self._grids.get(key)
+        if grid is None:
+            ranges = tuple(self.calendar.ranges_on(day))
+            grid = self._grids[key] = opening_grid(ranges, self.calendar.step, self.duration)
+        return grid.runs(self.calendar.timezone, day)
 
     def grid_starts(self, day: date) -> Iterator[datetime]:
-        """Yield the UTC starts that the hours and slot step offer on a local day."""
-        tz = self.calendar.timezone
-        for opening in self.calendar.ranges_on(day):
-            wall = datetime.combine(day, opening.opens)
-            closing_wall = datetime.combine(day, opening.closes)
-            # Fit is judged in elapsed time: on a DST day the wall clock gains or loses an hour.
-            closing = closing_wall.replace(tzinfo=tz).astimezone(UTC)
-            while wall < closing_wall:
-                start = wall_to_utc(wall, tz)
-                if start is not None and start + self.duration <= closing:
-                    yield start
-                wall += self.calendar.step
+        """Yield the UTC starts that the hours and slot step offer on a local day, in order."""
+        for run in self.day_runs(day):
+            yield from starts_in(run, self.calendar.step)
 
     def unavailability(self, start: datetime) -> Unavailability | None:
         """Return why a start cannot be booked, or None when it can."""
         local_day = start.astimezone(self.calendar.timezone).date()
-        if start not in set(self.grid_starts(local_day)):
+        step = self.calendar.step
+        if not any(
+            first <= start
+            and (start - first) % step == timedelta(0)
+            and (start - first) < step * count
+            for first, count in self.day_runs(local_day)
+        ):
             return Unavailability.CLOSED
         return self._policy_or_conflict(start, local_day)
 
@@ -126,18 +163,92 @@ class AvailabilityChecker:
 
     def free_starts(self, start: datetime, end: datetime) -> list[datetime]:
         """Return every bookable start in [start, end), in order."""
+        return list(self.iter_free_starts(start, end))
+
+    def iter_free_starts(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        day_from: time | None = None,
+        day_until: time | None = None,
+    ) -> Iterator[datetime]:
+        """Yield the bookable starts in [start, end), soonest first, computing as they are asked.
+
+        `day_from` and `day_until` keep starts whose local time of day lies between them.
+        """
         tz = self.calendar.timezone
-        first_day = max(start, self.window.earliest).astimezone(tz).date()
+        lower = max(start, self.window.earliest)
+        if end <= lower:
+            return iter(())
+        first_day = lower.astimezone(tz).date()
         # A day's margin: the window's last day may belong to a zone ahead of the provider's.
         last_day = min(
             (end - timedelta(microseconds=1)).astimezone(tz).date(),
-            self.window.last_day + timedelta(days=1),
+            self.window.last_day + ONE_DAY,
         )
-        found: list[datetime] = []
+        step = self.calendar.step
+        candidates = self._candidate_runs(first_day, last_day, lower, end, day_from, day_until)
+        free = self._refused.free_runs(candidates, step)
+        return itertools.chain.from_iterable(starts_in(run, step) for run in free)
+
+    def _candidate_runs(
+        self,
+        first_day: date,
+        last_day: date,
+        lower: datetime,
+        upper: datetime,
+        day_from: time | None,
+        day_until: time | None,
+    ) -> Iterator[StartRun]:
+        step = self.calendar.step
+        window_zone = self.window.timezone or self.calendar.timezone
+        past_window = datetime.combine(self.window.last_day + ONE_DAY, time(0), tzinfo=window_zone)
+        surely_inside = min(upper, past_window.astimezone(UTC) - CLOCK_CHANGE_MARGIN)
+        upper = min(upper, surely_inside + 2 * CLOCK_CHANGE_MARGIN)
         day = first_day
         while day <= last_day:
-            for candidate in self.grid_starts(day):
-                if start <= candidate < end and self._policy_or_conflict(candidate, day) is None:
-                    found.append(candidate)
-            day += timedelta(days=1)
-        return sorted(set(found))  # overlapping opening ranges may offer a start twice
+            runs = self._runs_in_day_part(day, day_from, day_until)
+            day += ONE_DAY
+            if not runs:
+                continue
+            if lower <= runs[0][0] and last_start(runs[-1], step) < surely_inside:
+                yield from runs  # the whole day is inside every bound, as most days are
+                continue
+            for day_run in runs:
+                run = clip(day_run, step, lower, upper)
+                if run is None:
+                    continue
+                if last_start(run, step) < surely_inside:
+                    yield run
+                    continue
+                last = self.window.last_day
+                yield from runs_of(
+                    (s for s in starts_in(run, step) if s.astimezone(window_zone).date() <= last),
+                    step,
+                )
+
+    def _runs_in_day_part(
+        self, day: date, day_from: time | None, day_until: time | None
+    ) -> Sequence[StartRun]:
+        runs = self.day_runs(day)
+        if day_from is None and day_until is None:
+            return runs
+        tz, step = self.calendar.timezone, self.calendar.step
+        midnight = steady_midnight(tz, day)
+        if midnight is None:
+            starts = (s for run in runs for s in starts_in(run, step))
+            return runs_of((s for s in starts if _in_day_part(s, tz, day_from, day_until)), step)
+        lower = midnight + (since_midnight(day_from) if day_from is not None else timedelta(0))
+        upper = midnight + (since_midnight(day_until) if day_until is not None else ONE_DAY)
+        return [part for run in runs if (part := clip(run, step, lower, upper)) is not None]
+
+
+def _in_day_part(
+    start: datetime, tz: ZoneInfo, day_from: time | None, day_until: time | None
+) -> bool:
+    """Tell whether a start's local time of day is at or after `day_from` and before `day_until`."""
+    local = start.astimezone(tz).time()
+    if day_from is not None and local < day_from:
+        return False
+    return day_until is None or local < day_until

@@ -7,10 +7,11 @@ and the bookings, filtered by provider id and time range.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
-from datetime import date, datetime, timedelta
+from collections.abc import Collection, Iterator
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import Executable, and_, or_
 from sqlmodel import Session, col, select
 
 from domain.kernel.timefmt import zone
@@ -27,8 +28,12 @@ from domain.models import (
 )
 from domain.scheduling.availability import BookingWindow, Interval, OpeningRange, ProviderCalendar
 
-# Bookings and time off can start before the searched range and still overlap it.
-_LOOKBEHIND = timedelta(days=2)
+# Overrides are kept by local date, which can lie a day either side of a UTC date.
+_LOCAL_DAYS_AROUND = timedelta(days=2)
+ONE_DAY = timedelta(days=1)
+# Longer than any appointment and its buffer: what starts this long after a searched range
+# cannot reach back into it.
+LONGEST_REACH = timedelta(days=2)
 
 
 def practice(session: Session) -> Practice:
@@ -66,15 +71,22 @@ def load_calendars(
     end: datetime,
     now: datetime,
     ignore_booking_id: str | None = None,
+    reach: timedelta = LONGEST_REACH,
 ) -> dict[str, ProviderCalendar]:
-    """Build each provider's calendar for [start, end) in four queries, whatever their number."""
+    """Build each provider's calendar for starts in [start, end) in four queries, whatever their
+    number.
+
+    `reach` is the longest an appointment and its buffer keep a provider: busy time and time off
+    matter while they end after `start` and begin before `end` plus that. The calendars hold the
+    weekly hours of the weekdays that [start, end) can touch in any zone, not always all seven.
+    """
     ids = [provider.id for provider in providers]
-    weekly = _weekly_hours(session, ids)
-    overrides = _overrides(session, ids, start.date() - _LOOKBEHIND, end.date() + _LOOKBEHIND)
-    time_off = _time_off(session, ids, start - _LOOKBEHIND, end + _LOOKBEHIND)
-    busy = busy_intervals(
-        session, ids, start - _LOOKBEHIND, end + _LOOKBEHIND, now, ignore_booking_id
+    weekly = _weekly_hours(session, ids, _weekdays_between(start, end))
+    overrides = _overrides(
+        session, ids, start.date() - _LOCAL_DAYS_AROUND, end.date() + _LOCAL_DAYS_AROUND
     )
+    time_off = _time_off(session, ids, start, end + reach)
+    busy = busy_intervals(session, ids, start, end + reach, now, ignore_booking_id)
     return {
         provider.id: ProviderCalendar(
             timezone=zone(provider.timezone),
@@ -89,46 +101,77 @@ def load_calendars(
     }
 
 
-def _weekly_hours(session: Session, ids: list[str]) -> dict[str, dict[int, list[OpeningRange]]]:
-    rows = session.exec(
-        select(WeeklyHours)
+def _weekdays_between(start: datetime, end: datetime) -> list[int]:
+    """Return the weekdays of every local date that [start, end) touches in any zone."""
+    # Every zone is within a day of UTC, so a day's margin each side covers them all.
+    first, last = (start - ONE_DAY).date(), (end + ONE_DAY).date()
+    if (last - first).days >= 6:
+        return list(range(7))
+    return sorted({(first + timedelta(days=n)).weekday() for n in range((last - first).days + 1)})
+
+
+def _weekly_hours(
+    session: Session, ids: list[str], weekdays: list[int]
+) -> dict[str, dict[int, list[OpeningRange]]]:
+    statement = (
+        select(
+            col(WeeklyHours.provider_id),
+            col(WeeklyHours.weekday),
+            col(WeeklyHours.opens),
+            col(WeeklyHours.closes),
+        )
         .where(col(WeeklyHours.provider_id).in_(ids))
         .order_by(col(WeeklyHours.weekday), col(WeeklyHours.opens))
     )
+    if len(weekdays) < 7:
+        statement = statement.where(col(WeeklyHours.weekday).in_(weekdays))
+    rows = _rows(session, statement)
     found: dict[str, dict[int, list[OpeningRange]]] = defaultdict(lambda: defaultdict(list))
-    for row in rows:
-        found[row.provider_id][row.weekday].append(OpeningRange(row.opens, row.closes))
+    # Providers mostly keep the same few hours: one object per distinct range, not per row.
+    ranges: dict[tuple[time, time], OpeningRange] = {}
+    for provider_id, weekday, opens, closes in rows:
+        opening = ranges.get((opens, closes))
+        if opening is None:
+            opening = ranges[opens, closes] = OpeningRange(opens, closes)
+        found[provider_id][weekday].append(opening)
     return found
 
 
 def _overrides(
     session: Session, ids: list[str], first: date, last: date
 ) -> dict[str, dict[date, list[OpeningRange]]]:
-    rows = session.exec(
-        select(DateOverride)
+    rows = _rows(
+        session,
+        select(
+            col(DateOverride.provider_id),
+            col(DateOverride.day),
+            col(DateOverride.opens),
+            col(DateOverride.closes),
+        )
         .where(col(DateOverride.provider_id).in_(ids))
         .where(col(DateOverride.day) >= first, col(DateOverride.day) <= last)
-        .order_by(col(DateOverride.day), col(DateOverride.opens))
+        .order_by(col(DateOverride.day), col(DateOverride.opens)),
     )
     found: dict[str, dict[date, list[OpeningRange]]] = defaultdict(lambda: defaultdict(list))
-    for row in rows:
-        ranges = found[row.provider_id][row.day]  # touching the key marks the day as overridden
-        if row.opens is not None and row.closes is not None:
-            ranges.append(OpeningRange(row.opens, row.closes))
+    for provider_id, day, opens, closes in rows:
+        ranges = found[provider_id][day]  # touching the key marks the day as overridden
+        if opens is not None and closes is not None:
+            ranges.append(OpeningRange(opens, closes))
     return found
 
 
 def _time_off(
     session: Session, ids: list[str], start: datetime, end: datetime
 ) -> dict[str, list[Interval]]:
-    rows = session.exec(
-        select(TimeOff)
+    rows = _rows(
+        session,
+        select(col(TimeOff.provider_id), col(TimeOff.starts_at), col(TimeOff.ends_at))
         .where(col(TimeOff.provider_id).in_(ids))
-        .where(col(TimeOff.starts_at) < end, col(TimeOff.ends_at) > start)
+        .where(col(TimeOff.starts_at) < end, col(TimeOff.ends_at) > start),
     )
     found: dict[str, list[Interval]] = defaultdict(list)
-    for row in rows:
-        found[row.provider_id].append((row.starts_at, row.ends_at))
+    for provider_id, starts_at, ends_at in rows:
+        found[provider_id].append((starts_at, ends_at))
     return found
 
 
@@ -151,6 +194,15 @@ def busy_intervals(
     if ignore_booking_id is not None:
         query = query.where(col(Booking.id) != ignore_booking_id)
     found: dict[str, list[Interval]] = defaultdict(list)
-    for provider_id, starts_at, blocked_until in session.exec(query):
+    for provider_id, starts_at, blocked_until in _rows(session, query):
         found[provider_id].append((starts_at, blocked_until))
     return found
+
+
+def _rows(session: Session, statement: Executable) -> Iterator[Any]:
+    """Yield plain rows one at a time, without the ORM's loading.
+
+    A search over many providers reads tens of thousands of rows: made one at a time, few are
+    alive at once, so they never grow old enough to send the garbage collector on full passes.
+    """
+    return iter(session.connection().execute(statement))

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from itertools import islice
 
 from sqlmodel import col, select
 
 from domain.kernel.errors import InvalidInput, NotFound
 from domain.kernel.instants import require_instant
-from domain.kernel.timefmt import zone
 from domain.kernel.uow import UnitOfWork
 from domain.models import Provider, ProviderService, Service
-from domain.scheduling.availability import AvailabilityChecker
+from domain.scheduling.availability import AvailabilityChecker, BookingWindow, ProviderCalendar
 from domain.scheduling.calendars import booking_window, load_calendars, practice
+
+# The first stretch `soonest_starts` reads; each next one is twice as long.
+FIRST_STRETCH = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,15 @@ class ProviderSlots:
     starts: list[datetime]
 
 
+@dataclass(frozen=True)
+class OpenStart:
+    """One free start with whom and for what."""
+
+    provider: Provider
+    service: Service
+    start: datetime
+
+
 def free_starts(
     *, uow: UnitOfWork, provider_id: str, service_id: str, start: datetime, end: datetime
 ) -> list[datetime]:
@@ -56,35 +70,111 @@ def free_starts(
 
 def search_slots(*, uow: UnitOfWork, query: SlotQuery) -> list[ProviderSlots]:
     """Return each matching (provider, service) pair with its free starts, soonest first."""
-    require_instant(query.start, "The start of a search")
-    require_instant(query.end, "The end of a search")
-    if query.end <= query.start:
-        raise InvalidInput("The end of the search range must come after its start.")
+    _require_range(query)
     with uow.reading() as reader:
         pairs = _matching_pairs(reader, query)
         now = reader.now()
         window = booking_window(practice(reader.session), now)
-        providers = {provider.id: provider for provider, _ in pairs}
-        calendars = load_calendars(
-            reader.session, list(providers.values()), start=query.start, end=query.end, now=now
-        )
+        calendars = _calendars(reader, pairs, query.start, query.end, now)
     results = []
     for provider, service in pairs:
-        checker = AvailabilityChecker(
-            calendars[provider.id], timedelta(minutes=service.duration_min), window
-        )
-        starts = [
-            s
-            for s in checker.free_starts(query.start, query.end)
-            if _within_day_part(s, provider, query)
-        ]
-        if query.limit_per_provider is not None:
-            starts = starts[: query.limit_per_provider]
+        found = _free_starts(calendars[provider.id], service, window, query, query.start, query.end)
+        starts = list(islice(found, query.limit_per_provider))
         results.append(ProviderSlots(provider=provider, service=service, starts=starts))
     results.sort(
         key=lambda r: (not r.starts, r.starts[0] if r.starts else query.end, r.provider.name)
     )
     return results
+
+
+def soonest_starts(*, uow: UnitOfWork, query: SlotQuery, limit: int) -> list[OpenStart]:
+    """Return the first `limit` free starts across every matching pair, soonest first.
+
+    Equal starts keep the order of provider names. Calendars are read a stretch at a time — a
+    day, then two, then four — and reading stops once `limit` starts are found, so the first
+    few of a large practice cost about as much as one day's.
+    """
+    _require_range(query)
+    if limit < 1:
+        raise InvalidInput("Ask for at least one start.")
+    with uow.reading() as reader:
+        pairs = sorted(_matching_pairs(reader, query), key=lambda p: (p[0].name, p[0].id, p[1].id))
+        now = reader.now()
+        window = booking_window(practice(reader.session), now)
+        taken = [0] * len(pairs)
+        found: list[OpenStart] = []
+        stretch_start, length = max(query.start, window.earliest), FIRST_STRETCH
+        while pairs and stretch_start < query.end and len(found) < limit:
+            stretch_end = min(query.end, stretch_start + length)
+            calendars = _calendars(reader, pairs, stretch_start, stretch_end, now)
+            streams = [
+                _numbered(
+                    _free_starts(
+                        calendars[provider.id], service, window, query, stretch_start, stretch_end
+                    ),
+                    index,
+                    _left(query, taken[index]),
+                )
+                for index, (provider, service) in enumerate(pairs)
+            ]
+            for start, index in islice(heapq.merge(*streams), limit - len(found)):
+                provider, service = pairs[index]
+                found.append(OpenStart(provider=provider, service=service, start=start))
+                taken[index] += 1
+            stretch_start, length = stretch_end, length * 2
+    return found
+
+
+def _require_range(query: SlotQuery) -> None:
+    require_instant(query.start, "The start of a search")
+    require_instant(query.end, "The end of a search")
+    if query.end <= query.start:
+        raise InvalidInput("The end of the search range must come after its start.")
+
+
+def _calendars(
+    reader: UnitOfWork,
+    pairs: Sequence[tuple[Provider, Service]],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> dict[str, ProviderCalendar]:
+    providers = {provider.id: provider for provider, _ in pairs}
+    longest = max((s.duration_min + p.buffer_min for p, s in pairs), default=0)
+    return load_calendars(
+        reader.session,
+        list(providers.values()),
+        start=start,
+        end=end,
+        now=now,
+        reach=timedelta(minutes=longest),
+    )
+
+
+def _free_starts(
+    calendar: ProviderCalendar,
+    service: Service,
+    window: BookingWindow,
+    query: SlotQuery,
+    start: datetime,
+    end: datetime,
+) -> Iterator[datetime]:
+    checker = AvailabilityChecker(calendar, timedelta(minutes=service.duration_min), window)
+    return checker.iter_free_starts(start, end, day_from=query.day_from, day_until=query.day_until)
+
+
+def _left(query: SlotQuery, taken: int) -> int | None:
+    """Return how many more starts a pair may give, or None without a limit per provider."""
+    if query.limit_per_provider is None:
+        return None
+    return max(0, query.limit_per_provider - taken)
+
+
+def _numbered(
+    starts: Iterator[datetime], index: int, limit: int | None
+) -> Iterator[tuple[datetime, int]]:
+    for start in islice(starts, limit):
+        yield start, index
 
 
 def _matching_pairs(uow: UnitOfWork, query: SlotQuery) -> list[tuple[Provider, Service]]:
@@ -114,12 +204,3 @@ def _matches_text(provider: Provider, query: SlotQuery) -> bool:
         and has(query.provider_name, provider.name)
         and has(query.location, provider.location)
     )
-
-
-def _within_day_part(start: datetime, provider: Provider, query: SlotQuery) -> bool:
-    if query.day_from is None and query.day_until is None:
-        return True
-    local = start.astimezone(zone(provider.timezone)).time()
-    if query.day_from is not None and local < query.day_from:
-        return False
-    return query.day_until is None or local < query.day_until
