@@ -11,7 +11,6 @@ from dataclasses import asdict
 from typing import Any
 
 from langchain_core.messages import ToolCall, ToolMessage
-from langchain_core.runnables import RunnableConfig
 from langgraph.types import interrupt
 
 from agent.offline.answers import classify_answer
@@ -20,14 +19,14 @@ from domain.kernel.errors import DomainError
 from domain.kernel.uow import UnitOfWork
 from prompts import render
 from tools.booking import parse_start
-from tools.context import as_result, caller, refusal
+from tools.context import RunContext, as_result, caller, refusal
 
 
 def confirmation_question(
-    call: ToolCall, config: RunnableConfig, uow: Callable[[], UnitOfWork]
+    call: ToolCall, context: RunContext, uow: Callable[[], UnitOfWork]
 ) -> dict[str, Any]:
     """Describe what the committing call would do; refuse it now if it would be refused."""
-    who = caller(config, uow)
+    who = caller(context, uow)
     booking_id = str(call["args"].get("booking_id", ""))
     summary = drafts.booking_summary(uow=uow(), actor=who.actor, booking_id=booking_id)
     details = asdict(summary)
@@ -56,13 +55,13 @@ def confirmation_question(
 
 def ask_then_run(
     call: ToolCall,
-    config: RunnableConfig,
+    context: RunContext,
     uow: Callable[[], UnitOfWork],
     run: Callable[[ToolCall], ToolMessage],
 ) -> ToolMessage:
     """Pause for the client's answer; run the call on a yes, report anything else to the model."""
     try:
-        question = confirmation_question(call, config, uow)
+        question = confirmation_question(call, context, uow)
     except DomainError as error:
         return ToolMessage(refusal(error), tool_call_id=call["id"] or "", name=call["name"])
     answer = str(interrupt(question))
@@ -70,7 +69,7 @@ def ask_then_run(
     if verdict == "yes":
         return run(call)
     if verdict == "no" and call["name"] == "confirm_booking":
-        who = caller(config, uow)
+        who = caller(context, uow)
         holds.release_hold(uow=uow(), actor=who.actor, booking_id=question["booking_id"])
     outcome = {
         "done": False,

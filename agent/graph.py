@@ -16,6 +16,7 @@ from langchain_core.tools import BaseTool
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import get_runtime
 from pydantic import ValidationError
 
 from agent.context import system_prompt
@@ -28,7 +29,7 @@ from domain.kernel.uow import UnitOfWork
 from domain.models import BookingStatus
 from prompts import render
 from tools import COMMITTING
-from tools.context import Caller, as_result, caller
+from tools.context import RunContext, as_result, caller, invoke_tool
 
 log = logging.getLogger(__name__)
 # Malformed tool calls are asked again this often before the client gets a polite fallback.
@@ -52,13 +53,13 @@ def build_graph(
     tools: Sequence[BaseTool],
     uow: Callable[[], UnitOfWork],
     checkpointer: BaseCheckpointSaver[str] | None,
-) -> CompiledStateGraph[AgentState, None, AgentState, AgentState]:
+) -> CompiledStateGraph[AgentState, RunContext, AgentState, AgentState]:
     """Compile the booking agent over a chat model, its tools and a checkpointer."""
     by_name = {tool.name: tool for tool in tools}
     bound = model.bind_tools(list(tools))
 
     def call_model(state: AgentState, config: RunnableConfig) -> dict[str, list[BaseMessage]]:
-        who = caller(config, uow)
+        who = caller(get_runtime(RunContext).context, uow)
         prompt: list[BaseMessage] = [
             SystemMessage(system_prompt(uow(), who.client_id)),
             *state["messages"],
@@ -82,6 +83,7 @@ def build_graph(
         return {"messages": [apology]}
 
     def run_tools(state: AgentState, config: RunnableConfig) -> dict[str, list[BaseMessage]]:
+        context = get_runtime(RunContext).context
         last = state["messages"][-1]
         assert isinstance(last, AIMessage)
 
@@ -90,14 +92,12 @@ def build_graph(
             if tool is None:
                 return _tool_error(call, f"There is no tool named {call['name']!r}.")
             try:
-                result = tool.invoke({**call, "type": "tool_call"}, config)
+                return invoke_tool(tool, call, context, config=config, state=state)
             except ValidationError as error:
                 return _tool_error(call, f"Invalid arguments: {error.errors()[0]['msg']}.")
-            assert isinstance(result, ToolMessage)
-            return result
 
         results = [
-            ask_then_run(call, config, uow, run) if call["name"] in COMMITTING else run(call)
+            ask_then_run(call, context, uow, run) if call["name"] in COMMITTING else run(call)
             for call in last.tool_calls
         ]
         return {"messages": list(results)}
@@ -106,7 +106,7 @@ def build_graph(
         last = state["messages"][-1]
         return "tools" if isinstance(last, AIMessage) and last.tool_calls else "__end__"
 
-    builder = StateGraph(AgentState)
+    builder = StateGraph(AgentState, context_schema=RunContext)
     builder.add_node("model", call_model)
     builder.add_node("tools", run_tools)
     builder.add_edge(START, "model")
@@ -122,7 +122,7 @@ def _tool_error(call: ToolCall, message: str) -> ToolMessage:
 
 
 def _release_unseen_holds(
-    uow: Callable[[], UnitOfWork], who: Caller, messages: Sequence[BaseMessage]
+    uow: Callable[[], UnitOfWork], who: RunContext, messages: Sequence[BaseMessage]
 ) -> None:
     """Give back the slots held since the client last heard from us: no half-made booking."""
     unseen: set[str] = set()

@@ -21,6 +21,7 @@ from langgraph.types import Command
 from agent.state import AgentState
 from domain.conversations.opening import open_conversation
 from domain.kernel.uow import UnitOfWork
+from tools.context import RunContext
 
 # Pieces of a reply as the model forms them: (reply id, text).
 DeltaSink = Callable[[str, str], None]
@@ -78,7 +79,7 @@ class ConversationAgent:
 
     def __init__(
         self,
-        graph: CompiledStateGraph[AgentState, None, AgentState, AgentState],
+        graph: CompiledStateGraph[AgentState, RunContext, AgentState, AgentState],
         uow: Callable[[], UnitOfWork],
     ) -> None:
         self.graph = graph
@@ -97,17 +98,20 @@ class ConversationAgent:
         open_conversation(
             uow=self.uow(), conversation_id=conversation_id, channel=channel, client_id=client_id
         )
-        config = _config(conversation_id, client_id, channel)
+        config = _thread(conversation_id)
+        context = RunContext(conversation_id=conversation_id, channel=channel, client_id=client_id)
         before = self.graph.get_state(config)
         seen = len(before.values.get("messages", [])) if before.values else 0
         given: Command[Any] | AgentState = (
             Command(resume=text) if before.interrupts else AgentState(messages=[HumanMessage(text)])
         )
         if on_delta is None:
-            self.graph.invoke(given, config)
+            self.graph.invoke(given, config, context=context)
         else:
             # Streaming asks the model for its reply piece by piece (OpenAI's server-sent events).
-            for chunk, _ in self.graph.stream(given, config, stream_mode="messages"):
+            for chunk, _ in self.graph.stream(
+                given, config, context=context, stream_mode="messages"
+            ):
                 if isinstance(chunk, AIMessageChunk) and chunk.content:
                     on_delta(str(chunk.id), str(chunk.content))
         after = self.graph.get_state(config)
@@ -124,15 +128,13 @@ class ConversationAgent:
             said=said, question=question, tools=_tool_uses(messages, seen), tool_calls=calls
         )
 
-    def catch_up(
-        self, *, conversation_id: str, client_id: str | None, channel: str, said: Sequence[Said]
-    ) -> None:
+    def catch_up(self, *, conversation_id: str, said: Sequence[Said]) -> None:
         """Put what was said while a person held the conversation into the agent's context.
 
         A confirmation the agent was waiting for when the person took over is answered as
         "nothing changed", so the agent starts afresh from the client's next message.
         """
-        config = _config(conversation_id, client_id, channel)
+        config = _thread(conversation_id)
         state = self.graph.get_state(config)
         closing: list[BaseMessage] = []
         if state.interrupts:
@@ -153,15 +155,12 @@ class ConversationAgent:
             self.graph.update_state(config, {"messages": [*closing, *context]}, as_node="model")
 
 
-def _config(conversation_id: str, client_id: str | None, channel: str) -> RunnableConfig:
-    return {
-        "configurable": {
-            "thread_id": conversation_id,
-            "conversation_id": conversation_id,
-            "client_id": client_id,
-            "channel": channel,
-        }
-    }
+def _thread(conversation_id: str) -> RunnableConfig:
+    """The run config: only the thread the checkpointer keeps the conversation under.
+
+    Who is talking travels separately, as the run's typed context (tools.context.RunContext).
+    """
+    return {"configurable": {"thread_id": conversation_id}}
 
 
 def _speaker(name: str | None) -> str:

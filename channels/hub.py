@@ -20,8 +20,9 @@ from channels.bus import CONSOLE, EventBus, conversation_topic
 from channels.messages import Inbound, Receipt
 from channels.outlets import SPOKEN_TO_CLIENT, Outlet
 from channels.presenting import FormUrl, entry_json, summary_json, turn_entries
+from domain.clients.names import client_names
 from domain.conversations import handoff
-from domain.conversations.listing import page_conversations
+from domain.conversations.listing import get_conversation, page_conversations
 from domain.conversations.transcripts import (
     SPOKEN,
     find_conversation,
@@ -32,9 +33,9 @@ from domain.conversations.transcripts import (
     transcript,
     unseen_by_agent,
 )
-from domain.kernel.errors import NotFound
 from domain.kernel.uow import UnitOfWork
-from domain.models import Client, Conversation, ConversationStatus, EntryAuthor, StaffUser
+from domain.models import Conversation, ConversationStatus, EntryAuthor
+from domain.staff.names import staff_names
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -181,8 +182,6 @@ class Hub:
         if meanwhile:
             self.agent.catch_up(
                 conversation_id=conversation.id,
-                client_id=conversation.client_id,
-                channel=conversation.channel,
                 said=[
                     Said(e.author == EntryAuthor.CLIENT, e.text, (e.extra or {}).get("name"))
                     for e in meanwhile
@@ -207,11 +206,7 @@ class Hub:
         return [entry_json(entry) for entry in entries]
 
     def _conversation(self, *, conversation_id: str) -> Conversation:
-        with self.uow().reading() as reader:
-            conversation = reader.session.get(Conversation, conversation_id)
-            if conversation is None:
-                raise NotFound("No such conversation.")
-            return conversation
+        return get_conversation(uow=self.uow(), conversation_id=conversation_id)
 
     # -- people at the practice ------------------------------------------------------------
 
@@ -279,27 +274,24 @@ class Hub:
             conversations = waiting + [c for c in recent if c.id not in listed]
         else:
             conversations = [self._conversation(conversation_id=conversation_id)]
-        with self.uow().reading() as reader:
-            found = []
-            for conversation in conversations:
-                client = (
-                    reader.session.get(Client, conversation.client_id)
-                    if conversation.client_id
+        clients = client_names(
+            uow=self.uow(), client_ids={c.client_id for c in conversations if c.client_id}
+        )
+        holders = staff_names(
+            uow=self.uow(), staff_ids={c.held_by for c in conversations if c.held_by}
+        )
+        return [
+            summary_json(
+                conversation,
+                client_name=clients.get(conversation.client_id or ""),
+                holder=(
+                    {"id": conversation.held_by, "name": holders[conversation.held_by]}
+                    if conversation.held_by in holders
                     else None
-                )
-                holder = (
-                    reader.session.get(StaffUser, conversation.held_by)
-                    if conversation.held_by
-                    else None
-                )
-                found.append(
-                    summary_json(
-                        conversation,
-                        client_name=client.name if client else None,
-                        holder={"id": holder.id, "name": holder.name} if holder else None,
-                    )
-                )
-            return found
+                ),
+            )
+            for conversation in conversations
+        ]
 
     async def _publish_summary(self, conversation_id: str) -> None:
         [summary] = await self._run(self._summaries, limit=1, conversation_id=conversation_id)

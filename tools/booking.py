@@ -8,14 +8,13 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel
 
 from domain.booking import changes, confirmation, drafts, holds, reading, references
 from domain.documents import requests as documents
 from domain.kernel.errors import DomainError, InvalidInput
-from tools.context import ToolDeps, as_result, caller, refusal
+from tools.context import Runtime, ToolDeps, as_result, caller, refusal
 from tools.schemas import (
     BookingRefIn,
     NoArgs,
@@ -55,7 +54,12 @@ def structured(
     name: str, description: str, schema: type[BaseModel], func: Callable[..., str]
 ) -> BaseTool:
     return StructuredTool.from_function(
-        func=translating_errors(func), name=name, description=description, args_schema=schema
+        func=translating_errors(func),
+        name=name,
+        description=description,
+        # langchain-core calls a tool whose schema has no fields with no arguments at all, so
+        # not with its runtime either: such a tool's schema is read from its signature.
+        args_schema=schema if schema.model_fields else None,
     )
 
 
@@ -63,9 +67,9 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
     """Build the booking tools over the given services."""
 
     def prefill_booking(
-        provider_id: str, service_id: str, start: str, tool_call_id: str, config: RunnableConfig
+        provider_id: str, service_id: str, start: str, tool_call_id: str, runtime: Runtime
     ) -> str:
-        who = caller(config, deps.uow)
+        who = caller(runtime.context, deps.uow)
         hold = holds.hold_slot(
             uow=deps.uow(),
             actor=who.actor,
@@ -81,11 +85,11 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
     def update_booking_draft(
         booking_id: str,
         tool_call_id: str,
-        config: RunnableConfig,
+        runtime: Runtime,
         new_start: str | None = None,
         values: dict[str, str] | None = None,
     ) -> str:
-        who = caller(config, deps.uow)
+        who = caller(runtime.context, deps.uow)
         if values:
             drafts.fill_intake(
                 uow=deps.uow(), actor=who.actor, booking_id=booking_id, values=values
@@ -102,14 +106,14 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
         summary = drafts.booking_summary(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         return as_result(asdict(summary))
 
-    def confirm_booking(booking_id: str, config: RunnableConfig) -> str:
-        who = caller(config, deps.uow)
+    def confirm_booking(booking_id: str, runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
         confirmation.confirm_booking(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         summary = drafts.booking_summary(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         return as_result(asdict(summary))
 
-    def list_bookings(config: RunnableConfig) -> str:
-        who = caller(config, deps.uow)
+    def list_bookings(runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
         found = reading.list_client_bookings(
             uow=deps.uow(), actor=who.actor, client_id=str(who.client_id)
         )
@@ -121,15 +125,15 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
             ]
         )
 
-    def cancel_booking(booking_id: str, config: RunnableConfig) -> str:
-        who = caller(config, deps.uow)
+    def cancel_booking(booking_id: str, runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
         booking_id = references.booking_id_for(uow=deps.uow(), actor=who.actor, quoted=booking_id)
         changes.cancel_booking(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         summary = drafts.booking_summary(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         return as_result(asdict(summary))
 
-    def reschedule_booking(booking_id: str, new_start: str, config: RunnableConfig) -> str:
-        who = caller(config, deps.uow)
+    def reschedule_booking(booking_id: str, new_start: str, runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
         booking_id = references.booking_id_for(uow=deps.uow(), actor=who.actor, quoted=booking_id)
         changes.reschedule_booking(
             uow=deps.uow(), actor=who.actor, booking_id=booking_id, new_start=parse_start(new_start)
@@ -137,16 +141,16 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
         summary = drafts.booking_summary(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         return as_result(asdict(summary))
 
-    def request_documents(booking_id: str, config: RunnableConfig) -> str:
-        who = caller(config, deps.uow)
+    def request_documents(booking_id: str, runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
         booking_id = references.booking_id_for(uow=deps.uow(), actor=who.actor, quoted=booking_id)
         requested = documents.request_documents(
             uow=deps.uow(), actor=who.actor, booking_id=booking_id
         )
         return as_result([asdict(r) for r in requested])
 
-    def generate_form(booking_id: str, config: RunnableConfig) -> str:
-        who = caller(config, deps.uow)
+    def generate_form(booking_id: str, runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
         booking_id = references.booking_id_for(uow=deps.uow(), actor=who.actor, quoted=booking_id)
         forms = documents.generate_forms(uow=deps.uow(), actor=who.actor, booking_id=booking_id)
         return as_result(

@@ -1,4 +1,4 @@
-"""What every tool needs: the caller's identity from the run config, and the services."""
+"""What every tool needs: the caller's identity from the run's context, and the services."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
+from langchain_core.messages import ToolCall, ToolMessage
 from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool
+from langgraph.prebuilt import ToolRuntime
 
+from domain.conversations.participants import client_of_conversation
 from domain.kernel.actors import Actor, client_actor
 from domain.kernel.errors import DomainError
 from domain.kernel.uow import UnitOfWork
-from domain.models import Conversation
 
 
 class FoundText(Protocol):
@@ -43,12 +46,16 @@ class ToolDeps:
 
 
 @dataclass(frozen=True)
-class Caller:
-    """Who is talking: set by the channel in the run config, never by the model."""
+class RunContext:
+    """Who is talking, in which conversation, on which channel: set by the channel for a run.
 
-    client_id: str | None
+    It travels through the run as LangGraph's typed context and reaches a tool as its
+    `runtime`, never as an argument: the model cannot name someone else.
+    """
+
     conversation_id: str
     channel: str
+    client_id: str | None = None
 
     @property
     def actor(self) -> Actor:
@@ -65,24 +72,50 @@ class Caller:
         return Actor(kind="client", id=self.client_id, channel=self.channel)
 
 
-def caller(config: RunnableConfig, uow: Callable[[], UnitOfWork] | None = None) -> Caller:
-    """Read who is talking from the run config.
+# What a tool declares as its `runtime` parameter to be handed the run's context.
+Runtime = ToolRuntime[RunContext, Any]
+
+
+def caller(context: RunContext, uow: Callable[[], UnitOfWork]) -> RunContext:
+    """Return who is talking: the run's context, with the client their conversation now knows.
 
     A visitor who proved who they are during this turn is known to their conversation before
-    the channel's config is: with `uow`, that link is read from the conversation itself.
+    the channel's context is: that link is read from the conversation itself.
     """
-    configurable = config.get("configurable") or {}
-    who = Caller(
-        client_id=configurable.get("client_id"),
-        conversation_id=str(configurable.get("conversation_id") or configurable.get("thread_id")),
-        channel=str(configurable.get("channel", "web")),
+    if context.client_id is not None:
+        return context
+    client_id = client_of_conversation(uow=uow(), conversation_id=context.conversation_id)
+    return context if client_id is None else replace(context, client_id=client_id)
+
+
+def invoke_tool(
+    tool: BaseTool,
+    call: ToolCall,
+    context: RunContext,
+    *,
+    config: RunnableConfig | None = None,
+    state: Any = None,
+) -> ToolMessage:
+    """Run a tool call for this run: the context goes in as the tool's runtime.
+
+    Whatever the model put under `runtime` in its arguments is replaced.
+    """
+    runtime = Runtime(
+        state=state,
+        context=context,
+        config=config or {},
+        stream_writer=_ignore,
+        tool_call_id=call["id"],
+        store=None,
     )
-    if who.client_id is None and uow is not None:
-        with uow().reading() as reader:
-            conversation = reader.session.get(Conversation, who.conversation_id)
-            if conversation is not None and conversation.client_id is not None:
-                return replace(who, client_id=conversation.client_id)
-    return who
+    given: ToolCall = {**call, "args": {**call["args"], "runtime": runtime}, "type": "tool_call"}
+    result = tool.invoke(given, config)
+    assert isinstance(result, ToolMessage)
+    return result
+
+
+def _ignore(_: Any) -> None:
+    """A stream writer for tools, which write nothing to the stream."""
 
 
 def as_result(payload: Any) -> str:

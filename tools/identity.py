@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 
 from domain.clients import verification
 from tools.booking import structured
-from tools.context import ToolDeps, as_result, caller
+from tools.context import Runtime, ToolDeps, as_result, caller
 from tools.schemas import IdentifyClientIn, VerifyCodeIn
 
 
@@ -17,19 +16,19 @@ def make_identity_tools(deps: ToolDeps) -> list[BaseTool]:
     """Build the identity tools over the given services."""
 
     def identify_client(
-        config: RunnableConfig,
+        runtime: Runtime,
         name: str | None = None,
         phone: str | None = None,
         email: str | None = None,
     ) -> str:
-        who = caller(config, deps.uow)
+        who = caller(runtime.context, deps.uow)
         found = verification.identify_client(
             uow=deps.uow(), conversation_id=who.conversation_id, name=name, phone=phone, email=email
         )
         return as_result(asdict(found))
 
-    def verify_code(code: str, config: RunnableConfig) -> str:
-        who = caller(config, deps.uow)
+    def verify_code(code: str, runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
         linked = verification.verify_code(
             uow=deps.uow(), conversation_id=who.conversation_id, code=code
         )

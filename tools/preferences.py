@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field
 
@@ -12,7 +11,7 @@ from domain.clients import preferences
 from domain.clients.preferences import EVENT_NAMES, PreferenceChange, Preferences
 from domain.notifications.events import CHANNELS
 from tools.booking import structured
-from tools.context import ToolDeps, as_result, caller
+from tools.context import Runtime, ToolDeps, as_result, caller
 from tools.notification_words import what_changed, what_you_get
 from tools.schemas import NoArgs
 
@@ -46,17 +45,15 @@ class SetNotificationPreferencesIn(BaseModel):
 def make_preference_tools(deps: ToolDeps) -> list[BaseTool]:
     """Build the notification preference tools over the given services."""
 
-    def get_notification_preferences(config: RunnableConfig) -> str:
-        who = caller(config, deps.uow)
+    def get_notification_preferences(runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
         found = preferences.preferences_of(
             uow=deps.uow(), actor=who.actor, client_id=str(who.client_id)
         )
         return as_result(_described(found))
 
-    def set_notification_preferences(
-        changes: list[NotificationChangeIn], config: RunnableConfig
-    ) -> str:
-        who = caller(config, deps.uow)
+    def set_notification_preferences(changes: list[NotificationChangeIn], runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
         asked = [PreferenceChange(enabled=c.enabled, event=c.event, channel=c.via) for c in changes]
         before = preferences.preferences_of(
             uow=deps.uow(), actor=who.actor, client_id=str(who.client_id)

@@ -16,10 +16,10 @@ from domain.conversations import opening as conversations
 from domain.kernel.errors import InvalidInput
 from domain.kernel.timefmt import format_local, zone
 from domain.models import Provider, Service
-from domain.scheduling.calendars import practice
+from domain.scheduling.calendars import practice_policies
 from domain.scheduling.slots import SlotQuery, search_slots
 from tools.booking import structured
-from tools.context import ToolDeps, as_result, caller
+from tools.context import Runtime, ToolDeps, as_result, caller
 from tools.schemas import CheckSlotsIn, HandoffIn, SearchKnowledgeIn, SearchProvidersIn
 
 # How close a need must come to a service description to count (cosine similarity).
@@ -106,8 +106,7 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
         limit: int = 8,
     ) -> str:
         uow = deps.uow()
-        with uow.reading() as reader:
-            tz = zone(practice(reader.session).timezone)
+        tz = zone(practice_policies(uow=uow).timezone)
         first, last = _day(date_from), _day(date_to or date_from)
         if last < first:
             raise InvalidInput("date_to must not come before date_from.")
@@ -156,8 +155,8 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
             ]
         )
 
-    def handoff_to_human(reason: str, config: RunnableConfig) -> str:
-        who = caller(config, deps.uow)
+    def handoff_to_human(reason: str, runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
         conversations.open_conversation(
             uow=deps.uow(),
             conversation_id=who.conversation_id,

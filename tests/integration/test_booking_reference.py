@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.messages import ToolCall
 
 from domain.booking.reading import get_booking
 from domain.booking.references import booking_id_for, booking_reference
@@ -16,6 +17,7 @@ from knowledge.embeddings import MiniLMEmbedder
 from knowledge.index import KnowledgeIndex
 from tests.integration.test_delivery_fanout import FRIDAY_0900, TUESDAY_1300, book, new_client
 from tools import ToolDeps, make_tools
+from tools.context import RunContext, invoke_tool
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 STAFF = Actor(kind="staff", id="seed")
@@ -58,16 +60,13 @@ def test_the_agent_cancels_a_booking_by_the_reference_the_client_quotes(
             ToolDeps(uow=lambda: UnitOfWork(uow.engine, uow.clock), knowledge=index)
         )
     }
-    config = {"configurable": {"client_id": "emily", "conversation_id": "c-e", "channel": "sms"}}
+    emilys_conversation = RunContext(client_id="emily", conversation_id="c-e", channel="sms")
 
     def cancel(quoted: str) -> dict[str, Any]:
-        call = {
-            "name": "cancel_booking",
-            "args": {"booking_id": quoted},
-            "id": "call-1",
-            "type": "tool_call",
-        }
-        return dict(json.loads(tools["cancel_booking"].invoke(call, config=config).content))
+        call = ToolCall(name="cancel_booking", args={"booking_id": quoted}, id="call-1")
+        return dict(
+            json.loads(invoke_tool(tools["cancel_booking"], call, emilys_conversation).text)
+        )
 
     assert cancel(booking_reference(bookings["tara"]))["code"] == "not_found"
     assert cancel(booking_reference(bookings["emily"]))["status"] == "cancelled"

@@ -26,9 +26,7 @@ def messages(chat: Chat) -> list[BaseMessage]:
 
 
 def catch_up(chat: Chat, *said: Said) -> None:
-    chat.agent.catch_up(
-        conversation_id=chat.conversation_id, client_id=chat.client_id, channel="web", said=said
-    )
+    chat.agent.catch_up(conversation_id=chat.conversation_id, said=said)
 
 
 def test_what_a_provider_said_joins_the_agents_context(start_chat: StartChat) -> None:

@@ -60,6 +60,7 @@ CONTEXTS_NEVER_IMPORTED: dict[str, set[str]] = {
     },
     "staff": {"booking", "scheduling", "catalog", "documents", "conversations", "notifications"},
     "notifications": {"documents", "conversations"},
+    "reporting": {"clients", "catalog", "documents", "notifications"},
 }
 # Inside domain: what is not a bounded context. The kernel sits under every context.
 KERNEL = "kernel"
@@ -236,4 +237,68 @@ def test_each_rule_reports_a_violation(tmp_path: Path) -> None:
     ]
     assert domain_cycles(tmp_path) == [
         "domain.booking.holds -> domain.booking.lifecycle -> domain.booking.holds"
+    ]
+
+
+# Layers that reach the tables only through domain services. agent/checkpoint.py builds the
+# LangGraph checkpointer's own connection: infrastructure, not the domain's tables.
+THROUGH_THE_DOMAIN = ("agent", "tools", "channels", "knowledge")
+INFRASTRUCTURE = {"agent/checkpoint.py"}
+DATABASE_LIBRARIES = {"sqlmodel", "sqlalchemy"}
+
+
+def table_access(package: str, root: Path = ROOT) -> list[str]:
+    """Where a module imports a database library or reads a unit of work's `.session`."""
+    found: list[str] = []
+    for path in sorted((root / package).rglob("*.py")):
+        name = path.relative_to(root).as_posix()
+        if name in INFRASTRUCTURE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=name)):
+            where = f"{name}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                modules = [node.module or ""]
+            else:
+                modules = []
+            found.extend(
+                f"{where}: imports {module}"
+                for module in modules
+                if module.split(".")[0] in DATABASE_LIBRARIES
+            )
+            if isinstance(node, ast.Attribute) and node.attr in {"session", "_session"}:
+                found.append(f"{where}: reads .{node.attr}")
+    return found
+
+
+@pytest.mark.parametrize("package", THROUGH_THE_DOMAIN)
+def test_agent_tools_channels_and_knowledge_reach_tables_only_through_the_domain(
+    package: str,
+) -> None:
+    assert table_access(package) == []
+
+
+def test_table_access_is_reported(tmp_path: Path) -> None:
+    """A made-up tree querying tables around the domain is caught, the checkpointer is not."""
+    files = {
+        "agent/checkpoint.py": "from sqlalchemy import make_url\n",
+        "agent/context.py": "def name(uow):\n    return uow.session.get(Client, 'ana').name\n",
+        "tools/search.py": "from sqlmodel import col, select\n",
+        "channels/hub.py": "import sqlalchemy.orm\n",
+        "knowledge/entries.py": (
+            "def entries(uow):\n"
+            "    with uow.reading() as reader:\n"
+            "        return reader._session.exec(query)\n"
+        ),
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+
+    assert [line for p in THROUGH_THE_DOMAIN for line in table_access(p, tmp_path)] == [
+        "agent/context.py:2: reads .session",
+        "tools/search.py:1: imports sqlmodel",
+        "channels/hub.py:1: imports sqlalchemy.orm",
+        "knowledge/entries.py:3: reads ._session",
     ]

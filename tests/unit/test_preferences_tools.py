@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
-from langchain_core.runnables import RunnableConfig
+from langchain_core.messages import ToolCall
 from langchain_core.tools import BaseTool
 
 from domain.clients.preferences import PreferenceChange, preferences_of
@@ -15,7 +15,7 @@ from domain.kernel.actors import client_actor
 from domain.kernel.uow import UnitOfWork
 from domain.models import Client
 from tools import make_tools
-from tools.context import FoundText, ToolDeps
+from tools.context import FoundText, RunContext, ToolDeps, invoke_tool
 from tools.notification_words import what_changed
 
 pytestmark = pytest.mark.usefixtures("sample_world")
@@ -34,11 +34,9 @@ def tools(uow: UnitOfWork) -> dict[str, BaseTool]:
 
 
 def run(tools: dict[str, BaseTool], name: str, args: dict[str, Any], client: str | None) -> Any:
-    config: RunnableConfig = {
-        "configurable": {"client_id": client, "conversation_id": f"c-{client}"}
-    }
-    call = {"name": name, "args": args, "id": "call-1", "type": "tool_call"}
-    return json.loads(str(tools[name].invoke(call, config=config).content))
+    context = RunContext(client_id=client, conversation_id=f"c-{client}", channel="web")
+    call = ToolCall(name=name, args=args, id="call-1")
+    return json.loads(invoke_tool(tools[name], call, context).text)
 
 
 def test_reading_says_what_reaches_the_client_where(tools: dict[str, BaseTool]) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.messages import ToolCall
 
 from domain.booking.reading import get_booking
 from domain.kernel.actors import Actor
@@ -14,12 +15,11 @@ from domain.kernel.uow import UnitOfWork
 from knowledge.embeddings import MiniLMEmbedder
 from knowledge.index import KnowledgeIndex
 from tools import ToolDeps, make_tools
+from tools.context import RunContext, invoke_tool
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 ANAS_BOOKING = "b-ana-gp"
-TOMS_CONVERSATION = {
-    "configurable": {"client_id": "tom", "conversation_id": "c-tom", "channel": "web"}
-}
+TOMS_CONVERSATION = RunContext(client_id="tom", conversation_id="c-tom", channel="web")
 
 
 @pytest.fixture
@@ -46,9 +46,9 @@ def tools(uow: UnitOfWork, tmp_path: Path, embedder: MiniLMEmbedder) -> dict[str
 def test_another_clients_booking_is_refused_and_nothing_leaks(
     tools: dict[str, Any], uow: UnitOfWork, name: str, args: dict[str, Any]
 ) -> None:
-    call = {"name": name, "args": args, "id": "call-1", "type": "tool_call"}
-    message = tools[name].invoke(call, config=TOMS_CONVERSATION)
-    assert json.loads(message.content) == {
+    call = ToolCall(name=name, args=args, id="call-1")
+    message = invoke_tool(tools[name], call, TOMS_CONVERSATION)
+    assert json.loads(message.text) == {
         "error": "No booking with that reference was found.",
         "code": "not_found",
     }
@@ -57,12 +57,12 @@ def test_another_clients_booking_is_refused_and_nothing_leaks(
 
 
 def test_listing_shows_only_the_callers_own_bookings(tools: dict[str, Any]) -> None:
-    call = {"name": "list_bookings", "args": {}, "id": "call-2", "type": "tool_call"}
-    assert json.loads(tools["list_bookings"].invoke(call, config=TOMS_CONVERSATION).content) == []
+    call = ToolCall(name="list_bookings", args={}, id="call-2")
+    assert json.loads(invoke_tool(tools["list_bookings"], call, TOMS_CONVERSATION).text) == []
 
 
 def test_without_an_identified_client_booking_tools_ask_who_they_are(tools: dict[str, Any]) -> None:
-    anonymous = {"configurable": {"conversation_id": "c-anon", "channel": "web"}}
-    call = {"name": "list_bookings", "args": {}, "id": "call-3", "type": "tool_call"}
-    answer = json.loads(tools["list_bookings"].invoke(call, config=anonymous).content)
+    anonymous = RunContext(conversation_id="c-anon", channel="web")
+    call = ToolCall(name="list_bookings", args={}, id="call-3")
+    answer = json.loads(invoke_tool(tools["list_bookings"], call, anonymous).text)
     assert "who you are" in answer["error"]
