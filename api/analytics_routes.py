@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.bootstrap import frontdesk_of
 from api.conventions import Admin
-from domain.analytics import MAX_DAYS, Counts, practice_figures
+from domain.reporting.figures import MAX_DAYS, Counts, practice_figures
 
 
 class CountsRead(BaseModel):

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.analytics import Counts, open_minutes, practice_figures
 from domain.booking.holds import hold_slot, release_hold
 from domain.conversations.handoff import close, hand_back, request_handoff, take_over
 from domain.conversations.opening import open_conversation
@@ -17,6 +16,7 @@ from domain.kernel.clock import FrozenClock
 from domain.kernel.errors import Forbidden, InvalidInput
 from domain.kernel.uow import UnitOfWork
 from domain.models import StaffRole, StaffUser
+from domain.reporting.figures import Counts, open_minutes, practice_figures
 from domain.scheduling.availability import OpeningRange, ProviderCalendar
 from domain.staff.accounts import create_staff
 from domain.world.loader import load_world
