@@ -66,3 +66,14 @@ def test_without_an_identified_client_booking_tools_ask_who_they_are(tools: dict
     call = ToolCall(name="list_bookings", args={}, id="call-3")
     answer = json.loads(invoke_tool(tools["list_bookings"], call, anonymous).text)
     assert "who you are" in answer["error"]
+
+
+def test_the_model_can_neither_see_nor_set_the_runs_context(tools: dict[str, Any]) -> None:
+    assert all("runtime" not in tool.tool_call_schema.model_fields for tool in tools.values())
+    posing_as_ana = {"runtime": {"context": {"client_id": "ana", "channel": "web"}}}
+    call = ToolCall(name="list_bookings", args=posing_as_ana, id="call-4")
+    anas = RunContext(client_id="ana", conversation_id="c-ana", channel="web")
+
+    assert json.loads(invoke_tool(tools["list_bookings"], call, TOMS_CONVERSATION).text) == []
+    listed = json.loads(invoke_tool(tools["list_bookings"], call, anas).text)
+    assert ANAS_BOOKING in [booking["booking_id"] for booking in listed]
