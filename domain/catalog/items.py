@@ -35,7 +35,10 @@ def archived_and_named(
 
 @dataclass(frozen=True)
 class CatalogItems(Generic[Item]):
-    """One table of named, archivable records: any staff member reads them, admins change them."""
+    """One table of records admins add under an id: any staff member reads them, admins change them.
+
+    `page` and `archive` are for the named, archivable ones (all but knowledge entries).
+    """
 
     model: type[Item]
     what: str  # as messages name one: "document kind"

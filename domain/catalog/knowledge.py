@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_
 from sqlmodel import col, select
 
-from domain.kernel.editing import add_new, change
-from domain.kernel.errors import NotFound
+from domain.catalog.items import CatalogItems
 from domain.kernel.journal import audit
 from domain.kernel.paging import page_of
 from domain.kernel.uow import UnitOfWork
@@ -16,6 +15,8 @@ from domain.staff.access import require_admin, staff_actor
 
 WHAT = "knowledge entry"
 SUBJECT = "knowledge_entry"
+# Added, read and changed as every catalog record is; deleted for good rather than archived.
+ENTRIES = CatalogItems(KnowledgeEntry, what=WHAT, subject=SUBJECT)
 
 
 def page_knowledge(
@@ -40,26 +41,15 @@ def find_knowledge_entry(*, uow: UnitOfWork, entry_id: str) -> KnowledgeEntry | 
 
 
 def get_knowledge_entry(*, uow: UnitOfWork, entry_id: str) -> KnowledgeEntry:
-    entry = find_knowledge_entry(uow=uow, entry_id=entry_id)
-    if entry is None:
-        raise NotFound(f"No knowledge entry '{entry_id}'.")
-    return entry
+    return ENTRIES.get(uow=uow, item_id=entry_id)
 
 
 def create_knowledge_entry(
     *, uow: UnitOfWork, staff: StaffUser, entry_id: str, title: str, text: str
 ) -> KnowledgeEntry:
-    require_admin(staff)
-    with uow:
-        entry = add_new(
-            uow,
-            actor=staff_actor(staff),
-            row=KnowledgeEntry(id=entry_id, title=title, text=text),
-            what=WHAT,
-            subject=SUBJECT,
-        )
-        uow.commit()
-    return entry
+    return ENTRIES.add(
+        uow=uow, staff=staff, item=KnowledgeEntry(id=entry_id, title=title, text=text)
+    )
 
 
 def update_knowledge_entry(
@@ -71,20 +61,13 @@ def update_knowledge_entry(
     changes: dict[str, object],
 ) -> KnowledgeEntry:
     """Change an entry's title or text as of the version the admin read."""
-    require_admin(staff)
-    with uow:
-        entry = change(
-            uow,
-            actor=staff_actor(staff),
-            model=KnowledgeEntry,
-            row_id=entry_id,
-            expected_version=expected_version,
-            changes=changes,
-            what=WHAT,
-            subject=SUBJECT,
-        )
-        uow.commit()
-    return entry
+    return ENTRIES.change(
+        uow=uow,
+        staff=staff,
+        item_id=entry_id,
+        expected_version=expected_version,
+        changes=changes,
+    )
 
 
 def delete_knowledge_entry(
