@@ -132,8 +132,13 @@ def _give_up(row: Notification, reason: str, now: datetime) -> None:
     row.error = reason[:MAX_ERROR]
     row.claimed_until = None
     row.updated_at = now
+    _forget_code(row)  # never to be sent now: the code need not be kept either
+
+
+def _forget_code(row: Notification) -> None:
+    """Empty a one-time code's body once it is sent or given up on: only its hash is kept."""
     if row.event == CODE_EVENT:
-        row.body = ""  # never to be sent now: the code need not be kept either
+        row.body = ""
 
 
 def record_sent(*, uow: UnitOfWork, claim: Claim, provider_message_id: str | None) -> None:
@@ -147,8 +152,7 @@ def record_sent(*, uow: UnitOfWork, claim: Claim, provider_message_id: str | Non
         row.claimed_until = None
         row.error = ""
         row.updated_at = uow.now()
-        if row.event == CODE_EVENT:
-            row.body = ""  # a one-time code is kept no longer than it takes to send it
+        _forget_code(row)  # a one-time code is kept no longer than it takes to send it
         uow.commit()
 
 
@@ -167,14 +171,12 @@ def record_failure(
         if not _still_ours(row, claim) or row is None:
             return None
         now = uow.now()
-        row.error = reason[:MAX_ERROR]
-        row.claimed_until = None
-        row.updated_at = now
         if permanent or row.attempts >= max_attempts:
-            row.status = NotificationStatus.FAILED
-            if row.event == CODE_EVENT:
-                row.body = ""  # never to be sent now: the code need not be kept either
+            _give_up(row, reason, now)
         else:
+            row.error = reason[:MAX_ERROR]
+            row.claimed_until = None
+            row.updated_at = now
             row.status = NotificationStatus.QUEUED
             row.next_attempt_at = now + backoff(row.attempts, jitter or random.Random())  # noqa: S311 (spreading retries, not a secret)
         uow.commit()
