@@ -3,6 +3,11 @@
 One database holds three groups of providers, each group under its own category, so each size
 is one `search_slots` by category over the same tables. Providers work Mon-Fri 08:00-12:00 and
 13:00-17:00 and offer one of three services; confirmed bookings are inserted in bulk.
+
+For 1,000 providers it also times the first 40 free starts across all of them
+(`soonest_starts`), and the search as it was before issue 14 (bench/slot_baseline.py: every
+candidate converted and checked on its own) over the same calendars, as the baseline of the same
+run; both searches must find exactly the same starts.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from datetime import time as wall_time
 
 from sqlalchemy import Engine
@@ -31,6 +37,7 @@ from bench.common import (
     sqlite_url,
     weekly_hours,
 )
+from bench.slot_baseline import search_category
 from domain.kernel.db import make_engine
 from domain.kernel.uow import UnitOfWork
 from domain.models import (
@@ -42,9 +49,12 @@ from domain.models import (
     ProviderService,
     Service,
 )
-from domain.scheduling.slots import SlotQuery, search_slots
+from domain.scheduling.slots import SlotQuery, search_slots, soonest_starts
 
 SIZES = {10: 15, 100: 15, 1000: 7}  # providers: timed runs
+LARGEST = max(SIZES)
+FIRST = 40  # the soonest starts across every provider, as a client asking "when is anyone free"
+FIRST_RUNS, BASELINE_RUNS = 15, 3
 DAYS = 14
 FIRST_DAY = date(2026, 3, 9)  # a Monday, a week after the clock's `now`
 FILL = 0.3  # share of each provider's non-overlapping slots that is booked
@@ -181,9 +191,62 @@ def measure(engine: Engine, backend: str) -> tuple[Figures, list[list[object]]]:
     return figures, rows
 
 
+def measure_largest(engine: Engine, backend: str) -> tuple[Figures, list[object]]:
+    """Time the first starts, all starts and the baseline for the largest group."""
+    uow = UnitOfWork(engine, frozen_clock())
+    start = at_local(FIRST_DAY, wall_time(0))
+    query = SlotQuery(start=start, end=start + timedelta(days=DAYS), category_id=f"size-{LARGEST}")
+    soonest_starts(uow=uow, query=query, limit=FIRST)  # warm-up
+    first = [
+        _timed(lambda: soonest_starts(uow=uow, query=query, limit=FIRST)) for _ in range(FIRST_RUNS)
+    ]
+    everything = [_timed(lambda: search_slots(uow=uow, query=query)) for _ in range(SIZES[LARGEST])]
+    found = {r.provider.id: r.starts for r in search_slots(uow=uow, query=query)}
+    baseline: dict[str, list[datetime]] = {}
+
+    def run_baseline() -> None:
+        baseline.update(
+            search_category(
+                uow=uow, category_id=query.category_id or "", start=start, end=query.end
+            )
+        )
+
+    old = [_timed(run_baseline) for _ in range(BASELINE_RUNS)]
+    soonest = sorted((s, p) for p, starts in found.items() for s in starts)[:FIRST]
+    first_found = [s.start for s in soonest_starts(uow=uow, query=query, limit=FIRST)]
+    identical = baseline == found and first_found == [s for s, _ in soonest]
+    prefix = f"{backend}.providers_{LARGEST}"
+    medians = [statistics.median(t) for t in (first, everything, old)]
+    figures: Figures = {
+        f"{prefix}.first_{FIRST}_median_ms": medians[0],
+        f"{prefix}.all_starts_median_ms": medians[1],
+        f"{prefix}.baseline_median_ms": medians[2],
+        f"{prefix}.baseline_over_all_starts": medians[2] / medians[1],
+        f"{prefix}.identical_to_baseline": float(identical),
+    }
+    row: list[object] = [
+        backend,
+        fmt(medians[0]),
+        fmt(p90(first)),
+        fmt(medians[1]),
+        fmt(p90(everything)),
+        fmt(medians[2]),
+        f"{medians[2] / medians[1]:,.1f} x",
+        "yes" if identical else "NO",
+    ]
+    return figures, row
+
+
+def _timed(action: Callable[[], object]) -> float:
+    began = time.perf_counter()
+    action()
+    return (time.perf_counter() - began) * 1000
+
+
 def run(pg: PostgresDatabases | None) -> Figures:
     figures: Figures = {}
     rows: list[list[object]] = []
+    largest: list[list[object]] = []
     seeding: list[str] = []
     with tempfile.TemporaryDirectory(prefix="frontdesk-bench-") as tmp:
         targets: list[tuple[str, str]] = [("sqlite", sqlite_url(tmp, "slot_search"))]
@@ -202,10 +265,37 @@ def run(pg: PostgresDatabases | None) -> Figures:
             result[f"{backend}.bookings"] = bookings
             figures.update(result)
             rows += table
+            result, row = measure_largest(engine, backend)
+            figures.update(result)
+            largest.append(row)
             engine.dispose()
     print(f"### slot search: {DAYS} days, one category per size, ~{FILL:.0%} of slots booked\n")
     headers = ["backend", "providers", "runs", "median ms", "p90 ms", "SQL/search"]
     print(markdown_table([*headers, "free starts", "median ÷ 10-provider median"], rows))
     print("\nSQL/search counts every cursor execute; SQLite's includes its explicit BEGIN.")
     print("; ".join(seeding) + "\n")
+    print(f"### {LARGEST} providers x {DAYS} days: first {FIRST} starts, all starts, baseline\n")
+    headers = [
+        "backend",
+        f"first {FIRST} median ms",
+        f"first {FIRST} p90 ms",
+        "all starts median ms",
+        "all starts p90 ms",
+        "baseline median ms",
+        "baseline ÷ all starts",
+        "same starts as baseline",
+    ]
+    print(markdown_table(headers, largest))
+    print(
+        f"\nRuns: first {FIRST} x{FIRST_RUNS}, all starts x{SIZES[LARGEST]}, baseline "
+        f"x{BASELINE_RUNS}. Baseline: the per-candidate search before issue 14 "
+        "(bench/slot_baseline.py) over the same calendars.\n"
+    )
+    backend = "postgresql" if pg is not None else "sqlite"
+    prefix = f"{backend}.providers_{LARGEST}"
+    print(
+        f"slot_search: {LARGEST} providers x {DAYS} days, "
+        f"first {FIRST} starts {figures[f'{prefix}.first_{FIRST}_median_ms']:.1f} ms, "
+        f"all starts {figures[f'{prefix}.all_starts_median_ms']:.1f} ms"
+    )
     return figures

@@ -75,7 +75,7 @@ class MergedIntervals:
         return index >= 0 and self._ends[index] > start
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProviderCalendar:
     """What decides a provider's free time; `busy` holds occupied intervals, buffers included."""
 

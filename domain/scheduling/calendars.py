@@ -7,8 +7,9 @@ and the bookings, filtered by provider id and time range.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Executable, and_, or_
@@ -31,6 +32,8 @@ from domain.scheduling.availability import BookingWindow, Interval, OpeningRange
 # Overrides are kept by local date, which can lie a day either side of a UTC date.
 _LOCAL_DAYS_AROUND = timedelta(days=2)
 ONE_DAY = timedelta(days=1)
+_CLOSED_WEEK: Mapping[int, Sequence[OpeningRange]] = MappingProxyType({})
+_NO_OVERRIDES: Mapping[date, Sequence[OpeningRange]] = MappingProxyType({})
 # Longer than any appointment and its buffer: what starts this long after a searched range
 # cannot reach back into it.
 LONGEST_REACH = timedelta(days=2)
@@ -90,10 +93,10 @@ def load_calendars(
     return {
         provider.id: ProviderCalendar(
             timezone=zone(provider.timezone),
-            weekly=weekly[provider.id],
-            overrides=overrides[provider.id],
-            time_off=time_off[provider.id],
-            busy=busy[provider.id],
+            weekly=weekly.get(provider.id, _CLOSED_WEEK),
+            overrides=overrides.get(provider.id, _NO_OVERRIDES),
+            time_off=time_off.get(provider.id, ()),
+            busy=busy.get(provider.id, ()),
             buffer=timedelta(minutes=provider.buffer_min),
             step=timedelta(minutes=provider.slot_step_min),
         )
@@ -112,7 +115,7 @@ def _weekdays_between(start: datetime, end: datetime) -> list[int]:
 
 def _weekly_hours(
     session: Session, ids: list[str], weekdays: list[int]
-) -> dict[str, dict[int, list[OpeningRange]]]:
+) -> dict[str, Mapping[int, Sequence[OpeningRange]]]:
     statement = (
         select(
             col(WeeklyHours.provider_id),
@@ -126,14 +129,27 @@ def _weekly_hours(
     if len(weekdays) < 7:
         statement = statement.where(col(WeeklyHours.weekday).in_(weekdays))
     rows = _rows(session, statement)
-    found: dict[str, dict[int, list[OpeningRange]]] = defaultdict(lambda: defaultdict(list))
-    # Providers mostly keep the same few hours: one object per distinct range, not per row.
+    # Providers mostly keep the same few hours, and often the same week: one object per distinct
+    # range and one mapping per distinct week, which a search over many providers reads quickly.
     ranges: dict[tuple[time, time], OpeningRange] = {}
+    entries: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for provider_id, weekday, opens, closes in rows:
         opening = ranges.get((opens, closes))
         if opening is None:
             opening = ranges[opens, closes] = OpeningRange(opens, closes)
-        found[provider_id][weekday].append(opening)
+        entries[provider_id].append((weekday, id(opening)))
+    by_id = {id(opening): opening for opening in ranges.values()}
+    weeks: dict[tuple[tuple[int, int], ...], Mapping[int, Sequence[OpeningRange]]] = {}
+    found: dict[str, Mapping[int, Sequence[OpeningRange]]] = {}
+    for provider_id, week_entries in entries.items():
+        key = tuple(week_entries)
+        week = weeks.get(key)
+        if week is None:
+            days: dict[int, list[OpeningRange]] = defaultdict(list)
+            for weekday, opening_id in week_entries:
+                days[weekday].append(by_id[opening_id])
+            week = weeks[key] = {weekday: tuple(day) for weekday, day in days.items()}
+        found[provider_id] = week
     return found
 
 

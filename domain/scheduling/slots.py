@@ -6,7 +6,7 @@ import heapq
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from itertools import islice
+from itertools import islice, repeat
 
 from sqlmodel import col, select
 
@@ -107,17 +107,20 @@ def soonest_starts(*, uow: UnitOfWork, query: SlotQuery, limit: int) -> list[Ope
         while pairs and stretch_start < query.end and len(found) < limit:
             stretch_end = min(query.end, stretch_start + length)
             calendars = _calendars(reader, pairs, stretch_start, stretch_end, now)
-            streams = [
-                _numbered(
-                    _free_starts(
-                        calendars[provider.id], service, window, query, stretch_start, stretch_end
-                    ),
-                    index,
-                    _left(query, taken[index]),
+            # Each pair computes at once only what could still make the cut, then the short
+            # lists are merged by time: no suspended computation per provider stays alive.
+            wanted = limit - len(found)
+            firsts = [
+                list(
+                    islice(
+                        _free_starts(calendars[p.id], s, window, query, stretch_start, stretch_end),
+                        _at_most(wanted, query, taken[index]),
+                    )
                 )
-                for index, (provider, service) in enumerate(pairs)
+                for index, (p, s) in enumerate(pairs)
             ]
-            for start, index in islice(heapq.merge(*streams), limit - len(found)):
+            merged = heapq.merge(*(zip(starts, repeat(i)) for i, starts in enumerate(firsts)))
+            for start, index in islice(merged, wanted):
                 provider, service = pairs[index]
                 found.append(OpenStart(provider=provider, service=service, start=start))
                 taken[index] += 1
@@ -163,18 +166,11 @@ def _free_starts(
     return checker.iter_free_starts(start, end, day_from=query.day_from, day_until=query.day_until)
 
 
-def _left(query: SlotQuery, taken: int) -> int | None:
-    """Return how many more starts a pair may give, or None without a limit per provider."""
+def _at_most(wanted: int, query: SlotQuery, taken: int) -> int:
+    """Return how many more starts a pair may give: what is wanted, within its own limit."""
     if query.limit_per_provider is None:
-        return None
-    return max(0, query.limit_per_provider - taken)
-
-
-def _numbered(
-    starts: Iterator[datetime], index: int, limit: int | None
-) -> Iterator[tuple[datetime, int]]:
-    for start in islice(starts, limit):
-        yield start, index
+        return wanted
+    return max(0, min(wanted, query.limit_per_provider - taken))
 
 
 def _matching_pairs(uow: UnitOfWork, query: SlotQuery) -> list[tuple[Provider, Service]]:
