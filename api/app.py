@@ -15,11 +15,10 @@ from sqlalchemy import text
 
 import channels.web
 from api.analytics_routes import analytics_router
-from api.assembly import open_agent, open_knowledge
 from api.audit_routes import audit_router
 from api.auth import SignInLimit, StaffTokens, auth_router, staff_and_time_left
 from api.booking_routes import booking_router
-from api.bootstrap import Frontdesk
+from api.bootstrap import Frontdesk, Serving
 from api.catalog_routes import catalog_router
 from api.category_routes import category_router
 from api.client_routes import client_router
@@ -41,13 +40,12 @@ from api.preference_routes import preference_router
 from api.provider_routes import provider_router
 from api.schedule_routes import schedule_router
 from api.service_routes import service_router
-from api.sms_routes import sms_outlets, sms_router
+from api.sms_routes import sms_router
 from api.telegram_routes import running_telegram, telegram_router
 from api.upload_routes import upload_router
-from api.worker import courier_channels
-from channels.bus import EventBus
 from channels.hub import Hub
 from channels.log_courier import deliver_codes_to_log
+from channels.sms.inbound import SmsDesk
 from channels.web.chat_socket import chat_router
 from channels.web.console_socket import console_router
 from domain.models import StaffUser
@@ -64,22 +62,19 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         mask_secrets_in_logs()  # after uvicorn has set its loggers up
-        with open_knowledge(frontdesk) as index, open_agent(frontdesk, index) as agent:
-            app.state.knowledge = KnowledgeSync(index, frontdesk.uow)
-            hub = Hub(agent=agent, uow=frontdesk.uow, bus=EventBus(), form_url=links.url)
-            hub.outlets.update(sms_outlets(frontdesk))
-            app.state.hub = hub
+        async with frontdesk.serving(form_url=links.url) as serving:
+            app.state.knowledge = KnowledgeSync(serving.knowledge, frontdesk.uow)
+            app.state.serving = serving
             courier = asyncio.create_task(
-                deliver_codes_to_log(frontdesk.uow, couriers=courier_channels(frontdesk.settings))
+                deliver_codes_to_log(frontdesk.uow, couriers=frontdesk.courier_channels)
             )
             try:
-                async with running_telegram(app, frontdesk, hub):
+                async with running_telegram(app, serving):
                     yield
             finally:
                 courier.cancel()
                 with suppress(asyncio.CancelledError):
                     await courier
-                await hub.drain()
         frontdesk.close()
 
     app = FastAPI(title="Frontdesk", version="0.1.0", lifespan=lifespan)
@@ -112,8 +107,14 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
         app.include_router(telegram_router(frontdesk.settings.telegram.webhook_secret))
 
     def live_hub() -> Hub:
-        hub: Hub = app.state.hub
-        return hub
+        serving: Serving = app.state.serving
+        return serving.hub
+
+    def live_sms_desk() -> SmsDesk:
+        serving: Serving = app.state.serving
+        if serving.sms_desk is None:  # the webhooks refuse texts before asking, without Twilio
+            raise RuntimeError("SMS is not configured")
+        return serving.sms_desk
 
     entra = (
         EntraTokens(frontdesk.settings.entra, frontdesk.clock) if frontdesk.settings.entra else None
@@ -131,7 +132,7 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
         return await to_thread.run_sync(lambda: list_staff(uow=frontdesk.uow()))
 
     app.include_router(chat_router(live_hub))
-    app.include_router(sms_router(live_hub))
+    app.include_router(sms_router(live_sms_desk))
     app.include_router(console_router(live_hub, authenticate, colleagues))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -1,4 +1,15 @@
-"""The composition root: builds engines, clocks and units of work from settings."""
+"""The composition root: everything a way in needs, built once from settings and handed down.
+
+The engine, the clock and the keys are built by `bootstrap`; the channel clients (Twilio, the
+couriers), the embedder and knowledge index, the model, the agent graph, the hub, the SMS desk
+and the Telegram bot are built here the first time they are asked for, and by nothing else.
+Tests build the same thing from settings that point at local servers (a fake Twilio, Telegram
+or SMTP server, a temporary PostgreSQL).
+
+The knowledge index and the agent are imported where they are opened, not at the top: their
+stack (torch, chromadb, langgraph) takes seconds to import, which the commands that never
+talk to the agent (db upgrade, world load, worker) should not pay.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +18,57 @@ import binascii
 import os
 import secrets
 import tempfile
-from contextlib import suppress
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from starlette.requests import HTTPConnection
 
 from api.settings import Settings
+from channels.couriers import Courier
+from channels.delivery_worker import DeliveryWorker
+from channels.email_courier import EmailCourier
+from channels.outlets import Outlet
+from channels.sms.courier import SmsCourier
+from channels.sms.inbound import CHANNEL as SMS_CHANNEL
+from channels.sms.inbound import SmsDesk
+from channels.sms.outlet import SmsOutlet
+from channels.sms.twilio_rest import TwilioMessages
+from channels.telegram.courier import TelegramCourier
 from domain.documents.sealing import KEY_BYTES, DocumentKey
 from domain.kernel.clock import Clock, FrozenClock, SystemClock
 from domain.kernel.db import make_engine
 from domain.kernel.migrate import upgrade_schema
 from domain.kernel.uow import UnitOfWork
 
+if TYPE_CHECKING:
+    from agent.runner import ConversationAgent
+    from channels.hub import Hub
+    from channels.telegram.bot import TelegramBot
+    from knowledge.embeddings import MiniLMEmbedder
+    from knowledge.index import KnowledgeIndex
+
+SMS_STATUS_PATH = "/sms/status"  # where Twilio reports delivery (api.sms_routes serves it)
+FormUrl = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What the web app runs on while it serves, as `Frontdesk.serving` opened it."""
+
+    knowledge: KnowledgeIndex
+    hub: Hub
+    sms_desk: SmsDesk | None  # with Twilio configured
+    telegram: TelegramBot | None  # with a bot configured; started and stopped by the app
+
 
 @dataclass
 class Frontdesk:
-    """Everything a way in (HTTP, CLI, channel) needs, built once."""
+    """Everything a way in (HTTP, CLI, channel, worker) needs, built once."""
 
     settings: Settings
     engine: Engine
@@ -53,6 +96,154 @@ class Frontdesk:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.clock)
+
+    @cached_property
+    def twilio(self) -> TwilioMessages | None:
+        """Twilio's REST client, shared by the SMS outlet and courier; None without Twilio."""
+        twilio = self.settings.twilio
+        if twilio is None:
+            return None
+        public_url = self.settings.public_url
+        return TwilioMessages(
+            account_sid=twilio.account_sid,
+            auth_token=twilio.auth_token,
+            from_number=twilio.from_number,
+            api_url=twilio.api_url,
+            # Delivery reports are asked for only when our public address is known.
+            status_callback_url=f"{public_url}{SMS_STATUS_PATH}" if public_url else None,
+        )
+
+    @property
+    def courier_channels(self) -> frozenset[str]:
+        """The channels a worker with these settings delivers on (its one-time codes included).
+
+        Read from the settings: the web app asks at start, and building couriers there would
+        open Twilio and Telegram clients it never uses or closes.
+        """
+        settings = self.settings
+        configured = {"email": settings.smtp, "sms": settings.twilio, "telegram": settings.telegram}
+        return frozenset(channel for channel, on in configured.items() if on is not None)
+
+    @cached_property
+    def couriers(self) -> dict[str, Courier]:
+        """One courier per configured channel, none for the others."""
+        settings = self.settings
+        couriers: dict[str, Courier] = {}
+        if settings.smtp is not None:
+            smtp = settings.smtp
+            couriers["email"] = EmailCourier(
+                host=smtp.host,
+                port=smtp.port,
+                sender=smtp.sender,
+                username=smtp.username,
+                password=smtp.password,
+                security=smtp.security,
+            )
+        if self.twilio is not None:
+            couriers["sms"] = SmsCourier(self.twilio)
+        if settings.telegram is not None:
+            couriers["telegram"] = TelegramCourier(
+                token=settings.telegram.token, api_url=settings.telegram.api_url
+            )
+        return couriers
+
+    def delivery_worker(self, *, batch: int) -> DeliveryWorker:
+        """The notification worker over this database, sending through the couriers."""
+        return DeliveryWorker(
+            uow=self.uow,
+            couriers=self.couriers,
+            reminder_hours=self.settings.reminder_hours,
+            batch=batch,
+        )
+
+    @cached_property
+    def embedder(self) -> MiniLMEmbedder:
+        """The sentence embedder the knowledge index and the offline model share, loaded."""
+        from knowledge.embeddings import MiniLMEmbedder
+
+        embedder = MiniLMEmbedder()
+        embedder.load()
+        return embedder
+
+    @contextmanager
+    def open_knowledge(self) -> Iterator[KnowledgeIndex]:
+        """Open the knowledge index in the data dir, brought up to date with the database."""
+        from knowledge.entries import entries_from_database
+        from knowledge.index import KnowledgeIndex
+
+        with KnowledgeIndex.open(self.settings.data_dir / "chroma", self.embedder) as index:
+            index.reindex(entries_from_database(self.uow()))
+            yield index
+
+    @contextmanager
+    def open_agent(self, knowledge: KnowledgeIndex) -> Iterator[ConversationAgent]:
+        """Yield the conversational agent as the settings describe it, searching `knowledge`."""
+        from agent.checkpoint import open_checkpointer
+        from agent.graph import build_graph
+        from agent.models import chat_model
+        from agent.runner import ConversationAgent
+        from tools import ToolDeps, make_tools
+
+        settings = self.settings
+        with open_checkpointer(settings.database_url, settings.data_dir) as checkpointer:
+            graph = build_graph(
+                model=chat_model(settings.model),
+                tools=make_tools(ToolDeps(uow=self.uow, knowledge=knowledge)),
+                uow=self.uow,
+                checkpointer=checkpointer,
+            )
+            yield ConversationAgent(graph, self.uow)
+
+    @contextmanager
+    def open_agent_and_knowledge(self) -> Iterator[ConversationAgent]:
+        """Yield the agent over a knowledge index of its own (the terminal chat's)."""
+        with self.open_knowledge() as index, self.open_agent(index) as agent:
+            yield agent
+
+    @asynccontextmanager
+    async def serving(self, *, form_url: FormUrl) -> AsyncIterator[Serving]:
+        """Open what the web app runs on: knowledge, agent, hub with its outlets, SMS desk and
+        Telegram bot; the hub's turns under way finish before anything closes."""
+        from channels.bus import EventBus
+        from channels.hub import Hub
+        from channels.telegram.bot import TelegramBot
+        from channels.telegram.chats import ChannelDeps
+
+        with ExitStack() as opened:
+            index = opened.enter_context(self.open_knowledge())
+            agent = opened.enter_context(self.open_agent(index))
+            hub = Hub(agent=agent, uow=self.uow, bus=EventBus(), form_url=form_url)
+            hub.outlets.update(self._sms_outlets())
+            telegram = self.settings.telegram
+            bot = (
+                TelegramBot(
+                    token=telegram.token,
+                    api_url=telegram.api_url,
+                    deps=ChannelDeps(
+                        hub=hub,
+                        uow=self.uow,
+                        document_key=self.document_key,
+                        max_upload_bytes=self.settings.max_upload_bytes,
+                    ),
+                )
+                if telegram is not None
+                else None
+            )
+            desk = (
+                SmsDesk(hub=hub, uow=self.uow, public_url=self.settings.public_url)
+                if self.twilio is not None
+                else None
+            )
+            try:
+                yield Serving(knowledge=index, hub=hub, sms_desk=desk, telegram=bot)
+            finally:
+                await hub.drain()
+
+    def _sms_outlets(self) -> dict[str, Outlet]:
+        if self.twilio is None:
+            return {}
+        outlet = SmsOutlet(messages=self.twilio, uow=self.uow, public_url=self.settings.public_url)
+        return {SMS_CHANNEL: outlet}
 
     def close(self) -> None:
         self.engine.dispose()

@@ -6,7 +6,6 @@ import argparse
 import sys
 from typing import TextIO
 
-from api.assembly import open_agent
 from api.bootstrap import bootstrap
 from domain.clients.records import get_client
 from domain.clients.registration import register_client
@@ -35,7 +34,7 @@ def run_chat(args: argparse.Namespace, stdin: TextIO = sys.stdin, out: TextIO = 
             print(f"error: no client with id {args.client!r}", file=sys.stderr)
             return 2
     conversation = args.conversation or f"cli-{client.id}"
-    with open_agent(frontdesk) as agent:
+    with frontdesk.open_agent_and_knowledge() as agent:
         print(f"Chatting as {client.name} (conversation {conversation}); 'quit' ends.", file=out)
         for line in stdin:
             text = line.strip()

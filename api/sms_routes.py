@@ -12,13 +12,8 @@ from fastapi.responses import Response
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from api.bootstrap import Frontdesk, frontdesk_of
-from api.settings import TwilioSettings
-from channels.hub import Hub
-from channels.outlets import Outlet
+from api.bootstrap import SMS_STATUS_PATH, frontdesk_of
 from channels.sms.inbound import CHANNEL, SmsDesk, SmsIn
-from channels.sms.outlet import SmsOutlet
-from channels.sms.twilio_rest import TwilioMessages
 from domain.conversations.receipts import first_delivery, forget_delivery
 from domain.kernel.errors import InvalidInput
 from domain.notifications.status import record_channel_status
@@ -28,39 +23,10 @@ MAX_BODY_BYTES = 64 * 1024  # a webhook form is a few hundred bytes; an MMS with
 SIGNATURE = "X-Twilio-Signature"
 TRY_AGAIN = "Sorry, we could not take that message just now. Please send it again."
 INBOUND_PATH = "/sms/inbound"
-STATUS_PATH = "/sms/status"
 
 
-def sms_outlets(frontdesk: Frontdesk) -> dict[str, Outlet]:
-    """The hub's SMS outlet when Twilio is configured; none otherwise."""
-    twilio = frontdesk.settings.twilio
-    if twilio is None:
-        return {}
-    public_url = frontdesk.settings.public_url
-    outlet = SmsOutlet(
-        messages=twilio_messages(twilio, public_url), uow=frontdesk.uow, public_url=public_url
-    )
-    return {CHANNEL: outlet}
-
-
-def twilio_messages(twilio: TwilioSettings, public_url: str | None) -> TwilioMessages:
-    """Twilio's REST client; status callbacks are asked for when the public URL is known."""
-    return TwilioMessages(
-        account_sid=twilio.account_sid,
-        auth_token=twilio.auth_token,
-        from_number=twilio.from_number,
-        api_url=twilio.api_url,
-        status_callback_url=status_callback_url(public_url),
-    )
-
-
-def status_callback_url(public_url: str | None) -> str | None:
-    """Where Twilio reports delivery: asked for only when the public URL is known."""
-    return f"{public_url}{STATUS_PATH}" if public_url else None
-
-
-def sms_router(hub_of: Callable[[], Hub]) -> APIRouter:
-    """Twilio's two webhooks; `hub_of` gives the hub the app's lifespan built."""
+def sms_router(desk_of: Callable[[], SmsDesk]) -> APIRouter:
+    """Twilio's two webhooks; `desk_of` gives the SMS desk the app's lifespan opened."""
     # Not in the REST API's schema: Twilio calls these, and proves itself by signature.
     router = APIRouter(include_in_schema=False)
 
@@ -81,9 +47,8 @@ def sms_router(hub_of: Callable[[], Hub]) -> APIRouter:
         )
         if not first:
             return _twiml(None)  # Twilio retried a message we took in already
-        desk = SmsDesk(hub=hub_of(), uow=uow, public_url=frontdesk.settings.public_url)
         try:
-            reply = await desk.answer(message)
+            reply = await desk_of().answer(message)
         except Exception:
             log.exception("could not take text %s in", sid)
             await to_thread.run_sync(
@@ -92,7 +57,7 @@ def sms_router(hub_of: Callable[[], Hub]) -> APIRouter:
             return _twiml(TRY_AGAIN)
         return _twiml(reply)
 
-    @router.post(STATUS_PATH)
+    @router.post(SMS_STATUS_PATH)
     async def delivery_status(request: Request) -> Response:
         frontdesk = frontdesk_of(request)
         form = await _signed_form(request)

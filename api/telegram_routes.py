@@ -18,10 +18,9 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.bootstrap import Frontdesk, frontdesk_of
-from channels.hub import Hub
+from api.bootstrap import Serving, frontdesk_of
 from channels.telegram.bot import BadUpdate, TelegramBot
-from channels.telegram.chats import CHANNEL, ChannelDeps
+from channels.telegram.chats import CHANNEL
 from channels.web.chat_socket import SESSION, session_address
 from domain.clients.channel_links import LINK_CODE_LIFETIME, create_link_code
 from domain.clients.records import find_client_by_identity
@@ -144,19 +143,12 @@ def _answer(status: int, code: str, detail: str) -> JSONResponse:
 
 
 @asynccontextmanager
-async def running_telegram(app: FastAPI, frontdesk: Frontdesk, hub: Hub) -> AsyncIterator[None]:
+async def running_telegram(app: FastAPI, serving: Serving) -> AsyncIterator[None]:
     """Run the bot (when one is configured) while the app runs; the hub sends through it."""
-    settings = frontdesk.settings.telegram
-    if settings is None:
+    bot, hub = serving.telegram, serving.hub
+    if bot is None:
         yield
         return
-    deps = ChannelDeps(
-        hub=hub,
-        uow=frontdesk.uow,
-        document_key=frontdesk.document_key,
-        max_upload_bytes=frontdesk.settings.max_upload_bytes,
-    )
-    bot = TelegramBot(token=settings.token, api_url=settings.api_url, deps=deps)
     await bot.start()
     app.state.telegram = bot
     hub.outlets[CHANNEL] = bot.outlet

@@ -1,4 +1,4 @@
-"""Running the notification worker: couriers from settings, `frontdesk worker`, `--with-worker`."""
+"""Running the notification worker: `frontdesk worker`, and `frontdesk serve --with-worker`."""
 
 from __future__ import annotations
 
@@ -12,58 +12,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from api.bootstrap import Frontdesk
-from api.settings import Settings
-from api.sms_routes import twilio_messages
-from channels.couriers import Courier
-from channels.delivery_worker import DeliveryWorker
-from channels.email_courier import EmailCourier
-from channels.sms.courier import SmsCourier
-from channels.telegram.courier import TelegramCourier
 
 log = logging.getLogger("frontdesk.worker")
 
 
-def build_couriers(settings: Settings) -> dict[str, Courier]:
-    """One courier per configured channel, none for the others."""
-    couriers: dict[str, Courier] = {}
-    if settings.smtp is not None:
-        smtp = settings.smtp
-        couriers["email"] = EmailCourier(
-            host=smtp.host,
-            port=smtp.port,
-            sender=smtp.sender,
-            username=smtp.username,
-            password=smtp.password,
-            security=smtp.security,
-        )
-    if settings.twilio is not None:
-        couriers["sms"] = SmsCourier(twilio_messages(settings.twilio, settings.public_url))
-    if settings.telegram is not None:
-        couriers["telegram"] = TelegramCourier(
-            token=settings.telegram.token, api_url=settings.telegram.api_url
-        )
-    return couriers
-
-
-def courier_channels(settings: Settings) -> frozenset[str]:
-    """The channels a worker with these settings delivers on (its one-time codes included).
-
-    Read from the settings: the web app asks at start, and building couriers there would open
-    Twilio and Telegram clients it never uses or closes.
-    """
-    configured = {"email": settings.smtp, "sms": settings.twilio, "telegram": settings.telegram}
-    return frozenset(channel for channel, on in configured.items() if on is not None)
-
-
 def run_worker(frontdesk: Frontdesk, *, once: bool, interval: float, batch: int) -> int:
     """Deliver notifications until SIGTERM or SIGINT (or after one pass with `once`)."""
-    couriers = build_couriers(frontdesk.settings)
-    worker = DeliveryWorker(
-        uow=frontdesk.uow,
-        couriers=couriers,
-        reminder_hours=frontdesk.settings.reminder_hours,
-        batch=batch,
-    )
+    worker = frontdesk.delivery_worker(batch=batch)
+    couriers = worker.couriers
     hours = ", ".join(f"{h} h" for h in worker.reminder_hours) or "none"
     log.info(
         "notification worker on %s; reminders %s before",

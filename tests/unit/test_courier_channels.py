@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from api.bootstrap import bootstrap
 from api.settings import Settings
-from api.worker import build_couriers, courier_channels
 
 SMTP = {"FRONTDESK_SMTP_HOST": "127.0.0.1", "FRONTDESK_SMTP_FROM": "desk@example.org"}
 TWILIO = {
@@ -26,8 +28,12 @@ TELEGRAM = {"FRONTDESK_TELEGRAM_TOKEN": "1:abc", "FRONTDESK_TELEGRAM_WEBHOOK_SEC
     ],
 )
 def test_the_configured_channels_are_the_couriers_built(
-    env: dict[str, str], channels: set[str]
+    env: dict[str, str], channels: set[str], tmp_path: Path
 ) -> None:
-    settings = Settings.from_env({"FRONTDESK_DATA_DIR": "/tmp/unused", **env})
-    assert courier_channels(settings) == channels
-    assert set(build_couriers(settings)) == channels
+    settings = Settings.from_env({"FRONTDESK_DATA_DIR": str(tmp_path), **env})
+    frontdesk = bootstrap(settings, migrate=False)
+    try:
+        assert frontdesk.courier_channels == channels
+        assert set(frontdesk.couriers) == channels
+    finally:
+        frontdesk.close()
