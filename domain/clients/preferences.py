@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from domain.kernel.actors import Actor, acts_for
-from domain.kernel.errors import DomainError, Forbidden, InvalidInput, NotFound
+from domain.clients.records import visible_client
+from domain.kernel.actors import Actor
+from domain.kernel.errors import DomainError, Forbidden, InvalidInput
 from domain.kernel.journal import audit
 from domain.kernel.uow import UnitOfWork
 from domain.models import (
@@ -25,7 +26,6 @@ from domain.models import (
     StaffUser,
 )
 from domain.notifications.events import CHANNELS, EVENTS
-from domain.staff.access import require_client_access
 
 EVENT_NAMES: tuple[str, ...] = tuple(EVENTS)
 
@@ -217,16 +217,13 @@ def _rows(session: Session, client_id: str) -> list[NotificationPreference]:
 
 
 def _client(uow: UnitOfWork, actor: Actor, client_id: str) -> Client:
-    """The client the actor may act on: themself, or one a staff member may see."""
-    if actor.kind == "staff":
-        staff = uow.session.get(StaffUser, actor.id) if actor.id else None
-        if staff is None or not staff.active:
-            raise Forbidden("Only a signed-in staff member may do that.")
-        require_client_access(uow, staff, client_id)
-    client = uow.session.get(Client, client_id)
-    if client is None or not acts_for(actor, client_id):
-        raise NotFound(f"No client '{client_id}'.")
-    return client
+    """The client the actor may act on: themself, or one the signed-in staff member may see."""
+    if actor.kind != "staff":
+        return visible_client(uow, actor, client_id)
+    staff = uow.session.get(StaffUser, actor.id) if actor.id else None
+    if staff is None or not staff.active:
+        raise Forbidden("Only a signed-in staff member may do that.")
+    return visible_client(uow, staff, client_id)
 
 
 def _refuse_unreachable(session: Session, client: Client, changes: list[PreferenceChange]) -> None:
