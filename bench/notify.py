@@ -26,9 +26,10 @@ from bench.common import (
 )
 from channels.delivery_worker import DeliveryWorker
 from channels.email_courier import EmailCourier
+from domain.clients.registration import register_client
+from domain.kernel.actors import SYSTEM
 from domain.kernel.journal import enqueue
 from domain.kernel.uow import UnitOfWork
-from domain.models import Client
 from domain.notifications.codes import CODE_EVENT
 from testkit.smtp_server import SmtpServer, smtp_server
 
@@ -63,19 +64,20 @@ def through_the_worker(url: str, mail: SmtpServer) -> float:
     """Seconds the worker takes to deliver MESSAGES codes enqueued beforehand."""
     engine = migrated_engine(url)
     clock = frozen_clock()
+    client = register_client(
+        uow=UnitOfWork(engine, clock), actor=SYSTEM, name="Bench", idempotency_key="bench-client"
+    )
     with UnitOfWork(engine, clock) as uow:
-        uow.session.add(Client(id="bench-client", name="Bench", created_at=clock.now()))
-        uow.session.flush()
         for number in range(MESSAGES):
             enqueue(
                 uow,
                 event=CODE_EVENT,
-                subject_id="bench-client",
+                subject_id=client.id,
                 payload={
                     "channel": "email",
                     "to": f"client{number}@bench.example",
                     "code": f"{number:06d}",
-                    "client_id": "bench-client",
+                    "client_id": client.id,
                 },
             )
         uow.commit()

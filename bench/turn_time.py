@@ -28,7 +28,7 @@ from domain.kernel.clock import FrozenClock
 from domain.kernel.db import make_engine
 from domain.kernel.migrate import upgrade_schema
 from domain.kernel.uow import UnitOfWork
-from domain.scheduling.calendars import practice
+from domain.scheduling.calendars import practice_policies
 from domain.scheduling.slots import free_starts
 from domain.world.loader import load_world, read_world
 from knowledge.embeddings import MiniLMEmbedder
@@ -39,8 +39,7 @@ CONVERSATIONS = 12
 
 
 def world_zone(uow: Callable[[], UnitOfWork]) -> str:
-    with uow().reading() as reader:
-        return practice(reader.session).timezone
+    return practice_policies(uow=uow()).timezone
 
 
 def script(uow: Callable[[], UnitOfWork], clock: FrozenClock) -> list[tuple[str, list[str]]]:

@@ -17,8 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import select
-
 from channels.hub import Hub
 from channels.messages import Inbound
 from channels.presenting import entry_json
@@ -26,12 +24,13 @@ from channels.sms.formatting import entry_text
 from channels.sms.inbound import SmsDesk, SmsIn
 from channels.telegram.keyboards import inline_keyboard
 from channels.telegram.texts import entry_html
-from domain.clients.records import link_identity
+from domain.clients.addresses import linked_address
+from domain.clients.records import get_client, link_identity
 from domain.clients.registration import normalize_phone
 from domain.conversations.transcripts import find_conversation, open_choices, transcript
 from domain.kernel.actors import SYSTEM
 from domain.kernel.uow import UnitOfWork
-from domain.models import ChannelIdentity, Client, Conversation, EntryAuthor
+from domain.models import Conversation, EntryAuthor
 from evals.results import Step
 
 PUBLIC_URL = "https://frontdesk.example"  # where form links point in the texts a client reads
@@ -159,25 +158,15 @@ class ChannelClient:
 
 def channel_address(uow: UnitOfWork, *, channel: str, client_id: str, label: str) -> str:
     """Where the client is on the channel, linked to them as a signed-in or known client is."""
-    with uow.reading() as reader:
-        client = reader.session.get_one(Client, client_id)
-        phone = client.phone
+    phone = get_client(uow=uow, actor=SYSTEM, client_id=client_id).phone
     if channel == "sms":
         if not phone:
             raise ValueError(f"client {client_id!r} has no phone to text from")
         address = normalize_phone(phone)
     elif channel == "telegram":
-        address = _telegram_chat(uow, client_id) or str(700_000_000 + next(_new_chats))
+        linked = linked_address(uow=uow, client_id=client_id, channel=channel)
+        address = linked or str(700_000_000 + next(_new_chats))
     else:
         address = f"eval-web-{label}"
     link_identity(uow=uow, actor=SYSTEM, client_id=client_id, channel=channel, address=address)
     return address
-
-
-def _telegram_chat(uow: UnitOfWork, client_id: str) -> str | None:
-    with uow.reading() as reader:
-        return reader.session.exec(
-            select(ChannelIdentity.address).where(
-                ChannelIdentity.client_id == client_id, ChannelIdentity.channel == "telegram"
-            )
-        ).first()

@@ -5,20 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlmodel import col, select
-
+from domain.booking.census import confirmed_with_zones, every_booking
+from domain.clients.records import get_client
+from domain.conversations.listing import get_conversation
+from domain.documents.inventory import (
+    document_request_ids,
+    generated_form_ids,
+    generated_templates,
+    requested_kinds,
+)
+from domain.kernel.actors import SYSTEM
+from domain.kernel.errors import NotFound
 from domain.kernel.timefmt import zone
 from domain.kernel.uow import UnitOfWork
-from domain.models import (
-    Booking,
-    BookingStatus,
-    Client,
-    Conversation,
-    ConversationStatus,
-    DocumentRequest,
-    GeneratedForm,
-    Provider,
-)
+from domain.models import ConversationStatus
 from evals.scenario import Expect
 
 BookingKey = tuple[str, str, str]
@@ -32,29 +32,21 @@ class Verdict:
 
 def active_bookings(uow: UnitOfWork, client_id: str) -> set[BookingKey]:
     """Return a client's confirmed bookings as (service, provider, local start) triples."""
-    with uow.reading() as reader:
-        rows = reader.session.exec(
-            select(Booking, Provider)
-            .join(Provider, col(Provider.id) == col(Booking.provider_id))
-            .where(col(Booking.client_id) == client_id)
-            .where(col(Booking.status) == BookingStatus.CONFIRMED)
+    return {
+        (
+            b.service_id,
+            b.provider_id,
+            b.starts_at.astimezone(zone(timezone)).strftime("%Y-%m-%dT%H:%M"),
         )
-        return {
-            (
-                b.service_id,
-                b.provider_id,
-                b.starts_at.astimezone(zone(p.timezone)).strftime("%Y-%m-%dT%H:%M"),
-            )
-            for b, p in rows
-        }
+        for b, timezone in confirmed_with_zones(uow=uow, client_id=client_id)
+    }
 
 
 def all_bookings(uow: UnitOfWork) -> dict[str, tuple[str, str, str, str]]:
-    with uow.reading() as reader:
-        return {
-            b.id: (b.client_id, b.status, b.provider_id, b.starts_at.isoformat())
-            for b in reader.session.exec(select(Booking))
-        }
+    return {
+        b.id: (b.client_id, b.status, b.provider_id, b.starts_at.isoformat())
+        for b in every_booking(uow=uow)
+    }
 
 
 @dataclass(frozen=True)
@@ -67,10 +59,7 @@ class Before:
 
 
 def before_playing(uow: UnitOfWork) -> Before:
-    with uow.reading() as reader:
-        requests = frozenset(str(i) for i in reader.session.exec(select(DocumentRequest.id)))
-        forms = frozenset(str(i) for i in reader.session.exec(select(GeneratedForm.id)))
-    return Before(all_bookings(uow), requests, forms)
+    return Before(all_bookings(uow), document_request_ids(uow=uow), generated_form_ids(uow=uow))
 
 
 def judge(
@@ -108,13 +97,8 @@ def _documents(expect: Expect, uow: UnitOfWork, client_id: str, earlier: frozens
     """The kinds requested in this conversation: requests made before it do not count."""
     if expect.document_requests is None:
         return ""
-    with uow.reading() as reader:
-        rows = reader.session.exec(
-            select(DocumentRequest.id, DocumentRequest.kind_id).where(
-                col(DocumentRequest.client_id) == client_id
-            )
-        )
-        found = {kind for request_id, kind in rows if str(request_id) not in earlier}
+    requested = requested_kinds(uow=uow, client_id=client_id)
+    found = {kind for request_id, kind in requested.items() if request_id not in earlier}
     wanted = set(expect.document_requests)
     return (
         ""
@@ -127,13 +111,8 @@ def _forms(expect: Expect, uow: UnitOfWork, client_id: str, earlier: frozenset[s
     """The templates generated in this conversation: forms made before it do not count."""
     if expect.forms is None:
         return ""
-    with uow.reading() as reader:
-        rows = reader.session.exec(
-            select(GeneratedForm.id, GeneratedForm.template_id)
-            .join(Booking, col(Booking.id) == col(GeneratedForm.booking_id))
-            .where(col(Booking.client_id) == client_id)
-        )
-        found = {template for form_id, template in rows if str(form_id) not in earlier}
+    generated = generated_templates(uow=uow, client_id=client_id)
+    found = {template for form_id, template in generated.items() if form_id not in earlier}
     wanted = set(expect.forms)
     return "" if found == wanted else f"forms: expected {sorted(wanted)}, found {sorted(found)}"
 
@@ -141,9 +120,10 @@ def _forms(expect: Expect, uow: UnitOfWork, client_id: str, earlier: frozenset[s
 def _handoff(expect: Expect, uow: UnitOfWork, conversation_id: str) -> str:
     if expect.handoff is None:
         return ""
-    with uow.reading() as reader:
-        conversation = reader.session.get(Conversation, conversation_id)
-    status = conversation.status if conversation else "none"
+    try:
+        status: str = get_conversation(uow=uow, conversation_id=conversation_id).status
+    except NotFound:
+        status = "none"
     handed = status in (ConversationStatus.WAITING_FOR_HUMAN, ConversationStatus.HUMAN)
     return (
         "" if handed == expect.handoff else f"handoff: expected {expect.handoff}, status {status}"
@@ -153,8 +133,7 @@ def _handoff(expect: Expect, uow: UnitOfWork, conversation_id: str) -> str:
 def _profile(expect: Expect, uow: UnitOfWork, client_id: str) -> str:
     if expect.profile is None:
         return ""
-    with uow.reading() as reader:
-        profile = reader.session.get_one(Client, client_id).profile
+    profile = get_client(uow=uow, actor=SYSTEM, client_id=client_id).profile
     wrong = {k: profile.get(k) for k, v in expect.profile.items() if profile.get(k) != v}
     return "" if not wrong else f"profile: expected {expect.profile}, found {wrong}"
 

@@ -16,8 +16,9 @@ from agent.models import ModelSettings, chat_model
 from agent.runner import ConversationAgent
 from channels.bus import EventBus
 from channels.hub import Hub
+from domain.clients.records import get_client
+from domain.kernel.actors import SYSTEM
 from domain.kernel.uow import UnitOfWork
-from domain.models import Client
 from evals.channel_play import ChannelClient, channel_address, recording_outlets
 from evals.judge import before_playing, judge
 from evals.play import scenario_client
@@ -178,9 +179,8 @@ class _Conversation:
 
     async def _pursue(self, client: ChannelClient, goal: str, client_id: str) -> None:
         """Let a simulated client (the configured model) chase the goal, as τ-bench does."""
-        with self.uow().reading() as reader:
-            known = reader.session.get_one(Client, client_id)
-            facts = {"phone": known.phone or "", "email": known.email or "", **known.profile}
+        known = get_client(uow=self.uow(), actor=SYSTEM, client_id=client_id)
+        facts = {"phone": known.phone or "", "email": known.email or "", **known.profile}
         simulated = SimulatedClient(
             chat_model(self.model, http_client=self.http),
             goal=goal,
