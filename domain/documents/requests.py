@@ -26,10 +26,16 @@ from domain.models import (
 )
 
 
-def _confirmed_booking(uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
+def clients_booking(uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
+    """The booking papers are asked, made or sent for; another client's is "not found"."""
     booking = uow.session.get(Booking, booking_id)
     if booking is None or not acts_for(actor, booking.client_id):
         raise NotFound("No booking with that reference was found.")
+    return booking
+
+
+def _confirmed_booking(uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
+    booking = clients_booking(uow, actor, booking_id)
     if booking.status != BookingStatus.CONFIRMED:
         raise InvalidTransition("Documents and forms belong to confirmed bookings only.")
     return booking

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from domain.conversations.transcripts import append_entry
 from domain.documents.filetypes import ACCEPTED, FileType, safe_filename, sniff
+from domain.documents.requests import clients_booking
 from domain.documents.sealing import DocumentKey, seal
 from domain.kernel.actors import Actor, acts_for
 from domain.kernel.errors import InvalidInput, InvalidTransition, NotFound
@@ -145,17 +146,16 @@ def _destination(
     uow: UnitOfWork, actor: Actor, request_id: str | None, booking_id: str | None
 ) -> tuple[DocumentRequest | None, Booking]:
     """The request and booking a file is for; another client's are "not found"."""
-    if (request_id is None) == (booking_id is None):
-        raise InvalidInput("Name either the document request or the booking a file is for.")
     request = None
-    if request_id is not None:
+    if request_id is not None and booking_id is None:
         request = uow.session.get(DocumentRequest, request_id, with_for_update=True)
         if request is None or not acts_for(actor, request.client_id):
             raise NotFound("No document request with that reference was found.")
-        booking_id = request.booking_id
-    booking = uow.session.get(Booking, booking_id)
-    if booking is None or not acts_for(actor, booking.client_id):
-        raise NotFound("No booking with that reference was found.")
+        booking = clients_booking(uow, actor, request.booking_id)
+    elif booking_id is not None and request_id is None:
+        booking = clients_booking(uow, actor, booking_id)
+    else:
+        raise InvalidInput("Name either the document request or the booking a file is for.")
     if booking.status not in _OPEN_FOR_DOCUMENTS:
         raise InvalidTransition(f"This booking is {booking.status}; it takes no documents.")
     return request, booking
