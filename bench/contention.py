@@ -246,4 +246,23 @@ def run(pg: PostgresDatabases | None) -> Figures:
         " SQL/attempt counts\ncursor executes (not the pool's pre-ping). 'At commit' refusals"
         " came from the exclusion\nconstraint (PostgreSQL) after the availability check passed.\n"
     )
+    if pg is not None:
+        print(headline(figures))
     return figures
+
+
+def headline(figures: Figures) -> str:
+    """The last line: PostgreSQL's attempts over both client counts against the bare INSERTs."""
+    runs = [f"postgresql.clients_{threads}" for threads in CLIENT_COUNTS]
+    attempts = sum(float(figures[f"{run}.attempts"]) for run in runs)
+    seconds = sum(float(figures[f"{run}.seconds"]) for run in runs)
+    insert_seconds = sum(
+        float(figures[f"{run}.attempts"]) / float(figures[f"{run}.baseline_inserts_per_s"])
+        for run in runs
+    )
+    doubles = sum(int(figures[f"{run}.double_bookings"]) for run in runs)
+    rate = attempts / seconds
+    return (
+        f"contention: postgresql {rate:.0f} attempts/s = {rate / (attempts / insert_seconds):.3f}"
+        f" x bare insert, double bookings {doubles}"
+    )

@@ -15,7 +15,7 @@ from domain.booking._transitions import (
     transition,
     visible_to_staff,
 )
-from domain.booking.retries import retrying, slot_guard
+from domain.booking.retries import refused_as_taken, retrying
 from domain.kernel.actors import Actor
 from domain.kernel.errors import InvalidTransition
 from domain.kernel.instants import require_instant
@@ -116,7 +116,7 @@ def reschedule_booking(
                 "booking.rescheduled",
                 details={"from": moved_from},
             )
-            with slot_guard(uow, provider_id=provider.id, start=new_start):
+            with refused_as_taken(provider, new_start):
                 uow.commit()  # nothing is queried after the change, so only this flush writes
             return booking
 

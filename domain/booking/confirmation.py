@@ -7,15 +7,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from domain.booking._transitions import locked, offering, transition
+from domain.booking._transitions import locked_with_terms, offering, transition
 from domain.booking.drafts import intake_from_profile, missing_intake
 from domain.booking.holds import hold_slot, release_hold
-from domain.booking.retries import retrying, slot_guard
+from domain.booking.retries import refused_as_taken, retrying
 from domain.kernel.actors import Actor
 from domain.kernel.errors import Conflict, DomainError, InvalidInput, InvalidTransition, NotFound
 from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, BookingStatus, Client, Service, StaffUser
-from domain.scheduling.slot_rules import ensure_bookable
+from domain.scheduling.slot_rules import ensure_bookable, refuse_if_unavailable
 from domain.staff.access import (
     APPOINTMENT_STATUSES,
     may_book_for,
@@ -32,20 +32,26 @@ def confirm_booking(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> Bookin
 
     def attempt() -> Booking:
         with uow:
-            booking = locked(uow, actor, booking_id)
+            booking, terms = locked_with_terms(uow, actor, booking_id)
             if booking.status == BookingStatus.CONFIRMED:
                 return booking
             if booking.status not in (BookingStatus.HOLD, BookingStatus.EXPIRED):
                 raise InvalidTransition(
                     f"This booking is {booking.status.replace('_', ' ')} and cannot be confirmed."
                 )
-            provider, service = offering(uow, booking.provider_id, booking.service_id)
+            if terms is None:
+                offering(uow, booking.provider_id, booking.service_id)  # says what is gone
+                raise AssertionError("unreachable: the offering stands after all")
+            provider, service = terms.provider, terms.service
             # A live hold is judged by the terms it was offered under; an expired one may still
             # be confirmed if nobody has taken its slot meanwhile, on today's terms.
             live = booking.status == BookingStatus.HOLD and (
                 booking.hold_expires_at is not None and booking.hold_expires_at > uow.now()
             )
-            ensure_bookable(
+            check = refuse_if_unavailable if live else ensure_bookable
+            # A live hold already occupies its slot, so no stale hold can overlap it: only an
+            # expired one, occupying again, needs them expired first (ensure_bookable).
+            check(
                 uow,
                 provider=provider,
                 service=service,
@@ -56,7 +62,7 @@ def confirm_booking(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> Bookin
             _refuse_missing(missing_intake(service, booking.intake))
             transition(uow, actor, booking, BookingStatus.CONFIRMED, "booking.confirmed")
             booking.hold_expires_at = None
-            with slot_guard(uow, provider_id=provider.id, start=booking.starts_at):
+            with refused_as_taken(provider, booking.starts_at):
                 uow.commit()  # nothing is queried after the change, so only this flush writes
             return booking
 

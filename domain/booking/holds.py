@@ -5,18 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
-from domain.booking._transitions import get, locked, offering, transition
+from domain.booking._transitions import Terms, client_and_terms, get, locked, transition
 from domain.booking.drafts import intake_from_profile
-from domain.booking.retries import UNIQUE_VIOLATION, retrying, slot_guard, sqlstate
+from domain.booking.retries import refused_as_taken, retrying
 from domain.kernel.actors import Actor, acts_for
-from domain.kernel.errors import InvalidTransition, NotFound, SlotUnavailable
+from domain.kernel.errors import InvalidTransition, NotFound
 from domain.kernel.instants import require_instant
-from domain.kernel.journal import audit, fingerprint, recall, remember
+from domain.kernel.journal import audit, claim, fingerprint, recall, remember
 from domain.kernel.uow import UnitOfWork
-from domain.models import Booking, BookingStatus, Client
-from domain.scheduling.calendars import practice
+from domain.models import Booking, BookingStatus, Client, new_id
 from domain.scheduling.slot_rules import ensure_bookable, occupancy
 
 
@@ -45,57 +42,55 @@ def hold_slot(
         }
     )
 
+    booking_id = new_id()
+
     def attempt() -> Booking:
-        with slot_guard(uow, provider_id=provider_id, start=start), uow:
-            known = recall(uow, key=idempotency_key, command="hold_slot", print_=print_)
-            if known is not None:
-                return get(uow, known)
-            booking = _new_hold(uow, actor, client_id, provider_id, service_id, start, intake)
-            remember(
-                uow, key=idempotency_key, command="hold_slot", print_=print_, resource_id=booking.id
+        with uow:
+            claimed = claim(
+                uow,
+                key=idempotency_key,
+                command="hold_slot",
+                print_=print_,
+                resource_id=booking_id,
             )
-            uow.commit()
+            if not claimed:  # a retry, or a concurrent call with the same key that got there first
+                known = recall(uow, key=idempotency_key, command="hold_slot", print_=print_)
+                if known is None:
+                    raise AssertionError("a key that could not be claimed is on record")
+                return get(uow, known)
+            client, terms = client_and_terms(uow, client_id, provider_id, service_id)
+            booking = _new_hold(uow, actor, client, terms, start, intake, booking_id=booking_id)
+            with refused_as_taken(terms.provider, start):
+                uow.commit()
             return booking
 
-    try:
-        return retrying(attempt)
-    except (IntegrityError, SlotUnavailable) as exc:
-        if isinstance(exc, IntegrityError) and sqlstate(exc) != UNIQUE_VIOLATION:
-            raise
-        # A concurrent call with the same key may have won the race (its row then blocks this
-        # one on the key or on the slot): answer with what it created.
-        with uow.reading() as reader:
-            known = recall(reader, key=idempotency_key, command="hold_slot", print_=print_)
-            if known is None:
-                raise
-            return get(reader, known)
+    return retrying(attempt)
 
 
 def _new_hold(
     uow: UnitOfWork,
     actor: Actor,
-    client_id: str,
-    provider_id: str,
-    service_id: str,
+    client: Client,
+    terms: Terms,
     start: datetime,
     intake: dict[str, Any] | None,
+    *,
+    booking_id: str,
 ) -> Booking:
-    client = uow.session.get(Client, client_id)
-    if client is None:
-        raise NotFound("No such client.")
-    provider, service = offering(uow, provider_id, service_id)
+    provider, service = terms.provider, terms.service
     now = uow.now()
     ends_at, blocked_until = occupancy(provider, service, start)
     ensure_bookable(uow, provider=provider, service=service, start=start)
     booking = Booking(
-        client_id=client_id,
+        id=booking_id,
+        client_id=client.id,
         provider_id=provider.id,
         service_id=service.id,
         starts_at=start,
         ends_at=ends_at,
         blocked_until=blocked_until,
         status=BookingStatus.HOLD,
-        hold_expires_at=now + timedelta(minutes=practice(uow.session).hold_minutes),
+        hold_expires_at=now + timedelta(minutes=terms.policy.hold_minutes),
         channel=actor.channel,
         intake={**intake_from_profile(service, client), **(intake or {})},
         price=service.price,
@@ -139,21 +134,15 @@ def move_hold(
     require_instant(new_start)
 
     def attempt() -> Booking:
-        old = _locked_hold(uow, actor, booking_id)
-        with slot_guard(uow, provider_id=old.provider_id, start=new_start), uow:
+        with uow:
             held = locked(uow, actor, booking_id)
             if held.status != BookingStatus.HOLD:
                 raise InvalidTransition("Only a booking that is still being confirmed can change.")
             transition(uow, actor, held, BookingStatus.RELEASED, "booking.released", notify=False)
             uow.session.flush()
+            client, terms = client_and_terms(uow, held.client_id, held.provider_id, held.service_id)
             moved = _new_hold(
-                uow,
-                actor,
-                held.client_id,
-                held.provider_id,
-                held.service_id,
-                new_start,
-                dict(held.intake),
+                uow, actor, client, terms, new_start, dict(held.intake), booking_id=new_id()
             )
             remember(
                 uow,
@@ -162,7 +151,8 @@ def move_hold(
                 print_=booking_id,
                 resource_id=moved.id,
             )
-            uow.commit()
+            with refused_as_taken(terms.provider, new_start):
+                uow.commit()
             return moved
 
     with uow.reading() as reader:
@@ -170,8 +160,3 @@ def move_hold(
         if known is not None:
             return get(reader, known)
     return retrying(attempt)
-
-
-def _locked_hold(uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
-    with uow.reading() as reader:
-        return locked(reader, actor, booking_id)

@@ -10,7 +10,6 @@ from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from domain.kernel.uow import UnitOfWork
 from domain.models import Provider
 from domain.scheduling.slot_rules import taken
 
@@ -40,15 +39,16 @@ def retrying(operation: Callable[[], T]) -> T:
 
 
 @contextmanager
-def slot_guard(uow: UnitOfWork, *, provider_id: str, start: datetime) -> Iterator[None]:
+def refused_as_taken(provider: Provider, start: datetime) -> Iterator[None]:
     """Turn the exclusion constraint's refusal into the answer availability would have given.
 
-    Wrap it around the whole `with uow:` block: the violation may surface at any flush.
+    Wrap it around the commit that writes the booking. The answer is worded beforehand: a
+    failed flush rolls back and expires the provider, whose name would cost another query.
     """
+    refusal = taken(provider, start)
     try:
         yield
     except IntegrityError as exc:
         if sqlstate(exc) != EXCLUSION_VIOLATION:
             raise
-        with uow.reading() as reader:
-            raise taken(reader.session.get_one(Provider, provider_id), start) from exc
+        raise refusal from exc

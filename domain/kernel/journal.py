@@ -6,6 +6,9 @@ import hashlib
 import json
 from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
+
 from domain.kernel.actors import Actor
 from domain.kernel.errors import IdempotencyConflict
 from domain.kernel.uow import UnitOfWork
@@ -57,6 +60,28 @@ def recall(uow: UnitOfWork, *, key: str, command: str, print_: str) -> str | Non
             "This request key was already used for a different request; use a new key."
         )
     return record.resource_id
+
+
+def claim(uow: UnitOfWork, *, key: str, command: str, print_: str, resource_id: str) -> bool:
+    """Record the key for what this command is about to create; False if it was used already.
+
+    One statement instead of a look-up before and a write after. A concurrent call with the
+    same key waits here until the first one's transaction ends, then finds its key (or not).
+    """
+    dialect = postgresql if uow.engine.dialect.name == "postgresql" else sqlite
+    claimed = uow.session.execute(
+        dialect.insert(IdempotencyKey)
+        .values(
+            key=key,
+            command=command,
+            fingerprint=print_,
+            resource_id=resource_id,
+            created_at=uow.now(),
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(col(IdempotencyKey.key))
+    )
+    return claimed.first() is not None
 
 
 def remember(uow: UnitOfWork, *, key: str, command: str, print_: str, resource_id: str) -> None:

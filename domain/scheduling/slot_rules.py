@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import col
 
 from domain.kernel.actors import SYSTEM
 from domain.kernel.errors import SlotUnavailable
@@ -72,8 +72,6 @@ def ensure_bookable(
     terms under which its slot was offered, so the minute spent confirming costs nothing.
     """
     require_instant(start)
-    _, blocked_until = occupancy(provider, service, start)
-    expire_stale_holds(uow, provider_id=provider.id, start=start, blocked_until=blocked_until)
     refuse_if_unavailable(
         uow,
         provider=provider,
@@ -82,6 +80,9 @@ def ensure_bookable(
         ignore_booking_id=ignore_booking_id,
         policy_now=policy_now,
     )
+    # Only once the start is free by availability's reckoning, which ignores expired holds.
+    _, blocked_until = occupancy(provider, service, start)
+    expire_stale_holds(uow, provider_id=provider.id, start=start, blocked_until=blocked_until)
 
 
 def refuse_if_unavailable(
@@ -158,23 +159,16 @@ def expire_stale_holds(
     cannot look at the clock, from refusing the slot they used to hold.
     """
     now = uow.now()
-    stale = list(
-        uow.session.exec(
-            select(Booking.id)
-            .where(col(Booking.provider_id) == provider_id)
-            .where(col(Booking.status) == BookingStatus.HOLD)
-            .where(col(Booking.hold_expires_at) <= now)
-            .where(occupies(start, blocked_until))
-        )
-    )
-    if not stale:
-        return
-    uow.session.execute(
+    expired = uow.session.execute(
         update(Booking)
-        .where(col(Booking.id).in_(stale), col(Booking.status) == BookingStatus.HOLD)
+        .where(col(Booking.provider_id) == provider_id)
+        .where(col(Booking.status) == BookingStatus.HOLD)
+        .where(col(Booking.hold_expires_at) <= now)
+        .where(occupies(start, blocked_until))
         .values(status=BookingStatus.EXPIRED, updated_at=now, version=Booking.version + 1)
+        .returning(col(Booking.id))
     )
-    for booking_id in stale:
+    for booking_id in expired.scalars():
         audit(
             uow,
             actor=SYSTEM,
