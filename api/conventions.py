@@ -9,6 +9,7 @@ from fastapi import Depends, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, model_validator
 
 from api.auth import current_staff
+from api.bootstrap import Serving
 from channels.hub import Hub
 from domain.kernel.paging import MAX_PAGE
 from domain.models import StaffUser
@@ -25,8 +26,8 @@ REFERENCE = r"^[A-Za-z0-9_-]{1,64}$"
 
 def hub_of(request: Request) -> Hub:
     """The conversation hub the app opened at startup."""
-    hub: Hub = request.app.state.hub
-    return hub
+    serving: Serving = request.app.state.serving
+    return serving.hub
 
 
 def current_admin(staff: StaffMember) -> StaffUser:
