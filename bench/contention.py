@@ -4,6 +4,8 @@ Each client thread makes a fixed number of attempts (hold_slot, then confirm_boo
 starts among the provider's first CANDIDATES free starts. The 30-minute service with a 5-minute
 buffer on a 15-minute step makes neighbouring starts overlap, so most attempts collide. The
 baseline is a bare single-row INSERT per transaction, same threads and count, same database.
+The last line sums PostgreSQL's two runs: attempts per second, that over the bare INSERTs per
+second, and the double bookings found afterwards.
 """
 
 from __future__ import annotations

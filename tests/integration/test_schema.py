@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from domain.kernel.uow import UnitOfWork
+from domain.models.bookings import NO_OVERLAP, OCCUPIED_FROM, OCCUPIED_UNTIL, OCCUPYING_STATUSES
 from tests.conftest import fresh_database_url
 
 
@@ -26,6 +27,16 @@ def test_migrations_produce_exactly_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_the_constraint_keeps_apart_what_the_model_says_occupies_a_slot(engine: Engine) -> None:
+    with engine.connect() as connection:
+        definition = connection.execute(
+            text("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = :name"),
+            {"name": NO_OVERLAP},
+        ).scalar_one()
+    assert f"tstzrange({OCCUPIED_FROM}, {OCCUPIED_UNTIL}, '[)'::text) WITH &&" in definition
+    assert all(f"'{status.value}'" in definition for status in OCCUPYING_STATUSES)
 
 
 @pytest.mark.usefixtures("sample_world")
