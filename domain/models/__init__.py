@@ -6,6 +6,7 @@ from domain.models.bookings import (
     Booking,
     BookingStatus,
     occupied_span,
+    occupied_until,
     occupies,
 )
 from domain.models.catalog import (
@@ -82,5 +83,6 @@ __all__ = [
     "WeeklyHours",
     "new_id",
     "occupied_span",
+    "occupied_until",
     "occupies",
 ]

@@ -43,7 +43,12 @@ def occupied_span(
 ) -> tuple[datetime, datetime]:
     """Return when an appointment starting at `start` ends, and until when it keeps its provider."""
     ends_at = start + timedelta(minutes=duration_min)
-    return ends_at, ends_at + timedelta(minutes=buffer_min)
+    return ends_at, occupied_until(ends_at, timedelta(minutes=buffer_min))
+
+
+def occupied_until(ends_at: datetime, buffer: timedelta) -> datetime:
+    """Return until when an appointment ending at `ends_at` keeps its provider: the buffer after."""
+    return ends_at + buffer
 
 
 class Booking(SQLModel, table=True):

@@ -18,6 +18,7 @@ from enum import StrEnum
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from domain.models.bookings import occupied_until
 from domain.scheduling.day_grid import (
     OpeningGrid,
     StartRun,
@@ -157,7 +158,7 @@ class AvailabilityChecker:
             return Unavailability.TOO_FAR
         if self._time_off.overlaps(start, end):
             return Unavailability.TIME_OFF
-        if self._busy.overlaps(start, end + self.calendar.buffer):
+        if self._busy.overlaps(start, occupied_until(end, self.calendar.buffer)):
             return Unavailability.TAKEN
         return None
 
