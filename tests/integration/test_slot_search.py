@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, event
 
 from domain.kernel.uow import UnitOfWork
-from domain.scheduling.slots import SlotQuery, search_slots
+from domain.scheduling.slots import SlotQuery, search_slots, soonest_starts
 from domain.world.loader import load_world
 from domain.world.schema import WorldIn
 
@@ -106,3 +106,29 @@ def test_filters_and_parts_of_day(uow: UnitOfWork) -> None:
     assert tuesday_morning == [("dr-2", ["Tue 09:00"])]  # 10:00 booked, buffers
     assert [p for p, _ in search(uow, location="pankow")] == ["dr-0", "dr-2"]
     assert search(uow, specialty="cardiology") == []
+
+
+@pytest.mark.parametrize(
+    ("limit", "filters"),
+    [
+        (1, {}),
+        (40, {}),
+        (100, {}),  # more than Monday holds: a second stretch of the week is read
+        (30, {"day_from": time(15, 0), "limit_per_provider": 3}),
+    ],
+)
+def test_soonest_starts_are_the_first_of_every_providers_free_starts(
+    uow: UnitOfWork, limit: int, filters: dict[str, Any]
+) -> None:
+    load_world(uow=uow, world=clinic(6), base_dir=Path("."), source="clinic")
+    query = SlotQuery(start=MONDAY, end=MONDAY + timedelta(days=7), specialty="derm", **filters)
+    everyone = sorted(
+        (start, found.provider.name)
+        for found in search_slots(uow=uow, query=query)
+        for start in found.starts
+    )
+
+    soonest = soonest_starts(uow=uow, query=query, limit=limit)
+
+    assert [(found.start, found.provider.name) for found in soonest] == everyone[:limit]
+    assert all(found.service.id == "derm" for found in soonest)
