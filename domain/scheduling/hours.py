@@ -53,7 +53,11 @@ def require_opening(opens: time, closes: time, *, field: str) -> None:
 
 
 def first_overlap(ranges: Sequence[tuple[time, time]]) -> tuple[int, int] | None:
-    """Return the positions of two ranges that overlap (touching is fine), or None."""
+    """Return the positions of two ranges that overlap (touching is fine), or None.
+
+    The one check for overlapping opening hours: weekly hours, date overrides and world files
+    all ask it, so a range one accepts the others accept too.
+    """
     order = sorted(range(len(ranges)), key=lambda i: ranges[i])
     for earlier, later in itertools.pairwise(order):
         if ranges[later][0] < ranges[earlier][1]:

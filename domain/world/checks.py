@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -18,6 +17,7 @@ from pydantic import ValidationError
 from domain.kernel.errors import InvalidInput
 from domain.kernel.timefmt import wall_to_utc, zone
 from domain.models import occupied_span
+from domain.scheduling.hours import first_overlap
 from domain.world.schema import WorldIn, parse_hours_range
 
 Problem = tuple[str, str]
@@ -132,10 +132,8 @@ def _provider_hours(world: WorldIn) -> Iterable[Problem]:
                     parsed.append(parse_hours_range(text))
                 except ValueError as exc:
                     yield f"{day_key}[{index}]", str(exc)
-            parsed.sort()
-            for (_, closes), (opens, _) in itertools.pairwise(parsed):
-                if opens < closes:
-                    yield day_key, "opening ranges overlap"
+            if first_overlap(parsed) is not None:
+                yield day_key, "opening ranges overlap"
         for index, off in enumerate(provider.time_off):
             if off.end <= off.start:
                 yield f"{key}.time_off[{index}]", "ends before it starts"
