@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import col, select
 
 from domain.booking.confirmation import confirm_booking
@@ -220,3 +221,50 @@ def test_a_held_draft_moves_onto_an_overlapping_start_or_stays_put(uow: UnitOfWo
             idempotency_key="move-2",
         )
     assert {(b.id, b.status) for b in occupying(uow, "dr-weber")} == {(moved.id, "hold")}
+
+
+def test_a_hold_and_its_confirmation_send_few_statements_and_a_refusal_fewer(
+    uow: UnitOfWork,
+) -> None:
+    """Under contention the cost is round trips: one statement per fact, nothing read twice.
+
+    A hold claims its key, reads what it is made on in one statement, checks availability,
+    expires stale holds and writes the booking and its audit event; confirming locks the hold
+    with its terms, checks again and writes the change, its audit event and its outbox message.
+    """
+    ana, tom = client_actor("ana", "web"), client_actor("tom", "web")
+    sent: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if not statement.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE is a statement too
+            sent.append(statement)
+
+    event.listen(uow.engine, "before_cursor_execute", count)
+    try:
+        held = hold_slot(
+            uow=uow,
+            actor=ana,
+            client_id="ana",
+            provider_id="dr-weber",
+            service_id="derm-consult",
+            start=OVERLAPPING[0],
+            idempotency_key="a",
+            intake=DERM_INTAKE,
+        )
+        confirm_booking(uow=uow, actor=ana, booking_id=held.id)
+        booking, sent[:] = len(sent), []
+        with pytest.raises(SlotUnavailable, match="taken"):
+            hold_slot(
+                uow=uow,
+                actor=tom,
+                client_id="tom",
+                provider_id="dr-weber",
+                service_id="derm-consult",
+                start=OVERLAPPING[1],
+                idempotency_key="t",
+            )
+        refusal = len(sent)
+    finally:
+        event.remove(uow.engine, "before_cursor_execute", count)
+    assert booking <= 17
+    assert refusal <= 6
