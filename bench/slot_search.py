@@ -48,6 +48,7 @@ from domain.models import (
     Provider,
     ProviderService,
     Service,
+    occupied_span,
 )
 from domain.scheduling.slots import SlotQuery, search_slots, soonest_starts
 
@@ -115,7 +116,9 @@ def seed(engine: Engine) -> int:
                 rows += weekly_hours(provider_id, HOURS)
                 for day, at in _booking_starts(rng, service.duration_min):
                     starts_at = at_local(day, at)
-                    ends_at = starts_at + timedelta(minutes=service.duration_min)
+                    ends_at, blocked_until = occupied_span(
+                        starts_at, duration_min=service.duration_min, buffer_min=BUFFER_MIN
+                    )
                     bookings.append(
                         Booking(
                             client_id="bench",
@@ -123,7 +126,7 @@ def seed(engine: Engine) -> int:
                             service_id=service.id,
                             starts_at=starts_at,
                             ends_at=ends_at,
-                            blocked_until=ends_at + timedelta(minutes=BUFFER_MIN),
+                            blocked_until=blocked_until,
                             status=BookingStatus.CONFIRMED,
                             created_at=now,
                             updated_at=now,
