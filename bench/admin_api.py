@@ -21,7 +21,7 @@ from bench.common import Figures, PostgresDatabases, fmt, markdown_table, p90
 from domain.kernel.db import make_engine
 from domain.models import Booking
 from testkit.api_client import ADMIN, bearer_token
-from testkit.live import live_server
+from testkit.processes import live_process
 
 EXTRA_BOOKINGS = 20_000
 SAMPLES = 60
@@ -85,7 +85,7 @@ def _timings(client: httpx.Client, path: str) -> list[float]:
 
 def _measure(backend: str, database_url: str | None, data_dir: Path) -> Figures:
     figures: Figures = {}
-    with live_server(data_dir, database_url=database_url) as server:
+    with live_process(data_dir, database_url=database_url) as server:
         _add_history(database_url or f"sqlite:///{data_dir / 'frontdesk.db'}")
         headers = {"Authorization": f"Bearer {bearer_token(server, ADMIN)}"}
         with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as client:

@@ -19,7 +19,7 @@ from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 from websockets.asyncio.client import connect
 
 from bench.ws_client import TURN_TIMEOUT, Client, Conversation, hello, play_turn
-from testkit.live import free_port, serving
+from testkit.processes import free_port, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 

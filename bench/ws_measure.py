@@ -12,7 +12,7 @@ from bench.ws_client import Conversation, load
 from bench.ws_echo import echo_server, replayer
 from bench.ws_memory import idle_rss
 from bench.ws_visitors import book
-from testkit.live import live_server
+from testkit.processes import live_process
 
 CLIENT_COUNTS = (10, 50)
 
@@ -59,7 +59,7 @@ class ServerRun:
 
 def measure_frontdesk(workdir: Path, label: str, database_url: str | None) -> ServerRun:
     """Run the loads and the idle-memory probe against one `frontdesk serve --demo` process."""
-    with live_server(workdir, database_url=database_url) as server:
+    with live_process(workdir, database_url=database_url) as server:
         url = server.ws_url
         # Warm-up (the model, the knowledge index, the first queries); checked, not timed.
         _, warmup = load(book, url, [0])

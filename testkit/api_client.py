@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from testkit.live import DEMO_PASSWORD, LiveServer
+from testkit.processes import DEMO_PASSWORD, LiveServer
 
 ADMIN = "admin@demo.frontdesk"
 HOFFMANN = "dr-hoffmann@demo.frontdesk"

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from websockets.sync.client import ClientConnection, connect
 
-from testkit.live import DEMO_PASSWORD, LiveServer
+from testkit.processes import DEMO_PASSWORD, LiveServer
 
 Frame = dict[str, Any]
 

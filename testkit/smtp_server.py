@@ -19,7 +19,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from testkit.live import free_port
+from testkit.processes import free_port
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from domain.kernel.uow import UnitOfWork
 from domain.world.loader import load_world, read_world
 from domain.world.schema import WorldIn
 from knowledge.embeddings import MiniLMEmbedder
+from testkit.live import shared_embedder
 from testkit.pgcluster import TemporaryPostgres
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,10 +80,8 @@ def uow(engine: Engine, clock: FrozenClock) -> UnitOfWork:
 
 @pytest.fixture(scope="session")
 def embedder() -> MiniLMEmbedder:
-    """The embedding model, loaded once for the whole session."""
-    embedder = MiniLMEmbedder()
-    embedder.load()
-    return embedder
+    """The embedding model, loaded once for the whole session: the servers share it too."""
+    return shared_embedder()
 
 
 @pytest.fixture

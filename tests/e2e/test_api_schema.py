@@ -16,7 +16,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Ok
 
 from testkit.api_client import ADMIN, api_client, bearer_token
-from testkit.live import LiveServer, live_server
+from testkit.processes import LiveServer, live_process
 from tests.conftest import fresh_database_url
 
 EXAMPLES_PER_OPERATION = 25
@@ -31,7 +31,9 @@ def server(
     # PostgreSQL refuses some text SQLite keeps (a NUL character): both must answer 4xx.
     database_url = fresh_database_url(request, tmp_path_factory.mktemp("db"), request.param)
     data_dir = tmp_path_factory.mktemp("schema") / "data"
-    with live_server(data_dir, database_url=database_url) as running:
+    # A server process of its own: Hypothesis making requests and the server answering them
+    # then run side by side, where in this process they would take turns at one interpreter.
+    with live_process(data_dir, database_url=database_url) as running:
         yield running
 
 

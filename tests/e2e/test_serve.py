@@ -18,7 +18,7 @@ from domain.kernel.db import make_engine
 from domain.kernel.uow import UnitOfWork
 from domain.staff.accounts import authenticate
 from testkit.api_client import ADMIN, api_client
-from testkit.live import LiveServer, live_server
+from testkit.processes import LiveServer, live_process
 from tests.conftest import ROOT, fresh_database_url
 
 FRONTDESK = [sys.executable, "-m", "api.cli"]
@@ -32,11 +32,17 @@ def environment(tmp_path: Path, database_url: str | None = None) -> dict[str, st
     return env
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """One process per database for the tests that only read from it."""
+    tmp_path = tmp_path_factory.mktemp("serve")
     url = None if request.param == "sqlite" else fresh_database_url(request, tmp_path, "postgresql")
     # The real clock, as `make run` has it: the demo world is moved to this week.
-    with live_server(tmp_path / "data", database_url=url, now=None) as running:
+    with live_process(tmp_path / "data", database_url=url, now=None) as running:
         yield running
 
 

@@ -228,7 +228,7 @@ def test_serve_with_worker_runs_the_worker_beside_the_server_and_stops_it(
         env=env,
         log=tmp_path / "server.log",
     ) as process:
-        server = LiveServer(base_url, tmp_path / "server.log", process)
+        server = LiveServer(base_url, tmp_path / "server.log")
         (booking,) = book_on_tuesday_morning(server, 1)
         reference = booking["id"][:8].upper()
         wait_until(lambda: any(reference in m.part("plain") for m in mail.messages))
