@@ -31,7 +31,7 @@ from domain.scheduling.availability import BookingWindow, Interval, OpeningRange
 
 # Overrides are kept by local date, which can lie a day either side of a UTC date.
 _LOCAL_DAYS_AROUND = timedelta(days=2)
-ONE_DAY = timedelta(days=1)
+_INSTANT = timedelta(microseconds=1)
 _CLOSED_WEEK: Mapping[int, Sequence[OpeningRange]] = MappingProxyType({})
 _NO_OVERRIDES: Mapping[date, Sequence[OpeningRange]] = MappingProxyType({})
 # Longer than any appointment and its buffer: what starts this long after a searched range
@@ -81,10 +81,10 @@ def load_calendars(
 
     `reach` is the longest an appointment and its buffer keep a provider: busy time and time off
     matter while they end after `start` and begin before `end` plus that. The calendars hold the
-    weekly hours of the weekdays that [start, end) can touch in any zone, not always all seven.
+    weekly hours of the weekdays that [start, end) touches in their zones, not always all seven.
     """
     ids = [provider.id for provider in providers]
-    weekly = _weekly_hours(session, ids, _weekdays_between(start, end))
+    weekly = _weekly_hours(session, ids, _weekdays_between(providers, start, end))
     overrides = _overrides(
         session, ids, start.date() - _LOCAL_DAYS_AROUND, end.date() + _LOCAL_DAYS_AROUND
     )
@@ -104,13 +104,18 @@ def load_calendars(
     }
 
 
-def _weekdays_between(start: datetime, end: datetime) -> list[int]:
-    """Return the weekdays of every local date that [start, end) touches in any zone."""
-    # Every zone is within a day of UTC, so a day's margin each side covers them all.
-    first, last = (start - ONE_DAY).date(), (end + ONE_DAY).date()
-    if (last - first).days >= 6:
-        return list(range(7))
-    return sorted({(first + timedelta(days=n)).weekday() for n in range((last - first).days + 1)})
+def _weekdays_between(providers: Collection[Provider], start: datetime, end: datetime) -> list[int]:
+    """Return the weekdays of the local dates that [start, end) touches in the providers' zones."""
+    weekdays: set[int] = set()
+    for name in {provider.timezone for provider in providers}:
+        tz = zone(name)
+        first, last = start.astimezone(tz).date(), (end - _INSTANT).astimezone(tz).date()
+        if (last - first).days >= 6:
+            return list(range(7))
+        weekdays.update(
+            (first + timedelta(days=n)).weekday() for n in range((last - first).days + 1)
+        )
+    return sorted(weekdays)
 
 
 def _weekly_hours(

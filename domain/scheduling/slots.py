@@ -17,8 +17,9 @@ from domain.models import Provider, ProviderService, Service
 from domain.scheduling.availability import AvailabilityChecker, BookingWindow, ProviderCalendar
 from domain.scheduling.calendars import booking_window, load_calendars, practice
 
-# The first stretch `soonest_starts` reads; each next one is twice as long.
-FIRST_STRETCH = timedelta(days=1)
+# The first stretch `soonest_starts` reads, a morning or an afternoon; each next one is twice as
+# long, so a fortnight takes at most five.
+FIRST_STRETCH = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,9 @@ def search_slots(*, uow: UnitOfWork, query: SlotQuery) -> list[ProviderSlots]:
 def soonest_starts(*, uow: UnitOfWork, query: SlotQuery, limit: int) -> list[OpenStart]:
     """Return the first `limit` free starts across every matching pair, soonest first.
 
-    Equal starts keep the order of provider names. Calendars are read a stretch at a time — a
-    day, then two, then four — and reading stops once `limit` starts are found, so the first
-    few of a large practice cost about as much as one day's.
+    Equal starts keep the order of provider names. Calendars are read a stretch at a time — half
+    a day, then a day, then two — and reading stops once `limit` starts are found, so the first
+    few of a large practice cost about as much as half a day's.
     """
     _require_range(query)
     if limit < 1:
