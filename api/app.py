@@ -77,6 +77,10 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
                     await courier
         frontdesk.close()
 
+    # One per app: it fetches and caches the tenant's keys, for API calls and the console's flow.
+    entra = (
+        EntraTokens(frontdesk.settings.entra, frontdesk.clock) if frontdesk.settings.entra else None
+    )
     app = FastAPI(title="Frontdesk", version="0.1.0", lifespan=lifespan)
     app.state.frontdesk = frontdesk
     app.state.tokens = tokens
@@ -84,7 +88,7 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app.state.form_links = links
     app.include_router(catalog_router, prefix="/api/v1")
     app.include_router(auth_router(), prefix="/api/v1")
-    app.include_router(microsoft_sign_in_router(frontdesk), prefix="/api/v1")
+    app.include_router(microsoft_sign_in_router(frontdesk, entra), prefix="/api/v1")
     app.include_router(conversation_router, prefix="/api/v1")
     app.include_router(client_router, prefix="/api/v1")
     app.include_router(preference_router, prefix="/api/v1")
@@ -115,10 +119,6 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
         if serving.sms_desk is None:  # the webhooks refuse texts before asking, without Twilio
             raise RuntimeError("SMS is not configured")
         return serving.sms_desk
-
-    entra = (
-        EntraTokens(frontdesk.settings.entra, frontdesk.clock) if frontdesk.settings.entra else None
-    )
 
     def authenticate(token: str) -> tuple[StaffUser, float]:
         """Our own tokens, or Microsoft Entra ID's when it is configured."""

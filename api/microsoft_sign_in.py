@@ -39,7 +39,6 @@ from pydantic import BaseModel
 from api.auth import StaffTokens, Unauthorized
 from api.bootstrap import Frontdesk
 from api.entra import EntraTokens, staff_role
-from api.settings import EntraSettings
 from domain.kernel.clock import Clock
 from domain.kernel.errors import DomainError
 from domain.kernel.uow import UnitOfWork
@@ -85,11 +84,11 @@ class _KeepNoTokens(msal.TokenCache):  # type: ignore[misc]
 
 
 class MicrosoftSignIn:
-    def __init__(self, entra: EntraSettings, client_secret: str, clock: Clock, key: bytes):
-        self.entra = entra
+    def __init__(self, tokens: EntraTokens, client_secret: str, clock: Clock, key: bytes):
+        self.entra = tokens.settings
         self.client_secret = client_secret
         self.clock = clock
-        self.tokens = EntraTokens(entra, clock)
+        self.tokens = tokens  # the app's own, so the tenant's keys are fetched and cached once
         self._sealer = Fernet(_flow_key(key))
         self._client: Any = None
         self._lock = threading.Lock()
@@ -204,12 +203,14 @@ def _to_console(base: str, fragment: dict[str, str]) -> RedirectResponse:
     return response
 
 
-def microsoft_sign_in_router(frontdesk: Frontdesk) -> APIRouter:
+def microsoft_sign_in_router(frontdesk: Frontdesk, entra: EntraTokens | None) -> APIRouter:
+    """The console's Microsoft sign-in, checking tokens with `entra` (None: not configured)."""
     router = APIRouter(prefix="/auth", tags=["auth"])
-    entra, public_url = frontdesk.settings.entra, frontdesk.settings.public_url
+    public_url = frontdesk.settings.public_url
+    secret = entra.settings.client_secret if entra is not None else None
     sign_in = (
-        MicrosoftSignIn(entra, entra.client_secret, frontdesk.clock, frontdesk.secret_key)
-        if entra is not None and entra.client_secret
+        MicrosoftSignIn(entra, secret, frontdesk.clock, frontdesk.secret_key)
+        if entra is not None and secret
         else None
     )
 
