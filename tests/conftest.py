@@ -17,7 +17,7 @@ from domain.kernel.uow import UnitOfWork
 from domain.world.loader import load_world, read_world
 from domain.world.schema import WorldIn
 from knowledge.embeddings import MiniLMEmbedder
-from testkit.live import shared_embedder
+from testkit.live import copy_sqlite, shared_embedder
 from testkit.pgcluster import TemporaryPostgres
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,9 +43,22 @@ def postgres_template(postgres_server: TemporaryPostgres) -> str:
     return name
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database given the schema once; each test copies it instead of making it."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "frontdesk.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_schema(engine)
+    engine.dispose()
+    return path
+
+
 def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> str:
+    """A database of the test's own with the current schema: a copy of the backend's template."""
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'frontdesk.db'}"
+        path = tmp_path / "frontdesk.db"
+        copy_sqlite(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
     server: TemporaryPostgres = request.getfixturevalue("postgres_server")
     template: str = request.getfixturevalue("postgres_template")
     name = f"test_{uuid.uuid4().hex[:12]}"
@@ -62,8 +75,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
+    """An engine over `database_url`, which has its schema already (fresh_database_url)."""
     engine = make_engine(database_url)
-    upgrade_schema(engine)
     yield engine
     engine.dispose()
 
