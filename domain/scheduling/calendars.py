@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Executable, and_, or_
 from sqlmodel import Session, col, select
@@ -23,7 +23,6 @@ from domain.models import (
     BookingStatus,
     DateOverride,
     Practice,
-    Provider,
     TimeOff,
     WeeklyHours,
 )
@@ -66,9 +65,22 @@ def booking_window(policy: Practice, now: datetime) -> BookingWindow:
     )
 
 
+class ProviderHours(Protocol):
+    """What a calendar needs to know of a provider besides the schedule tables."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def buffer_min(self) -> int: ...
+    @property
+    def slot_step_min(self) -> int: ...
+
+
 def load_calendars(
     session: Session,
-    providers: Collection[Provider],
+    providers: Collection[ProviderHours],
     *,
     start: datetime,
     end: datetime,
@@ -104,7 +116,9 @@ def load_calendars(
     }
 
 
-def _weekdays_between(providers: Collection[Provider], start: datetime, end: datetime) -> list[int]:
+def _weekdays_between(
+    providers: Collection[ProviderHours], start: datetime, end: datetime
+) -> list[int]:
     """Return the weekdays of the local dates that [start, end) touches in the providers' zones."""
     weekdays: set[int] = set()
     for name in {provider.timezone for provider in providers}:

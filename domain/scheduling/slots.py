@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from itertools import islice, repeat
+from typing import Any, TypeVar
 
 from sqlmodel import col, select
 
@@ -16,6 +17,8 @@ from domain.kernel.uow import UnitOfWork
 from domain.models import Provider, ProviderService, Service
 from domain.scheduling.availability import AvailabilityChecker, BookingWindow, ProviderCalendar
 from domain.scheduling.calendars import booking_window, load_calendars, practice
+
+RowT = TypeVar("RowT", Provider, Service)
 
 # The first stretch `soonest_starts` reads, a morning or an afternoon; each next one is twice as
 # long, so a fortnight takes at most five.
@@ -76,10 +79,13 @@ def search_slots(*, uow: UnitOfWork, query: SlotQuery) -> list[ProviderSlots]:
         pairs = _matching_pairs(reader, query)
         now = reader.now()
         window = booking_window(practice(reader.session), now)
-        calendars = _calendars(reader, pairs, query.start, query.end, now)
+        offers = [_offer(provider, service) for provider, service in pairs]
+        calendars = _calendars(reader, offers, query.start, query.end, now)
     results = []
     for provider, service in pairs:
-        found = _free_starts(calendars[provider.id], service, window, query, query.start, query.end)
+        found = _free_starts(
+            calendars[provider.id], service.duration_min, window, query, query.start, query.end
+        )
         starts = list(islice(found, query.limit_per_provider))
         results.append(ProviderSlots(provider=provider, service=service, starts=starts))
     results.sort(
@@ -99,34 +105,46 @@ def soonest_starts(*, uow: UnitOfWork, query: SlotQuery, limit: int) -> list[Ope
     if limit < 1:
         raise InvalidInput("Ask for at least one start.")
     with uow.reading() as reader:
-        pairs = sorted(_matching_pairs(reader, query), key=lambda p: (p[0].name, p[0].id, p[1].id))
+        offers = sorted(_matching_offers(reader, query), key=lambda o: (o.name, o.id, o.service_id))
         now = reader.now()
         window = booking_window(practice(reader.session), now)
-        taken = [0] * len(pairs)
-        found: list[OpenStart] = []
+        taken = [0] * len(offers)
+        found: list[tuple[datetime, int]] = []
         stretch_start, length = max(query.start, window.earliest), FIRST_STRETCH
-        while pairs and stretch_start < query.end and len(found) < limit:
+        while offers and stretch_start < query.end and len(found) < limit:
             stretch_end = min(query.end, stretch_start + length)
-            calendars = _calendars(reader, pairs, stretch_start, stretch_end, now)
-            # Each pair computes at once only what could still make the cut, then the short
-            # lists are merged by time: no suspended computation per provider stays alive.
+            calendars = _calendars(reader, offers, stretch_start, stretch_end, now)
+            # Each pair's starts are computed only as the merge asks for them: the first of
+            # each, then the next of whichever gave the soonest, until enough are found.
             wanted = limit - len(found)
-            firsts = [
-                list(
+            streams = [
+                zip(
                     islice(
-                        _free_starts(calendars[p.id], s, window, query, stretch_start, stretch_end),
+                        _free_starts(
+                            calendars[offer.id],
+                            offer.duration_min,
+                            window,
+                            query,
+                            stretch_start,
+                            stretch_end,
+                        ),
                         _at_most(wanted, query, taken[index]),
-                    )
+                    ),
+                    repeat(index),
                 )
-                for index, (p, s) in enumerate(pairs)
+                for index, offer in enumerate(offers)
             ]
-            merged = heapq.merge(*(zip(starts, repeat(i)) for i, starts in enumerate(firsts)))
-            for start, index in islice(merged, wanted):
-                provider, service = pairs[index]
-                found.append(OpenStart(provider=provider, service=service, start=start))
+            for start, index in islice(heapq.merge(*streams), wanted):
+                found.append((start, index))
                 taken[index] += 1
             stretch_start, length = stretch_end, length * 2
-    return found
+        chosen = [offers[index] for _, index in found]
+        providers = _by_id(reader, Provider, {offer.id for offer in chosen})
+        services = _by_id(reader, Service, {offer.service_id for offer in chosen})
+    return [
+        OpenStart(provider=providers[offer.id], service=services[offer.service_id], start=start)
+        for (start, _), offer in zip(found, chosen, strict=True)
+    ]
 
 
 def _require_range(query: SlotQuery) -> None:
@@ -138,13 +156,13 @@ def _require_range(query: SlotQuery) -> None:
 
 def _calendars(
     reader: UnitOfWork,
-    pairs: Sequence[tuple[Provider, Service]],
+    offers: Sequence[Offer],
     start: datetime,
     end: datetime,
     now: datetime,
 ) -> dict[str, ProviderCalendar]:
-    providers = {provider.id: provider for provider, _ in pairs}
-    longest = max((s.duration_min + p.buffer_min for p, s in pairs), default=0)
+    providers = {offer.id: offer for offer in offers}
+    longest = max((offer.duration_min + offer.buffer_min for offer in offers), default=0)
     return load_calendars(
         reader.session,
         list(providers.values()),
@@ -157,13 +175,13 @@ def _calendars(
 
 def _free_starts(
     calendar: ProviderCalendar,
-    service: Service,
+    duration_min: int,
     window: BookingWindow,
     query: SlotQuery,
     start: datetime,
     end: datetime,
 ) -> Iterator[datetime]:
-    checker = AvailabilityChecker(calendar, timedelta(minutes=service.duration_min), window)
+    checker = AvailabilityChecker(calendar, timedelta(minutes=duration_min), window)
     return checker.iter_free_starts(start, end, day_from=query.day_from, day_until=query.day_until)
 
 
@@ -175,9 +193,59 @@ def _at_most(wanted: int, query: SlotQuery, taken: int) -> int:
 
 
 def _matching_pairs(uow: UnitOfWork, query: SlotQuery) -> list[tuple[Provider, Service]]:
+    statement = _matching(select(Provider, Service), query)
+    pairs = [(provider, service) for provider, service in uow.session.exec(statement)]
+    return [(p, s) for p, s in pairs if _matches_text(_offer(p, s), query)]
+
+
+def _matching_offers(uow: UnitOfWork, query: SlotQuery) -> list[Offer]:
+    """Return the matching pairs with only what a search needs, without loading either whole."""
+    columns = [col(getattr(Provider, name)) for name in _PROVIDER_FIELDS]
+    columns += [col(Service.id), col(Service.duration_min)]
+    rows = uow.session.connection().execute(_matching(select(*columns), query))
+    offers = [Offer(*row) for row in rows]
+    return [offer for offer in offers if _matches_text(offer, query)]
+
+
+_PROVIDER_FIELDS: tuple[str, ...] = ("id", "name", "kind", "specialties", "location", "timezone")
+_PROVIDER_FIELDS += ("buffer_min", "slot_step_min")
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A provider and a service they offer, as a search reads them."""
+
+    id: str
+    name: str
+    kind: str
+    specialties: list[str]
+    location: str
+    timezone: str
+    buffer_min: int
+    slot_step_min: int
+    service_id: str
+    duration_min: int
+
+
+def _offer(provider: Provider, service: Service) -> Offer:
+    return Offer(
+        id=provider.id,
+        name=provider.name,
+        kind=provider.kind,
+        specialties=provider.specialties,
+        location=provider.location,
+        timezone=provider.timezone,
+        buffer_min=provider.buffer_min,
+        slot_step_min=provider.slot_step_min,
+        service_id=service.id,
+        duration_min=service.duration_min,
+    )
+
+
+def _matching(statement: Any, query: SlotQuery) -> Any:
+    """Add the query's filters to a select of providers, services or their columns."""
     statement = (
-        select(Provider, Service)
-        .join(ProviderService, col(ProviderService.provider_id) == col(Provider.id))
+        statement.join(ProviderService, col(ProviderService.provider_id) == col(Provider.id))
         .join(Service, col(Service.id) == col(ProviderService.service_id))
         .where(col(Provider.archived).is_(False), col(Service.archived).is_(False))
         .order_by(col(Provider.id), col(Service.id))
@@ -188,16 +256,22 @@ def _matching_pairs(uow: UnitOfWork, query: SlotQuery) -> list[tuple[Provider, S
         statement = statement.where(col(Service.category_id) == query.category_id)
     if query.provider_id:
         statement = statement.where(col(Provider.id) == query.provider_id)
-    pairs = [(provider, service) for provider, service in uow.session.exec(statement)]
-    return [(p, s) for p, s in pairs if _matches_text(p, query)]
+    return statement
 
 
-def _matches_text(provider: Provider, query: SlotQuery) -> bool:
+def _by_id(uow: UnitOfWork, table: type[RowT], ids: set[str]) -> dict[str, RowT]:
+    if not ids:
+        return {}
+    rows = uow.session.exec(select(table).where(col(table.id).in_(ids)))
+    return {row.id: row for row in rows}
+
+
+def _matches_text(offer: Offer, query: SlotQuery) -> bool:
     def has(needle: str | None, *haystacks: str) -> bool:
         return needle is None or any(needle.casefold() in h.casefold() for h in haystacks)
 
     return (
-        has(query.specialty, *provider.specialties, provider.kind)
-        and has(query.provider_name, provider.name)
-        and has(query.location, provider.location)
+        has(query.specialty, *offer.specialties, offer.kind)
+        and has(query.provider_name, offer.name)
+        and has(query.location, offer.location)
     )
