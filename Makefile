@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/frontdesk serve --demo --with-worker
 
+# The slowest tests are listed at the end, so a run that grows slower shows where.
 test: $(STAMP) system lint docs
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=25
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
