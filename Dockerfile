@@ -8,6 +8,7 @@ COPY api api
 COPY channels channels
 COPY domain domain
 COPY evals evals
+COPY frontdesk frontdesk
 COPY knowledge knowledge
 COPY prompts prompts
 COPY tools tools
