@@ -1,5 +1,6 @@
 """`python -m bench [NAME ...]`: run the named benchmarks (all by default), print their figures,
-and end with one table of them all (machine, date, commit), also written to bench/results/."""
+then one table of them all (machine, date, commit), also written to bench/results/, and end with
+the headline each benchmark that has one names in its issue (how progress is read)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ from bench import (
 from bench.common import Figures, PostgresDatabases, postgres
 from bench.summary import summary, write_summary
 
+HEADLINES: dict[str, Callable[[Figures], str]] = {
+    "contention": contention.headline,
+    "slot_search": slot_search.headline,
+}
 BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "contention": contention.run,
     "slot_search": slot_search.run,
@@ -51,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"({name} took {time.perf_counter() - began:.1f} s)\n", flush=True)
     print(f"(all took {time.perf_counter() - started:.1f} s)\n")
     print(summary(results))
-    print(f"(written to {write_summary(results)})")
+    print(f"(written to {write_summary(results)})\n")
+    for name in names:
+        if name in HEADLINES:
+            print(HEADLINES[name](results[name]))
     return 0
 
 

@@ -294,11 +294,20 @@ def run(pg: PostgresDatabases | None) -> Figures:
         f"x{BASELINE_RUNS}. Baseline: the per-candidate search before issue 14 "
         "(bench/slot_baseline.py) over the same calendars.\n"
     )
-    backend = "postgresql" if pg is not None else "sqlite"
+    print(headline(figures))
+    return figures
+
+
+def headline(figures: Figures) -> str:
+    """The last line: the largest practice on PostgreSQL (SQLite when no server was started)."""
+    backend = (
+        "postgresql"
+        if f"postgresql.providers_{LARGEST}.all_starts_median_ms" in figures
+        else "sqlite"
+    )
     prefix = f"{backend}.providers_{LARGEST}"
-    print(
+    return (
         f"slot_search: {LARGEST} providers x {DAYS} days, "
         f"first {FIRST} starts {figures[f'{prefix}.first_{FIRST}_median_ms']:.1f} ms, "
         f"all starts {figures[f'{prefix}.all_starts_median_ms']:.1f} ms"
     )
-    return figures

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bench import contention, slot_search
 from bench.summary import summary
 
 
@@ -20,3 +21,32 @@ def test_every_figure_is_a_row_under_the_runs_header() -> None:
     assert "| benchmark | figure | value |" in lines
     assert "| contention | pg.attempts_per_s | 85.31 |" in lines
     assert "| contention | pg.inserts_per_s | 5,243 |" in lines
+
+
+def test_the_headlines_read_their_issues_last_line_from_the_figures() -> None:
+    runs = {
+        f"postgresql.clients_{clients}": (attempts, seconds)
+        for clients, attempts, seconds in ((8, 400, 4.0), (32, 600, 6.0))
+    }
+    figures = {
+        f"{run}.{name}": value
+        for run, (attempts, seconds) in runs.items()
+        for name, value in (
+            ("attempts", attempts),
+            ("seconds", seconds),
+            ("baseline_inserts_per_s", 1000.0),
+            ("double_bookings", 0),
+        )
+    }
+    assert contention.headline(figures) == (
+        "contention: postgresql 100 attempts/s = 0.100 x bare insert, double bookings 0"
+    )
+    searched = {
+        "sqlite.providers_1000.first_40_median_ms": 9.0,
+        "sqlite.providers_1000.all_starts_median_ms": 99.0,
+        "postgresql.providers_1000.first_40_median_ms": 12.34,
+        "postgresql.providers_1000.all_starts_median_ms": 234.56,
+    }
+    assert slot_search.headline(searched) == (
+        "slot_search: 1000 providers x 14 days, first 40 starts 12.3 ms, all starts 234.6 ms"
+    )
