@@ -1,8 +1,10 @@
 """The composition root: everything a way in needs, built once from settings and handed down.
 
-The engine, the clock and the keys are built by `bootstrap`; the channel clients (Twilio, the
-couriers), the embedder and knowledge index, the model, the agent graph, the hub, the SMS desk
-and the Telegram bot are built here the first time they are asked for, and by nothing else.
+`bootstrap` builds the engine and the clock; `Frontdesk` makes the keys, the channel clients
+(Twilio, the couriers) and the embedder the first time they are asked for, and keeps them.
+Each `open_knowledge`, `open_agent` and `serving` opens a knowledge index, an agent, or what the
+web app runs on (the hub with its outlets, the SMS desk, the Telegram bot) for as long as it is
+entered, from those kept parts; nothing else builds any of them.
 Tests build the same thing from settings that point at local servers (a fake Twilio, Telegram
 or SMTP server, a temporary PostgreSQL).
 

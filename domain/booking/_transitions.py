@@ -64,15 +64,23 @@ def refuse_if_stale(booking: Booking, expected_version: int | None) -> None:
         require_version(booking, expected_version, what="booking")
 
 
+NO_SUCH_PROVIDER = "No such provider."
+NO_SUCH_SERVICE = "No such service."
+
+
+def not_offered(provider: Provider, service: Service) -> InvalidInput:
+    return InvalidInput(f"{provider.name} does not offer {service.name}.")
+
+
 def offering(uow: UnitOfWork, provider_id: str, service_id: str) -> tuple[Provider, Service]:
     provider = uow.session.get(Provider, provider_id)
     if provider is None or provider.archived:
-        raise NotFound("No such provider.")
+        raise NotFound(NO_SUCH_PROVIDER)
     service = uow.session.get(Service, service_id)
     if service is None or service.archived:
-        raise NotFound("No such service.")
+        raise NotFound(NO_SUCH_SERVICE)
     if uow.session.get(ProviderService, (provider_id, service_id)) is None:
-        raise InvalidInput(f"{provider.name} does not offer {service.name}.")
+        raise not_offered(provider, service)
     return provider, service
 
 
@@ -95,11 +103,11 @@ def _offered() -> Any:
 def _checked(provider: Provider, service: Service, offered: str | None) -> None:
     """Refuse what `offering` refuses, in its words, for rows read together."""
     if provider.archived:
-        raise NotFound("No such provider.")
+        raise NotFound(NO_SUCH_PROVIDER)
     if service.archived:
-        raise NotFound("No such service.")
+        raise NotFound(NO_SUCH_SERVICE)
     if offered is None:
-        raise InvalidInput(f"{provider.name} does not offer {service.name}.")
+        raise not_offered(provider, service)
 
 
 def client_and_terms(

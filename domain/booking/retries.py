@@ -16,7 +16,6 @@ from domain.scheduling.slot_rules import taken
 T = TypeVar("T")
 
 EXCLUSION_VIOLATION = "23P01"
-UNIQUE_VIOLATION = "23505"
 # Deadlocks and serialization failures are worth a fresh attempt; the work is all-or-nothing.
 RETRYABLE = {"40P01", "40001"}
 ATTEMPTS = 4

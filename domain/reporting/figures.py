@@ -28,8 +28,9 @@ from domain.models import (
     Service,
     StaffUser,
 )
-from domain.scheduling.availability import Interval, ProviderCalendar
+from domain.scheduling.availability import ProviderCalendar
 from domain.scheduling.calendars import load_calendars, practice
+from domain.scheduling.free_time import Interval
 from domain.staff.access import require_admin
 
 MAX_DAYS = 366

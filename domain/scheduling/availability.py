@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from domain.models.bookings import occupied_until
 from domain.scheduling.day_grid import (
     OpeningGrid,
+    OpeningRange,
     StartRun,
     clip,
     last_start,
@@ -30,9 +31,7 @@ from domain.scheduling.day_grid import (
     starts_in,
     steady_midnight,
 )
-from domain.scheduling.day_grid import OpeningRange as OpeningRange
-from domain.scheduling.free_time import Interval as Interval
-from domain.scheduling.free_time import RefusedStarts
+from domain.scheduling.free_time import Interval, RefusedStarts
 
 ONE_DAY = timedelta(days=1)
 # No clock change moves local time by two hours or more, so a start this far from where the

@@ -25,8 +25,11 @@ from domain.models import (
     Practice,
     TimeOff,
     WeeklyHours,
+    occupies,
 )
-from domain.scheduling.availability import BookingWindow, Interval, OpeningRange, ProviderCalendar
+from domain.scheduling.availability import BookingWindow, ProviderCalendar
+from domain.scheduling.day_grid import OpeningRange
+from domain.scheduling.free_time import Interval
 
 # Overrides are kept by local date, which can lie a day either side of a UTC date.
 _LOCAL_DAYS_AROUND = timedelta(days=2)
@@ -223,7 +226,7 @@ def busy_intervals(
     query = (
         select(Booking.provider_id, Booking.starts_at, Booking.blocked_until)
         .where(col(Booking.provider_id).in_(ids))
-        .where(col(Booking.starts_at) < end, col(Booking.blocked_until) > start)
+        .where(occupies(start, end))
         .where(or_(col(Booking.status) == BookingStatus.CONFIRMED, live_hold))
     )
     if ignore_booking_id is not None:

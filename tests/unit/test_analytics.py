@@ -17,7 +17,8 @@ from domain.kernel.errors import Forbidden, InvalidInput
 from domain.kernel.uow import UnitOfWork
 from domain.models import StaffRole, StaffUser
 from domain.reporting.figures import Counts, open_minutes, practice_figures
-from domain.scheduling.availability import OpeningRange, ProviderCalendar
+from domain.scheduling.availability import ProviderCalendar
+from domain.scheduling.day_grid import OpeningRange
 from domain.staff.accounts import create_staff
 from domain.world.loader import load_world
 from domain.world.schema import WorldIn

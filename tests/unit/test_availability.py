@@ -16,11 +16,11 @@ import pytest
 from domain.scheduling.availability import (
     AvailabilityChecker,
     BookingWindow,
-    Interval,
-    OpeningRange,
     ProviderCalendar,
     Unavailability,
 )
+from domain.scheduling.day_grid import OpeningRange
+from domain.scheduling.free_time import Interval
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

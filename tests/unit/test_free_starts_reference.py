@@ -23,10 +23,10 @@ import pytest
 from domain.scheduling.availability import (
     AvailabilityChecker,
     BookingWindow,
-    Interval,
-    OpeningRange,
     ProviderCalendar,
 )
+from domain.scheduling.day_grid import OpeningRange
+from domain.scheduling.free_time import Interval
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TORONTO = ZoneInfo("America/Toronto")
