@@ -23,7 +23,8 @@ from domain.models import (
     occupies,
 )
 from domain.scheduling.availability import AvailabilityChecker, Unavailability
-from domain.scheduling.calendars import booking_window, load_calendars, practice
+from domain.scheduling.calendars import booking_window, practice
+from domain.scheduling.start_calendar import calendar_for_start
 
 
 def occupancy(provider: Provider, service: Service, start: datetime) -> tuple[datetime, datetime]:
@@ -40,20 +41,19 @@ def checker_around(
     ignore_booking_id: str | None = None,
     policy_now: datetime | None = None,
 ) -> AvailabilityChecker:
-    """Build the checker that offered slots use, for the local days around `start`."""
+    """Build the checker that offered slots use, from the rows that decide `start`."""
     now = uow.now()
-    calendars = load_calendars(
+    duration = timedelta(minutes=service.duration_min)
+    calendar = calendar_for_start(
         uow.session,
-        [provider],
-        start=start - timedelta(days=1),
-        end=start + timedelta(days=1),
+        provider,
+        start=start,
+        duration=duration,
         now=now,
         ignore_booking_id=ignore_booking_id,
     )
     return AvailabilityChecker(
-        calendars[provider.id],
-        timedelta(minutes=service.duration_min),
-        booking_window(practice(uow.session), policy_now or now),
+        calendar, duration, booking_window(practice(uow.session), policy_now or now)
     )
 
 
