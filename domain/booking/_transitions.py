@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlmodel import col
 
 from domain.kernel.actors import Actor, acts_for
@@ -110,18 +110,36 @@ def _checked(provider: Provider, service: Service, offered: str | None) -> None:
         raise not_offered(provider, service)
 
 
+# Built once: the statements are the same for every booking, only their parameters change.
+_CLIENT_AND_TERMS = (
+    select(Client, Provider, Service, col(ProviderService.service_id), Practice)
+    .select_from(Client)
+    .join(Provider, col(Provider.id) == bindparam("provider_id"))
+    .join(Service, col(Service.id) == bindparam("service_id"))
+    .outerjoin(ProviderService, _offered())
+    .outerjoin(Practice, col(Practice.id) == PRACTICE_ROW_ID)
+    .where(col(Client.id) == bindparam("client_id"))
+)
+_LOCKED_WITH_TERMS = (
+    select(Booking, Provider, Service, col(ProviderService.service_id), Practice)
+    .select_from(Booking)
+    .join(Provider, col(Provider.id) == col(Booking.provider_id))
+    .join(Service, col(Service.id) == col(Booking.service_id))
+    .outerjoin(ProviderService, _offered())
+    .outerjoin(Practice, col(Practice.id) == PRACTICE_ROW_ID)
+    .where(col(Booking.id) == bindparam("booking_id"))
+    .with_for_update(of=Booking)
+    .execution_options(populate_existing=True)
+)
+
+
 def client_and_terms(
     uow: UnitOfWork, client_id: str, provider_id: str, service_id: str
 ) -> tuple[Client, Terms]:
     """Read the client, the offering and the policy a hold needs, in one statement."""
     row = uow.session.execute(
-        select(Client, Provider, Service, col(ProviderService.service_id), Practice)
-        .select_from(Client)
-        .join(Provider, col(Provider.id) == provider_id)
-        .join(Service, col(Service.id) == service_id)
-        .outerjoin(ProviderService, _offered())
-        .outerjoin(Practice, col(Practice.id) == PRACTICE_ROW_ID)
-        .where(col(Client.id) == client_id)
+        _CLIENT_AND_TERMS,
+        {"client_id": client_id, "provider_id": provider_id, "service_id": service_id},
     ).first()
     if row is None:  # something is missing: say what, in the order the checks are made
         if uow.session.get(Client, client_id) is None:
@@ -141,17 +159,7 @@ def locked_with_terms(
     The terms are None when the offering is gone (an archived provider, say): the caller
     decides whether that matters, and `offering` says why.
     """
-    row = uow.session.execute(
-        select(Booking, Provider, Service, col(ProviderService.service_id), Practice)
-        .select_from(Booking)
-        .join(Provider, col(Provider.id) == col(Booking.provider_id))
-        .join(Service, col(Service.id) == col(Booking.service_id))
-        .outerjoin(ProviderService, _offered())
-        .outerjoin(Practice, col(Practice.id) == PRACTICE_ROW_ID)
-        .where(col(Booking.id) == booking_id)
-        .with_for_update(of=Booking)
-        .execution_options(populate_existing=True)
-    ).first()
+    row = uow.session.execute(_LOCKED_WITH_TERMS, {"booking_id": booking_id}).first()
     if row is None:
         return locked(uow, actor, booking_id), None
     booking, provider, service, offered, policy = row

@@ -6,6 +6,7 @@ import hashlib
 import json
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
@@ -62,24 +63,40 @@ def recall(uow: UnitOfWork, *, key: str, command: str, print_: str) -> str | Non
     return record.resource_id
 
 
+def _claim_statement(dialect: Any) -> Any:
+    return (
+        dialect.insert(IdempotencyKey)
+        .values(
+            key=bindparam("key"),
+            command=bindparam("command"),
+            fingerprint=bindparam("fingerprint"),
+            resource_id=bindparam("resource_id"),
+            created_at=bindparam("created_at"),
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(col(IdempotencyKey.key))
+    )
+
+
+# Built once per dialect: only the parameters change from one command to the next.
+_CLAIMS = {"postgresql": _claim_statement(postgresql), "sqlite": _claim_statement(sqlite)}
+
+
 def claim(uow: UnitOfWork, *, key: str, command: str, print_: str, resource_id: str) -> bool:
     """Record the key for what this command is about to create; False if it was used already.
 
     One statement instead of a look-up before and a write after. A concurrent call with the
     same key waits here until the first one's transaction ends, then finds its key (or not).
     """
-    dialect = postgresql if uow.engine.dialect.name == "postgresql" else sqlite
-    claimed = uow.session.execute(
-        dialect.insert(IdempotencyKey)
-        .values(
-            key=key,
-            command=command,
-            fingerprint=print_,
-            resource_id=resource_id,
-            created_at=uow.now(),
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(col(IdempotencyKey.key))
+    claimed = uow.session.connection().execute(
+        _CLAIMS[uow.engine.dialect.name],
+        {
+            "key": key,
+            "command": command,
+            "fingerprint": print_,
+            "resource_id": resource_id,
+            "created_at": uow.now(),
+        },
     )
     return claimed.first() is not None
 
