@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from domain.booking._transitions import MISSING
 from domain.clients.registration import merged_profile
@@ -32,13 +33,21 @@ class BookingSummary:
     missing: list[str]
 
 
-def missing_intake(service: Service, intake: dict[str, Any]) -> list[str]:
+class IntakeForm(Protocol):
+    """A service's intake questions: the fields a booking must answer before it is confirmed."""
+
+    @property
+    def intake_fields(self) -> Sequence[str]: ...
+
+
+def missing_intake(service: IntakeForm, intake: Mapping[str, Any]) -> list[str]:
     """Return the intake fields the service needs that have no value yet, in the service's order."""
     return [field for field in service.intake_fields if not intake.get(field)]
 
 
-def intake_from_profile(service: Service, client: Client) -> dict[str, str]:
-    return {f: str(client.profile[f]) for f in service.intake_fields if client.profile.get(f)}
+def intake_from_profile(service: IntakeForm, profile: Mapping[str, Any]) -> dict[str, str]:
+    """Return the intake answers a client's profile already gives."""
+    return {f: str(profile[f]) for f in service.intake_fields if profile.get(f)}
 
 
 def summarize(uow: UnitOfWork, booking: Booking) -> BookingSummary:

@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.booking._transitions import Terms, client_and_terms, get, locked, transition
+from domain.booking._terms import HoldRead, MadeBefore, read_for_hold
+from domain.booking._transitions import get, locked, transition
 from domain.booking.drafts import intake_from_profile
 from domain.booking.retries import refused_as_taken, retrying
 from domain.kernel.actors import Actor, acts_for
-from domain.kernel.errors import InvalidTransition, NotFound
+from domain.kernel.errors import InvalidTransition, NotFound, SlotUnavailable
 from domain.kernel.instants import require_instant
 from domain.kernel.journal import audit, claim, fingerprint, recall, remember
 from domain.kernel.uow import UnitOfWork
-from domain.models import Booking, BookingStatus, Client, new_id
-from domain.scheduling.slot_rules import ensure_bookable, occupancy
+from domain.models import Booking, BookingStatus, new_id
+from domain.scheduling.availability import Unavailability
+from domain.scheduling.slot_rules import expire_stale_holds, occupancy, refuse_if_unavailable
 
 
 def hold_slot(
@@ -46,20 +48,46 @@ def hold_slot(
 
     def attempt() -> Booking:
         with uow:
-            claimed = claim(
+            read = read_for_hold(
                 uow,
+                client_id=client_id,
+                provider_id=provider_id,
+                service_id=service_id,
                 key=idempotency_key,
                 command="hold_slot",
                 print_=print_,
-                resource_id=booking_id,
             )
-            if not claimed:  # a retry, or a concurrent call with the same key that got there first
+            if isinstance(read, MadeBefore):
+                return get(uow, read.booking_id)
+            terms = read.terms
+            try:
+                refuse_if_unavailable(
+                    uow,
+                    provider=terms.provider,
+                    service=terms.service,
+                    start=start,
+                    policy=terms.policy,
+                )
+            except SlotUnavailable as refusal:
+                # The same request sent twice at once: the other may have claimed the key and
+                # taken the start since the key was read. Its answer is ours.
+                if refusal.reason == Unavailability.TAKEN:
+                    known = recall(uow, key=idempotency_key, command="hold_slot", print_=print_)
+                    if known is not None:
+                        return get(uow, known)
+                # Nothing is written yet, so COMMIT ends the transaction as ROLLBACK would; but
+                # psycopg drops a connection's prepared statements on ROLLBACK, and refusals are
+                # what contention is mostly made of.
+                uow.commit()
+                raise
+            if not claim(
+                uow, key=idempotency_key, command="hold_slot", print_=print_, resource_id=booking_id
+            ):  # a concurrent call with the same key got there first
                 known = recall(uow, key=idempotency_key, command="hold_slot", print_=print_)
                 if known is None:
                     raise AssertionError("a key that could not be claimed is on record")
                 return get(uow, known)
-            client, terms = client_and_terms(uow, client_id, provider_id, service_id)
-            booking = _new_hold(uow, actor, client, terms, start, intake, booking_id=booking_id)
+            booking = _new_hold(uow, actor, client_id, read, start, intake, booking_id=booking_id)
             with refused_as_taken(terms.provider, start):
                 uow.commit()
             return booking
@@ -70,20 +98,22 @@ def hold_slot(
 def _new_hold(
     uow: UnitOfWork,
     actor: Actor,
-    client: Client,
-    terms: Terms,
+    client_id: str,
+    read: HoldRead,
     start: datetime,
     intake: dict[str, Any] | None,
     *,
     booking_id: str,
 ) -> Booking:
+    """Write a hold on a start already found free, expiring stale holds that still block it."""
+    terms = read.terms
     provider, service = terms.provider, terms.service
     now = uow.now()
     ends_at, blocked_until = occupancy(provider, service, start)
-    ensure_bookable(uow, provider=provider, service=service, start=start)
+    expire_stale_holds(uow, provider_id=provider.id, start=start, blocked_until=blocked_until)
     booking = Booking(
         id=booking_id,
-        client_id=client.id,
+        client_id=client_id,
         provider_id=provider.id,
         service_id=service.id,
         starts_at=start,
@@ -92,7 +122,7 @@ def _new_hold(
         status=BookingStatus.HOLD,
         hold_expires_at=now + timedelta(minutes=terms.policy.hold_minutes),
         channel=actor.channel,
-        intake={**intake_from_profile(service, client), **(intake or {})},
+        intake={**intake_from_profile(service, read.profile), **(intake or {})},
         price=service.price,
         currency=service.currency,
         created_at=now,
@@ -140,9 +170,27 @@ def move_hold(
                 raise InvalidTransition("Only a booking that is still being confirmed can change.")
             transition(uow, actor, held, BookingStatus.RELEASED, "booking.released", notify=False)
             uow.session.flush()
-            client, terms = client_and_terms(uow, held.client_id, held.provider_id, held.service_id)
+            read = read_for_hold(
+                uow,
+                client_id=held.client_id,
+                provider_id=held.provider_id,
+                service_id=held.service_id,
+                key=None,
+                command="move_hold",
+                print_=booking_id,
+            )
+            if not isinstance(read, HoldRead):
+                raise AssertionError("without a key there is no earlier answer")
+            terms = read.terms
+            refuse_if_unavailable(
+                uow,
+                provider=terms.provider,
+                service=terms.service,
+                start=new_start,
+                policy=terms.policy,
+            )
             moved = _new_hold(
-                uow, actor, client, terms, new_start, dict(held.intake), booking_id=new_id()
+                uow, actor, held.client_id, read, new_start, dict(held.intake), booking_id=new_id()
             )
             remember(
                 uow,

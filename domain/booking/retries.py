@@ -10,8 +10,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from domain.models import Provider
-from domain.scheduling.slot_rules import taken
+from domain.scheduling.slot_rules import SlotProvider, taken
 
 T = TypeVar("T")
 
@@ -38,7 +37,7 @@ def retrying(operation: Callable[[], T]) -> T:
 
 
 @contextmanager
-def refused_as_taken(provider: Provider, start: datetime) -> Iterator[None]:
+def refused_as_taken(provider: SlotProvider, start: datetime) -> Iterator[None]:
     """Turn the exclusion constraint's refusal into the answer availability would have given.
 
     Wrap it around the commit that writes the booking. The answer is worded beforehand: a

@@ -56,11 +56,20 @@ def recall(uow: UnitOfWork, *, key: str, command: str, print_: str) -> str | Non
     record = uow.session.get(IdempotencyKey, key)
     if record is None:
         return None
-    if record.command != command or record.fingerprint != print_:
+    return recorded_answer(
+        record.command, record.fingerprint, record.resource_id, command=command, print_=print_
+    )
+
+
+def recorded_answer(
+    recorded_command: str, recorded_print: str, resource_id: str, *, command: str, print_: str
+) -> str:
+    """Return the id a key on record answers with, refusing it for a different request."""
+    if recorded_command != command or recorded_print != print_:
         raise IdempotencyConflict(
             "This request key was already used for a different request; use a new key."
         )
-    return record.resource_id
+    return resource_id
 
 
 def _claim_statement(dialect: Any) -> Any:

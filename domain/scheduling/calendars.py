@@ -58,7 +58,18 @@ def practice_policies(*, uow: UnitOfWork) -> Practice:
         return practice(reader.session)
 
 
-def booking_window(policy: Practice, now: datetime) -> BookingWindow:
+class BookingPolicy(Protocol):
+    """The practice's policies that decide which starts may be booked at all."""
+
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def min_notice_minutes(self) -> int: ...
+    @property
+    def max_advance_days(self) -> int: ...
+
+
+def booking_window(policy: BookingPolicy, now: datetime) -> BookingWindow:
     """Return the starts the policies allow to someone asking at `now`."""
     practice_zone = zone(policy.timezone)
     return BookingWindow(

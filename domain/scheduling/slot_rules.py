@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import update
 from sqlmodel import col
@@ -16,18 +17,33 @@ from domain.kernel.uow import UnitOfWork
 from domain.models import (
     Booking,
     BookingStatus,
-    Practice,
-    Provider,
-    Service,
     occupied_span,
     occupies,
 )
 from domain.scheduling.availability import AvailabilityChecker, Unavailability
-from domain.scheduling.calendars import booking_window, practice
+from domain.scheduling.calendars import BookingPolicy, ProviderHours, booking_window, practice
 from domain.scheduling.start_calendar import calendar_for_start
 
 
-def occupancy(provider: Provider, service: Service, start: datetime) -> tuple[datetime, datetime]:
+class SlotProvider(ProviderHours, Protocol):
+    """What the slot rules need of a provider: their hours' settings and a name to refuse by."""
+
+    @property
+    def name(self) -> str: ...
+
+
+class SlotService(Protocol):
+    """What the slot rules need of a service."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def duration_min(self) -> int: ...
+
+
+def occupancy(
+    provider: SlotProvider, service: SlotService, start: datetime
+) -> tuple[datetime, datetime]:
     """Return when a booking starting at `start` ends, and until when it keeps the provider."""
     return occupied_span(start, duration_min=service.duration_min, buffer_min=provider.buffer_min)
 
@@ -35,11 +51,12 @@ def occupancy(provider: Provider, service: Service, start: datetime) -> tuple[da
 def checker_around(
     uow: UnitOfWork,
     *,
-    provider: Provider,
-    service: Service,
+    provider: SlotProvider,
+    service: SlotService,
     start: datetime,
     ignore_booking_id: str | None = None,
     policy_now: datetime | None = None,
+    policy: BookingPolicy | None = None,
 ) -> AvailabilityChecker:
     """Build the checker that offered slots use, from the rows that decide `start`."""
     now = uow.now()
@@ -53,18 +70,19 @@ def checker_around(
         ignore_booking_id=ignore_booking_id,
     )
     return AvailabilityChecker(
-        calendar, duration, booking_window(practice(uow.session), policy_now or now)
+        calendar, duration, booking_window(policy or practice(uow.session), policy_now or now)
     )
 
 
 def ensure_bookable(
     uow: UnitOfWork,
     *,
-    provider: Provider,
-    service: Service,
+    provider: SlotProvider,
+    service: SlotService,
     start: datetime,
     ignore_booking_id: str | None = None,
     policy_now: datetime | None = None,
+    policy: BookingPolicy | None = None,
 ) -> None:
     """Refuse a start that is not free now, saying why in words a client understands.
 
@@ -79,6 +97,7 @@ def ensure_bookable(
         start=start,
         ignore_booking_id=ignore_booking_id,
         policy_now=policy_now,
+        policy=policy,
     )
     # Only once the start is free by availability's reckoning, which ignores expired holds.
     _, blocked_until = occupancy(provider, service, start)
@@ -88,11 +107,12 @@ def ensure_bookable(
 def refuse_if_unavailable(
     uow: UnitOfWork,
     *,
-    provider: Provider,
-    service: Service,
+    provider: SlotProvider,
+    service: SlotService,
     start: datetime,
     ignore_booking_id: str | None = None,
     policy_now: datetime | None = None,
+    policy: BookingPolicy | None = None,
 ) -> None:
     """Refuse a start that is not free, changing nothing (expired holds are ignored anyway)."""
     checker = checker_around(
@@ -102,6 +122,7 @@ def refuse_if_unavailable(
         start=start,
         ignore_booking_id=ignore_booking_id,
         policy_now=policy_now,
+        policy=policy,
     )
     reason = checker.unavailability(start)
     if reason is not None:
@@ -110,7 +131,7 @@ def refuse_if_unavailable(
             provider=provider,
             service=service,
             start=start,
-            policy=practice(uow.session),
+            policy=policy or practice(uow.session),
             checker=checker,
         )
 
@@ -118,10 +139,10 @@ def refuse_if_unavailable(
 def explain(
     reason: Unavailability,
     *,
-    provider: Provider,
-    service: Service,
+    provider: SlotProvider,
+    service: SlotService,
     start: datetime,
-    policy: Practice,
+    policy: BookingPolicy,
     checker: AvailabilityChecker,
 ) -> SlotUnavailable:
     when = format_local(start, zone(provider.timezone))
@@ -142,7 +163,7 @@ def explain(
     return SlotUnavailable(messages[reason], reason=reason.value)
 
 
-def taken(provider: Provider, start: datetime) -> SlotUnavailable:
+def taken(provider: SlotProvider, start: datetime) -> SlotUnavailable:
     when = format_local(start, zone(provider.timezone))
     return SlotUnavailable(
         f"Sorry, {when} with {provider.name} was just taken by someone else.",
