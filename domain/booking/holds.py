@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.booking._terms import HoldRead, MadeBefore, read_for_hold
+from domain.booking._hold_read import HoldRead, MadeBefore, read_for_hold
 from domain.booking._transitions import get, locked, transition
 from domain.booking.drafts import intake_from_profile
 from domain.booking.retries import refused_as_taken, retrying
@@ -15,7 +15,6 @@ from domain.kernel.instants import require_instant
 from domain.kernel.journal import audit, claim, fingerprint, recall, remember
 from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, BookingStatus, new_id
-from domain.scheduling.availability import Unavailability
 from domain.scheduling.slot_rules import expire_stale_holds, occupancy, refuse_if_unavailable
 
 
@@ -53,6 +52,7 @@ def hold_slot(
                 client_id=client_id,
                 provider_id=provider_id,
                 service_id=service_id,
+                start=start,
                 key=idempotency_key,
                 command="hold_slot",
                 print_=print_,
@@ -67,14 +67,9 @@ def hold_slot(
                     service=terms.service,
                     start=start,
                     policy=terms.policy,
+                    calendar=read.calendar,
                 )
-            except SlotUnavailable as refusal:
-                # The same request sent twice at once: the other may have claimed the key and
-                # taken the start since the key was read. Its answer is ours.
-                if refusal.reason == Unavailability.TAKEN:
-                    known = recall(uow, key=idempotency_key, command="hold_slot", print_=print_)
-                    if known is not None:
-                        return get(uow, known)
+            except SlotUnavailable:
                 # Nothing is written yet, so COMMIT ends the transaction as ROLLBACK would; but
                 # psycopg drops a connection's prepared statements on ROLLBACK, and refusals are
                 # what contention is mostly made of.
@@ -175,6 +170,7 @@ def move_hold(
                 client_id=held.client_id,
                 provider_id=held.provider_id,
                 service_id=held.service_id,
+                start=new_start,
                 key=None,
                 command="move_hold",
                 print_=booking_id,
@@ -188,6 +184,7 @@ def move_hold(
                 service=terms.service,
                 start=new_start,
                 policy=terms.policy,
+                calendar=read.calendar,
             )
             moved = _new_hold(
                 uow, actor, held.client_id, read, new_start, dict(held.intake), booking_id=new_id()

@@ -20,7 +20,7 @@ from domain.models import (
     occupied_span,
     occupies,
 )
-from domain.scheduling.availability import AvailabilityChecker, Unavailability
+from domain.scheduling.availability import AvailabilityChecker, ProviderCalendar, Unavailability
 from domain.scheduling.calendars import BookingPolicy, ProviderHours, booking_window, practice
 from domain.scheduling.start_calendar import calendar_for_start
 
@@ -57,20 +57,27 @@ def checker_around(
     ignore_booking_id: str | None = None,
     policy_now: datetime | None = None,
     policy: BookingPolicy | None = None,
+    calendar: ProviderCalendar | None = None,
 ) -> AvailabilityChecker:
-    """Build the checker that offered slots use, from the rows that decide `start`."""
+    """Build the checker that offered slots use, from the rows that decide `start`.
+
+    `calendar` is those rows when the caller read them already, with its own (for one round
+    trip); `policy` the practice's, likewise.
+    """
     now = uow.now()
-    duration = timedelta(minutes=service.duration_min)
-    calendar = calendar_for_start(
-        uow.session,
-        provider,
-        start=start,
-        duration=duration,
-        now=now,
-        ignore_booking_id=ignore_booking_id,
-    )
+    if calendar is None:
+        calendar = calendar_for_start(
+            uow.session,
+            provider,
+            start=start,
+            duration_min=service.duration_min,
+            now=now,
+            ignore_booking_id=ignore_booking_id,
+        )
     return AvailabilityChecker(
-        calendar, duration, booking_window(policy or practice(uow.session), policy_now or now)
+        calendar,
+        timedelta(minutes=service.duration_min),
+        booking_window(policy or practice(uow.session), policy_now or now),
     )
 
 
@@ -113,6 +120,7 @@ def refuse_if_unavailable(
     ignore_booking_id: str | None = None,
     policy_now: datetime | None = None,
     policy: BookingPolicy | None = None,
+    calendar: ProviderCalendar | None = None,
 ) -> None:
     """Refuse a start that is not free, changing nothing (expired holds are ignored anyway)."""
     checker = checker_around(
@@ -123,6 +131,7 @@ def refuse_if_unavailable(
         ignore_booking_id=ignore_booking_id,
         policy_now=policy_now,
         policy=policy,
+        calendar=calendar,
     )
     reason = checker.unavailability(start)
     if reason is not None:

@@ -8,7 +8,8 @@ loaded for whole days around the start would, in one round trip instead of four.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -49,12 +50,12 @@ _END: BindParameter[datetime] = bindparam("end", type_=UTCDateTime())
 _UNTIL: BindParameter[datetime] = bindparam("until", type_=UTCDateTime())
 # Built once: the statement is the same for every start, only its parameters change.
 _ROWS_FOR_START = (
-    select(
-        _kind(WEEKLY),
-        col(WeeklyHours.opens),
-        col(WeeklyHours.closes),
-        _no_instant(),
-        _no_instant(),
+    select(  # the first branch names the columns
+        _kind(WEEKLY).label("kind"),
+        col(WeeklyHours.opens).label("opens"),
+        col(WeeklyHours.closes).label("closes"),
+        _no_instant().label("starts_at"),
+        _no_instant().label("ends_at"),
     )
     .where(col(WeeklyHours.provider_id) == _PROVIDER)
     .where(col(WeeklyHours.weekday) == bindparam("weekday"))
@@ -97,33 +98,55 @@ _ROWS_FOR_START = (
 )
 
 
-def calendar_for_start(
-    session: Session,
-    provider: ProviderHours,
+# The same rows as a subquery, for a caller reading them in one statement with its own.
+ROWS_FOR_START = _ROWS_FOR_START.subquery("rows_for_start")
+
+
+@dataclass(frozen=True, slots=True)
+class StartShape:
+    """What decides which rows matter to a start: the provider's zone, buffer and step, and
+    the appointment's length."""
+
+    timezone: str
+    buffer_min: int
+    slot_step_min: int
+    duration_min: int
+
+
+def shape_of(provider: ProviderHours, duration_min: int) -> StartShape:
+    return StartShape(provider.timezone, provider.buffer_min, provider.slot_step_min, duration_min)
+
+
+def rows_for_start_parameters(
+    shape: StartShape,
     *,
+    provider_id: str,
     start: datetime,
-    duration: timedelta,
     now: datetime,
-    ignore_booking_id: str | None = None,
+    ignore_booking_id: str | None,
+) -> dict[str, Any]:
+    """Return the parameters that `ROWS_FOR_START` reads a start's rows with."""
+    local_day = start.astimezone(zone(shape.timezone)).date()
+    end = start + timedelta(minutes=shape.duration_min)
+    return {
+        "provider_id": provider_id,
+        "weekday": local_day.weekday(),
+        "day": local_day,
+        "start": start,
+        "end": end,
+        "until": end + timedelta(minutes=shape.buffer_min),
+        "now": now,
+        "ignore_booking_id": ignore_booking_id or NO_BOOKING,
+    }
+
+
+def calendar_from_rows(
+    rows: Iterable[Sequence[Any]], shape: StartShape, start: datetime
 ) -> ProviderCalendar:
-    """Return the provider's calendar as far as `start` for `duration` depends on it."""
-    tz = zone(provider.timezone)
-    buffer = timedelta(minutes=provider.buffer_min)
+    """Build the calendar from rows of (kind, opens, closes, starts_at, ends_at); a row whose
+    kind is None (an outer join that found none) is skipped."""
+    tz = zone(shape.timezone)
     local_day = start.astimezone(tz).date()
-    end = start + duration
-    rows = session.connection().execute(
-        _ROWS_FOR_START,
-        {
-            "provider_id": provider.id,
-            "weekday": local_day.weekday(),
-            "day": local_day,
-            "start": start,
-            "end": end,
-            "until": end + buffer,
-            "now": now,
-            "ignore_booking_id": ignore_booking_id or NO_BOOKING,
-        },
-    )
     weekly: list[OpeningRange] = []
     overrides: dict[date, list[OpeningRange]] = {}
     time_off: list[Interval] = []
@@ -137,7 +160,7 @@ def calendar_for_start(
                 ranges.append(OpeningRange(opens, closes))
         elif kind == TIME_OFF:
             time_off.append((starts_at, ends_at))
-        else:
+        elif kind == BUSY:
             busy.append((starts_at, ends_at))
     return ProviderCalendar(
         timezone=tz,
@@ -145,8 +168,27 @@ def calendar_for_start(
         overrides={day: _ordered(ranges) for day, ranges in overrides.items()},
         time_off=time_off,
         busy=busy,
-        buffer=buffer,
-        step=timedelta(minutes=provider.slot_step_min),
+        buffer=timedelta(minutes=shape.buffer_min),
+        step=timedelta(minutes=shape.slot_step_min),
+    )
+
+
+def calendar_for_start(
+    session: Session,
+    provider: ProviderHours,
+    *,
+    start: datetime,
+    duration_min: int,
+    now: datetime,
+    ignore_booking_id: str | None = None,
+) -> ProviderCalendar:
+    """Return the provider's calendar as far as `start` for `duration_min` depends on it."""
+    shape = shape_of(provider, duration_min)
+    parameters = rows_for_start_parameters(
+        shape, provider_id=provider.id, start=start, now=now, ignore_booking_id=ignore_booking_id
+    )
+    return calendar_from_rows(
+        session.connection().execute(_ROWS_FOR_START, parameters), shape, start
     )
 
 
