@@ -21,7 +21,6 @@ from domain.booking._terms import (
     NO_SUCH_CLIENT,
     NO_SUCH_PROVIDER,
     NO_SUCH_SERVICE,
-    Terms,
     not_offered,
     offered,
     offering,
@@ -62,9 +61,6 @@ class ServiceTerms:
     id: str
     name: str
     duration_min: int
-    price: str
-    currency: str
-    intake_fields: Sequence[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +73,23 @@ class PolicyTerms:
 
 @dataclass(frozen=True, slots=True)
 class HoldRead:
-    """What a new hold is made from: the client's profile, the terms, the start's calendar."""
+    """What a hold is judged by: the terms and the start's calendar."""
+
+    provider: ProviderTerms
+    service: ServiceTerms
+    policy: PolicyTerms
+    calendar: ProviderCalendar
+
+
+@dataclass(frozen=True, slots=True)
+class HoldDetails:
+    """What only a hold that is written needs: the intake its client's profile answers, the
+    price."""
 
     profile: dict[str, Any]
-    terms: Terms
-    calendar: ProviderCalendar
+    intake_fields: Sequence[str]
+    price: str
+    currency: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +101,10 @@ class MadeBefore:
 
 _CALENDAR = ROWS_FOR_START.c
 # Built once: the statement is the same for every hold, only its parameters change. Each row
-# carries the terms and one of the start's calendar rows (kind None when it has none).
+# carries the terms and one of the start's calendar rows (kind None when it has none). It reads
+# only what a refusal needs: each column costs every read, and most holds are refused.
 _HOLD_READ = (
     select(
-        col(Client.profile),
         col(Provider.name),
         col(Provider.timezone),
         col(Provider.buffer_min),
@@ -104,9 +112,6 @@ _HOLD_READ = (
         col(Provider.archived),
         col(Service.name),
         col(Service.duration_min),
-        col(Service.price),
-        col(Service.currency),
-        col(Service.intake_fields),
         col(Service.archived),
         col(ProviderService.service_id),
         col(Practice.timezone),
@@ -127,7 +132,18 @@ _HOLD_READ = (
     .outerjoin(ROWS_FOR_START, true())
     .where(col(Client.id) == bindparam("client_id"))
 )
-_TERMS_COLUMNS = 20
+_TERMS_COLUMNS = 16
+_DETAILS = (
+    select(
+        col(Client.profile),
+        col(Service.intake_fields),
+        col(Service.price),
+        col(Service.currency),
+    )
+    .select_from(Client)
+    .join(Service, col(Service.id) == bindparam("service_id"))
+    .where(col(Client.id) == bindparam("client_id"))
+)
 
 # Which rows decide a start depends on the provider's zone, buffer and step and the service's
 # length, which the statement itself reads: each offering's last shape is kept to ask with. A
@@ -166,34 +182,45 @@ def read_for_hold(
                 uow, client_id, provider_id, service_id, key, command, print_
             )
         first = rows[0]
-        read_shape = StartShape(first[2], first[3], first[4], first[7])
+        read_shape = StartShape(first[1], first[2], first[3], first[6])
         if read_shape == shape:
             break
         if len(_SHAPES) >= _SHAPES_KEPT:
             _SHAPES.clear()
         shape = _SHAPES[offering_id] = read_shape
-    (profile, p_name, p_zone, buffer, step, p_archived) = first[:6]
-    (s_name, duration, price, currency, intake_fields, s_archived, is_offered) = first[6:13]
-    (zone_name, notice, advance, hold_minutes, k_command, k_print, k_resource) = first[13:20]
+    terms: tuple[Any, ...] = tuple(first)[:_TERMS_COLUMNS]
+    (p_name, p_zone, buffer, step, p_archived, s_name, duration, s_archived) = terms[:8]
+    (is_offered, zone_name, notice, advance, hold_minutes) = terms[8:13]
+    (k_command, k_print, k_resource) = terms[13:]
     if k_command is not None:
         return MadeBefore(
             recorded_answer(k_command, k_print, k_resource, command=command, print_=print_)
         )
-    terms = Terms(
-        ProviderTerms(provider_id, p_name, p_zone, buffer, step),
-        ServiceTerms(service_id, s_name, duration, price, currency, intake_fields),
-        _default_policy()
-        if zone_name is None
-        else PolicyTerms(zone_name, notice, advance, hold_minutes),
-    )
+    provider = ProviderTerms(provider_id, p_name, p_zone, buffer, step)
+    service = ServiceTerms(service_id, s_name, duration)
     if p_archived:
         raise NotFound(NO_SUCH_PROVIDER)
     if s_archived:
         raise NotFound(NO_SUCH_SERVICE)
     if is_offered is None:
-        raise not_offered(terms.provider, terms.service)
+        raise not_offered(provider, service)
+    policy = (
+        _default_policy()
+        if zone_name is None
+        else PolicyTerms(zone_name, notice, advance, hold_minutes)
+    )
     calendar = calendar_from_rows((row[_TERMS_COLUMNS:] for row in rows), shape, start)
-    return HoldRead(profile, terms, calendar)
+    return HoldRead(provider, service, policy, calendar)
+
+
+def read_hold_details(uow: UnitOfWork, *, client_id: str, service_id: str) -> HoldDetails:
+    """Read what a hold about to be written takes from its client and service."""
+    profile, intake_fields, price, currency = (
+        uow.session.connection()
+        .execute(_DETAILS, {"client_id": client_id, "service_id": service_id})
+        .one()
+    )
+    return HoldDetails(profile, intake_fields, price, currency)
 
 
 def _made_before_or_missing(

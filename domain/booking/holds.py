@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.booking._hold_read import HoldRead, MadeBefore, read_for_hold
+from domain.booking._hold_read import HoldRead, MadeBefore, read_for_hold, read_hold_details
 from domain.booking._transitions import get, locked, transition
 from domain.booking.drafts import intake_from_profile
 from domain.booking.retries import refused_as_taken, retrying
@@ -59,14 +59,13 @@ def hold_slot(
             )
             if isinstance(read, MadeBefore):
                 return get(uow, read.booking_id)
-            terms = read.terms
             try:
                 refuse_if_unavailable(
                     uow,
-                    provider=terms.provider,
-                    service=terms.service,
+                    provider=read.provider,
+                    service=read.service,
                     start=start,
-                    policy=terms.policy,
+                    policy=read.policy,
                     calendar=read.calendar,
                 )
             except SlotUnavailable:
@@ -83,7 +82,7 @@ def hold_slot(
                     raise AssertionError("a key that could not be claimed is on record")
                 return get(uow, known)
             booking = _new_hold(uow, actor, client_id, read, start, intake, booking_id=booking_id)
-            with refused_as_taken(terms.provider, start):
+            with refused_as_taken(read.provider, start):
                 uow.commit()
             return booking
 
@@ -101,8 +100,8 @@ def _new_hold(
     booking_id: str,
 ) -> Booking:
     """Write a hold on a start already found free, expiring stale holds that still block it."""
-    terms = read.terms
-    provider, service = terms.provider, terms.service
+    provider, service = read.provider, read.service
+    details = read_hold_details(uow, client_id=client_id, service_id=service.id)
     now = uow.now()
     ends_at, blocked_until = occupancy(provider, service, start)
     expire_stale_holds(uow, provider_id=provider.id, start=start, blocked_until=blocked_until)
@@ -115,11 +114,11 @@ def _new_hold(
         ends_at=ends_at,
         blocked_until=blocked_until,
         status=BookingStatus.HOLD,
-        hold_expires_at=now + timedelta(minutes=terms.policy.hold_minutes),
+        hold_expires_at=now + timedelta(minutes=read.policy.hold_minutes),
         channel=actor.channel,
-        intake={**intake_from_profile(service, read.profile), **(intake or {})},
-        price=service.price,
-        currency=service.currency,
+        intake={**intake_from_profile(details, details.profile), **(intake or {})},
+        price=details.price,
+        currency=details.currency,
         created_at=now,
         updated_at=now,
     )
@@ -177,13 +176,12 @@ def move_hold(
             )
             if not isinstance(read, HoldRead):
                 raise AssertionError("without a key there is no earlier answer")
-            terms = read.terms
             refuse_if_unavailable(
                 uow,
-                provider=terms.provider,
-                service=terms.service,
+                provider=read.provider,
+                service=read.service,
                 start=new_start,
-                policy=terms.policy,
+                policy=read.policy,
                 calendar=read.calendar,
             )
             moved = _new_hold(
@@ -196,7 +194,7 @@ def move_hold(
                 print_=booking_id,
                 resource_id=moved.id,
             )
-            with refused_as_taken(terms.provider, new_start):
+            with refused_as_taken(read.provider, new_start):
                 uow.commit()
             return moved
 
