@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import col
 
 from domain.kernel.actors import SYSTEM
@@ -20,6 +23,7 @@ from domain.models import (
     occupied_span,
     occupies,
 )
+from domain.models.types import UTCDateTime
 from domain.scheduling.availability import AvailabilityChecker, ProviderCalendar, Unavailability
 from domain.scheduling.calendars import BookingPolicy, ProviderHours, booking_window, practice
 from domain.scheduling.start_calendar import calendar_for_start
@@ -180,6 +184,22 @@ def taken(provider: SlotProvider, start: datetime) -> SlotUnavailable:
     )
 
 
+_START: BindParameter[datetime] = bindparam("start", type_=UTCDateTime())
+_UNTIL: BindParameter[datetime] = bindparam("until", type_=UTCDateTime())
+_NOW: BindParameter[datetime] = bindparam("now", type_=UTCDateTime())
+# Built once (a parameter may not share a column's name) and sent as a plain statement: the
+# session's own bulk update costs more than the rest of a hold.
+_EXPIRE_STALE_HOLDS = (
+    update(Booking)
+    .where(col(Booking.provider_id) == bindparam("of_provider"))
+    .where(col(Booking.status) == BookingStatus.HOLD)
+    .where(col(Booking.hold_expires_at) <= _NOW)
+    .where(occupies(_START, _UNTIL))
+    .values(status=BookingStatus.EXPIRED, updated_at=_NOW, version=Booking.version + 1)
+    .returning(col(Booking.id))
+)
+
+
 def expire_stale_holds(
     uow: UnitOfWork, *, provider_id: str, start: datetime, blocked_until: datetime
 ) -> None:
@@ -189,16 +209,12 @@ def expire_stale_holds(
     cannot look at the clock, from refusing the slot they used to hold.
     """
     now = uow.now()
-    expired = uow.session.execute(
-        update(Booking)
-        .where(col(Booking.provider_id) == provider_id)
-        .where(col(Booking.status) == BookingStatus.HOLD)
-        .where(col(Booking.hold_expires_at) <= now)
-        .where(occupies(start, blocked_until))
-        .values(status=BookingStatus.EXPIRED, updated_at=now, version=Booking.version + 1)
-        .returning(col(Booking.id))
+    expired = uow.session.connection().execute(
+        _EXPIRE_STALE_HOLDS,
+        {"of_provider": provider_id, "now": now, "start": start, "until": blocked_until},
     )
     for booking_id in expired.scalars():
+        _expired_in_session(uow, booking_id, now)
         audit(
             uow,
             actor=SYSTEM,
@@ -206,3 +222,17 @@ def expire_stale_holds(
             subject_type="booking",
             subject_id=booking_id,
         )
+
+
+def _expired_in_session(uow: UnitOfWork, booking_id: str, now: datetime) -> None:
+    """Make the session's copy of an expired booking, if it holds one, match its row.
+
+    A hold being confirmed after its expiry is one: its confirmation counts from the version
+    the expiry wrote.
+    """
+    held = uow.session.identity_map.get(identity_key(Booking, booking_id))
+    if held is None:
+        return
+    set_committed_value(held, "status", BookingStatus.EXPIRED)
+    set_committed_value(held, "updated_at", now)
+    set_committed_value(held, "version", held.version + 1)
