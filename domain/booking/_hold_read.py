@@ -150,7 +150,7 @@ _DETAILS = (
 # missing or outdated one costs a second read, never a wrong answer.
 _SHAPES: dict[tuple[str, str], StartShape] = {}
 _SHAPES_KEPT = 4096
-_FIRST_GUESS = StartShape("UTC", 0, 15, 30)
+_FIRST_GUESS = StartShape("UTC", 0, 15, 30)  # for an offering not read yet; any would do
 
 
 def read_for_hold(
@@ -188,10 +188,10 @@ def read_for_hold(
         if len(_SHAPES) >= _SHAPES_KEPT:
             _SHAPES.clear()
         shape = _SHAPES[offering_id] = read_shape
-    terms: tuple[Any, ...] = tuple(first)[:_TERMS_COLUMNS]
-    (p_name, p_zone, buffer, step, p_archived, s_name, duration, s_archived) = terms[:8]
-    (is_offered, zone_name, notice, advance, hold_minutes) = terms[8:13]
-    (k_command, k_print, k_resource) = terms[13:]
+    head: tuple[Any, ...] = tuple(first)[:_TERMS_COLUMNS]
+    (p_name, p_zone, buffer, step, p_archived, s_name, duration, s_archived) = head[:8]
+    (is_offered, zone_name, notice, advance, hold_minutes) = head[8:13]
+    (k_command, k_print, k_resource) = head[13:]
     if k_command is not None:
         return MadeBefore(
             recorded_answer(k_command, k_print, k_resource, command=command, print_=print_)
