@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, select, true
+from sqlalchemy import Connection, bindparam, select, true
 from sqlmodel import col
 
 from domain.booking._terms import (
@@ -169,6 +169,69 @@ def read_for_hold(
     A key on record answers first, as a retry must whatever changed since; then a missing or
     archived client, provider, service or offering is refused, in that order.
     """
+    read = _read(
+        uow.session.connection(),
+        uow,
+        client_id=client_id,
+        provider_id=provider_id,
+        service_id=service_id,
+        start=start,
+        key=key,
+        command=command,
+        print_=print_,
+    )
+    if read is None:
+        return _made_before_or_missing(
+            uow, client_id, provider_id, service_id, key, command, print_
+        )
+    return read
+
+
+def read_for_hold_alone(
+    uow: UnitOfWork,
+    *,
+    client_id: str,
+    provider_id: str,
+    service_id: str,
+    start: datetime,
+    key: str,
+    command: str,
+    print_: str,
+) -> HoldRead | MadeBefore | None:
+    """The same read as its own transaction, outside `with uow:` (PostgreSQL only).
+
+    One statement is one snapshot under READ COMMITTED whether or not a transaction is open
+    around it, and a refused hold writes nothing: sent alone (autocommit) it costs one round
+    trip, not BEGIN, it and COMMIT. None when a row is missing: read again in the transaction,
+    which says what is missing.
+    """
+    with uow.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        return _read(
+            connection,
+            uow,
+            client_id=client_id,
+            provider_id=provider_id,
+            service_id=service_id,
+            start=start,
+            key=key,
+            command=command,
+            print_=print_,
+        )
+
+
+def _read(
+    connection: Connection,
+    uow: UnitOfWork,
+    *,
+    client_id: str,
+    provider_id: str,
+    service_id: str,
+    start: datetime,
+    key: str | None,
+    command: str,
+    print_: str,
+) -> HoldRead | MadeBefore | None:
     offering_id = (provider_id, service_id)
     shape = _SHAPES.get(offering_id, _FIRST_GUESS)
     while True:
@@ -176,11 +239,9 @@ def read_for_hold(
             shape, provider_id=provider_id, start=start, now=uow.now(), ignore_booking_id=None
         )
         parameters |= {"client_id": client_id, "service_id": service_id, "key": key}
-        rows = uow.session.connection().execute(_HOLD_READ, parameters).all()
+        rows = connection.execute(_HOLD_READ, parameters).all()
         if not rows:
-            return _made_before_or_missing(
-                uow, client_id, provider_id, service_id, key, command, print_
-            )
+            return None
         first = rows[0]
         read_shape = StartShape(first[1], first[2], first[3], first[6])
         if read_shape == shape:

@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.booking._hold_read import HoldRead, MadeBefore, read_for_hold, read_hold_details
+from domain.booking._hold_read import (
+    HoldRead,
+    MadeBefore,
+    read_for_hold,
+    read_for_hold_alone,
+    read_hold_details,
+)
 from domain.booking._transitions import get, locked, transition
 from domain.booking.drafts import intake_from_profile
 from domain.booking.retries import refused_as_taken, retrying
 from domain.kernel.actors import Actor, acts_for
+from domain.kernel.db import is_sqlite
 from domain.kernel.errors import InvalidTransition, NotFound, SlotUnavailable
 from domain.kernel.instants import require_instant
 from domain.kernel.journal import audit, claim, fingerprint, recall, remember
@@ -44,36 +51,38 @@ def hold_slot(
     )
 
     booking_id = new_id()
+    asked: dict[str, Any] = {
+        "client_id": client_id,
+        "provider_id": provider_id,
+        "service_id": service_id,
+        "start": start,
+        "command": "hold_slot",
+        "print_": print_,
+    }
 
     def attempt() -> Booking:
+        # On PostgreSQL the read goes alone, before the transaction: a refusal (what contention
+        # is mostly made of) is then that one statement. SQLite reads inside the transaction,
+        # whose write lock (BEGIN IMMEDIATE) is what keeps the start free until the commit; on
+        # PostgreSQL the exclusion constraint does, and the key's claim below decides a race.
+        read: HoldRead | MadeBefore | None = None
+        if not is_sqlite(uow.engine):
+            read = read_for_hold_alone(uow, key=idempotency_key, **asked)
+            if isinstance(read, HoldRead):
+                _refuse_if_unavailable(uow, read, start)  # no transaction is open to end
         with uow:
-            read = read_for_hold(
-                uow,
-                client_id=client_id,
-                provider_id=provider_id,
-                service_id=service_id,
-                start=start,
-                key=idempotency_key,
-                command="hold_slot",
-                print_=print_,
-            )
+            if read is None:
+                read = read_for_hold(uow, key=idempotency_key, **asked)
+                if isinstance(read, HoldRead):
+                    try:
+                        _refuse_if_unavailable(uow, read, start)
+                    except SlotUnavailable:
+                        # Nothing is written yet, so COMMIT ends the transaction as ROLLBACK
+                        # would; but psycopg drops a connection's prepared statements on ROLLBACK.
+                        uow.commit()
+                        raise
             if isinstance(read, MadeBefore):
                 return get(uow, read.booking_id)
-            try:
-                refuse_if_unavailable(
-                    uow,
-                    provider=read.provider,
-                    service=read.service,
-                    start=start,
-                    policy=read.policy,
-                    calendar=read.calendar,
-                )
-            except SlotUnavailable:
-                # Nothing is written yet, so COMMIT ends the transaction as ROLLBACK would; but
-                # psycopg drops a connection's prepared statements on ROLLBACK, and refusals are
-                # what contention is mostly made of.
-                uow.commit()
-                raise
             if not claim(
                 uow, key=idempotency_key, command="hold_slot", print_=print_, resource_id=booking_id
             ):  # a concurrent call with the same key got there first
@@ -87,6 +96,17 @@ def hold_slot(
             return booking
 
     return retrying(attempt)
+
+
+def _refuse_if_unavailable(uow: UnitOfWork, read: HoldRead, start: datetime) -> None:
+    refuse_if_unavailable(
+        uow,
+        provider=read.provider,
+        service=read.service,
+        start=start,
+        policy=read.policy,
+        calendar=read.calendar,
+    )
 
 
 def _new_hold(
