@@ -42,6 +42,7 @@ from domain.models import (
 from domain.scheduling.availability import ProviderCalendar
 from domain.scheduling.start_calendar import (
     ROWS_FOR_START,
+    STALE,
     StartShape,
     calendar_from_rows,
     rows_for_start_parameters,
@@ -75,12 +76,14 @@ class PolicyTerms:
 
 @dataclass(frozen=True, slots=True)
 class HoldRead:
-    """What a hold is judged by: the terms and the start's calendar."""
+    """What a hold is judged by: the terms and the start's calendar; and whether holds past
+    their expiry still block the start's row (they need expiring before it is written)."""
 
     provider: ProviderTerms
     service: ServiceTerms
     policy: PolicyTerms
     calendar: ProviderCalendar
+    stale_holds: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +293,8 @@ def _compiled(dialect: Dialect) -> tuple[SQLCompiler, dict[str, Callable[[Any], 
     """The read compiled for a dialect, and the converters SQLAlchemy's own execution would
     pass its parameters through (UTCDateTime's, for one)."""
     compiled = _HOLD_READ.compile(dialect=dialect)
+    if compiled.post_compile_params or compiled.literal_execute_params:
+        raise AssertionError("the hold's read must be whole once compiled (no IN lists)")
     processors = cast(dict[str, Callable[[Any], Any]], dict(compiled._bind_processors))
     return compiled, processors
 
@@ -345,7 +350,8 @@ def _read(
         else PolicyTerms(zone_name, notice, advance, hold_minutes)
     )
     calendar = calendar_from_rows((row[_TERMS_COLUMNS:] for row in rows), shape, start)
-    return HoldRead(provider, service, policy, calendar)
+    stale_holds = any(row[_TERMS_COLUMNS] == STALE for row in rows)
+    return HoldRead(provider, service, policy, calendar, stale_holds)
 
 
 def read_hold_details(uow: UnitOfWork, *, client_id: str, service_id: str) -> HoldDetails:

@@ -134,7 +134,8 @@ def _new_hold(
     details = read_hold_details(uow, client_id=client_id, service_id=service.id)
     now = uow.now()
     ends_at, blocked_until = occupancy(provider, service, start)
-    expire_stale_holds(uow, provider_id=provider.id, start=start, blocked_until=blocked_until)
+    if read.stale_holds:  # else there is nothing to expire: no statement
+        expire_stale_holds(uow, provider_id=provider.id, start=start, blocked_until=blocked_until)
     booking = Booking(
         id=booking_id,
         client_id=client_id,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, Time, and_, bindparam, cast, literal_column, null, or_, select
+from sqlalchemy import String, Time, and_, bindparam, case, cast, literal_column, null, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import col
@@ -27,6 +27,9 @@ from domain.scheduling.day_grid import OpeningRange
 from domain.scheduling.free_time import Interval
 
 WEEKLY, OVERRIDE, TIME_OFF, BUSY = "weekly", "override", "time_off", "busy"
+# A hold past its expiry whose row still says hold: free by availability, but the PostgreSQL
+# exclusion constraint (which cannot look at the clock) needs it marked expired first.
+STALE = "stale"
 # No booking has an empty id: "ignore none" without a NULL parameter PostgreSQL cannot type.
 NO_BOOKING = ""
 
@@ -75,7 +78,18 @@ _ROWS_FOR_START = (
         .where(col(TimeOff.provider_id) == _PROVIDER)
         .where(col(TimeOff.starts_at) < _END, col(TimeOff.ends_at) > _START),
         select(
-            _kind(BUSY),
+            # An expired hold frees its slot the moment it expires, whatever its row says: it
+            # is read as stale (not busy), so a hold knows whether any need expiring first.
+            case(
+                (
+                    and_(
+                        col(Booking.status) == BookingStatus.HOLD,
+                        col(Booking.hold_expires_at) <= bindparam("now"),
+                    ),
+                    _kind(STALE),
+                ),
+                else_=_kind(BUSY),
+            ),
             _no_time(),
             _no_time(),
             col(Booking.starts_at),
@@ -84,13 +98,9 @@ _ROWS_FOR_START = (
         .where(col(Booking.provider_id) == _PROVIDER)
         .where(occupies(_START, _UNTIL))
         .where(
-            or_(
+            or_(  # not IN: that renders at execution, and the hold's read is compiled once
                 col(Booking.status) == BookingStatus.CONFIRMED,
-                # An expired hold frees its slot the moment it expires, whatever its row says.
-                and_(
-                    col(Booking.status) == BookingStatus.HOLD,
-                    col(Booking.hold_expires_at) > bindparam("now"),
-                ),
+                col(Booking.status) == BookingStatus.HOLD,
             )
         )
         .where(col(Booking.id) != bindparam("ignore_booking_id")),
@@ -144,7 +154,7 @@ def calendar_from_rows(
     rows: Iterable[Sequence[Any]], shape: StartShape, start: datetime
 ) -> ProviderCalendar:
     """Build the calendar from rows of (kind, opens, closes, starts_at, ends_at); a row whose
-    kind is None (an outer join that found none) is skipped."""
+    kind is None (an outer join that found none) or STALE is skipped."""
     tz = zone(shape.timezone)
     local_day = start.astimezone(tz).date()
     weekly: list[OpeningRange] = []
