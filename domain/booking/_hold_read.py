@@ -27,8 +27,9 @@ from domain.booking._terms import (
     offered,
     offering,
 )
+from domain.kernel.db import is_sqlite
 from domain.kernel.errors import NotFound
-from domain.kernel.journal import recall, recorded_answer
+from domain.kernel.journal import claim, claim_statement, recall, recorded_answer
 from domain.kernel.uow import UnitOfWork
 from domain.models import (
     PRACTICE_ROW_ID,
@@ -147,6 +148,23 @@ _DETAILS = (
     )
     .select_from(Client)
     .join(Service, col(Service.id) == bindparam("service_id"))
+    .where(col(Client.id) == bindparam("client_id"))
+)
+
+# On PostgreSQL a free start's key is claimed and its details read in one statement: the
+# claim is a data-modifying CTE (run once, whatever the SELECT around it finds).
+_CLAIMED = claim_statement("postgresql").cte("claimed")
+_CLAIM_WITH_DETAILS = (
+    select(
+        _CLAIMED.c.key,
+        col(Client.profile),
+        col(Service.intake_fields),
+        col(Service.price),
+        col(Service.currency),
+    )
+    .select_from(Client)
+    .join(Service, col(Service.id) == bindparam("service_id"))
+    .outerjoin(_CLAIMED, true())
     .where(col(Client.id) == bindparam("client_id"))
 )
 
@@ -352,6 +370,40 @@ def _read(
     calendar = calendar_from_rows((row[_TERMS_COLUMNS:] for row in rows), shape, start)
     stale_holds = any(row[_TERMS_COLUMNS] == STALE for row in rows)
     return HoldRead(provider, service, policy, calendar, stale_holds)
+
+
+def claim_for_hold(
+    uow: UnitOfWork,
+    *,
+    client_id: str,
+    service_id: str,
+    key: str,
+    command: str,
+    print_: str,
+    resource_id: str,
+) -> HoldDetails | None:
+    """Claim the key for the hold about to be written and read what it takes from its client
+    and service; None when a concurrent call with the same key claimed it first."""
+    if is_sqlite(uow.engine):
+        if not claim(uow, key=key, command=command, print_=print_, resource_id=resource_id):
+            return None
+        return read_hold_details(uow, client_id=client_id, service_id=service_id)
+    parameters = {
+        "key": key,
+        "command": command,
+        "fingerprint": print_,
+        "resource_id": resource_id,
+        "created_at": uow.now(),
+        "client_id": client_id,
+        "service_id": service_id,
+    }
+    row = uow.session.connection().execute(_CLAIM_WITH_DETAILS, parameters).first()
+    if row is None:  # the client is gone since the read; the claim is rolled back with it
+        raise NotFound(NO_SUCH_CLIENT)
+    claimed, profile, intake_fields, price, currency = row
+    if claimed is None:
+        return None
+    return HoldDetails(profile, intake_fields, price, currency)
 
 
 def read_hold_details(uow: UnitOfWork, *, client_id: str, service_id: str) -> HoldDetails:

@@ -9,8 +9,10 @@ from sqlalchemy import insert
 from sqlalchemy.orm import make_transient_to_detached
 
 from domain.booking._hold_read import (
+    HoldDetails,
     HoldRead,
     MadeBefore,
+    claim_for_hold,
     read_for_hold,
     read_for_hold_alone,
     read_hold_details,
@@ -22,7 +24,7 @@ from domain.kernel.actors import Actor, acts_for
 from domain.kernel.db import is_sqlite
 from domain.kernel.errors import InvalidTransition, NotFound, SlotUnavailable
 from domain.kernel.instants import require_instant
-from domain.kernel.journal import audit, claim, fingerprint, recall, remember
+from domain.kernel.journal import audit, fingerprint, recall, remember
 from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, BookingStatus, new_id
 from domain.scheduling.slot_rules import expire_stale_holds, occupancy, refuse_if_unavailable
@@ -86,9 +88,16 @@ def hold_slot(
                         raise
             if isinstance(read, MadeBefore):
                 return get(uow, read.booking_id)
-            if not claim(
-                uow, key=idempotency_key, command="hold_slot", print_=print_, resource_id=booking_id
-            ):  # a concurrent call with the same key got there first
+            details = claim_for_hold(
+                uow,
+                client_id=client_id,
+                service_id=service_id,
+                key=idempotency_key,
+                command="hold_slot",
+                print_=print_,
+                resource_id=booking_id,
+            )
+            if details is None:  # a concurrent call with the same key got there first
                 known = recall(uow, key=idempotency_key, command="hold_slot", print_=print_)
                 if known is None:
                     raise AssertionError("a key that could not be claimed is on record")
@@ -96,7 +105,14 @@ def hold_slot(
             # The exclusion constraint refuses at the hold's INSERT, which _new_hold sends.
             with refused_as_taken(read.provider, start):
                 booking = _new_hold(
-                    uow, actor, client_id, read, start, intake, booking_id=booking_id
+                    uow,
+                    actor,
+                    client_id,
+                    read,
+                    start,
+                    intake,
+                    booking_id=booking_id,
+                    details=details,
                 )
                 uow.commit()
             return booking
@@ -128,10 +144,12 @@ def _new_hold(
     intake: dict[str, Any] | None,
     *,
     booking_id: str,
+    details: HoldDetails | None = None,
 ) -> Booking:
     """Write a hold on a start already found free, expiring stale holds that still block it."""
     provider, service = read.provider, read.service
-    details = read_hold_details(uow, client_id=client_id, service_id=service.id)
+    if details is None:
+        details = read_hold_details(uow, client_id=client_id, service_id=service.id)
     now = uow.now()
     ends_at, blocked_until = occupancy(provider, service, start)
     if read.stale_holds:  # else there is nothing to expire: no statement

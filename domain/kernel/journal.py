@@ -116,6 +116,11 @@ def _claim_statement(dialect: Any) -> Any:
 _CLAIMS = {"postgresql": _claim_statement(postgresql), "sqlite": _claim_statement(sqlite)}
 
 
+def claim_statement(dialect_name: str) -> Any:
+    """The claim's INSERT for a dialect, returning the key when it was claimed."""
+    return _CLAIMS[dialect_name]
+
+
 def claim(uow: UnitOfWork, *, key: str, command: str, print_: str, resource_id: str) -> bool:
     """Record the key for what this command is about to create; False if it was used already.
 
