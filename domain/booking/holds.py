@@ -171,10 +171,6 @@ def _new_hold(
         created_at=now,
         updated_at=now,
     )
-    # A plain INSERT built once, not an ORM object flushed at commit (the flush cost more
-    # than the statement): the booking is returned detached, as a committed session's is.
-    uow.session.connection().execute(_INSERT_BOOKING, {c: getattr(booking, c) for c in _COLUMNS})
-    make_transient_to_detached(booking)
     audit(
         uow,
         actor=actor,
@@ -183,6 +179,12 @@ def _new_hold(
         subject_id=booking.id,
         details={"provider": provider.id, "service": service.id, "start": start.isoformat()},
     )
+    # A plain INSERT built once, not an ORM object flushed at commit (the flush cost more
+    # than the statement): the booking is returned detached, as a committed session's is. It
+    # goes last, just before COMMIT: an uncommitted row the exclusion constraint sees makes
+    # an overlapping writer wait (and two such writers can deadlock), so it stays briefly.
+    uow.session.connection().execute(_INSERT_BOOKING, {c: getattr(booking, c) for c in _COLUMNS})
+    make_transient_to_detached(booking)
     return booking
 
 
