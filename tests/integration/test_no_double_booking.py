@@ -18,6 +18,7 @@ from domain.booking.holds import hold_slot, move_hold
 from domain.clients.registration import register_client
 from domain.kernel.actors import Actor, client_actor
 from domain.kernel.clock import FrozenClock
+from domain.kernel.db import is_sqlite
 from domain.kernel.errors import SlotUnavailable
 from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, BookingStatus, Provider
@@ -230,9 +231,10 @@ def test_a_hold_and_its_confirmation_send_few_statements_and_a_refusal_one(
 
     A hold reads its key, its client, what it is made on and the rows that decide its start in
     one statement (read again when the provider's or service's settings changed since the last
-    hold), claims its key, expires stale holds and writes the booking and its audit event;
-    confirming locks the hold with its terms, checks again and writes the change, its audit
-    event and its outbox message. A refused hold is its one read.
+    hold), claims its key (on PostgreSQL with the client's profile and the service's price in
+    the same statement), expires stale holds only when it saw some and writes the booking and
+    its audit event; confirming locks the hold with its terms, checks again and writes the
+    change, its audit event and its outbox message. A refused hold is its one read.
     """
     ana, tom = client_actor("ana", "web"), client_actor("tom", "web")
     sent: list[str] = []
@@ -268,7 +270,9 @@ def test_a_hold_and_its_confirmation_send_few_statements_and_a_refusal_one(
         refusal = len(sent)
     finally:
         event.remove(uow.engine, "before_cursor_execute", count)
-    assert booking <= 11
+    # 9 on PostgreSQL, 10 on SQLite (the claim and the details apart), and one more when the
+    # hold's read is made again with the offering's settings.
+    assert booking <= (11 if is_sqlite(uow.engine) else 10)
     assert refusal == 1
 
 
