@@ -20,13 +20,21 @@ from agent.offline.intents import (
 )
 from agent.offline.notification_steps import NotificationSteps
 from agent.offline.notifying import read_notification_wish
+from agent.offline.pending import (
+    OFFERS_A_PERSON,
+    OFFERS_TIMES,
+    Pending,
+    Question,
+    pending_question,
+)
 from agent.offline.questions import asks_what_to_bring, knowledge_query, pick_answer
 from agent.offline.searches import read_search
-from agent.offline.when import asks_for_soonest, parse_move, parse_when
+from agent.offline.when import When, asks_for_soonest, parse_move, parse_when
 
 # Replies that end by offering a colleague, or other times: a bare yes or no answers them.
-_OFFERS_A_PERSON = frozenset({"dont_know", "no_slots", "too_late"})
-_OFFERS_TIMES = frozenset({"refused", "not_booked", "not_completed"})
+_OFFERS_A_PERSON, _OFFERS_TIMES = OFFERS_A_PERSON, OFFERS_TIMES
+# Questions an unreadable answer gets asked again, rather than read as a new request.
+_ASKED_AGAIN = frozenset({Question.CHOOSE_TIME, Question.CHOOSE_BOOKING, Question.GIVE_INTAKE})
 # What a client may ask instead of answering a confirmation question.
 _NEW_REQUESTS = frozenset({Intent.HANDOFF, Intent.LIST_BOOKINGS, Intent.CANCEL, Intent.RESCHEDULE})
 # Tools whose refusal leaves the offered times standing, so another one may be picked.
@@ -56,14 +64,17 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
             if facts:
                 values = {"booking_id": draft["booking_id"], "values": facts}
                 return self.call("update_booking_draft", values)
+        pending = pending_question(memory)
         short = "" if "?" in text else classify_answer(text)
         if short in ("yes", "no") and memory.last_said in _OFFERS_A_PERSON | _OFFERS_TIMES:
             return self.follow_offer(short == "yes", memory.last_said)
+        if short == "yes" and pending.question in _ASKED_AGAIN:
+            return self.agree(pending)
         if short == "no":
             return self.say("not_completed" if draft else "anything_else", task={})
         intent = classify_intent(text)
         if intent is Intent.HANDOFF:
-            return self.call("handoff_to_human", {"reason": text})
+            return self.call("handoff_to_human", {"reason": memory.as_written})
         when, soonest, request = (
             parse_when(text, today=self.today),
             asks_for_soonest(text),
@@ -85,10 +96,16 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         chosen = self.pick(text, when)
         if chosen is not None:
             return self.commit_choice(chosen)
+        unreadable = intent is Intent.OTHER and when.is_empty and not soonest
+        if unreadable and pending.question is Question.GIVE_INTAKE:
+            # Not an intake fact, and no new request either: ask for what is missing again.
+            return self.ask_again(pending)
         if not request.is_empty and intent in (Intent.BOOK, Intent.OTHER):
             return self.search(request, from_chat=from_chat)
         if about_times and self.has_offer_context:
             return self.check_offer_again(when, soonest=soonest)
+        if pending.question in _ASKED_AGAIN and intent in (Intent.BOOK, Intent.OTHER):
+            return self.ask_again(pending)
         if intent is Intent.BOOK:
             return self.say("what_need")
         if intent is Intent.GREETING:
@@ -96,6 +113,26 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         if intent is Intent.THANKS:
             return self.say("thanks")
         return self.say("help")
+
+    def agree(self, pending: Pending) -> AIMessage:
+        """Follow a plain "ok" to the question asked: take the one choice there is, or ask."""
+        if pending.question is Question.CHOOSE_TIME and len(pending.times) == 1:
+            return self.commit_choice(pending.times[0])
+        if pending.question is Question.CHOOSE_BOOKING and len(pending.bookings) == 1:
+            return self.change(pending.bookings[0], When())
+        return self.ask_again(pending)
+
+    def ask_again(self, pending: Pending) -> AIMessage:
+        """Ask the pending question again, with its choices, saying what is needed."""
+        if pending.question is Question.CHOOSE_TIME:
+            return self.show_offer(
+                "Which of these times would you like? Reply with its number or its time."
+            )
+        if pending.question is Question.CHOOSE_BOOKING:
+            return self.say(
+                "which_booking", bookings=pending.bookings, unmatched=False, task=self.memory.task
+            )
+        return self.say("ask_missing", **(self.memory.live_draft or {}))
 
     def follow_offer(self, accepted: bool, offer: str) -> AIMessage:
         """Answer a bare yes or no to the agent's offer of a colleague or of other times."""
