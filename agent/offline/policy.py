@@ -93,6 +93,9 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         if chosen_booking is not None:
             wanted = parse_move(str(memory.task.get("request", "")), today=self.today)[1]
             return self.change(chosen_booking, wanted if wanted.day else when, soonest=soonest)
+        if soonest and when.is_empty and pending.question is Question.CHOOSE_TIME:
+            # "The earliest" of the times listed is the first of them, not a new search.
+            return self.commit_choice(pending.times[0])
         chosen = self.pick(text, when)
         if chosen is not None:
             return self.commit_choice(chosen)
@@ -198,7 +201,8 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
 
     def after_answer(self, tool: str, result: dict[str, Any], args: dict[str, Any]) -> AIMessage:
         """Follow the client's answer to a confirmation question that was not a yes."""
-        verdict, answer = str(result["verdict"]), str(result["client_answer"])
+        # The answer as the lexicon reads it (the memory rewrote it when it replayed the turn).
+        verdict, answer = str(result["verdict"]), self.memory.last_human
         if verdict != "no":
             wish = read_notification_wish(answer)
             if wish is not None and not self.memory.anonymous:
