@@ -18,6 +18,7 @@ from agent.offline.intents import (
     classify_intent,
     looks_like_injection,
 )
+from agent.offline.nearest import nearest_intent
 from agent.offline.notification_steps import NotificationSteps
 from agent.offline.notifying import read_notification_wish
 from agent.offline.pending import (
@@ -29,10 +30,19 @@ from agent.offline.pending import (
 )
 from agent.offline.questions import asks_what_to_bring, knowledge_query, pick_answer
 from agent.offline.searches import read_search
+from agent.offline.text import words
 from agent.offline.when import When, asks_for_soonest, parse_move, parse_when
 
 # Replies that end by offering a colleague, or other times: a bare yes or no answers them.
 _OFFERS_A_PERSON, _OFFERS_TIMES = OFFERS_A_PERSON, OFFERS_TIMES
+# What the nearest examples may tell the rules (agent/offline/examples/intents.yaml).
+_BY_EXAMPLE = {
+    "list_bookings": Intent.LIST_BOOKINGS,
+    "cancel": Intent.CANCEL,
+    "reschedule": Intent.RESCHEDULE,
+    "handoff": Intent.HANDOFF,
+    "closing": Intent.THANKS,
+}
 # Questions an unreadable answer gets asked again, rather than read as a new request.
 _ASKED_AGAIN = frozenset({Question.CHOOSE_TIME, Question.CHOOSE_BOOKING, Question.GIVE_INTAKE})
 # What a client may ask instead of answering a confirmation question.
@@ -72,7 +82,7 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
             return self.agree(pending)
         if short == "no":
             return self.say("not_completed" if draft else "anything_else", task={})
-        intent = classify_intent(text)
+        intent = self.intent_of(text)
         if intent is Intent.HANDOFF:
             return self.call("handoff_to_human", {"reason": memory.as_written})
         when, soonest, request = (
@@ -116,6 +126,14 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         if intent is Intent.THANKS:
             return self.say("thanks")
         return self.say("help")
+
+    def intent_of(self, text: str) -> Intent:
+        """Read the intent by the rules; where they see none clearly, by the nearest examples."""
+        intent = classify_intent(text)
+        if intent not in (Intent.OTHER, Intent.QUESTION) or not words(text):
+            return intent
+        near = nearest_intent(self.memory.as_written, text)
+        return _BY_EXAMPLE.get(near.label, intent) if near.confident else intent
 
     def agree(self, pending: Pending) -> AIMessage:
         """Follow a plain "ok" to the question asked: take the one choice there is, or ask."""
