@@ -193,19 +193,15 @@ def _listed_values(text: str, wanted: Sequence[str], today: date) -> dict[str, s
         ):
             address.append(part)  # the town after the street: "45 Dundas St W, Toronto"
             continue
-        phone_like = sum(char.isdigit() for char in part) >= 7 and not _ID_TOKEN.fullmatch(part)
-        if phone_like or re.fullmatch(ANY_DATE, fold(part)):
-            # A phone number or a date, whatever else it looks like: never a street or an id.
-            born = _birth_date(part, today) if not phone_like else None
+        if re.fullmatch(ANY_DATE, fold(part)):
+            born = _birth_date(part, today)
             if born and "date_of_birth" in wanted:
                 found.setdefault("date_of_birth", born)
             continue
+        if sum(char.isdigit() for char in part) >= 7 and not _ID_TOKEN.fullmatch(part):
+            continue  # a phone number, whatever else it looks like: never a street or an id
         if _ADDRESS_SHAPE.search(part) and not re.search(ANY_DATE, fold(part)):
             address.append(part)
-            continue
-        born = _birth_date(part, today) if re.fullmatch(ANY_DATE, fold(part)) else None
-        if born and "date_of_birth" in wanted:
-            found.setdefault("date_of_birth", born)
             continue
         if _ID_TOKEN.fullmatch(part):
             field = next((f for f in wanted if _is_identifier_field(f) and f not in found), None)

@@ -109,7 +109,7 @@ class FindingSteps(Steps):
             return self.call_many(
                 [("check_slots", args) for args in wider], task=memory.task or None
             )
-        when = parse_when(memory.last_human, today=self.today)
+        when = self.read_when(memory.last_human)
         missed = ""
         if latest is not asked:
             missed = f"Sorry, nothing is free {describe_search(asked[0])}."

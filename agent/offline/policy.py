@@ -31,7 +31,7 @@ from agent.offline.pending import (
 from agent.offline.questions import asks_what_to_bring, knowledge_query, pick_answer
 from agent.offline.searches import read_search
 from agent.offline.text import words
-from agent.offline.when import When, asks_for_soonest, parse_move, parse_when
+from agent.offline.when import When, asks_for_soonest, parse_move
 
 # Replies that end by offering a colleague, or other times: a bare yes or no answers them.
 _OFFERS_A_PERSON, _OFFERS_TIMES = OFFERS_A_PERSON, OFFERS_TIMES
@@ -43,6 +43,8 @@ _BY_EXAMPLE = {
     "handoff": Intent.HANDOFF,
     "closing": Intent.THANKS,
 }
+# How near a change's examples must lie to override a booking the rules read.
+_SURE = 0.91
 # Questions an unreadable answer gets asked again, rather than read as a new request.
 _ASKED_AGAIN = frozenset({Question.CHOOSE_TIME, Question.CHOOSE_BOOKING, Question.GIVE_INTAKE})
 # What a client may ask instead of answering a confirmation question.
@@ -86,7 +88,7 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         if intent is Intent.HANDOFF:
             return self.call("handoff_to_human", {"reason": memory.as_written})
         when, soonest, request = (
-            parse_when(text, today=self.today),
+            self.read_when(text),
             asks_for_soonest(text),
             read_search(text),
         )
@@ -130,9 +132,14 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
     def intent_of(self, text: str) -> Intent:
         """Read the intent by the rules; where they see none clearly, by the nearest examples."""
         intent = classify_intent(text)
-        if intent not in (Intent.OTHER, Intent.QUESTION) or not words(text):
+        if intent not in (Intent.OTHER, Intent.QUESTION, Intent.BOOK) or not words(text):
             return intent
         near = nearest_intent(self.memory.as_written, text)
+        if intent is Intent.BOOK:
+            # A need or a provider named makes the rules read a booking; only a change to
+            # one the client already has, placed clearly, overrides them.
+            changes = near.label in ("cancel", "reschedule") and near.similarity >= _SURE
+            return _BY_EXAMPLE[near.label] if changes and near.confident else intent
         return _BY_EXAMPLE.get(near.label, intent) if near.confident else intent
 
     def agree(self, pending: Pending) -> AIMessage:
