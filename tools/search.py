@@ -31,6 +31,21 @@ def _plain(text: str) -> str:
     return re.sub(r"[^\w\s]", " ", text.casefold()).strip()
 
 
+_TITLES = frozenset({"dr", "doctor", "prof", "mr", "mrs", "ms", "miss", "herr", "frau"})
+
+
+def _names_fit(wanted: str, name: str) -> bool:
+    """Tell whether a name as a client writes it is this provider's: any case, with or without
+    a title or first name, with a small typo ("dr nguen" is Dr. Daniel Nguyen)."""
+    said = [word for word in _plain(wanted).split() if word not in _TITLES]
+    if not said:
+        return False
+    if fuzz.token_set_ratio(" ".join(said), _plain(name)) >= NAME_MATCH:
+        return True
+    parts = _plain(name).split()
+    return all(max(fuzz.ratio(word, part) for part in parts) >= NAME_MATCH for word in said)
+
+
 def _similar(wanted: str, *candidates: str) -> bool:
     return any(fuzz.partial_ratio(_plain(wanted), _plain(c)) >= NAME_MATCH for c in candidates if c)
 
@@ -67,14 +82,7 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
                 return as_result([])  # a need nothing here serves: say so, not everyone
         found = []
         for provider, services in catalog.offerings(uow=deps.uow()):
-            if (
-                provider_name
-                and fuzz.token_set_ratio(
-                    _plain(provider_name.replace("dr.", "").replace("Dr.", "")),
-                    _plain(provider.name),
-                )
-                < NAME_MATCH
-            ):
+            if provider_name and not _names_fit(provider_name, provider.name):
                 continue
             if location and not _similar(location, provider.location):
                 continue

@@ -25,6 +25,7 @@ _ORDINALS: dict[str, int] = {
     "ninth": 9,
     "tenth": 10,
     "last": -1,
+    "latest": -1,
     "latter": -1,
     "former": 1,
     "penultimate": -2,

@@ -31,6 +31,11 @@ _WORD = re.compile(r"[^\W_]")
 _UHR = re.compile(r"\b(\d{1,2})(?:[.:](\d{2}))?\s*uhr\b", re.IGNORECASE)
 # "в 10", "в 9:30": the Russian "at" before a time (otherwise "в" is "in").
 _RU_AT = re.compile(r"(?<!\w)[вВ]\s+(?=\d{1,2}(?:[:.]\d{2})?(?!\d))")
+# "12-\u0435", "5-\u0433\u043e": a Russian ordinal day of the month (endings in escapes, as
+# Cyrillic letters look like Latin ones).
+_RU_ORDINAL = re.compile(
+    r"\b(\d{1,2})-(?:\u0435|\u0433\u043e|\u043e\u0435|\u043e\u0433\u043e)(?!\w)"
+)
 # "930", "845", "1030" written for a time; not part of a longer number, a date or an id.
 _COMPACT = re.compile(r"(?<![\w\-./:(+])(\d{3,4})(?![\w\-/:)])(?!\.\d)")
 _TIME_CUES = re.compile(
@@ -89,6 +94,7 @@ def plain_english(text: str) -> str:
     """Rewrite a message into the English words the offline model reads; see the module."""
     text = _UHR.sub(lambda m: f"{m.group(1)}:{m.group(2) or '00'}", text)
     text = _RU_AT.sub("at ", text)
+    text = _RU_ORDINAL.sub(lambda m: f"the {m.group(1)}th", text)
     tokens = _TOKEN.findall(text)
     known = lexicon()
     out: list[str] = []
@@ -183,7 +189,10 @@ def _compact_times(text: str) -> str:
         if _STREET.search(around[0]) or _STREET.search(around[1][-20:]):
             return digits
         hour, minute = int(digits[:-2]), int(digits[-2:])
-        plausible = (len(digits) == 3 and 1 <= hour <= 9) or (len(digits) == 4 and 10 <= hour <= 12)
+        # "0930" and "1030" are times; "1985" or "2026" are years and stay.
+        plausible = (len(digits) == 3 and 1 <= hour <= 9) or (
+            len(digits) == 4 and (digits[0] == "0" or 10 <= hour <= 12)
+        )
         return f"{hour}:{minute:02d}" if plausible and minute < 60 else digits
 
     return _COMPACT.sub(as_time, text)

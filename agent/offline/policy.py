@@ -134,6 +134,8 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         intent = classify_intent(text)
         if intent not in (Intent.OTHER, Intent.QUESTION, Intent.BOOK) or not words(text):
             return intent
+        if classify_answer(text) in ("yes", "no"):
+            return intent  # an answer to the question asked, not a request of its own
         near = nearest_intent(self.memory.as_written, text)
         if intent is Intent.BOOK:
             # A need or a provider named makes the rules read a booking; only a change to
