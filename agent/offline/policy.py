@@ -115,6 +115,10 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         if unreadable and pending.question is Question.GIVE_INTAKE:
             # Not an intake fact, and no new request either: ask for what is missing again.
             return self.ask_again(pending)
+        other_times = about_times and self.has_offer_context and classify_answer(text) == "change"
+        if other_times and not (request.provider_name or request.location):
+            # "Afternoon instead?": other times of the same search, not a new need.
+            return self.check_offer_again(when, soonest=soonest)
         if not request.is_empty and intent in (Intent.BOOK, Intent.OTHER):
             return self.search(request, from_chat=from_chat)
         if about_times and self.has_offer_context:
