@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from agent.context import system_prompt
 from agent.gate import ask_then_run
 from agent.state import AgentState
+from agent.tool_definitions import compact_definitions
 from domain.booking import holds
 from domain.conversations.opening import record_usage
 from domain.kernel.errors import DomainError
@@ -56,7 +57,7 @@ def build_graph(
 ) -> CompiledStateGraph[AgentState, RunContext, AgentState, AgentState]:
     """Compile the booking agent over a chat model, its tools and a checkpointer."""
     by_name = {tool.name: tool for tool in tools}
-    bound = model.bind_tools(list(tools))
+    bound = model.bind_tools(compact_definitions(tools))
 
     def call_model(state: AgentState, config: RunnableConfig) -> dict[str, list[BaseMessage]]:
         who = caller(get_runtime(RunContext).context, uow)
