@@ -100,7 +100,7 @@ def dialogue_state(messages: Sequence[BaseMessage], shown_from: int | None = Non
         return None
     shown = len(messages) if shown_from is None else shown_from
 
-    def hidden(key: Any) -> bool:
+    def outside_window(key: Any) -> bool:
         return state.noted_at.get(key, -1) < shown
 
     draft = state.draft
@@ -109,13 +109,13 @@ def dialogue_state(messages: Sequence[BaseMessage], shown_from: int | None = Non
         for booking_id, booking in state.bookings.items()
         if booking.get("status") in ACTIVE
         and not (draft and booking_id == state.draft_id)
-        and hidden(booking_id)
+        and outside_window(booking_id)
     ]
     return render(
         "dialogue_state",
         state=state,
-        providers=state.providers if hidden(PROVIDERS) else [],
-        offers=[(key, starts) for key, starts in state.offers.items() if hidden(key)],
+        providers=state.providers if outside_window(PROVIDERS) else [],
+        offers=[(key, starts) for key, starts in state.offers.items() if outside_window(key)],
         draft=draft,
         bookings=bookings[-MAX_BOOKINGS:],
         waiting_for=state.waiting_for(),
