@@ -25,6 +25,7 @@ from bench.summary import summary, write_summary
 HEADLINES: dict[str, Callable[[Figures], str]] = {
     "contention": contention.headline,
     "slot_search": slot_search.headline,
+    "prompt_tokens": prompt_tokens.headline,
 }
 BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "contention": contention.run,

@@ -179,28 +179,25 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
     return [
         structured(
             "search_providers",
-            "Find providers by the client's need, specialty, "
-            "service, name or location, with the services they offer.",
+            "Find providers and their services by need, specialty, service, name or place.",
             SearchProvidersIn,
             search_providers,
         ),
         structured(
             "check_slots",
-            "Free start times for a provider and/or service between two "
-            "local days, optionally within a time of day.",
+            "Free starts from date_from to date_to, optionally within a time of day.",
             CheckSlotsIn,
             check_slots,
         ),
         structured(
             "search_knowledge",
-            "Answer a question on policies, prices, documents or "
-            "directions from the practice's knowledge base.",
+            "Look up policies, prices, documents or directions.",
             SearchKnowledgeIn,
             search_knowledge,
         ),
         structured(
             "handoff_to_human",
-            "Pass the conversation to a person at the practice.",
+            "Pass the conversation to a person.",
             HandoffIn,
             handoff_to_human,
         ),
