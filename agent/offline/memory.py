@@ -17,7 +17,6 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from agent.offline.lexicon import plain_english
 
 NOW_LINE = re.compile(r"Current local time: (\S+)")
-NOTICE_LINE = re.compile(r"Cancelling or moving is possible up to (\d+) hours before")
 ADVANCE_LINE = re.compile(r"can be booked up to (\d+) days ahead")
 MIN_NOTICE_LINE = re.compile(r"Appointments need at least (\d+) minutes' notice")
 TASK_KEY = "frontdesk_task"
@@ -43,7 +42,6 @@ class Slot:
 class Memory:
     now: datetime
     # Hours before a start after which a client may no longer cancel or move it.
-    notice_hours: int | None = None
     # How many days ahead a client may book at most.
     advance_days: int | None = None
     # How many minutes from now the earliest bookable start is.
@@ -88,9 +86,6 @@ def _read_system(memory: Memory, text: str) -> None:
     if now:
         memory.now = datetime.fromisoformat(now.group(1))
     memory.anonymous = ANONYMOUS_LINE in text
-    notice = NOTICE_LINE.search(text)
-    if notice:
-        memory.notice_hours = int(notice.group(1))
     advance = ADVANCE_LINE.search(text)
     if advance:
         memory.advance_days = int(advance.group(1))

@@ -21,6 +21,9 @@ class Practice(SQLModel, table=True):
     max_advance_days: int = 60
     hold_minutes: int = 10
     cancellation_notice_hours: int = 24
+    # How clients reach a person for what the chat may not do; empty when not given.
+    phone: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    email: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class Category(SQLModel, table=True):

@@ -65,6 +65,13 @@ class PoliciesIn(Strict):
     cancellation_notice_hours: int = Field(default=24, ge=0, le=YEAR_DAYS * 24)
 
 
+class ContactIn(Strict):
+    """How clients reach the practice by phone or email (told when the chat cannot help)."""
+
+    phone: str = Field(default="", max_length=64)
+    email: str = Field(default="", max_length=255)
+
+
 class NamedIn(Strict):
     id: Id
     name: str
@@ -155,6 +162,7 @@ class WorldIn(Strict):
     now: AwareDatetime
     timezone: str
     policies: PoliciesIn = PoliciesIn()
+    contact: ContactIn = ContactIn()
     categories: list[NamedIn] = []
     document_kinds: list[NamedIn] = []
     services: list[ServiceIn]
