@@ -97,7 +97,11 @@ class NoArgs(BaseModel):
 
 class IdentifyClientIn(BaseModel):
     name: str | None = Field(None, description="The client's full name as they gave it.")
-    phone: str | None = Field(None, description="The phone number they gave, e.g. +49 170 1234567.")
+    phone: str | None = Field(
+        None,
+        description="The phone number exactly as they wrote it, national (0170 1234567) or "
+        "international (+49 170 1234567): it is read in the practice's country.",
+    )
     email: str | None = Field(None, description="The email address they gave.")
 
 

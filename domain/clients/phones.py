@@ -22,10 +22,17 @@ from domain.kernel.errors import InvalidInput
 from domain.kernel.uow import UnitOfWork
 from domain.models import PRACTICE_ROW_ID, Practice
 
+
 class NotAPhoneNumber(InvalidInput):
     """Text that is no phone number that could be called or texted."""
 
     code = "invalid_phone"
+
+
+def phone_as_stored(*, uow: UnitOfWork, written: str) -> str:
+    """Return the number as clients' numbers are stored (E.164), read in the practice's region."""
+    with uow.reading() as reader:
+        return to_e164(written, region=practice_region(reader.session))
 
 
 def to_e164(written: str, *, region: str | None, international: bool = False) -> str:
@@ -117,9 +124,3 @@ def _zone_table() -> str:
         return (importlib.resources.files("tzdata.zoneinfo") / "zone.tab").read_text("utf-8")
     except (ModuleNotFoundError, FileNotFoundError):
         return ""
-
-
-def phone_as_stored(*, uow: UnitOfWork, written: str) -> str:
-    """Return the number as clients' numbers are stored (E.164), read in the practice's region."""
-    with uow.reading() as reader:
-        return to_e164(written, region=practice_region(reader.session))

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import col, select
 
+from domain.clients.phones import practice_region
 from domain.clients.registration import (
     CONTACT_CHANNELS,
     ContactField,
@@ -168,8 +169,9 @@ def update_client(
     fields = dict(changes)
     with uow:
         client = visible_client(uow, staff, client_id, locked=True)
+        region = practice_region(uow.session)
         contacts: dict[ContactField, str | None] = {
-            field: checked_contact(field, fields[field])
+            field: checked_contact(field, fields[field], region=region)
             for field in CONTACT_CHANNELS
             if field in fields
         }
