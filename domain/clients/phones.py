@@ -44,6 +44,10 @@ def to_e164(written: str, *, region: str | None, international: bool = False) ->
     text = written.strip()
     if international and text[:1].isdigit() and not text.startswith("0"):
         text = "+" + text
+    elif region is None and text.startswith("00"):
+        # With a region, its own international prefix is read (011 in Canada); without one,
+        # the 00 that most of the world dials stands for the '+'.
+        text = "+" + text[2:]
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:

@@ -92,6 +92,7 @@ class TestWhatIsNoNumber:
         with pytest.raises(NotAPhoneNumber, match="needs its country code"):
             to_e164("0170 34419208", region=None)
         assert to_e164("+49 170 34419208", region=None) == "+4917034419208"
+        assert to_e164("0049 170 34419208", region=None) == "+4917034419208"
 
     def test_a_number_with_an_extension_is_refused(self) -> None:
         with pytest.raises(NotAPhoneNumber, match="extension"):
