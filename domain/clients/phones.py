@@ -53,7 +53,8 @@ def to_e164(written: str, *, region: str | None, international: bool = False) ->
     except phonenumbers.NumberParseException as exc:
         if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
             raise NotAPhoneNumber(
-                f"{written!r} needs its country code, like {_example(region, national=False)}."
+                f"{written!r} needs its country code; please write it like "
+                f"{_example(region, national=False)}."
             ) from exc
         raise NotAPhoneNumber(f"{written!r} does not look like a phone number.") from exc
     if number.extension:
@@ -62,7 +63,7 @@ def to_e164(written: str, *, region: str | None, international: bool = False) ->
         raise NotAPhoneNumber(f"{written!r} has an extension; give a direct number.")
     if not phonenumbers.is_valid_number(number):
         raise NotAPhoneNumber(
-            f"{written!r} does not look like a phone number: give one like "
+            f"{written!r} does not look like a phone number; please write it like "
             f"{_example(region, national=True)}."
         )
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
