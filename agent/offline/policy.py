@@ -31,7 +31,7 @@ from agent.offline.pending import (
 from agent.offline.questions import asks_what_to_bring, knowledge_query, pick_answer
 from agent.offline.searches import read_search
 from agent.offline.text import words
-from agent.offline.when import When, asks_for_soonest, parse_move
+from agent.offline.when import When, asks_for_one, asks_for_soonest, parse_move
 
 # Replies that end by offering a colleague, or other times: a bare yes or no answers them.
 _OFFERS_A_PERSON, _OFFERS_TIMES = OFFERS_A_PERSON, OFFERS_TIMES
@@ -105,7 +105,12 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         if chosen_booking is not None:
             wanted = parse_move(str(memory.task.get("request", "")), today=self.today)[1]
             return self.change(chosen_booking, wanted if wanted.day else when, soonest=soonest)
-        if soonest and when.is_empty and pending.question is Question.CHOOSE_TIME:
+        if (
+            soonest
+            and when.is_empty
+            and pending.question is Question.CHOOSE_TIME
+            and asks_for_one(text)
+        ):
             # "The earliest" of the times listed is the first of them, not a new search.
             return self.commit_choice(pending.times[0])
         chosen = self.pick(text, when)
@@ -116,7 +121,7 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
             # Not an intake fact, and no new request either: ask for what is missing again.
             return self.ask_again(pending)
         other_times = about_times and self.has_offer_context and classify_answer(text) == "change"
-        if other_times and not (request.provider_name or request.location):
+        if other_times and request.is_empty:
             # "Afternoon instead?": other times of the same search, not a new need.
             return self.check_offer_again(when, soonest=soonest)
         if not request.is_empty and intent in (Intent.BOOK, Intent.OTHER):
@@ -140,10 +145,14 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
             return intent
         if classify_answer(text) in ("yes", "no"):
             return intent  # an answer to the question asked, not a request of its own
+        choosing = pending_question(self.memory).question is Question.CHOOSE_TIME
+        if choosing and asks_for_soonest(text) and asks_for_one(text):
+            return intent  # "the earliest please" picks among the times shown
         near = nearest_intent(self.memory.as_written, text)
-        if intent is Intent.BOOK:
-            # A need or a provider named makes the rules read a booking; only a change to
-            # one the client already has, placed clearly, overrides them.
+        named = read_search(text)
+        if intent is Intent.BOOK or named.provider_name or named.location:
+            # A need, a provider or a place named makes the rules read a booking or a search;
+            # only a change to one the client already has, placed clearly, overrides them.
             changes = near.label in ("cancel", "reschedule") and near.similarity >= _SURE
             return _BY_EXAMPLE[near.label] if changes and near.confident else intent
         return _BY_EXAMPLE.get(near.label, intent) if near.confident else intent

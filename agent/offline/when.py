@@ -107,6 +107,15 @@ def asks_for_soonest(text: str) -> bool:
     return _SOONEST.search(fold(text)) is not None
 
 
+# "The next free ones", "earliest times": a list asked for, not one of those on the table.
+_MANY = re.compile(r"\b(?:ones|times|slots|dates|appointments|options)\b")
+
+
+def asks_for_one(text: str) -> bool:
+    """Tell whether a wish for the soonest asks for one time rather than a list of them."""
+    return _MANY.search(fold(text)) is None
+
+
 _SAME_TIME = re.compile(r"\b(?:same|usual)\s+(?:time|hour)\b|\bat\s+the\s+same\s+time\b")
 _SAME_DAY = re.compile(r"\b(?:same|that)\s+day\b")
 
