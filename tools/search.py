@@ -31,6 +31,21 @@ def _plain(text: str) -> str:
     return re.sub(r"[^\w\s]", " ", text.casefold()).strip()
 
 
+_TITLES = frozenset({"dr", "doctor", "prof", "mr", "mrs", "ms", "miss", "herr", "frau"})
+
+
+def _names_fit(wanted: str, name: str) -> bool:
+    """Tell whether a name as a client writes it is this provider's: any case, with or without
+    a title or first name, with a small typo ("dr nguen" is Dr. Daniel Nguyen)."""
+    said = [word for word in _plain(wanted).split() if word not in _TITLES]
+    if not said:
+        return False
+    if fuzz.token_set_ratio(" ".join(said), _plain(name)) >= NAME_MATCH:
+        return True
+    parts = _plain(name).split()
+    return all(max(fuzz.ratio(word, part) for part in parts) >= NAME_MATCH for word in said)
+
+
 def _similar(wanted: str, *candidates: str) -> bool:
     return any(fuzz.partial_ratio(_plain(wanted), _plain(c)) >= NAME_MATCH for c in candidates if c)
 
@@ -67,14 +82,7 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
                 return as_result([])  # a need nothing here serves: say so, not everyone
         found = []
         for provider, services in catalog.offerings(uow=deps.uow()):
-            if (
-                provider_name
-                and fuzz.token_set_ratio(
-                    _plain(provider_name.replace("dr.", "").replace("Dr.", "")),
-                    _plain(provider.name),
-                )
-                < NAME_MATCH
-            ):
+            if provider_name and not _names_fit(provider_name, provider.name):
                 continue
             if location and not _similar(location, provider.location):
                 continue
@@ -171,28 +179,25 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
     return [
         structured(
             "search_providers",
-            "Find providers by the client's need, specialty, "
-            "service, name or location, with the services they offer.",
+            "Find providers and their services by need, specialty, service, name or place.",
             SearchProvidersIn,
             search_providers,
         ),
         structured(
             "check_slots",
-            "Free start times for a provider and/or service between two "
-            "local days, optionally within a time of day.",
+            "Free starts from date_from to date_to, optionally within a time of day.",
             CheckSlotsIn,
             check_slots,
         ),
         structured(
             "search_knowledge",
-            "Answer a question on policies, prices, documents or "
-            "directions from the practice's knowledge base.",
+            "Look up policies, prices, documents or directions.",
             SearchKnowledgeIn,
             search_knowledge,
         ),
         structured(
             "handoff_to_human",
-            "Pass the conversation to a person at the practice.",
+            "Pass the conversation to a person.",
             HandoffIn,
             handoff_to_human,
         ),

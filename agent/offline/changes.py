@@ -12,7 +12,7 @@ from agent.offline.matching import word_matches
 from agent.offline.offers import slot_args
 from agent.offline.searches import content_words, spelled_out
 from agent.offline.steps import Steps
-from agent.offline.when import When, asks_for_soonest, parse_move, parse_when
+from agent.offline.when import When, asks_for_soonest, parse_move, parse_when, relative_to
 
 # Words of a request to cancel or move that say what to do, not which booking.
 _CHANGE_WORDS = frozenset(
@@ -72,9 +72,13 @@ class ChangeSteps(Steps):
             "booking_id": booking["booking_id"],
             "provider_id": booking["provider_id"],
             "service_id": booking["service_id"],
+            "start_iso": booking["start_iso"],
         }
         if wanted.is_empty and not soonest:
             return self.say("when_to_move", booking=booking, task=moving)
+        said = str(task.get("request", self.memory.last_human))
+        start = datetime.fromisoformat(str(booking["start_iso"]))
+        wanted = relative_to(wanted, said, reference=start, today=self.today)
         args = slot_args(booking["provider_id"], booking["service_id"], wanted, today=self.today)
         return self.call("check_slots", args, task=moving)
 
@@ -104,7 +108,7 @@ class ChangeSteps(Steps):
     def answer_to_change(self, tool: str, verdict: str, answer: str) -> AIMessage:
         """Follow the client's answer, other than yes, to a cancellation or a move."""
         if verdict == "change" and tool == "reschedule_booking":
-            when = parse_when(answer, today=self.today)
+            when = self.read_when(answer)
             chosen = self.pick(answer, when)
             if chosen is not None:
                 return self.commit_choice(chosen)

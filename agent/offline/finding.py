@@ -7,6 +7,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
+from agent.offline.lexicon import lexicon
 from agent.offline.offers import (
     any_time_of_day,
     days_after,
@@ -27,6 +28,15 @@ from agent.offline.steps import Steps
 from agent.offline.when import When, parse_when
 
 BOOKING: dict[str, Any] = {"task": "book"}
+
+
+def _maybe_a_name(need: str) -> str | None:
+    """Return the first one or two words of a need that are no word of the lexicon's English."""
+    known = lexicon()
+    english = {word for key in known.phrases for word in key} | set(known.vocabulary)
+    english |= {word for phrase in known.phrases.values() for word in phrase.split()}
+    candidates = [word for word in content_words(need) if word not in english and len(word) > 2]
+    return " ".join(candidates[:2]) or None
 
 
 class FindingSteps(Steps):
@@ -51,6 +61,12 @@ class FindingSteps(Steps):
             return self.call("search_providers", by_need.tool_args(), task=BOOKING)
         if request.location:
             return self.call("search_providers", {"location": request.location}, task=BOOKING)
+        name = _maybe_a_name(request.need or "")
+        if name and not self.memory.task.get("by_name"):
+            # A word no service fits may be a provider's name written plainly ("nguyen mon?").
+            return self.call(
+                "search_providers", {"provider_name": name}, task={**BOOKING, "by_name": True}
+            )
         if self.memory.task.get("probe") == "chat":
             answers = pick_answer(self.memory.last_human, hits)
             if answers:
@@ -67,6 +83,8 @@ class FindingSteps(Steps):
         text = self.memory.last_human
         request = read_search(text)
         need = need_of(text)
+        if self.memory.task.get("by_name") and not found:
+            return self.say("no_provider", location=None, provider_name=None)
         if not found and args.get("provider_name") and need:
             # Not a provider's name after all ("a Dermatologist"): search by the need instead.
             return self.search(SearchRequest(location=request.location, need=need), from_chat=False)
@@ -109,7 +127,7 @@ class FindingSteps(Steps):
             return self.call_many(
                 [("check_slots", args) for args in wider], task=memory.task or None
             )
-        when = parse_when(memory.last_human, today=self.today)
+        when = self.read_when(memory.last_human)
         missed = ""
         if latest is not asked:
             missed = f"Sorry, nothing is free {describe_search(asked[0])}."

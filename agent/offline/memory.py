@@ -14,6 +14,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
+from agent.offline.lexicon import plain_english
+
 NOW_LINE = re.compile(r"Current local time: (\S+)")
 NOTICE_LINE = re.compile(r"Cancelling or moving is possible up to (\d+) hours before")
 ADVANCE_LINE = re.compile(r"can be booked up to (\d+) days ahead")
@@ -46,7 +48,10 @@ class Memory:
     advance_days: int | None = None
     # How many minutes from now the earliest bookable start is.
     min_notice_minutes: int | None = None
+    # The client's latest message in the plain English the readers know (agent/offline/lexicon),
+    # and as they wrote it, for what is kept or shown to staff verbatim.
     last_human: str = ""
+    as_written: str = ""
     # The template of the agent's latest reply, when it came from the offline model.
     last_said: str | None = None
     # The task the agent is working on, set by its own earlier tool calls.
@@ -105,7 +110,8 @@ def read_memory(messages: list[BaseMessage]) -> Memory:
     offer_step = -1
     for step, message in enumerate(messages):
         if isinstance(message, HumanMessage):
-            memory.last_human = str(message.content)
+            memory.as_written = str(message.content)
+            memory.last_human = plain_english(memory.as_written)
             memory.results, memory.searches = [], []
         elif isinstance(message, AIMessage):
             if TASK_KEY in message.additional_kwargs:
@@ -147,7 +153,8 @@ def _add_offer(memory: Memory, groups: list[dict[str, Any]], args: dict[str, Any
 def _remember(memory: Memory, tool: str, result: Any, args: dict[str, Any]) -> None:
     if isinstance(result, dict) and "client_answer" in result:
         # The client answered a confirmation question: that answer starts a new turn.
-        memory.last_human = str(result["client_answer"])
+        memory.as_written = str(result["client_answer"])
+        memory.last_human = plain_english(memory.as_written)
         memory.results, memory.searches = [], []
         if result.get("verdict") == "no" and tool == "confirm_booking" and memory.draft:
             memory.draft = {**memory.draft, "status": "released"}

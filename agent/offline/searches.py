@@ -137,9 +137,17 @@ def read_search(text: str) -> SearchRequest:
     return SearchRequest(provider_name=name, location=location, need=need)
 
 
+# Sounds of thinking aloud ("hmm", "umm", "ahh", "erm"), however many letters are drawn out.
+_INTERJECTION = re.compile(r"^(?:h+m+|u+m+|u+h+|e+r+m*|a+h+|o+h+|m+h*m+|w+e+l+)$")
+
+
 def content_words(text: str) -> list[str]:
     """Return the words that name someone or something: no filler, days, times or numbers."""
-    return [w for w in words(text) if w not in _NO_NEED and not any(c.isdigit() for c in w)]
+    return [
+        w
+        for w in words(text)
+        if w not in _NO_NEED and not _INTERJECTION.match(w) and not any(c.isdigit() for c in w)
+    ]
 
 
 def _provider_name(text: str) -> tuple[str | None, tuple[int, int] | None]:

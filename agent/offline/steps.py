@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from itertools import count
 from typing import Any
 
@@ -12,7 +12,7 @@ from agent.offline.answers import choose_position
 from agent.offline.matching import word_matches
 from agent.offline.memory import SAID_KEY, TASK_KEY, Memory, Slot, read_memory
 from agent.offline.offers import pick_slot, slot_args
-from agent.offline.when import When
+from agent.offline.when import When, parse_when, relative_to
 from prompts import render
 
 Task = dict[str, Any]
@@ -64,6 +64,23 @@ class Steps:
         if task is not None:
             extra[TASK_KEY] = task
         return AIMessage(content=render(f"offline/{template}", **context), additional_kwargs=extra)
+
+    def read_when(self, text: str) -> When:
+        """Read when the client means, against the appointment on the table if there is one."""
+        when = parse_when(text, today=self.today)
+        reference = self.reference_start
+        if reference is None:
+            return when
+        return relative_to(when, text, reference=reference, today=self.today)
+
+    @property
+    def reference_start(self) -> datetime | None:
+        """The start of the held draft, or of the booking being moved: what "same time" means."""
+        draft = self.memory.live_draft
+        start = draft.get("start_iso") if draft else None
+        if start is None and self.moving:
+            start = self.memory.task.get("start_iso")
+        return datetime.fromisoformat(str(start)) if start else None
 
     @property
     def moving(self) -> bool:

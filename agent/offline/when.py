@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, time
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 
 from agent.offline.clock import read_clock
 from agent.offline.days import take_days
@@ -105,3 +105,39 @@ _SOONEST = re.compile(
 def asks_for_soonest(text: str) -> bool:
     """Tell whether the client wants the earliest free times rather than a given day."""
     return _SOONEST.search(fold(text)) is not None
+
+
+# "The next free ones", "earliest times": a list asked for, not one of those on the table.
+_MANY = re.compile(r"\b(?:ones|times|slots|dates|appointments|options)\b")
+
+
+def asks_for_one(text: str) -> bool:
+    """Tell whether a wish for the soonest asks for one time rather than a list of them."""
+    return _MANY.search(fold(text)) is None
+
+
+_SAME_TIME = re.compile(r"\b(?:same|usual)\s+(?:time|hour)\b|\bat\s+the\s+same\s+time\b")
+_SAME_DAY = re.compile(r"\b(?:same|that)\s+day\b")
+
+
+def relative_to(when: When, text: str, *, reference: datetime, today: date) -> When:
+    """Read a change against the appointment on the table, as a receptionist would.
+
+    "Same time" keeps its time and "same day" its day; a bare weekday ("Tuesday instead")
+    means that weekday nearest the appointment, not the next one from today.
+    """
+    folded = fold(text)
+    day, at = when.day, when.at
+    if at is None and _SAME_TIME.search(folded):
+        at = reference.time().replace(tzinfo=None)
+    if day is None and _SAME_DAY.search(folded):
+        day = reference.date()
+    if day is not None and when.weekday_only and "next" not in folded:
+        held = reference.date()
+        candidates = [
+            held + timedelta(days=(day.weekday() - held.weekday()) % 7 + offset)
+            for offset in (-7, 0)
+        ]
+        later = [candidate for candidate in candidates if candidate >= today]
+        day = min(later, key=lambda candidate: abs((candidate - held).days), default=day)
+    return replace(when, day=day, at=at)

@@ -242,6 +242,20 @@ class TestOfferingTimes:
         assert checked_providers(turn) == {"dr-keller"}
         assert offered(turn)[0] == datetime(2026, 3, 2, 11, 0)
 
+    def test_the_earliest_of_those_listed_is_the_first_of_them(self, start_chat: StartChat) -> None:
+        chat = start_chat("tom")
+        offer = chat.say("Can I see Dr. Keller on Thursday?")
+        turn = chat.say("the earliest please")
+        assert held_start(turn).replace(tzinfo=None) == offered(offer)[0]
+
+    def test_a_new_need_with_a_time_is_a_new_search_not_other_times(
+        self, start_chat: StartChat
+    ) -> None:
+        chat = start_chat("tom")
+        chat.say("I need a dermatologist tomorrow morning")
+        turn = chat.say("I need a GP tomorrow morning")
+        assert checked_providers(turn) == {"dr-keller"}
+
     def test_a_search_with_several_providers_offers_each_of_them(
         self, start_chat: StartChat
     ) -> None:

@@ -179,6 +179,15 @@ def test_opening_hours_questions_name_no_provider_or_need(text: str) -> None:
     assert read_search(text).is_empty
 
 
+@pytest.mark.parametrize("text", ["hmm, afternoon instead?", "ummm later?", "ahh ok, tomorrow"])
+def test_sounds_of_thinking_aloud_name_no_need(text: str) -> None:
+    assert read_search(text).is_empty
+
+
+def test_a_new_need_beside_a_time_is_still_a_need() -> None:
+    assert read_search("well, I need a GP tomorrow morning").need
+
+
 _BACK_PAIN_HITS = [
     {"kind": "knowledge", "id": "emergencies", "title": "Urgent problems", "score": 0.35},
     {"kind": "service", "id": "physio-session", "title": "Physiotherapy", "score": 0.34},
