@@ -38,6 +38,9 @@ class CheckSlotsIn(BaseModel):
         None, description="Starts before this, HH:MM.", pattern=TIME_OF_DAY
     )
     limit: int = Field(8, ge=1, le=40, description="Starts per provider.")
+    at: str | None = Field(
+        None, description="The time the client asked for on date_from, HH:MM.", pattern=TIME_OF_DAY
+    )
 
 
 class PrefillBookingIn(BaseModel):

@@ -80,6 +80,8 @@ def slot_args(
         args["day_from"] = when.day_from.strftime("%H:%M")
     if when.day_until:
         args["day_until"] = when.day_until.strftime("%H:%M")
+    if when.at:
+        args["at"] = when.at.strftime("%H:%M")
     return args
 
 
@@ -87,7 +89,7 @@ def days_after(args: dict[str, Any]) -> dict[str, Any]:
     """Return the same search over the week after the days it looked at."""
     last_day = date.fromisoformat(args.get("date_to") or args["date_from"])
     return {
-        **args,
+        **{key: value for key, value in args.items() if key != "at"},
         "date_from": (last_day + timedelta(days=1)).isoformat(),
         "date_to": (last_day + timedelta(days=SEARCH_DAYS)).isoformat(),
     }

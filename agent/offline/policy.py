@@ -43,8 +43,9 @@ _BY_EXAMPLE = {
     "handoff": Intent.HANDOFF,
     "closing": Intent.THANKS,
 }
-# How near a change's examples must lie to override a booking the rules read.
+# How near examples must lie to override a booking the rules read.
 _SURE = 0.91
+_CHANGES = frozenset({"cancel", "reschedule"})
 # Questions an unreadable answer gets asked again, rather than read as a new request.
 _ASKED_AGAIN = frozenset({Question.CHOOSE_TIME, Question.CHOOSE_BOOKING, Question.GIVE_INTAKE})
 # What a client may ask instead of answering a confirmation question.
@@ -150,12 +151,18 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
             return intent  # "the earliest please" picks among the times shown
         near = nearest_intent(self.memory.as_written, text)
         named = read_search(text)
-        if intent is Intent.BOOK or named.provider_name or named.location:
-            # A need, a provider or a place named makes the rules read a booking or a search;
-            # only a change to one the client already has, placed clearly, overrides them.
-            changes = near.label in ("cancel", "reschedule") and near.similarity >= _SURE
-            return _BY_EXAMPLE[near.label] if changes and near.confident else intent
-        return _BY_EXAMPLE.get(near.label, intent) if near.confident else intent
+        if named.provider_name or named.location:
+            # A provider or a place named is a search or a booking; only a change to one the
+            # client already has, placed clearly, overrides that.
+            overriding = _CHANGES
+        elif intent is Intent.BOOK:
+            # The rules read a booking from words as loose as "I'd like" or "appointment";
+            # examples placed clearly elsewhere ("my appts?", "talk to someone") say better.
+            overriding = _CHANGES | {"list_bookings", "handoff", "running_late", "closing"}
+        else:
+            return _BY_EXAMPLE.get(near.label, intent) if near.confident else intent
+        sure = near.confident and near.similarity >= _SURE and near.label in overriding
+        return _BY_EXAMPLE[near.label] if sure else intent
 
     def agree(self, pending: Pending) -> AIMessage:
         """Follow a plain "ok" to the question asked: take the one choice there is, or ask."""

@@ -242,6 +242,23 @@ class TestOfferingTimes:
         assert checked_providers(turn) == {"dr-keller"}
         assert offered(turn)[0] == datetime(2026, 3, 2, 11, 0)
 
+    def test_a_time_inside_the_notice_is_refused_with_the_practices_notice(
+        self, start_chat: StartChat
+    ) -> None:
+        turn = start_chat("tom").say("Can I see Dr. Keller today at 10?")
+        (search,) = calls(turn, "check_slots")
+        assert search["at"] == "10:00"
+        assert "120 minutes' notice" in text(turn)
+        assert offered(turn)[0] == datetime(2026, 3, 2, 11, 0)
+
+    def test_a_day_past_the_booking_window_is_refused_with_the_last_bookable_day(
+        self, start_chat: StartChat
+    ) -> None:
+        turn = start_chat("tom").say("Can I see Dr. Keller on 20 June?")
+        assert "60 days ahead" in text(turn)
+        assert "1 May" in text(turn)
+        assert not offered(turn)
+
     def test_the_earliest_of_those_listed_is_the_first_of_them(self, start_chat: StartChat) -> None:
         chat = start_chat("tom")
         offer = chat.say("Can I see Dr. Keller on Thursday?")

@@ -376,7 +376,19 @@ def after_slot_search(request: str, args: dict[str, str], found: list[Any]) -> A
 
 def test_a_day_past_the_booking_window_is_refused_by_the_policy_not_searched_wider() -> None:
     args = {"service_id": "physio-session", "date_from": "2026-05-20", "date_to": "2026-05-20"}
-    decided = after_slot_search("A physio session on 20 May at 10:00", args, [])
+    none_free = [
+        {
+            "provider_id": "physio-fischer",
+            "provider": "Lena Fischer",
+            "service_id": "physio-session",
+            "service": "Physiotherapy session",
+            "starts": [],
+            # As the domain says it (domain/scheduling/refusals.py); the model relays it.
+            "why": "Appointments can be booked at most 60 days ahead, up to Fri 8 May 2026.",
+            "reason": "too_far",
+        }
+    ]
+    decided = after_slot_search("A physio session on 20 May at 10:00", args, none_free)
     assert decided.tool_calls == []
     assert "60 days" in str(decided.content)
     assert "8 May" in str(decided.content)
@@ -391,6 +403,12 @@ def test_a_time_inside_the_minimum_notice_is_called_too_soon() -> None:
             "service_id": "gp-visit",
             "service": "General practitioner visit",
             "starts": [{"start": "2026-03-09T11:00:00+01:00", "label": "Mon 9 Mar 2026, 11:00"}],
+            "asked": {
+                "start": "Mon 9 Mar 2026, 10:00",
+                "why": "Appointments need at least 120 minutes' notice; the earliest possible "
+                "start is Mon 9 Mar 2026, 11:00.",
+                "reason": "too_soon",
+            },
         }
     ]
     decided = after_slot_search("Can I see a GP today at 10:00?", args, free)
