@@ -16,6 +16,9 @@ NAME_MATCH = 80  # rapidfuzz score from which what the client said names a provi
 _NEAR_BEST = 5
 
 _TITLED_NAME = re.compile(r"\b(?i:dr\.?|doctor|prof\.?|mr\.?|mrs\.?|ms\.?)\s+((?-i:[A-Z])[\w-]+)")
+# A title before a word in lower case ("dr nguen") names someone too, unless the word is an
+# everyday one ("doctor tomorrow", "dr please").
+_TITLED_LOWER = re.compile(r"\b(?i:dr\.?|prof\.?|mrs\.?|mr\.?|ms\.?)\s+([a-z][\w-]+)")
 _CAPITALISED = r"(?-i:[A-Z])[\w'-]*"
 _PLACE = re.compile(
     rf"\b(?i:in|near|around|close\s+to)\s+(?:the\s+)?(?P<place>{_CAPITALISED}(?:\s+{_CAPITALISED})*)"
@@ -52,7 +55,8 @@ _NO_NEED = frozenset(
      "lets", "let's", "show", "tell", "give", "find", "look", "check", "up", "out", "all",
      "new", "go", "come", "by", "something", "anything", "whatever", "sometime", "anytime",
      "second", "third", "fourth", "fifth", "sixth", "last", "former", "latter", "option",
-     "open", "closed", *WEEKDAYS, *(f"{day}s" for day in WEEKDAYS), *_MONTHS}
+     "open", "closed", "days", "weeks", "month", "months", "hour", "hours", "minute", "minutes",
+     "mins", "year", "years", *WEEKDAYS, *(f"{day}s" for day in WEEKDAYS), *_MONTHS}
 )  # fmt: skip
 
 
@@ -141,12 +145,20 @@ def read_search(text: str) -> SearchRequest:
 _INTERJECTION = re.compile(r"^(?:h+m+|u+m+|u+h+|e+r+m*|a+h+|o+h+|m+h*m+|w+e+l+)$")
 
 
+# Words that are filler as verbs but name a need after an article: "a will", "my will".
+_NOUNS_AFTER_AN_ARTICLE = frozenset({"will"})
+_ARTICLES = frozenset({"a", "an", "the", "my", "our", "his", "her", "their", "mum's", "dad's"})
+
+
 def content_words(text: str) -> list[str]:
     """Return the words that name someone or something: no filler, days, times or numbers."""
+    found = words(text)
     return [
         w
-        for w in words(text)
-        if w not in _NO_NEED and not _INTERJECTION.match(w) and not any(c.isdigit() for c in w)
+        for before, w in zip(["", *found], found, strict=False)
+        if (w not in _NO_NEED or (w in _NOUNS_AFTER_AN_ARTICLE and before in _ARTICLES))
+        and not _INTERJECTION.match(w)
+        and not any(c.isdigit() for c in w)
     ]
 
 
@@ -155,6 +167,9 @@ def _provider_name(text: str) -> tuple[str | None, tuple[int, int] | None]:
     titled = _TITLED_NAME.search(text)
     if titled:
         return titled.group(1), titled.span()
+    lower = _TITLED_LOWER.search(text)
+    if lower and lower.group(1) not in _NOT_NAMES and lower.group(1) not in _NO_NEED:
+        return lower.group(1), lower.span()
     for run in _NAME_RUN.finditer(text):
         names = [word for word in run.group().split() if fold(word) not in _NOT_NAMES]
         sentence_start = run.start() == 0 or text[: run.start()].rstrip()[-1:] in ".!?"

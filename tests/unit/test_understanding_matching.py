@@ -229,3 +229,13 @@ def test_a_service_named_is_offered_even_when_it_is_longer() -> None:
     text = "Can Dr. Patel do an annual physical on Thursday?"
     picked = pick_providers([FAMILY_DOCTOR], text, {"provider_name": "Patel"})
     assert [service["service_id"] for _, service in picked] == ["annual-physical"]
+
+
+def test_a_title_before_a_lower_case_word_names_a_provider() -> None:
+    assert read_search("book me dr nguen monday 9:30").provider_name == "nguen"
+    assert read_search("can i see a dr tomorrow").provider_name is None
+
+
+def test_a_will_after_an_article_is_a_need_not_a_verb() -> None:
+    assert "will" in (read_search("need a will done, lawyer in 2 weeks?").need or "")
+    assert read_search("I will come tomorrow").is_empty

@@ -456,3 +456,27 @@ class TestNextWeekday:
     @pytest.mark.parametrize("text", ["Thursday", "this Thursday", "on Thursday"])
     def test_a_bare_or_this_weekday_is_the_first_one_coming(self, text: str) -> None:
         assert parse_when(text, today=date(2026, 10, 28)).day == date(2026, 10, 29)
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "at"),
+    [
+        ("cardiologist thursday 19th morning", date(2026, 3, 19), None),
+        ("Tuesday the 17th at 14:00", date(2026, 3, 17), time(14)),
+        ("gp today 10?", TODAY, time(10)),
+        ("friday 9 with Dr Keller", date(2026, 3, 6), time(9)),
+        ("friday 13 march", date(2026, 3, 13), None),
+        ("monday 2 people", date(2026, 3, 9), None),
+    ],
+)
+def test_a_weekday_with_a_date_is_the_date_and_a_bare_number_after_a_day_its_hour(
+    text: str, day: date, at: time | None
+) -> None:
+    found = parse_when(text, today=TODAY)
+    assert (found.day, found.at) == (day, at)
+
+
+def test_a_move_with_the_verb_last_splits_the_old_time_from_the_new() -> None:
+    old, new = parse_move("can i my gp appointment tomorrow at 8 to thursday move?", today=TODAY)
+    assert (old.day, old.at) == (date(2026, 3, 3), time(8))
+    assert new.day == date(2026, 3, 5)
