@@ -85,6 +85,25 @@ class FindingSteps(Steps):
         need = need_of(text)
         if self.memory.task.get("by_name") and not found:
             return self.say("no_provider", location=None, provider_name=None)
+        placed = self.memory.task.get("placed")
+        if placed and args == {"location": placed.get("location")}:
+            if found:  # one of the practice's sites, with nobody there for this need
+                return self.say(
+                    "no_provider",
+                    location=placed.get("location"),
+                    provider_name=placed.get("provider_name"),
+                )
+            # A place the practice has no site in ("a master's program in France") is no
+            # filter: whom the client needs is searched for anywhere.
+            unplaced = {key: value for key, value in placed.items() if key != "location"}
+            return self.call("search_providers", unplaced, task=BOOKING)
+        if not found and args.get("location") and (args.get("need") or args.get("provider_name")):
+            # Is the place one of the practice's? Asked once, by the place alone.
+            return self.call(
+                "search_providers",
+                {"location": args["location"]},
+                task={**BOOKING, "placed": args},
+            )
         if not found and args.get("provider_name") and need:
             # Not a provider's name after all ("a Dermatologist"): search by the need instead.
             return self.search(SearchRequest(location=request.location, need=need), from_chat=False)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from agent.offline.answers import classify_answer
 from agent.offline.changes import ChangeSteps
+from agent.offline.clock import bare_hour
 from agent.offline.drafting import DraftingSteps
 from agent.offline.facts import extract_facts
 from agent.offline.finding import FindingSteps
@@ -117,6 +119,17 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         chosen = self.pick(text, when)
         if chosen is not None:
             return self.commit_choice(chosen)
+        named_offered = (
+            self.offered_provider_named(text) if intent in (Intent.OTHER, Intent.BOOK) else None
+        )
+        if named_offered is not None:
+            # "10 w hoffmann" among several providers' times: that provider, the same days,
+            # and a bare number is the hour.
+            at = when if not when.is_empty else replace(when, at=bare_hour(text))
+            chosen = self.pick(text, at)
+            if chosen is not None:
+                return self.commit_choice(chosen)
+            return self.check_offer_again(at, only_provider=named_offered)
         unreadable = intent is Intent.OTHER and when.is_empty and not soonest
         if unreadable and pending.question is Question.GIVE_INTAKE:
             # Not an intake fact, and no new request either: ask for what is missing again.

@@ -56,7 +56,7 @@ _NO_NEED = frozenset(
      "new", "go", "come", "by", "something", "anything", "whatever", "sometime", "anytime",
      "second", "third", "fourth", "fifth", "sixth", "last", "former", "latter", "option",
      "open", "closed", "days", "weeks", "month", "months", "hour", "hours", "minute", "minutes",
-     "mins", "year", "years", *WEEKDAYS, *(f"{day}s" for day in WEEKDAYS), *_MONTHS}
+     "mins", "year", "years", "oclock", *WEEKDAYS, *(f"{day}s" for day in WEEKDAYS), *_MONTHS}
 )  # fmt: skip
 
 
@@ -64,8 +64,8 @@ _NO_NEED = frozenset(
 # "what are your Saturday hours?", "is the practice open on Monday?", "when do you close?".
 _OPENING_HOURS = re.compile(
     rf"\b(?:(?:opening|office|business|working|your|weekend|(?:{'|'.join(WEEKDAYS)})s?)\s+hours"
-    r"|opening\s+times|hours\s+of\s+(?:the|your)|(?:you|we|practice|office|clinic|surgery|it"
-    r"|they)\s+(?:open|close)s?|clos(?:e|es|ing)(?!\s+(?:to|by)\b))\b"
+    r"|opening\s+times|hours\s+of\s+(?:the|your)|(?:you(?:\s+guys|\s+all|\s+folks)?|y'all"
+    r"|we|practice|office|clinic|surgery|it|they)\s+(?:open|close)s?|clos(?:e|es|ing)(?!\s+(?:to|by)\b))\b"
 )
 
 
@@ -96,6 +96,7 @@ class SearchRequest:
         return {key: value for key, value in args.items() if value}
 
 
+_ANY_DOCTOR = frozenset({"doctor", "doctors", "doc", "physician", "medic", "arzt"})
 # Short forms clients use that the catalog spells out; the embedding does not know them.
 _SHORT_FORMS = {
     "gp": "general practitioner",
@@ -134,7 +135,11 @@ def read_search(text: str) -> SearchRequest:
     if span:
         rest = rest[: span[0]] + " " + rest[span[1] :]
     rest = spelled_out(rest)
-    need = " ".join(rest.split()) if content_words(rest) else None
+    named = content_words(rest)
+    need = " ".join(rest.split()) if named else None
+    if named and set(named) <= _ANY_DOCTOR:
+        # "Can I see a doctor today?": a doctor for anything is the general practitioner.
+        need = "general practitioner"
     if asks_opening_hours(text):
         # "The law office" in "when does the law office open?" says where, not what for.
         need = None

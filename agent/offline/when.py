@@ -23,7 +23,7 @@ _NOT_BOOKING_TIMES = (
     r"|ufer|lane|drive)\s+\d+[a-z]?\b",
     r"\b\d+[a-z]?\s+[a-z]+\s+(?:street|st|road|rd|avenue|ave|lane|drive|way)\b",
 )
-_MOVE_VERB = re.compile(
+MOVE_VERB = re.compile(
     r"\b(?:move|moving|reschedule|rescheduling|change|changing|shift|postpone|push|bring|switch"
     r"|rebook|put)\b"
 )
@@ -98,7 +98,7 @@ def mentions_booking_time(text: str, *, today: date) -> bool:
 def parse_move(text: str, *, today: date) -> tuple[When, When]:
     """Split a request to move an appointment into (the current one, the wanted one)."""
     folded = fold(text)
-    verb = _MOVE_VERB.search(folded)
+    verb = MOVE_VERB.search(folded)
     if verb is None:
         return When(), parse_when(text, today=today)
     for cue in _TARGET_CUE.finditer(folded, verb.end()):

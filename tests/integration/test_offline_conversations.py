@@ -197,11 +197,20 @@ class TestFindingProviders:
 
     def test_a_specialist_nobody_offers_there_is_not_offered(self, start_chat: StartChat) -> None:
         turn = start_chat("ana").say("I'd like a dermatologist in Charlottenburg")
-        (search,) = calls(turn, "search_providers")
-        assert search.get("location") == "Charlottenburg"
+        searched = calls(turn, "search_providers")
+        assert all(search.get("location") == "Charlottenburg" for search in searched)
         assert "check_slots" not in called(turn)
         assert offered(turn) == []
         assert turn.question is None
+
+    def test_a_place_the_practice_has_no_site_in_is_no_filter(self, start_chat: StartChat) -> None:
+        turn = start_chat("ana").say(
+            "My sister in Hamburg has it too. Can a dermatologist see my rash?"
+        )
+        first, *_, last = calls(turn, "search_providers")
+        assert first.get("location") == "Hamburg"
+        assert "location" not in last
+        assert checked_providers(turn) == {"dr-weber"}
 
 
 class TestOfferingTimes:
@@ -281,6 +290,17 @@ class TestOfferingTimes:
         shown = " ".join(offered_with(turn))
         assert "Dr. Anna Weber" in shown
         assert "Dr. Jonas Keller" in shown
+
+    def test_a_provider_named_among_those_offered_narrows_the_same_days_to_them(
+        self, start_chat: StartChat
+    ) -> None:
+        chat = start_chat("ana")
+        offer = chat.say("I'd like to see a doctor in Berlin Mitte on Wednesday")
+        assert checked_providers(offer) == {"dr-weber", "dr-keller"}
+        turn = chat.say("10 w keller")
+        (prefill,) = calls(turn, "prefill_booking")
+        assert prefill["provider_id"] == "dr-keller"
+        assert held_start(turn) == datetime(2026, 3, 4, 10, 0, tzinfo=BERLIN)
 
     def test_a_day_without_free_times_offers_the_days_after(self, start_chat: StartChat) -> None:
         turn = start_chat("tom").say("Can I see Lukas Brandt on Monday?")

@@ -7,7 +7,7 @@ import json
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
-from agent.offline.matching import name_tokens, rank_matches
+from agent.offline.matching import name_tokens, rank_matches, word_matches
 from agent.offline.memory import TASK_KEY
 from agent.offline.policy import decide
 from agent.offline.questions import service_need
@@ -239,3 +239,17 @@ def test_a_title_before_a_lower_case_word_names_a_provider() -> None:
 def test_a_will_after_an_article_is_a_need_not_a_verb() -> None:
     assert "will" in (read_search("need a will done, lawyer in 2 weeks?").need or "")
     assert read_search("I will come tomorrow").is_empty
+
+
+def test_a_doctor_for_anything_is_the_general_practitioner() -> None:
+    assert read_search("can i see a doctor today at 10 oclock").need == "general practitioner"
+    assert read_search("a doctor for my skin").need == "a doctor for my skin"
+
+
+def test_asking_whether_they_are_open_names_no_need() -> None:
+    assert read_search("are you guys open on the weekend? what hours?").is_empty
+
+
+def test_one_typo_in_a_longer_name_still_names_the_provider() -> None:
+    names = {"a": ["Dr. Murat Yilmaz", "General practitioner visit"], "b": ["Lena Fischer"]}
+    assert [found for found, _ in word_matches("cancel with dr yilmas tomorrow", names)] == ["a"]
