@@ -10,7 +10,8 @@ from agent.offline.answers import classify_answer
 from agent.offline.notifying import read_notification_wish
 from agent.offline.searches import asks_opening_hours
 from agent.offline.text import fold, has_word, words
-from agent.offline.when import mentions_booking_time
+from agent.offline.when import MOVE_VERB as _MOVE_VERB
+from agent.offline.when import mentions_booking_time, parse_move
 
 
 class Intent(StrEnum):
@@ -184,6 +185,19 @@ def _asks_information(rest: str) -> bool:
     return _is_question(rest) and (_INFO.search(rest) is not None or asks_opening_hours(rest))
 
 
+_THEIRS = re.compile(r"\b(?:my|our)\b|\w's\b")
+
+
+def _moves_one_time_to_another(text: str) -> bool:
+    """Tell whether a verb of moving takes one time to another ("push today's 2pm to friday")."""
+    # Which day it is does not change whether both times are there.
+    current, wanted = parse_move(text, today=_SOME_DAY)
+    theirs = _THEIRS.search(text) is not None  # "my 2pm", "today's": one they have
+    return (
+        _MOVE_VERB.search(text) is not None and theirs and not (current.is_empty or wanted.is_empty)
+    )
+
+
 def classify_intent(text: str) -> Intent:
     """Classify what a message asks for; a bare yes or no answers a question and is OTHER."""
     folded = fold(text).strip()
@@ -200,7 +214,11 @@ def classify_intent(text: str) -> Intent:
         return Intent.HANDOFF
     if _asks_information(rest):
         return Intent.QUESTION
-    if has_word(tokens, ("reschedule", "postpone", "rebook")) or _RESCHEDULE.search(rest):
+    if (
+        has_word(tokens, ("reschedule", "postpone", "rebook"))
+        or _RESCHEDULE.search(rest)
+        or _moves_one_time_to_another(rest)
+    ):
         return Intent.RESCHEDULE
     if has_word(tokens, ("cancel", "cancelled", "canceled", "cancelling")) or _CANCEL.search(rest):
         return Intent.CANCEL

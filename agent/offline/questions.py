@@ -13,6 +13,8 @@ from agent.offline.text import fold, words
 # question is short ("what should I bring?"); any other hit must be clearly on point.
 TOPIC_MATCH = 0.15
 ANY_MATCH = 0.3
+# How much better a knowledge entry must fit a price question than every service to answer it.
+CLEARLY_BETTER = 0.15
 # The score a service description needs for a message to count as a need for that service
 # (the provider search's own threshold).
 NEED_MATCH = 0.2
@@ -72,6 +74,12 @@ def pick_answer(question: str, hits: list[dict[str, Any]]) -> list[dict[str, Any
         return []
     if asks_price(question):
         services = [hit for hit in hits if hit["kind"] == "service"]
+        top = hits[0]
+        # A fee the practice's rules set ("a late cancellation fee for physio?") is a policy's,
+        # when the policy fits the question clearly better than any service.
+        policy_fee = top["kind"] == "knowledge" and top["score"] >= TOPIC_MATCH
+        if policy_fee and (not services or top["score"] - services[0]["score"] >= CLEARLY_BETTER):
+            return [top]
         # Only the naming words: "what's the price of" would drown a one-word "cardiology".
         naming = " ".join(_named_words(question)) or question
         named = rank_matches(naming, {hit["id"]: [hit["title"]] for hit in services}, limit=1)

@@ -115,6 +115,7 @@ def load_world(
             Practice(
                 id=PRACTICE_ROW_ID,
                 timezone=world.timezone,
+                region=world.phone_region,
                 **world.policies.model_dump(),
                 **world.contact.model_dump(),
             )

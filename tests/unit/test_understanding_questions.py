@@ -79,3 +79,15 @@ class TestOpeningHours:
     )
     def test_a_place_close_by_or_a_free_time_is_not_about_opening_hours(self, text: str) -> None:
         assert not asks_opening_hours(text)
+
+
+def test_a_fee_the_policy_sets_is_answered_by_the_policy_not_the_services_price() -> None:
+    hits = [
+        {"kind": "knowledge", "id": "cancel-policy", "title": "Cancellation", "score": 0.709},
+        {"kind": "service", "id": "physio-session", "title": "Physiotherapy", "score": 0.499},
+    ]
+    assert [hit["id"] for hit in pick_answer("late cancel fee for physio?", hits)] == [
+        "cancel-policy"
+    ]
+    near = [{**hits[0], "score": 0.55}, hits[1]]
+    assert [hit["id"] for hit in pick_answer("how much is physio?", near)] == ["physio-session"]
