@@ -76,6 +76,10 @@ class HandoffIn(BaseModel):
     reason: str
 
 
+class NoteForPracticeIn(BaseModel):
+    note: str
+
+
 class NoArgs(BaseModel):
     pass
 

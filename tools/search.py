@@ -11,7 +11,7 @@ from langchain_core.tools import BaseTool
 from rapidfuzz import fuzz
 
 from domain.catalog import reading as catalog
-from domain.conversations import handoff
+from domain.conversations import handoff, notes
 from domain.conversations import opening as conversations
 from domain.kernel.errors import InvalidInput
 from domain.kernel.timefmt import format_local, zone
@@ -22,7 +22,13 @@ from domain.scheduling.refusals import why_none_free, why_not_free
 from domain.scheduling.slots import ProviderSlots, SlotQuery, search_slots
 from tools.booking import structured
 from tools.context import Runtime, ToolDeps, as_result, caller
-from tools.schemas import CheckSlotsIn, HandoffIn, SearchKnowledgeIn, SearchProvidersIn
+from tools.schemas import (
+    CheckSlotsIn,
+    HandoffIn,
+    NoteForPracticeIn,
+    SearchKnowledgeIn,
+    SearchProvidersIn,
+)
 
 # How close a need must come to a service description to count (cosine similarity).
 NEED_MATCH = 0.2
@@ -166,6 +172,19 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
         )
         return as_result({"status": conversation.status})
 
+    def note_for_practice(note: str, runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
+        conversations.open_conversation(
+            uow=deps.uow(),
+            conversation_id=who.conversation_id,
+            channel=who.channel,
+            client_id=who.client_id,
+        )
+        notes.note_for_staff(
+            uow=deps.uow(), actor=who.visitor, conversation_id=who.conversation_id, note=note
+        )
+        return as_result({"passed_on": True})
+
     return [
         structured(
             "search_providers",
@@ -190,6 +209,12 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
             "Pass the conversation to a person.",
             HandoffIn,
             handoff_to_human,
+        ),
+        structured(
+            "note_for_practice",
+            "Tell the staff something (running late) without passing the conversation.",
+            NoteForPracticeIn,
+            note_for_practice,
         ),
     ]
 

@@ -26,6 +26,8 @@ class Intent(StrEnum):
     NOTIFICATIONS = "notifications"
     GREETING = "greeting"
     THANKS = "thanks"
+    CLOSING = "closing"  # leaving: thanks and goodbye, nothing more asked
+    RUNNING_LATE = "running_late"
     OTHER = "other"
 
 
@@ -135,6 +137,14 @@ _GREETING = re.compile(
     r"^\s*(?:(?:hi|hello|hey|hiya|howdy|greetings|hallo|good\s+(?:morning|afternoon|evening|day))"
     r"(?:\s+there)?|how\s+are\s+you(?:\s+doing)?|dear\s+\w+)[\s!,.?]*"
 )
+_CLOSING = re.compile(
+    r"\b(?:bye|goodbye|bye-bye|byebye|cya|see\s+(?:you|ya)(?:\s+(?:then|soon|later))?|that'?s\s+all"
+    r"|nothing\s+else|have\s+a\s+(?:good|nice|great)\s+(?:day|one|evening|weekend))\b"
+)
+_RUNNING_LATE = re.compile(
+    r"\b(?:(?:running|be(?:ing)?|am|i'm|i'll\s+be|will\s+be|gonna\s+be)\s+(?:\w+\s+){0,3}late"
+    r"|stuck\s+in\s+traffic|missed\s+(?:the|my)\s+(?:bus|train|tram))\b"
+)
 _THANKS = frozenset(
     {"thanks", "thank", "thx", "ty", "cheers", "appreciate", "appreciated", "bye", "goodbye",
      "grateful"}
@@ -206,6 +216,9 @@ def classify_intent(text: str) -> Intent:
     # Before yes or no: "no more reminders" and "stop the texts" read as a bare "no".
     if read_notification_wish(text) is not None:
         return Intent.NOTIFICATIONS
+    # Before yes: "ok thanks, bye" leaves, and its "ok" answers nothing.
+    if _CLOSING.search(folded) and not has_word(words(folded), _BOOK_WORDS):
+        return Intent.CLOSING
     if classify_answer(text) in ("yes", "no") and not asks_for_information(text):
         return Intent.OTHER
     rest = _without_greeting(folded)
@@ -222,6 +235,8 @@ def classify_intent(text: str) -> Intent:
         return Intent.RESCHEDULE
     if has_word(tokens, ("cancel", "cancelled", "canceled", "cancelling")) or _CANCEL.search(rest):
         return Intent.CANCEL
+    if _RUNNING_LATE.search(rest):
+        return Intent.RUNNING_LATE
     if any(re.search(pattern, rest) for pattern in _LIST):
         return Intent.LIST_BOOKINGS
     if _HANDOFF_WEAK.search(rest) and not has_word(tokens, _BOOK_WORDS):

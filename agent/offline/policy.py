@@ -43,7 +43,8 @@ _BY_EXAMPLE = {
     "cancel": Intent.CANCEL,
     "reschedule": Intent.RESCHEDULE,
     "handoff": Intent.HANDOFF,
-    "closing": Intent.THANKS,
+    "closing": Intent.CLOSING,
+    "running_late": Intent.RUNNING_LATE,
 }
 # How near examples must lie to override a booking the rules read.
 _SURE = 0.91
@@ -90,6 +91,10 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         intent = self.intent_of(text)
         if intent is Intent.HANDOFF:
             return self.call("handoff_to_human", {"reason": memory.as_written})
+        if intent is Intent.RUNNING_LATE:
+            return self.call("note_for_practice", {"note": memory.as_written})
+        if intent is Intent.CLOSING and not draft:
+            return self.say("closing", task={})
         when, soonest, request = (
             self.read_when(text),
             asks_for_soonest(text),
@@ -162,6 +167,8 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         choosing = pending_question(self.memory).question is Question.CHOOSE_TIME
         if choosing and asks_for_soonest(text) and asks_for_one(text):
             return intent  # "the earliest please" picks among the times shown
+        if choosing and classify_answer(text) == "change" and not self.read_when(text).is_empty:
+            return intent  # "the afternoon instead?" changes the times shown, not a booking
         near = nearest_intent(self.memory.as_written, text)
         named = read_search(text)
         if named.provider_name or named.location:
@@ -211,7 +218,7 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         slot = self.memory.offer[0] if self.memory.offer else None
         service = (self.memory.live_draft or {}).get("service") or (slot.service if slot else None)
         query = knowledge_query(text, service)
-        task = {**self.memory.task, "probe": None, "resume": resume}
+        task = {**self.memory.task, "probe": None, "resume": resume, "about": service}
         return self.call("search_knowledge", {"query": query}, task=task)
 
     # -- results of the tools called this turn -----------------------------------------
@@ -234,7 +241,7 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         if task.get("probe"):
             return self.after_probe(hits)
         question = self.memory.last_human
-        answers = pick_answer(question, hits)
+        answers = pick_answer(question, hits, about=task.get("about"))
         template = "answer" if answers else "dont_know"
         if asks_what_to_bring(question) and self.memory.documents:
             # What this client's own booking needs says more than any general entry.
@@ -255,6 +262,9 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
     @property
     def paperwork(self) -> dict[str, Any]:
         return {"documents": self.memory.documents, "booking": self.memory.documents_for}
+
+    def after_note_for_practice(self, _: dict[str, Any], __: dict[str, Any]) -> AIMessage:
+        return self.say("noted_for_practice", task={})
 
     def after_handoff_to_human(self, _: dict[str, Any], __: dict[str, Any]) -> AIMessage:
         return self.say("handoff", task={})

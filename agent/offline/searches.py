@@ -8,7 +8,7 @@ from typing import Any
 
 from agent.offline.days import WEEKDAYS
 from agent.offline.matching import rank_matches
-from agent.offline.text import fold, words
+from agent.offline.text import NUMBER_WORDS, fold, words
 
 # How many providers one offer compares; more would bury the client in times.
 MAX_PROVIDERS = 3
@@ -163,6 +163,7 @@ def content_words(text: str) -> list[str]:
         for before, w in zip(["", *found], found, strict=False)
         if (w not in _NO_NEED or (w in _NOUNS_AFTER_AN_ARTICLE and before in _ARTICLES))
         and not _INTERJECTION.match(w)
+        and w not in NUMBER_WORDS
         and not any(c.isdigit() for c in w)
     ]
 

@@ -54,6 +54,7 @@ ALL_TOOLS = {
     "check_slots",
     "search_knowledge",
     "handoff_to_human",
+    "note_for_practice",
     "identify_client",
     "verify_code",
     "prefill_booking",

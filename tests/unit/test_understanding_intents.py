@@ -92,7 +92,7 @@ class TestSampleConversations:
         ("Good morning!", Intent.GREETING),
         ("Hi there", Intent.GREETING),
         ("Thanks a lot!", Intent.THANKS),
-        ("thank you, bye", Intent.THANKS),
+        ("thank you, bye", Intent.CLOSING),
         ("blah", Intent.OTHER),
         ("", Intent.OTHER),
     ],

@@ -33,7 +33,22 @@ class TestWhatToSearchFor:
         )
 
     def test_other_questions_are_searched_as_asked(self) -> None:
-        assert knowledge_query("Are you open on Saturdays?", None) == "Are you open on Saturdays?"
+        assert knowledge_query("Can I bring my dog?", None) == "Can I bring my dog?"
+
+    @pytest.mark.parametrize(
+        ("question", "topic"),
+        [
+            ("what is the address?", "address and directions"),
+            ("Are you open on Saturdays?", "opening hours"),
+            ("is there somewhere to park?", "parking"),
+            ("does the doctor speak English?", "languages spoken"),
+            ("can I pay by card?", "payment"),
+        ],
+    )
+    def test_a_question_on_a_topic_is_searched_in_the_topics_words(
+        self, question: str, topic: str
+    ) -> None:
+        assert knowledge_query(question, None) == f"{question} ({topic})"
 
 
 class TestPickingTheAnswer:
