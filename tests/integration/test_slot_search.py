@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import Engine, event
 
 from domain.kernel.uow import UnitOfWork
-from domain.scheduling.slots import SlotQuery, search_slots, soonest_starts
+from domain.scheduling.slots import SlotQuery, search_slots
+from domain.scheduling.soonest import soonest_starts
 from domain.world.loader import load_world
 from domain.world.schema import WorldIn
 
