@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlmodel import col, select
 
@@ -20,8 +20,6 @@ from domain.models import Provider, ProviderService, Service
 from domain.scheduling.availability import AvailabilityChecker
 from domain.scheduling.calendars import booking_window, load_calendars, practice
 from domain.scheduling.shared_hours import SharedOpenStarts
-
-RowT = TypeVar("RowT", Provider, Service)
 
 
 @dataclass(frozen=True)
@@ -148,8 +146,7 @@ class Offer:
 def _matching(statement: Any, query: SlotQuery) -> Any:
     """Add the query's filters to a select of providers, services or their columns."""
     statement = (
-        statement.join(ProviderService, col(ProviderService.provider_id) == col(Provider.id))
-        .join(Service, col(Service.id) == col(ProviderService.service_id))
+        _offered(statement)
         .where(col(Provider.archived).is_(False), col(Service.archived).is_(False))
         .order_by(col(Provider.id), col(Service.id))
     )
@@ -162,11 +159,30 @@ def _matching(statement: Any, query: SlotQuery) -> Any:
     return statement
 
 
-def rows_by_id(uow: UnitOfWork, table: type[RowT], ids: set[str]) -> dict[str, RowT]:
-    if not ids:
-        return {}
-    rows = uow.session.exec(select(table).where(col(table.id).in_(ids)))
-    return {row.id: row for row in rows}
+def _offered(statement: Any) -> Any:
+    """Join a select of providers and services through what each provider offers."""
+    return statement.join(
+        ProviderService, col(ProviderService.provider_id) == col(Provider.id)
+    ).join(Service, col(Service.id) == col(ProviderService.service_id))
+
+
+def pairs_by_id(
+    uow: UnitOfWork, offers: Iterable[Offer]
+) -> tuple[dict[str, Provider], dict[str, Service]]:
+    """Load the whole provider and service rows of the offers, in one statement."""
+    offers = list(offers)
+    if not offers:
+        return {}, {}
+    statement = _offered(select(Provider, Service)).where(
+        col(Provider.id).in_({offer.id for offer in offers}),
+        col(Service.id).in_({offer.service_id for offer in offers}),
+    )
+    providers: dict[str, Provider] = {}
+    services: dict[str, Service] = {}
+    for provider, service in uow.session.exec(statement):
+        providers[provider.id] = provider
+        services[service.id] = service
+    return providers, services
 
 
 def _matches_text(provider: Provider | Offer, query: SlotQuery) -> bool:

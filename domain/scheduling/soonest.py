@@ -27,8 +27,8 @@ from domain.scheduling.slots import (
     SlotQuery,
     longest_reach,
     matching_offers,
+    pairs_by_id,
     require_range,
-    rows_by_id,
 )
 
 # The first stretch read, a morning or an afternoon; each next one is twice as long, so a
@@ -80,8 +80,7 @@ def soonest_starts(*, uow: UnitOfWork, query: SlotQuery, limit: int) -> list[Ope
                 taken[index] += 1
             stretch_start, length = stretch_end, length * 2
         chosen = [offers[index] for _, index in found]
-        providers = rows_by_id(reader, Provider, {offer.id for offer in chosen})
-        services = rows_by_id(reader, Service, {offer.service_id for offer in chosen})
+        providers, services = pairs_by_id(reader, chosen)
     return [
         OpenStart(provider=providers[offer.id], service=services[offer.service_id], start=start)
         for (start, _), offer in zip(found, chosen, strict=True)
