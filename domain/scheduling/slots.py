@@ -118,7 +118,7 @@ def matching_offers(uow: UnitOfWork, query: SlotQuery) -> list[Offer]:
     """Return the matching pairs with only what a search needs, without loading either whole."""
     columns = [col(getattr(Provider, name)) for name in _PROVIDER_FIELDS]
     columns += [col(Service.id), col(Service.duration_min)]
-    rows = uow.session.connection().execute(_matching(select(*columns), query))
+    rows = uow.session.connection().execute(_matching(select(*columns), query)).all()
     offers = [Offer(*row) for row in rows]
     return [offer for offer in offers if _matches_text(offer, query)]
 
