@@ -1,7 +1,13 @@
-"""What the system prompt tells the model: the time, the practice's policies, the client."""
+"""What the model is told: the time, the practice's policies, the client, and the conversation."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from langchain_core.messages import BaseMessage, SystemMessage
+
+from agent.dialogue_state import dialogue_state
+from agent.window import recent_messages, window_start
 from domain.clients.names import client_names
 from domain.kernel.timefmt import zone
 from domain.kernel.uow import UnitOfWork
@@ -25,3 +31,20 @@ def system_prompt(uow: UnitOfWork, client_id: str | None) -> str:
         hold_minutes=policy.hold_minutes,
         cancellation_notice_hours=policy.cancellation_notice_hours,
     )
+
+
+def model_prompt(
+    system: str, messages: Sequence[BaseMessage], *, whole_transcript: bool
+) -> list[BaseMessage]:
+    """The messages one model call is sent: the whole transcript, or a compact prompt.
+
+    The compact prompt, for models that bill by the token, is the system prompt with the
+    dialogue state under it and the last few messages, so it stays the same size from the
+    third turn to the thirtieth.
+    """
+    if whole_transcript:
+        return [SystemMessage(system), *messages]
+    # What the window shows as it is, the state need not repeat.
+    state = dialogue_state(messages, shown_from=window_start(messages))
+    instructions = system if state is None else f"{system}\n\n{state}"
+    return [SystemMessage(instructions), *recent_messages(messages)]

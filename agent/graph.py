@@ -10,7 +10,7 @@ from typing import Literal
 import httpx
 import openai
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, SystemMessage, ToolCall, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -19,9 +19,11 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import get_runtime
 from pydantic import ValidationError
 
-from agent.context import system_prompt
+from agent.context import model_prompt, system_prompt
 from agent.gate import ask_then_run
+from agent.models import reads_whole_transcript
 from agent.state import AgentState
+from agent.tool_definitions import compact_definitions
 from domain.booking import holds
 from domain.conversations.opening import record_usage
 from domain.kernel.errors import DomainError
@@ -56,14 +58,16 @@ def build_graph(
 ) -> CompiledStateGraph[AgentState, RunContext, AgentState, AgentState]:
     """Compile the booking agent over a chat model, its tools and a checkpointer."""
     by_name = {tool.name: tool for tool in tools}
-    bound = model.bind_tools(list(tools))
+    bound = model.bind_tools(compact_definitions(tools))
+    whole_transcript = reads_whole_transcript(model)
 
     def call_model(state: AgentState, config: RunnableConfig) -> dict[str, list[BaseMessage]]:
         who = caller(get_runtime(RunContext).context, uow)
-        prompt: list[BaseMessage] = [
-            SystemMessage(system_prompt(uow(), who.client_id)),
-            *state["messages"],
-        ]
+        prompt = model_prompt(
+            system_prompt(uow(), who.client_id),
+            state["messages"],
+            whole_transcript=whole_transcript,
+        )
         for _ in range(MODEL_ATTEMPTS):
             try:
                 reply = bound.invoke(prompt, config)

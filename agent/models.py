@@ -44,6 +44,14 @@ def chat_model(
     )
 
 
+def reads_whole_transcript(model: BaseChatModel) -> bool:
+    """Tell whether the model needs every message: the offline model rereads the transcript.
+
+    A model that bills by the token is sent a compact prompt instead (agent.context).
+    """
+    return isinstance(model, OfflineChatModel)
+
+
 def model_settings(env: Mapping[str, str]) -> ModelSettings:
     """FRONTDESK_MODEL picks offline or openai; without it, a key or base URL means openai."""
     key, base_url = env.get("OPENAI_API_KEY") or None, env.get("OPENAI_BASE_URL") or None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +37,10 @@ Step = Json | Callable[[Json], Json] | httpx.Response | BaseException
 BASE_URL = "http://llm.test/v1"
 MODEL = "gpt-4o-mini-2024-07-18"
 _call_ids = itertools.count(1)
+# How agent/dialogue_state.py's block (prompts/templates/dialogue_state.j2) reads.
+STATE_HEADING = "Dialogue state"
+OFFERED = re.compile(r"^- Offered (\S+) (\S+) [^:]*: (.*)$", re.MULTILINE)
+BOOKING_LINE = re.compile(r"^- (?:Booking|Draft) ([^\s:]+)(?: \([^)]*\))?: (.*)$", re.MULTILINE)
 
 
 def tool_call(name: str, args: Mapping[str, Any] | str) -> Json:
@@ -117,11 +122,19 @@ def last_result(body: Json, name: str) -> Any:
     return found[-1]
 
 
+def dialogue_state(body: Json) -> str:
+    """The dialogue state block under the request's system prompt; "" when it has none."""
+    system = str(body["messages"][0]["content"] or "")
+    at = system.find(STATE_HEADING)
+    return "" if at < 0 else system[at:]
+
+
 def offered_start(body: Json, local_start: str) -> tuple[str, str, str]:
     """(provider id, service id, start) of a start check_slots offered, by its local beginning.
 
     `local_start` is how the start's ISO text begins or a part of it, e.g. "2026-03-03T14:30";
-    the latest offer wins.
+    the latest offer among the request's tool results wins, then the dialogue state's offers
+    (what a model reads once the search's turn has left the window).
     """
     for name, result in reversed(tool_results(body)):
         if name != "check_slots":
@@ -130,7 +143,35 @@ def offered_start(body: Json, local_start: str) -> tuple[str, str, str]:
             for start in found["starts"]:
                 if local_start in start["start"]:
                     return found["provider_id"], found["service_id"], start["start"]
+    for provider_id, service_id, starts in reversed(OFFERED.findall(dialogue_state(body))):
+        for start in starts.split(", "):
+            if local_start in start:
+                return provider_id, service_id, start
     raise AssertionError(f"no check_slots result offered {local_start}")
+
+
+def known_booking(body: Json, service: str) -> str:
+    """The id of the latest booking of this service (by name) the request tells of.
+
+    The request's tool results come first, then the dialogue state's lines (what a model reads
+    once the result that named the booking has left the window).
+    """
+    for _, result in reversed(tool_results(body)):
+        for booking in reversed(result if isinstance(result, list) else [result]):
+            if (
+                isinstance(booking, dict)
+                and booking.get("service") == service
+                and "booking_id" in booking
+            ):
+                return str(booking["booking_id"])
+    found = [
+        booking_id
+        for booking_id, described in BOOKING_LINE.findall(dialogue_state(body))
+        if described.startswith(f"{service},")
+    ]
+    if not found:
+        raise AssertionError(f"the request tells of no booking of {service}")
+    return str(found[-1])
 
 
 def event_stream(reply: Json) -> bytes:

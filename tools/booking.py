@@ -160,47 +160,44 @@ def make_booking_tools(deps: ToolDeps) -> list[BaseTool]:
     return [
         structured(
             "prefill_booking",
-            "Hold a free start for the client and return the "
-            "pre-filled summary to show them (missing intake fields are listed).",
+            "Hold a free start; returns the summary to show, with missing intake fields.",
             PrefillBookingIn,
             prefill_booking,
         ),
         structured(
             "update_booking_draft",
-            "Change a held draft: save intake answers the client "
-            "gave, or move it to another start.",
+            "Save intake answers to a held draft, or move it to another start.",
             UpdateBookingDraftIn,
             update_booking_draft,
         ),
         structured(
             "confirm_booking",
-            "Book the held draft for good. The client is asked to "
-            "confirm the summary before this runs.",
+            "Book a held draft; the client is asked to confirm first.",
             BookingRefIn,
             confirm_booking,
         ),
         structured("list_bookings", "List the client's upcoming bookings.", NoArgs, list_bookings),
         structured(
             "cancel_booking",
-            "Cancel one of the client's bookings (they are asked to confirm first).",
+            "Cancel a booking; the client is asked to confirm first.",
             BookingRefIn,
             cancel_booking,
         ),
         structured(
             "reschedule_booking",
-            "Move one of the client's bookings to a new start (they are asked to confirm first).",
+            "Move a booking; the client is asked to confirm first.",
             RescheduleIn,
             reschedule_booking,
         ),
         structured(
             "request_documents",
-            "Ask the client for the documents a confirmed booking needs.",
+            "Request the documents a confirmed booking needs.",
             BookingRefIn,
             request_documents,
         ),
         structured(
             "generate_form",
-            "Generate the pre-filled forms of a confirmed booking.",
+            "Generate a confirmed booking's pre-filled forms.",
             BookingRefIn,
             generate_form,
         ),

@@ -37,14 +37,14 @@ def make_identity_tools(deps: ToolDeps) -> list[BaseTool]:
     return [
         structured(
             "identify_client",
-            "Tell who the client is from the name and phone or email they gave: a new client "
-            "is registered; a known one is sent a one-time code (status code_sent) to type here.",
+            "Identify the client by name and phone or email: a new one is registered, a known "
+            "one gets a one-time code (status code_sent).",
             IdentifyClientIn,
             identify_client,
         ),
         structured(
             "verify_code",
-            "Check the one-time code the client typed; on success the chat is linked to them.",
+            "Check the one-time code the client typed.",
             VerifyCodeIn,
             verify_code,
         ),

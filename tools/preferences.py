@@ -17,28 +17,24 @@ from tools.schemas import NoArgs
 
 
 class NotificationChangeIn(BaseModel):
+    # The names are listed for the model; the domain refuses any other with its own message.
     event: str | None = Field(
         None,
-        description=f"One of {', '.join(EVENT_NAMES)} (booking.reminder: the reminders before "
-        "an appointment); null for every event.",
+        description="Omit for every event.",
+        json_schema_extra={"enum": list(EVENT_NAMES)},
     )
     # Not "channel": that word names the conversation's own channel, which the model never sets.
     via: str | None = Field(
         None,
-        description=f"The channel, one of {', '.join(CHANNELS)}; null for every channel when "
-        "turning off, "
-        "and for the channels the client already hears from us on when turning on.",
+        description="Omit for every channel (off) or the client's own channels (on).",
+        json_schema_extra={"enum": list(CHANNELS)},
     )
-    enabled: bool = Field(description="true to turn on, false to turn off.")
+    enabled: bool
 
 
 class SetNotificationPreferencesIn(BaseModel):
     changes: list[NotificationChangeIn] = Field(
-        min_length=1,
-        max_length=20,
-        description="Applied in order. 'Text me instead of email': "
-        '[{"via": "sms", "enabled": true}, {"via": "email", "enabled": false}]. '
-        '\'Stop the reminders\': [{"event": "booking.reminder", "enabled": false}].',
+        min_length=1, max_length=20, description="Applied in order."
     )
 
 
@@ -67,16 +63,14 @@ def make_preference_tools(deps: ToolDeps) -> list[BaseTool]:
     return [
         structured(
             "get_notification_preferences",
-            "Tell which notifications (confirmations, changes, cancellations, document "
-            "requests, reminders) reach the client, and on which channels.",
+            "Which notifications reach the client, on which channels.",
             NoArgs,
             get_notification_preferences,
         ),
         structured(
             "set_notification_preferences",
-            "Turn the client's notifications on or off by event and channel (email, sms, "
-            "telegram), e.g. 'stop the reminders', 'text me instead of email'. Changes nothing "
-            "when a channel cannot reach the client (no phone, Telegram not linked).",
+            "Turn notifications on or off by event and channel, e.g. 'stop the reminders', "
+            "'text me instead of email' (sms on, email off).",
             SetNotificationPreferencesIn,
             set_notification_preferences,
         ),

@@ -1,4 +1,7 @@
-"""Argument schemas the model sees: each field says what it is for."""
+"""Argument schemas the model sees: a field is described only when its name does not say enough.
+
+Every model call carries every schema, so each word here is paid for on every call.
+"""
 
 from __future__ import annotations
 
@@ -9,86 +12,72 @@ from pydantic import BaseModel, Field
 
 TIME_OF_DAY = r"^\d{2}:\d{2}$"
 DAY = r"^\d{4}-\d{2}-\d{2}$"
+FROM_CHECK_SLOTS = "Exactly as check_slots gave it."
+BOOKING_OR_REFERENCE = "A booking_id, or the short reference the client quotes."
 
 
 class SearchProvidersIn(BaseModel):
-    need: str | None = Field(
-        None, description="The client's need in their words, e.g. 'my skin itches'."
-    )
-    specialty: str | None = Field(
-        None, description="A specialty, e.g. 'dermatology', 'family law'."
-    )
-    service_id: str | None = Field(None, description="A service id from an earlier result.")
-    provider_name: str | None = Field(None, description="A provider's name, e.g. 'Dr. Weber'.")
-    location: str | None = Field(None, description="A place, e.g. 'Charlottenburg'.")
+    need: str | None = Field(None, description="The client's need in their words.")
+    specialty: str | None = Field(None, description="e.g. dermatology, family law")
+    service_id: str | None = None
+    provider_name: str | None = None
+    location: str | None = None
 
 
 class CheckSlotsIn(BaseModel):
-    provider_id: str | None = Field(None, description="Provider id from search_providers.")
-    service_id: str | None = Field(None, description="Service id from search_providers.")
-    date_from: str = Field(description="First local day to look at, YYYY-MM-DD.", pattern=DAY)
+    provider_id: str | None = None
+    service_id: str | None = None
+    date_from: str = Field(description="Local day, YYYY-MM-DD.", pattern=DAY)
     date_to: str | None = Field(
-        None, description="Last local day (inclusive), YYYY-MM-DD; default: date_from.", pattern=DAY
+        None, description="Last local day, inclusive; default date_from.", pattern=DAY
     )
     day_from: str | None = Field(
-        None,
-        description="Earliest local time of day, HH:MM (e.g. 12:00 for afternoon).",
-        pattern=TIME_OF_DAY,
+        None, description="Earliest start, HH:MM (12:00 for afternoon).", pattern=TIME_OF_DAY
     )
     day_until: str | None = Field(
-        None, description="Latest local time of day to start before, HH:MM.", pattern=TIME_OF_DAY
+        None, description="Starts before this, HH:MM.", pattern=TIME_OF_DAY
     )
-    limit: int = Field(8, ge=1, le=40, description="At most this many starts per provider.")
+    limit: int = Field(8, ge=1, le=40, description="Starts per provider.")
+    at: str | None = Field(
+        None, description="The time the client asked for on date_from, HH:MM.", pattern=TIME_OF_DAY
+    )
 
 
 class PrefillBookingIn(BaseModel):
-    provider_id: str = Field(description="Provider id from a check_slots result.")
-    service_id: str = Field(description="Service id from a check_slots result.")
-    start: str = Field(description="Start exactly as check_slots gave it (ISO 8601 with offset).")
+    provider_id: str
+    service_id: str
+    start: str = Field(description=FROM_CHECK_SLOTS)
     tool_call_id: Annotated[str, InjectedToolCallId]
 
 
 class UpdateBookingDraftIn(BaseModel):
-    booking_id: str = Field(description="The draft's booking_id from prefill_booking.")
+    booking_id: str
     new_start: str | None = Field(
-        None,
-        description=(
-            "A different start from check_slots (ISO 8601 with offset); the old hold is released."
-        ),
+        None, description=f"Another start; the old hold is released. {FROM_CHECK_SLOTS}"
     )
-    values: dict[str, str] | None = Field(
-        None,
-        description=(
-            "Intake answers the client gave, by field name, e.g. {'date_of_birth': '1985-05-12'}."
-        ),
-    )
+    values: dict[str, str] | None = Field(None, description="Intake answers by field name.")
     tool_call_id: Annotated[str, InjectedToolCallId]
 
 
 class BookingRefIn(BaseModel):
-    booking_id: str = Field(
-        description=(
-            "A booking_id from an earlier result, or the short reference the client quotes "
-            "(e.g. 7F3A9C21, from a text message or notification)."
-        )
-    )
+    booking_id: str = Field(description=BOOKING_OR_REFERENCE)
 
 
 class RescheduleIn(BaseModel):
-    booking_id: str = Field(
-        description=(
-            "The booking to move, from list_bookings, or the short reference the client quotes."
-        )
-    )
-    new_start: str = Field(description="The new start from check_slots (ISO 8601 with offset).")
+    booking_id: str = Field(description=BOOKING_OR_REFERENCE)
+    new_start: str = Field(description=FROM_CHECK_SLOTS)
 
 
 class SearchKnowledgeIn(BaseModel):
-    query: str = Field(description="The client's question.")
+    query: str
 
 
 class HandoffIn(BaseModel):
-    reason: str = Field(description="Why the client wants or needs a person.")
+    reason: str
+
+
+class NoteForPracticeIn(BaseModel):
+    note: str
 
 
 class NoArgs(BaseModel):
@@ -96,10 +85,10 @@ class NoArgs(BaseModel):
 
 
 class IdentifyClientIn(BaseModel):
-    name: str | None = Field(None, description="The client's full name as they gave it.")
-    phone: str | None = Field(None, description="The phone number they gave, e.g. +49 170 1234567.")
-    email: str | None = Field(None, description="The email address they gave.")
+    name: str | None = None
+    phone: str | None = Field(None, description="As the client wrote it.")
+    email: str | None = None
 
 
 class VerifyCodeIn(BaseModel):
-    code: str = Field(description="The one-time code the client typed, digits only.")
+    code: str

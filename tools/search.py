@@ -11,16 +11,24 @@ from langchain_core.tools import BaseTool
 from rapidfuzz import fuzz
 
 from domain.catalog import reading as catalog
-from domain.conversations import handoff
+from domain.conversations import handoff, notes
 from domain.conversations import opening as conversations
 from domain.kernel.errors import InvalidInput
 from domain.kernel.timefmt import format_local, zone
+from domain.kernel.uow import UnitOfWork
 from domain.models import Provider, Service
 from domain.scheduling.calendars import practice_policies
-from domain.scheduling.slots import SlotQuery, search_slots
+from domain.scheduling.refusals import why_none_free, why_not_free
+from domain.scheduling.slots import ProviderSlots, SlotQuery, search_slots
 from tools.booking import structured
 from tools.context import Runtime, ToolDeps, as_result, caller
-from tools.schemas import CheckSlotsIn, HandoffIn, SearchKnowledgeIn, SearchProvidersIn
+from tools.schemas import (
+    CheckSlotsIn,
+    HandoffIn,
+    NoteForPracticeIn,
+    SearchKnowledgeIn,
+    SearchProvidersIn,
+)
 
 # How close a need must come to a service description to count (cosine similarity).
 NEED_MATCH = 0.2
@@ -29,6 +37,21 @@ NAME_MATCH = 80
 
 def _plain(text: str) -> str:
     return re.sub(r"[^\w\s]", " ", text.casefold()).strip()
+
+
+_TITLES = frozenset({"dr", "doctor", "prof", "mr", "mrs", "ms", "miss", "herr", "frau"})
+
+
+def _names_fit(wanted: str, name: str) -> bool:
+    """Tell whether a name as a client writes it is this provider's: any case, with or without
+    a title or first name, with a small typo ("dr nguen" is Dr. Daniel Nguyen)."""
+    said = [word for word in _plain(wanted).split() if word not in _TITLES]
+    if not said:
+        return False
+    if fuzz.token_set_ratio(" ".join(said), _plain(name)) >= NAME_MATCH:
+        return True
+    parts = _plain(name).split()
+    return all(max(fuzz.ratio(word, part) for part in parts) >= NAME_MATCH for word in said)
 
 
 def _similar(wanted: str, *candidates: str) -> bool:
@@ -67,14 +90,7 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
                 return as_result([])  # a need nothing here serves: say so, not everyone
         found = []
         for provider, services in catalog.offerings(uow=deps.uow()):
-            if (
-                provider_name
-                and fuzz.token_set_ratio(
-                    _plain(provider_name.replace("dr.", "").replace("Dr.", "")),
-                    _plain(provider.name),
-                )
-                < NAME_MATCH
-            ):
+            if provider_name and not _names_fit(provider_name, provider.name):
                 continue
             if location and not _similar(location, provider.location):
                 continue
@@ -104,6 +120,7 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
         day_from: str | None = None,
         day_until: str | None = None,
         limit: int = 8,
+        at: str | None = None,
     ) -> str:
         uow = deps.uow()
         tz = zone(practice_policies(uow=uow).timezone)
@@ -121,23 +138,10 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
             day_until=_time(day_until),
             limit_per_provider=limit,
         )
+        at_time = _time(at)
+        asked = datetime.combine(first, at_time, tzinfo=tz) if at_time else None
         return as_result(
-            [
-                {
-                    "provider_id": found.provider.id,
-                    "provider": found.provider.name,
-                    "service_id": found.service.id,
-                    "service": found.service.name,
-                    "starts": [
-                        {
-                            "start": s.astimezone(zone(found.provider.timezone)).isoformat(),
-                            "label": format_local(s, zone(found.provider.timezone)),
-                        }
-                        for s in found.starts
-                    ],
-                }
-                for found in search_slots(uow=uow, query=query)
-            ]
+            [_offered(uow, found, query, asked) for found in search_slots(uow=uow, query=query)]
         )
 
     def search_knowledge(query: str, config: RunnableConfig) -> str:
@@ -168,33 +172,49 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
         )
         return as_result({"status": conversation.status})
 
+    def note_for_practice(note: str, runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
+        conversations.open_conversation(
+            uow=deps.uow(),
+            conversation_id=who.conversation_id,
+            channel=who.channel,
+            client_id=who.client_id,
+        )
+        notes.note_for_staff(
+            uow=deps.uow(), actor=who.visitor, conversation_id=who.conversation_id, note=note
+        )
+        return as_result({"passed_on": True})
+
     return [
         structured(
             "search_providers",
-            "Find providers by the client's need, specialty, "
-            "service, name or location, with the services they offer.",
+            "Find providers and their services by need, specialty, service, name or place.",
             SearchProvidersIn,
             search_providers,
         ),
         structured(
             "check_slots",
-            "Free start times for a provider and/or service between two "
-            "local days, optionally within a time of day.",
+            "Free starts from date_from to date_to, optionally within a time of day.",
             CheckSlotsIn,
             check_slots,
         ),
         structured(
             "search_knowledge",
-            "Answer a question on policies, prices, documents or "
-            "directions from the practice's knowledge base.",
+            "Look up policies, prices, documents or directions.",
             SearchKnowledgeIn,
             search_knowledge,
         ),
         structured(
             "handoff_to_human",
-            "Pass the conversation to a person at the practice.",
+            "Pass the conversation to a person.",
             HandoffIn,
             handoff_to_human,
+        ),
+        structured(
+            "note_for_practice",
+            "Tell the staff something (running late) without passing the conversation.",
+            NoteForPracticeIn,
+            note_for_practice,
         ),
     ]
 
@@ -208,6 +228,43 @@ def _provider_payload(provider: Provider, services: list[Service]) -> dict[str, 
         "location": provider.location,
         "services": [_service_payload(s) for s in services],
     }
+
+
+def _offered(
+    uow: UnitOfWork, found: ProviderSlots, query: SlotQuery, asked: datetime | None
+) -> dict[str, Any]:
+    """One provider's free starts; with why none is free, and why the time asked for is not."""
+    provider, service, tz = found.provider, found.service, zone(found.provider.timezone)
+    offered: dict[str, Any] = {
+        "provider_id": provider.id,
+        "provider": provider.name,
+        "service_id": service.id,
+        "service": service.name,
+        "starts": [
+            {"start": s.astimezone(tz).isoformat(), "label": format_local(s, tz)}
+            for s in found.starts
+        ],
+    }
+    if not found.starts:
+        refused = why_none_free(
+            uow,
+            provider=provider,
+            service=service,
+            start=query.start,
+            end=query.end,
+            day_from=query.day_from,
+            day_until=query.day_until,
+        )
+        offered |= {"why": str(refused), "reason": refused.reason}
+    elif asked is not None and asked not in found.starts:
+        refused_asked = why_not_free(uow, provider=provider, service=service, start=asked)
+        if refused_asked is not None:
+            offered["asked"] = {
+                "start": format_local(asked, tz),
+                "why": str(refused_asked),
+                "reason": refused_asked.reason,
+            }
+    return offered
 
 
 def _day(text: str) -> date:

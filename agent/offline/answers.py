@@ -6,6 +6,7 @@ import re
 from datetime import date
 from typing import Literal
 
+from agent.offline.lexicon import plain_english
 from agent.offline.notifying import read_notification_wish
 from agent.offline.text import fold, is_typo_of, words
 from agent.offline.when import mentions_booking_time
@@ -24,6 +25,7 @@ _ORDINALS: dict[str, int] = {
     "ninth": 9,
     "tenth": 10,
     "last": -1,
+    "latest": -1,
     "latter": -1,
     "former": 1,
     "penultimate": -2,
@@ -57,7 +59,7 @@ _NO_PHRASES = re.compile(
 )
 # "Yes, cancel it" answers "Shall I cancel it?": the yes comes first, so "cancel it" is no refusal.
 _YES_THEN_CANCEL = re.compile(
-    r"^\W*(?:yes|yeah|yep|sure)\b[\w\s,.!']{0,20}?\bcancel\s+(?:that|it|this)\b"
+    r"^\W*(?:yes|yeah|yep|yup|yea|ya|sure)\b[\w\s,.!']{0,20}?\bcancel\s+(?:that|it|this)\b"
 )
 _CHANGE = re.compile(
     r"\b(?:change|different|another|instead|switch|reschedule|move|prefer|rather|other\s+"
@@ -98,6 +100,7 @@ def _is_yes_word(word: str) -> bool:
 
 def classify_answer(text: str) -> Answer:
     """Classify a reply to a pending booking summary as yes, no, a change or unclear."""
+    text = plain_english(text)
     if read_notification_wish(text) is not None:
         # "No more reminders" is about notifications, not a no to the booking on the table.
         return "unclear"

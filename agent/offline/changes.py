@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from langchain_core.messages import AIMessage
@@ -12,7 +12,7 @@ from agent.offline.matching import word_matches
 from agent.offline.offers import slot_args
 from agent.offline.searches import content_words, spelled_out
 from agent.offline.steps import Steps
-from agent.offline.when import When, asks_for_soonest, parse_move, parse_when
+from agent.offline.when import When, asks_for_soonest, parse_move, parse_when, relative_to
 
 # Words of a request to cancel or move that say what to do, not which booking.
 _CHANGE_WORDS = frozenset(
@@ -58,32 +58,23 @@ class ChangeSteps(Steps):
         if task.get("task") == "cancel":
             # The graph asks the client to confirm, and refuses it after the notice period.
             return self.call("cancel_booking", {"booking_id": booking["booking_id"]}, task=task)
-        deadline = self.change_deadline(booking)
-        if deadline is not None and self.memory.now > deadline:
-            return self.say(
-                "too_late",
-                booking=booking,
-                hours=self.memory.notice_hours,
-                deadline=_label(deadline),
-                task={},
-            )
+        if booking.get("change_note"):
+            # The domain says why and whom to ask: past the notice, or booked inside it.
+            return self.say("too_late", booking=booking, task={})
         moving = {
             "task": "reschedule",
             "booking_id": booking["booking_id"],
             "provider_id": booking["provider_id"],
             "service_id": booking["service_id"],
+            "start_iso": booking["start_iso"],
         }
         if wanted.is_empty and not soonest:
             return self.say("when_to_move", booking=booking, task=moving)
+        said = str(task.get("request", self.memory.last_human))
+        start = datetime.fromisoformat(str(booking["start_iso"]))
+        wanted = relative_to(wanted, said, reference=start, today=self.today)
         args = slot_args(booking["provider_id"], booking["service_id"], wanted, today=self.today)
         return self.call("check_slots", args, task=moving)
-
-    def change_deadline(self, booking: dict[str, Any]) -> datetime | None:
-        """Return until when the client may still move the booking, by the practice's policy."""
-        if self.memory.notice_hours is None:
-            return None
-        start = datetime.fromisoformat(str(booking["start_iso"]))
-        return start - timedelta(hours=self.memory.notice_hours)
 
     def booking_chosen(self, text: str) -> dict[str, Any] | None:
         """Return the listed booking the client picks, by position or by its day."""
@@ -104,7 +95,7 @@ class ChangeSteps(Steps):
     def answer_to_change(self, tool: str, verdict: str, answer: str) -> AIMessage:
         """Follow the client's answer, other than yes, to a cancellation or a move."""
         if verdict == "change" and tool == "reschedule_booking":
-            when = parse_when(answer, today=self.today)
+            when = self.read_when(answer)
             chosen = self.pick(answer, when)
             if chosen is not None:
                 return self.commit_choice(chosen)

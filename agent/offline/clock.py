@@ -127,6 +127,18 @@ def read_time(phrase: str, *, hint: str | None = None) -> time | None:
     return moment.time()
 
 
+_BARE_NUMBER = re.compile(
+    r"(?<![\d.:/-])\b(\d{1,2})\b(?![.:/-]?\d)(?!\s*(?:st|nd|rd|th|days?|weeks?|months?|min"
+    r"|minutes?|hours?|hrs?|h|years?|people|persons?|kids|children|%)\b)"
+)
+
+
+def bare_hour(text: str) -> time | None:
+    """Read the last bare number as an hour, where a time is what was asked ("3 instead")."""
+    numbers = [int(found) for found in _BARE_NUMBER.findall(text) if 0 < int(found) < 24]
+    return read_time(str(numbers[-1]), hint=_meridiem_hint(text)) if numbers else None
+
+
 def _blank(text: str, match: re.Match[str]) -> str:
     return text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
 

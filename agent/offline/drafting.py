@@ -8,8 +8,9 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
+from agent.offline.clock import bare_hour
 from agent.offline.steps import Steps
-from agent.offline.when import asks_for_soonest, parse_when
+from agent.offline.when import asks_for_soonest
 
 
 class DraftingSteps(Steps):
@@ -38,7 +39,10 @@ class DraftingSteps(Steps):
         """Follow the client's answer to a booking summary other than a plain yes."""
         if verdict == "no":
             return self.say("not_booked", task={})
-        when = parse_when(answer, today=self.today)
+        when = self.read_when(answer)
+        if when.at is None and when.day_from is None and when.day_until is None:
+            # The summary asks about one time: "3 instead" can only mean three o'clock.
+            when = replace(when, at=bare_hour(answer))
         chosen = self.pick(answer, when)
         if chosen is not None:
             return self.commit_choice(chosen)

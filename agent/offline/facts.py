@@ -27,8 +27,21 @@ _ADDRESS = re.compile(
     re.IGNORECASE,
 )
 _ADDRESS_SHAPE = re.compile(
-    r"\b\d{4,5}\s+\w+|\w(?:strasse|stra\u00dfe|str\.|street|road|avenue|allee|platz|weg|gasse"
-    r"|damm|ufer|lane|drive)\s+\d+",
+    r"\b\d{4,5}\s+\w+|[\w\s](?:strasse|stra\u00dfe|str\.|street|road|avenue|allee|platz|weg|gasse"
+    r"|damm|ufer|lane|drive)\s+\d+"
+    r"|\b\d{1,5}\s+(?:\w+\s+){1,3}(?:street|st|road|rd|avenue|ave|lane|drive|boulevard|blvd"
+    r"|crescent|court|way|place)\b",
+    re.IGNORECASE,
+)
+# An identifier as written on a card: letters, digits and dashes with at least five digits.
+_ID_TOKEN = re.compile(r"(?=(?:[^\d\s]*\d){5})[A-Za-z0-9][A-Za-z0-9-]{4,24}[A-Za-z0-9]")
+# What a client writes before a value in a list of them: "dob 3.4.85, employer X".
+_VALUE_CUE = re.compile(
+    r"^\s*(?:(?:my|the)\s+)?(?:date\s+of\s+birth|birth\s*date|birthday|dob|d\.o\.b\.?"
+    r"|(?:i\s+was\s+|i\s+am\s+)?born(?:\s+on|\s+in)?|(?:home\s+)?address|i\s+live\s+(?:at|in|on)"
+    r"|employer|(?:health\s+|insurance\s+)?(?:card|insurance)(?:\s+(?:number|no\.?|nr\.?|#))?"
+    r"|(?:policy\s+|member(?:ship)?\s+)?(?:number|no\.?|nr\.?|#)|email|e-mail|phone|mobile)"
+    r"(?:\s+(?:is|was|are))?\s*[:=#-]?\s*",
     re.IGNORECASE,
 )
 _EMPLOYER = re.compile(
@@ -153,6 +166,52 @@ def _bare_value(text: str, wanted: Sequence[str], today: date) -> dict[str, str]
     return {wanted[0]: value}
 
 
+def _is_identifier_field(field: str) -> bool:
+    return field.endswith("_number") or "insurance" in field or "card" in field
+
+
+def _listed_values(text: str, wanted: Sequence[str], today: date) -> dict[str, str]:
+    """Read a list of values ("21.08.1990, T123456789, Danziger Str. 12, 10435 Berlin").
+
+    Each comma-separated part is read by its shape once its label ("dob", "address") is
+    stripped; the parts of one address (street, then postcode and town) are joined again.
+    """
+    found: dict[str, str] = {}
+    address: list[str] = []
+    for raw in re.split(r"[,;\n]|\s+and\s+", text):
+        labelled = raw.strip().strip(".!")
+        part = _VALUE_CUE.sub("", labelled, count=1).strip()
+        if not part:
+            continue
+        if re.match(r"(?i)employer\b", labelled) and "employer" in wanted:
+            found.setdefault("employer", part)
+            continue
+        if (
+            address
+            and not _ADDRESS_SHAPE.search(part)
+            and re.fullmatch(r"[A-Z][\w\s.-]{1,30}", part)
+        ):
+            address.append(part)  # the town after the street: "45 Dundas St W, Toronto"
+            continue
+        if re.fullmatch(ANY_DATE, fold(part)):
+            born = _birth_date(part, today)
+            if born and "date_of_birth" in wanted:
+                found.setdefault("date_of_birth", born)
+            continue
+        if sum(char.isdigit() for char in part) >= 7 and not _ID_TOKEN.fullmatch(part):
+            continue  # a phone number, whatever else it looks like: never a street or an id
+        if _ADDRESS_SHAPE.search(part) and not re.search(ANY_DATE, fold(part)):
+            address.append(part)
+            continue
+        if _ID_TOKEN.fullmatch(part):
+            field = next((f for f in wanted if _is_identifier_field(f) and f not in found), None)
+            if field is not None:
+                found[field] = part.upper()
+    if address and "address" in wanted:
+        found["address"] = ", ".join(address)
+    return found
+
+
 def extract_facts(text: str, *, wanted: Sequence[str], today: date) -> dict[str, str]:
     """Return the wanted profile values a message gives, dates of birth as ISO dates."""
     found: dict[str, str] = {}
@@ -161,4 +220,5 @@ def extract_facts(text: str, *, wanted: Sequence[str], today: date) -> dict[str,
         value = extractor(text, today) if extractor else _named_value(text, field)
         if value:
             found[field] = value
-    return found or _bare_value(text, wanted, today)
+    listed = _listed_values(text, [field for field in wanted if field not in found], today)
+    return {**found, **listed} or _bare_value(text, wanted, today)

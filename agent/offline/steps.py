@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from itertools import count
 from typing import Any
 
@@ -12,7 +12,7 @@ from agent.offline.answers import choose_position
 from agent.offline.matching import word_matches
 from agent.offline.memory import SAID_KEY, TASK_KEY, Memory, Slot, read_memory
 from agent.offline.offers import pick_slot, slot_args
-from agent.offline.when import When
+from agent.offline.when import When, parse_when, relative_to
 from prompts import render
 
 Task = dict[str, Any]
@@ -65,6 +65,23 @@ class Steps:
             extra[TASK_KEY] = task
         return AIMessage(content=render(f"offline/{template}", **context), additional_kwargs=extra)
 
+    def read_when(self, text: str) -> When:
+        """Read when the client means, against the appointment on the table if there is one."""
+        when = parse_when(text, today=self.today)
+        reference = self.reference_start
+        if reference is None:
+            return when
+        return relative_to(when, text, reference=reference, today=self.today)
+
+    @property
+    def reference_start(self) -> datetime | None:
+        """The start of the held draft, or of the booking being moved: what "same time" means."""
+        draft = self.memory.live_draft
+        start = draft.get("start_iso") if draft else None
+        if start is None and self.moving:
+            start = self.memory.task.get("start_iso")
+        return datetime.fromisoformat(str(start)) if start else None
+
     @property
     def moving(self) -> bool:
         """Tell whether the client is moving one of their bookings to another time."""
@@ -105,13 +122,23 @@ class Steps:
             )
         return self.call("prefill_booking", args)
 
-    def check_offer_again(self, when: When, *, soonest: bool = False) -> AIMessage:
+    def offered_provider_named(self, text: str) -> str | None:
+        """Return the provider of those on the table whom a message names ("10 w hoffmann")."""
+        offered = {slot.provider_id: [slot.provider] for slot in self.memory.offer}
+        named = word_matches(text, offered) if len(offered) > 1 else []
+        return named[0][0] if named else None
+
+    def check_offer_again(
+        self, when: When, *, soonest: bool = False, only_provider: str | None = None
+    ) -> AIMessage:
         """Look again at the offered providers (or the booking being moved) for a new wish.
 
         A new day replaces the days searched; a new time of day alone ("after 3pm") narrows
         the same days, and a bare time keeps their hours too; the soonest start from today.
         """
         searched = self.memory.offer_args
+        if only_provider is not None:
+            searched = [args for args in searched if args.get("provider_id") == only_provider]
         if self.moving:
             task = self.memory.task
             moved = {"provider_id": task["provider_id"], "service_id": task["service_id"]}

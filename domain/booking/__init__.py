@@ -10,6 +10,7 @@ client's rule with a staff actor, in the same module. Uses `scheduling` (the slo
 - `outcomes`: completed or no-show, recorded by staff;
 - `reading`: a client's bookings, one booking, the staff diary and audited read;
 - `drafts`: the summary a client confirms and the intake answers that complete it;
+- `notice`: until when a client may change a booking online, and what they are told after;
 - `references`: the short reference clients are told, and the booking they mean by it;
 - `retries`: deadlock retries and the exclusion constraint's refusal in words;
 - `census`: every booking at once, for comparing before and after;

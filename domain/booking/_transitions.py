@@ -3,13 +3,13 @@ with its audit event and outbox message (the offering and the policy are `_terms
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
+from domain.booking import notice
+from domain.booking.notice import Verb
 from domain.kernel.actors import Actor, acts_for
 from domain.kernel.errors import InvalidTransition, NotFound, PolicyViolation
 from domain.kernel.journal import audit, enqueue
-from domain.kernel.timefmt import format_local, zone
 from domain.kernel.uow import UnitOfWork
 from domain.kernel.versioning import bump_version, lock, require_version
 from domain.models import Booking, BookingStatus, Provider, StaffUser
@@ -50,14 +50,13 @@ def refuse_if_stale(booking: Booking, expected_version: int | None) -> None:
         require_version(booking, expected_version, what="booking")
 
 
-def enforce_notice(uow: UnitOfWork, booking: Booking, *, verb: str) -> None:
-    hours = practice(uow.session).cancellation_notice_hours
-    deadline = booking.starts_at - timedelta(hours=hours)
+def enforce_notice(uow: UnitOfWork, booking: Booking, *, verb: Verb) -> None:
+    policy = practice(uow.session)
+    deadline = notice.changeable_online_until(policy, booking)
     if uow.now() > deadline:
         provider = uow.session.get_one(Provider, booking.provider_id)
         raise PolicyViolation(
-            f"Appointments can be {verb} only up to {hours} hours before they start; this one "
-            f"could have been {verb} until {format_local(deadline, zone(provider.timezone))}.",
+            notice.refusal(policy, booking, verb=verb, timezone=provider.timezone),
             allowed_until=deadline,
         )
 
@@ -99,11 +98,11 @@ def transition(
         )
 
 
-def changeable(uow: UnitOfWork, actor: Actor, booking_id: str, *, verb: str) -> Booking:
+def changeable(uow: UnitOfWork, actor: Actor, booking_id: str, *, verb: Verb) -> Booking:
     return ensure_changeable(uow, actor, locked(uow, actor, booking_id), verb=verb)
 
 
-def ensure_changeable(uow: UnitOfWork, actor: Actor, booking: Booking, *, verb: str) -> Booking:
+def ensure_changeable(uow: UnitOfWork, actor: Actor, booking: Booking, *, verb: Verb) -> Booking:
     """Return a confirmed booking the actor may cancel or move now, or refuse saying why."""
     if booking.status != BookingStatus.CONFIRMED:
         raise InvalidTransition(

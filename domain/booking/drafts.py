@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from domain.booking import notice
 from domain.booking._transitions import MISSING
 from domain.clients.registration import merged_profile
 from domain.kernel.actors import Actor, acts_for
@@ -16,6 +17,7 @@ from domain.kernel.timefmt import format_local, zone
 from domain.kernel.uow import UnitOfWork
 from domain.kernel.versioning import bump_version, lock, locked_row
 from domain.models import Booking, BookingStatus, Client, Provider, Service
+from domain.scheduling.calendars import practice
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class BookingSummary:
     currency: str
     intake: dict[str, str]
     missing: list[str]
+    changeable_online_until: str  # local wall time; after it only the practice can change it
+    change_note: str | None  # set once that time has passed, even before the booking is made
 
 
 class IntakeForm(Protocol):
@@ -53,6 +57,7 @@ def intake_from_profile(service: IntakeForm, profile: Mapping[str, Any]) -> dict
 def summarize(uow: UnitOfWork, booking: Booking) -> BookingSummary:
     provider = uow.session.get_one(Provider, booking.provider_id)
     service = uow.session.get_one(Service, booking.service_id)
+    policy = practice(uow.session)
     return BookingSummary(
         booking_id=booking.id,
         status=booking.status,
@@ -65,6 +70,12 @@ def summarize(uow: UnitOfWork, booking: Booking) -> BookingSummary:
         currency=booking.currency,
         intake=dict(booking.intake),
         missing=missing_intake(service, booking.intake),
+        changeable_online_until=format_local(
+            notice.changeable_online_until(policy, booking), zone(provider.timezone)
+        ),
+        change_note=notice.past_notice_note(
+            policy, booking, now=uow.now(), timezone=provider.timezone
+        ),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bench import contention, slot_search
+from bench import contention, prompt_tokens, slot_search, understanding
 from bench.summary import summary
 
 
@@ -49,4 +49,26 @@ def test_the_headlines_read_their_issues_last_line_from_the_figures() -> None:
     }
     assert slot_search.headline(searched) == (
         "slot_search: 1000 providers x 14 days, first 40 starts 12.3 ms, all starts 234.6 ms"
+    )
+    counted = {
+        "turns_05.turn_05.call_tokens": 1965.0,
+        "turns_15.turn_15.call_tokens": 2061.0,
+        "turns_30.turn_30.call_tokens": 1885.0,
+        "turns_05.max_call_tokens": 2253.0,
+        "turns_15.max_call_tokens": 2313.0,
+        "turns_30.max_call_tokens": 2310.0,
+    }
+    assert prompt_tokens.headline(counted) == (
+        "prompt_tokens: per model call at 5 / 15 / 30 turns 1,965 / 2,061 / 1,885 (max 2,313)"
+    )
+    understood = {
+        "original.passed": 58.0,
+        "original.scenarios": 58.0,
+        "tuning.passed": 109.0,
+        "tuning.scenarios": 140.0,
+        "held-out.passed": 66.0,
+        "held-out.scenarios": 69.0,
+    }
+    assert understanding.headline(understood) == (
+        "understanding: original 58 / 58 (100 %), tuning 109 / 140 (78 %), held-out 66 / 69 (96 %)"
     )
