@@ -81,6 +81,10 @@ class FindingSteps(Steps):
         self, found: list[dict[str, Any]], args: dict[str, Any]
     ) -> AIMessage:
         text = self.memory.last_human
+        if self.memory.task.get("site_of"):
+            # The provider a place question named: ask the knowledge about their site.
+            site = next((str(hit["location"]) for hit in found if hit.get("location")), "")
+            return self.ask_knowledge(text, self.memory.task.get("resume"), site=site)
         request = read_search(text)
         need = need_of(text)
         if self.memory.task.get("by_name") and not found:
