@@ -86,7 +86,7 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
                 for hit in deps.knowledge.search(need, k=3, kind="service")
                 if hit.score >= NEED_MATCH
             }
-            if not fits:
+            if not fits and not provider_name:
                 return as_result([])  # a need nothing here serves: say so, not everyone
         found = []
         for provider, services in catalog.offerings(uow=deps.uow()):
@@ -98,11 +98,17 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
                 specialty, *provider.specialties, provider.kind, *(s.name for s in services)
             ):
                 continue
-            chosen = [
-                s
-                for s in services
-                if (not service_id or s.id == service_id) and (not need or s.id in fits)
-            ]
+            # With a provider named, the need only orders their services, best fit first
+            # ("Ms Tremblay, to certify copies"); alone, it keeps the services that fit.
+            chosen = sorted(
+                (
+                    s
+                    for s in services
+                    if (not service_id or s.id == service_id)
+                    and (not need or provider_name or s.id in fits)
+                ),
+                key=lambda s: -fits.get(s.id, 0.0),
+            )
             if not chosen:
                 continue
             found.append(

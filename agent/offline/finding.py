@@ -46,16 +46,26 @@ class FindingSteps(Steps):
         The provider search keeps everyone when a need fits no service, so the need is looked
         up in the index first: only a need some service fits is searched for.
         """
-        if request.provider_name or not request.need:
-            return self.call("search_providers", request.tool_args(), task=BOOKING)
-        probe = {**self.memory.task, "probe": "chat" if from_chat else "book"}
         # Only the words naming the need: days, times and "I'd like an appointment" pull the
         # query towards the opening hours and policies instead of the service meant.
-        query = " ".join(content_words(request.need))
+        query = " ".join(content_words(request.need or ""))
+        if not query:
+            return self.call("search_providers", request.tool_args(), task=BOOKING)
+        if request.provider_name:
+            # "Ms Tremblay, to certify copies": which of her services fits, if any does.
+            named = {**self.memory.task, "probe": "named"}
+            return self.call("search_knowledge", {"query": query}, task=named)
+        probe = {**self.memory.task, "probe": "chat" if from_chat else "book"}
         return self.call("search_knowledge", {"query": query}, task=probe)
 
     def after_probe(self, hits: list[dict[str, Any]]) -> AIMessage:
         request = read_search(self.memory.last_human)
+        if self.memory.task.get("probe") == "named":
+            args = request.tool_args()
+            if service_need(hits, booking=True) is not None:
+                # The provider's services in the order they fit the need, best first.
+                args["need"] = " ".join(content_words(request.need or ""))
+            return self.call("search_providers", args, task=BOOKING)
         if service_need(hits, booking=self.memory.task.get("probe") == "book") is not None:
             by_need = SearchRequest(location=request.location, need=need_of(self.memory.last_human))
             return self.call("search_providers", by_need.tool_args(), task=BOOKING)
@@ -111,7 +121,8 @@ class FindingSteps(Steps):
         if not found and args.get("provider_name") and need:
             # Not a provider's name after all ("a Dermatologist"): search by the need instead.
             return self.search(SearchRequest(location=request.location, need=need), from_chat=False)
-        picked = pick_providers(found, text, args)
+        discussed = self.memory.offer[0].service_id if self.memory.offer else None
+        picked = pick_providers(found, text, args, discussed=discussed)
         if not picked:
             return self.say(
                 "no_provider",
