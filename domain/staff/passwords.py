@@ -16,7 +16,7 @@ from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from domain.kernel.actors import SYSTEM, Actor
-from domain.kernel.errors import Conflict, InvalidInput
+from domain.kernel.errors import Conflict, InvalidInput, NotFound
 from domain.kernel.journal import audit, enqueue
 from domain.kernel.uow import UnitOfWork
 from domain.models import PasswordReset, StaffSession, StaffUser, new_id
@@ -156,6 +156,29 @@ def reset_password(*, uow: UnitOfWork, secret: str, new_password: str) -> str:
         )
         uow.commit()
         return staff.id
+
+
+def set_password(*, uow: UnitOfWork, actor: Actor, email: str, new_password: str) -> StaffUser:
+    """Set an account's password as an operator (the command line); end its every session."""
+    check_new_password(new_password)
+    new_hash = hash_password(new_password)
+    with uow:
+        staff = uow.session.exec(
+            select(StaffUser).where(col(StaffUser.email) == email.strip().lower())
+        ).first()
+        if staff is None:
+            raise NotFound(f"No staff account for {email.strip().lower()}.")
+        staff.password_hash = new_hash
+        end_every_session(uow, actor=actor, staff=staff, reason="password set by an operator")
+        audit(
+            uow,
+            actor=actor,
+            action="staff.password_set",
+            subject_type="staff",
+            subject_id=staff.id,
+        )
+        uow.commit()
+        return staff
 
 
 def _replace_password(
