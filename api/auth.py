@@ -148,11 +148,9 @@ def current_staff(request: Request, token: Annotated[str | None, Depends(bearer)
 def too_many(refusal: TooManyAttempts) -> HTTPException:
     """429 saying how long to wait, in words and in Retry-After."""
     seconds = int(refusal.retry_after.total_seconds()) + 1
-    minutes = max(1, round(seconds / 60))
+    when = "in a moment" if seconds < 60 else f"in {max(1, round(seconds / 60))} minute(s)"
     return HTTPException(
-        429,
-        f"{refusal.message} Try again in {minutes} minute(s).",
-        headers={"Retry-After": str(seconds)},
+        429, f"{refusal.message} Try again {when}.", headers={"Retry-After": str(seconds)}
     )
 
 

@@ -28,6 +28,8 @@ PASSWORD_CHECKS = 5  # wrong current passwords per account in CHECK_WINDOW
 CHECK_WINDOW = timedelta(minutes=15)
 RESET_REQUESTS_PER_ADDRESS = 10  # in RESET_WINDOW, whatever the emails
 RESET_WINDOW = timedelta(hours=1)
+# Uses of a reset link per address in RESET_WINDOW: each one hashes the new password first.
+RESET_USES_PER_ADDRESS = 20
 RESET_PAGE = "/console/reset-password"
 LINK_SENT = (
     "If there is an account with a password for that email, a link to choose a new one is on "
@@ -130,15 +132,19 @@ def password_router(static_dir: str) -> APIRouter:
         frontdesk = frontdesk_of(request)
         bounds: SignInBounds = request.app.state.sign_in_bounds
         address = request.client.host if request.client else "unknown"
+        uses = [Limit(f"password-reset-use:{address}", RESET_USES_PER_ADDRESS, RESET_WINDOW)]
+
+        def reset() -> str:
+            reserve_attempt(uow=frontdesk.uow(), limits=uses, refusal="Too many tries.")
+            staff_id = reset_password(
+                uow=frontdesk.uow(), secret=reset_in.token, new_password=reset_in.new_password
+            )
+            take_back_attempt(uow=frontdesk.uow(), limits=uses)
+            return staff_id
+
         try:
             with bounds.hashing(account="password-reset", address=address):
-                staff_id = await bounds.run(
-                    lambda: reset_password(
-                        uow=frontdesk.uow(),
-                        secret=reset_in.token,
-                        new_password=reset_in.new_password,
-                    )
-                )
+                staff_id = await bounds.run(reset)
         except TooManyAttempts as refusal:
             raise too_many(refusal) from None
         end_consoles: EndConsoles = request.app.state.end_consoles_of
