@@ -12,7 +12,9 @@ from domain.kernel.actors import SYSTEM
 from domain.kernel.clock import FrozenClock
 from domain.kernel.errors import InvalidInput
 from domain.kernel.uow import UnitOfWork
-from domain.models import OutboxMessage, StaffRole, StaffUser
+from domain.models import Notification, OutboxMessage, StaffRole, StaffUser
+from domain.notifications.claims import claim_due, record_sent
+from domain.notifications.fanout import fan_out
 from domain.staff.accounts import SignInRefused, create_staff
 from domain.staff.attempts import Limit, TooManyAttempts, reserve_attempt
 from domain.staff.passwords import (
@@ -166,3 +168,20 @@ def test_reset_links_an_hour_are_limited_and_unknown_emails_get_none(uow: UnitOf
             select(OutboxMessage).where(col(OutboxMessage.event) == PASSWORD_RESET_EVENT)
         ).all()
     assert [message.payload["to"] for message in sent] == [EMAIL] * RESETS_PER_HOUR
+
+
+@pytest.mark.usefixtures("anna")
+def test_a_reset_link_goes_by_email_and_is_not_kept_once_sent(uow: UnitOfWork) -> None:
+    request_password_reset(uow=uow, email=EMAIL, link=LINK)
+    secret = _reset_secret(uow)
+    fan_out(uow=uow, channels={"email"})
+    (claim,) = claim_due(uow=uow, limit=10)
+    with uow:
+        sent = uow.session.get_one(Notification, claim.notification_id)
+    assert (sent.channel, sent.to_address) == ("email", EMAIL)
+    assert f'href="{LINK}{secret}"' in sent.body
+    record_sent(uow=uow, claim=claim, provider_message_id="smtp-1")
+    with uow:
+        assert uow.session.get_one(Notification, claim.notification_id).body == ""
+        message = uow.session.exec(select(OutboxMessage)).one()
+        assert "code" not in message.payload
