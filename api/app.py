@@ -16,7 +16,7 @@ from sqlalchemy import text
 import channels.web
 from api.analytics_routes import analytics_router
 from api.audit_routes import audit_router
-from api.auth import SignInLimit, StaffTokens, auth_router, staff_and_time_left
+from api.auth import StaffTokens, auth_router, staff_and_time_left
 from api.booking_routes import booking_router
 from api.bootstrap import Frontdesk, Serving
 from api.catalog_routes import catalog_router
@@ -36,19 +36,22 @@ from api.microsoft_sign_in import microsoft_sign_in_router
 from api.notification_routes import notification_router
 from api.notification_template_routes import notification_template_router
 from api.nul_guard import RefuseNulCharacters
+from api.password_routes import password_router
 from api.practice_routes import practice_router
 from api.preference_routes import preference_router
 from api.provider_routes import provider_router
 from api.schedule_routes import schedule_router
 from api.service_routes import service_router
+from api.sign_in_bounds import SignInBounds
 from api.sms_routes import sms_router
+from api.staff_routes import staff_router
 from api.telegram_routes import running_telegram, telegram_router
 from api.upload_routes import upload_router
 from channels.hub import Hub
 from channels.log_courier import deliver_codes_to_log
 from channels.sms.inbound import SmsDesk
 from channels.web.chat_socket import chat_router
-from channels.web.console_socket import console_router
+from channels.web.console_socket import ACCESS_ENDED, console_router, staff_topic
 from domain.models import StaffUser
 from domain.staff.accounts import list_staff
 
@@ -85,10 +88,12 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app = FastAPI(title="Frontdesk", version="0.1.0", lifespan=lifespan)
     app.state.frontdesk = frontdesk
     app.state.tokens = tokens
-    app.state.sign_in_limit = SignInLimit()
+    app.state.sign_in_bounds = SignInBounds()
     app.state.form_links = links
     app.include_router(catalog_router, prefix="/api/v1")
     app.include_router(auth_router(), prefix="/api/v1")
+    app.include_router(password_router(str(STATIC)))
+    app.include_router(staff_router, prefix="/api/v1")
     app.include_router(microsoft_sign_in_router(frontdesk, entra), prefix="/api/v1")
     app.include_router(conversation_router, prefix="/api/v1")
     app.include_router(client_router, prefix="/api/v1")
@@ -129,6 +134,12 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
         return staff_and_time_left(frontdesk.uow(), tokens, token)
 
     app.state.identify_staff = authenticate
+
+    def end_consoles_of(staff_id: str) -> None:
+        """Close this process's console sockets of an account whose tokens all ended."""
+        live_hub().bus.publish(staff_topic(staff_id), {"type": ACCESS_ENDED})
+
+    app.state.end_consoles_of = end_consoles_of
 
     async def colleagues() -> list[StaffUser]:
         return await to_thread.run_sync(lambda: list_staff(uow=frontdesk.uow()))
