@@ -17,6 +17,7 @@ import channels.web
 from api.analytics_routes import analytics_router
 from api.audit_routes import audit_router
 from api.auth import SignInLimit, StaffTokens, auth_router, staff_and_time_left
+from api.body_limits import BodyLimits, LimitRequestBodies
 from api.booking_routes import booking_router
 from api.bootstrap import Frontdesk, Serving
 from api.catalog_routes import catalog_router
@@ -140,6 +141,14 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
 
     install_error_handlers(app)
     app.add_middleware(RefuseNulCharacters)
+    # Added last, so it runs first: no body is read past its limit, not even by the NUL guard.
+    settings = frontdesk.settings
+    limits = BodyLimits.of(
+        api_bytes=settings.max_request_bytes,
+        upload_bytes=settings.max_upload_bytes,
+        webhook_bytes=settings.max_webhook_bytes,
+    )
+    app.add_middleware(LimitRequestBodies, limits=limits)
 
     @app.get("/", include_in_schema=False)
     def web_chat() -> FileResponse:
