@@ -23,6 +23,7 @@ from domain.documents.uploads import Upload, store_upload
 from domain.kernel.actors import client_actor
 from domain.kernel.errors import InvalidInput, NotFound
 
+
 class ChatUploadRead(BaseModel):
     id: str
     request_id: str | None

@@ -127,7 +127,7 @@ def _read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
     while b"\r\n\r\n" not in received:
         more = sock.recv(65536)
         if not more:
-            raise ConnectionError(f"the server closed the connection without answering: {received!r}")
+            raise ConnectionError(f"closed without an answer: {received!r}")
         received += more
     head, _, body = received.partition(b"\r\n\r\n")
     status_line, *header_lines = head.decode("latin-1").split("\r\n")

@@ -131,14 +131,10 @@ class TestWebChat:
 
 
 class TestRestApi:
-    def test_a_json_body_with_half_an_emoji_is_refused_with_422(
-        self, admin: httpx.Client
-    ) -> None:
+    def test_a_json_body_with_half_an_emoji_is_refused_with_422(self, admin: httpx.Client) -> None:
         body = with_half_an_emoji({"name": "Ana @@ Lima", "phone": "+4915100000099"}, "@@")
 
-        refused = admin.post(
-            "/clients", content=body, headers={"Content-Type": "application/json"}
-        )
+        refused = admin.post("/clients", content=body, headers={"Content-Type": "application/json"})
 
         assert refused.status_code == 422, refused.text
         assert refused.json()["code"] == "invalid_input"

@@ -86,7 +86,8 @@ class TestTheJsonApi:
         assert b'"code":"too_large"' in streamed.body.replace(b" ", b"")
         assert b"up to 1 MB" in streamed.body
         # The small request came and went while the big one was still being sent.
-        assert streamed.midway_done and answered == [200]
+        assert streamed.midway_done
+        assert answered == [200]
 
     def test_a_declared_length_past_the_limit_is_refused_before_any_of_the_body(
         self, server: LiveServer
