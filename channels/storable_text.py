@@ -38,4 +38,5 @@ def storable_json(value: Any) -> Any:
 
 def all_storable(value: Any) -> bool:
     """Whether every string in decoded JSON (keys too) is storable as it is."""
-    return storable_json(value) == value
+    same: bool = storable_json(value) == value
+    return same
