@@ -37,6 +37,7 @@ from api.microsoft_sign_in import microsoft_sign_in_router
 from api.notification_routes import notification_router
 from api.notification_template_routes import notification_template_router
 from api.nul_guard import RefuseNulCharacters
+from api.page_headers import PAGE_HEADERS
 from api.practice_routes import practice_router
 from api.preference_routes import preference_router
 from api.provider_routes import provider_router
@@ -152,11 +153,11 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     def web_chat() -> FileResponse:
-        return FileResponse(STATIC / "chat.html")
+        return FileResponse(STATIC / "chat.html", headers=PAGE_HEADERS)
 
     @app.get("/console", include_in_schema=False)
     def provider_console() -> FileResponse:
-        return FileResponse(STATIC / "console.html")
+        return FileResponse(STATIC / "console.html", headers=PAGE_HEADERS)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
