@@ -22,6 +22,9 @@ FORM_OVERHEAD = 64 * 1024
 UPLOAD_PATHS = ("/chat/uploads",)
 TEMPLATE_PREFIX = "/api/v1/document-templates"
 WEBHOOK_PATHS = ("/telegram/webhook", "/sms/inbound", "/sms/status")
+# A websocket message larger than this is refused by uvicorn itself (close code 1009) before
+# the app reads it; its default would buffer 16 MiB. The sockets' frames are 4 KiB at most.
+WEBSOCKET_MAX_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,14 @@ upload is answered while the upload is still going on.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
+from websockets.sync.client import connect
 
 from api.body_limits import FORM_OVERHEAD
 from testkit.fake_telegram import SECRET_HEADER, FakeTelegram, fake_telegram
@@ -147,6 +151,19 @@ class TestUploads:
 
         assert answer.status == 413
         assert b'"file_too_large"' in answer.body
+
+
+class TestSockets:
+    def test_a_websocket_message_past_the_limit_closes_the_socket_unread(
+        self, server: LiveServer
+    ) -> None:
+        with connect(f"{server.ws_url}/ws/chat", max_size=None) as socket:
+            assert json.loads(socket.recv(timeout=30))["type"] == "hello"
+            socket.send(json.dumps({"type": "message", "id": "x", "text": "a" * MB}))
+            with pytest.raises(ConnectionClosed) as closed:
+                socket.recv(timeout=30)
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == CloseCode.MESSAGE_TOO_BIG
 
 
 class TestWebhooks:
