@@ -14,6 +14,8 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 from sqlalchemy import make_url
 
+from domain.kernel.private_files import private_dir, private_file
+
 
 @contextmanager
 def open_checkpointer(database_url: str, data_dir: Path) -> Iterator[BaseCheckpointSaver[str]]:
@@ -27,8 +29,8 @@ def open_checkpointer(database_url: str, data_dir: Path) -> Iterator[BaseCheckpo
             saver.setup()
             yield saver
         return
-    data_dir.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(data_dir / "checkpoints.db", check_same_thread=False)
+    path = private_file(private_dir(data_dir) / "checkpoints.db")
+    connection = sqlite3.connect(path, check_same_thread=False)
     try:
         connection.execute("PRAGMA journal_mode=WAL")
         saver_sqlite = SqliteSaver(connection)

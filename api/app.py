@@ -17,6 +17,7 @@ import channels.web
 from api.analytics_routes import analytics_router
 from api.audit_routes import audit_router
 from api.auth import StaffTokens, auth_router, staff_and_time_left
+from api.body_limits import BodyLimits, LimitRequestBodies
 from api.booking_routes import booking_router
 from api.bootstrap import Frontdesk, Serving
 from api.catalog_routes import catalog_router
@@ -36,6 +37,7 @@ from api.microsoft_sign_in import microsoft_sign_in_router
 from api.notification_routes import notification_router
 from api.notification_template_routes import notification_template_router
 from api.nul_guard import RefuseNulCharacters
+from api.page_headers import PAGE_HEADERS
 from api.password_routes import password_router
 from api.practice_routes import practice_router
 from api.preference_routes import preference_router
@@ -151,14 +153,22 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
 
     install_error_handlers(app)
     app.add_middleware(RefuseNulCharacters)
+    # Added last, so it runs first: no body is read past its limit, not even by the NUL guard.
+    settings = frontdesk.settings
+    limits = BodyLimits.of(
+        api_bytes=settings.max_request_bytes,
+        upload_bytes=settings.max_upload_bytes,
+        webhook_bytes=settings.max_webhook_bytes,
+    )
+    app.add_middleware(LimitRequestBodies, limits=limits)
 
     @app.get("/", include_in_schema=False)
     def web_chat() -> FileResponse:
-        return FileResponse(STATIC / "chat.html")
+        return FileResponse(STATIC / "chat.html", headers=PAGE_HEADERS)
 
     @app.get("/console", include_in_schema=False)
     def provider_console() -> FileResponse:
-        return FileResponse(STATIC / "console.html")
+        return FileResponse(STATIC / "console.html", headers=PAGE_HEADERS)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -45,6 +45,7 @@ from domain.documents.sealing import KEY_BYTES, DocumentKey
 from domain.kernel.clock import Clock, FrozenClock, SystemClock
 from domain.kernel.db import make_engine
 from domain.kernel.migrate import upgrade_schema
+from domain.kernel.private_files import private_dir
 from domain.kernel.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -277,7 +278,7 @@ def bootstrap(
 ) -> Frontdesk:
     """Build the application from settings; bring the schema up to date unless told not to."""
     settings = settings or Settings.from_env()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade_schema(engine)

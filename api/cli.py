@@ -276,6 +276,7 @@ def _worker(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     # Imported here: the agent's embedding stack takes seconds to import (see _chat).
     from api.app import create_app
+    from api.body_limits import WEBSOCKET_MAX_BYTES
     from api.demo import DEMO_PASSWORD, create_demo_staff
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
@@ -288,7 +289,13 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"Frontdesk on http://{args.host}:{args.port}/ (data in {frontdesk.settings.data_dir})")
     # Started once the demo world is in: its reminders are computed from the bookings.
     with worker_beside(args.with_worker):
-        uvicorn.run(create_app(frontdesk), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(
+            create_app(frontdesk),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            ws_max_size=WEBSOCKET_MAX_BYTES,
+        )
     return 0
 
 

@@ -14,6 +14,10 @@ from agent.models import ModelSettings, model_settings
 from domain.documents.filetypes import MAX_UPLOAD_BYTES
 
 PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
+# A JSON request is a few kilobytes; the largest (a knowledge entry) far below this.
+MAX_REQUEST_BYTES = 1024 * 1024
+# A Telegram Update or a Twilio form is a few kilobytes; a message quoting another a few more.
+MAX_WEBHOOK_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,10 @@ class Settings:
     document_key: bytes | None = field(default=None, repr=False)
     # The largest file a client may send (FRONTDESK_MAX_UPLOAD_MB, whole megabytes).
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    # The largest body of any other API request (FRONTDESK_MAX_REQUEST_KB, whole kilobytes).
+    max_request_bytes: int = MAX_REQUEST_BYTES
+    # The largest webhook body from Telegram or Twilio (FRONTDESK_MAX_WEBHOOK_KB).
+    max_webhook_bytes: int = MAX_WEBHOOK_BYTES
     telegram: TelegramSettings | None = None
     twilio: TwilioSettings | None = None
     smtp: SmtpSettings | None = None
@@ -112,6 +120,8 @@ class Settings:
             public_url=_public_url(env),
             document_key=_document_key(env),
             max_upload_bytes=_max_upload_bytes(env),
+            max_request_bytes=_kilobytes(env, "FRONTDESK_MAX_REQUEST_KB", MAX_REQUEST_BYTES),
+            max_webhook_bytes=_kilobytes(env, "FRONTDESK_MAX_WEBHOOK_KB", MAX_WEBHOOK_BYTES),
             telegram=_telegram_settings(env),
             twilio=_twilio_settings(env),
             smtp=_smtp_settings(env),
@@ -209,6 +219,15 @@ def _max_upload_bytes(env: Mapping[str, str]) -> int:
     if not text.isdigit() or int(text) < 1:
         raise ValueError(f"FRONTDESK_MAX_UPLOAD_MB must be a whole number of megabytes: {text!r}")
     return int(text) * 1024 * 1024
+
+
+def _kilobytes(env: Mapping[str, str], name: str, default: int) -> int:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a whole number of kilobytes: {text!r}")
+    return int(text) * 1024
 
 
 def _public_url(env: Mapping[str, str]) -> str | None:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event, exc, inspect, make_url
 from sqlmodel import SQLModel
 
 import domain.models  # noqa: F401  (registers every table on the metadata)
+from domain.kernel.private_files import private_file
 
 # Execution option read when a SQLite transaction begins: IMMEDIATE takes the write lock up
 # front, so two writers queue on busy_timeout instead of failing when one upgrades its lock.
@@ -63,8 +64,9 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
-    if database and database != ":memory:":
+    if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(database))  # SQLite gives its -wal and -shm files the same mode
     engine = create_engine(
         url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20, max_overflow=80
     )
