@@ -14,7 +14,7 @@ from domain.catalog import reading as catalog
 from domain.conversations import handoff
 from domain.conversations import opening as conversations
 from domain.kernel.errors import InvalidInput
-from domain.kernel.timefmt import format_local, zone
+from domain.kernel.timefmt import format_when, zone
 from domain.models import Provider, Service
 from domain.scheduling.calendars import practice_policies
 from domain.scheduling.slots import SlotQuery, search_slots
@@ -139,7 +139,9 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
                     "starts": [
                         {
                             "start": s.astimezone(zone(found.provider.timezone)).isoformat(),
-                            "label": format_local(s, zone(found.provider.timezone)),
+                            "label": format_when(
+                                s, zone(found.provider.timezone), now=uow.now(), home=tz
+                            ),
                         }
                         for s in found.starts
                     ],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from langchain_core.messages import AIMessage
@@ -13,6 +13,7 @@ from agent.offline.offers import slot_args
 from agent.offline.searches import content_words, spelled_out
 from agent.offline.steps import Steps
 from agent.offline.when import When, asks_for_soonest, parse_move, parse_when, relative_to
+from domain.kernel.timefmt import format_when
 
 # Words of a request to cancel or move that say what to do, not which booking.
 _CHANGE_WORDS = frozenset(
@@ -64,7 +65,7 @@ class ChangeSteps(Steps):
                 "too_late",
                 booking=booking,
                 hours=self.memory.notice_hours,
-                deadline=_label(deadline),
+                deadline=_label(deadline, self.memory.now),
                 task={},
             )
         moving = {
@@ -139,6 +140,6 @@ def _matching_bookings(
     return [booking for booking in on_day if booking["booking_id"] in chosen]
 
 
-def _label(moment: datetime) -> str:
-    """Format a local moment as the booking tools do: 'Tue 3 Mar 2026, 08:40'."""
-    return f"{moment:%a} {moment.day} {moment:%b %Y}, {moment:%H:%M}"
+def _label(moment: datetime, now: datetime) -> str:
+    """Format a local moment as the booking tools do: 'tomorrow, 08:40', 'Tue 3 Mar, 08:40'."""
+    return format_when(moment, moment.tzinfo or now.tzinfo or UTC, now=now)

@@ -13,7 +13,7 @@ from sqlmodel import col
 from domain.kernel.actors import Actor, acts_for
 from domain.kernel.errors import InvalidInput, InvalidTransition, NotFound, PolicyViolation
 from domain.kernel.journal import audit, enqueue
-from domain.kernel.timefmt import format_local, zone
+from domain.kernel.timefmt import format_when, zone
 from domain.kernel.uow import UnitOfWork
 from domain.kernel.versioning import bump_version, lock, require_version
 from domain.models import (
@@ -166,9 +166,15 @@ def enforce_notice(uow: UnitOfWork, booking: Booking, *, verb: str) -> None:
     deadline = booking.starts_at - timedelta(hours=hours)
     if uow.now() > deadline:
         provider = uow.session.get_one(Provider, booking.provider_id)
+        until = format_when(
+            deadline,
+            zone(provider.timezone),
+            now=uow.now(),
+            home=zone(practice(uow.session).timezone),
+        )
         raise PolicyViolation(
             f"Appointments can be {verb} only up to {hours} hours before they start; this one "
-            f"could have been {verb} until {format_local(deadline, zone(provider.timezone))}.",
+            f"could have been {verb} until {until}.",
             allowed_until=deadline,
         )
 

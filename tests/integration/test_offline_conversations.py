@@ -33,12 +33,12 @@ from domain.world.schema import WorldIn
 from knowledge.embeddings import MiniLMEmbedder
 from knowledge.entries import entries_from_database
 from knowledge.index import KnowledgeIndex
+from testkit.when_labels import LABEL, label_wall_time
 from tests.conftest import SAMPLE_NOW, SAMPLE_WORLD
 from tools import ToolDeps, make_tools
 
 BERLIN = ZoneInfo("Europe/Berlin")
-LABEL = "%a %d %b %Y, %H:%M"
-OFFERED_LINE = re.compile(r"^\s*\d+\.\s+(\w{3} \d{1,2} \w{3} \d{4}, \d{2}:\d{2})(.*)$", re.M)
+NUMBERED_LINE = re.compile(r"^\s*\d+\.\s+(.*)$", re.M)
 
 
 @dataclass
@@ -137,14 +137,25 @@ def text(turn: Turn) -> str:
     return "\n".join(turn.replies)
 
 
+def _offered_lines(turn: Turn) -> list[tuple[datetime, str]]:
+    """Return each listed time ('tomorrow, 09:00' read from the sample clock) and what follows."""
+    lines = []
+    for line in NUMBERED_LINE.findall(text(turn)):
+        found = LABEL.match(line)
+        if found is not None:
+            when = label_wall_time(found.group(0), today=SAMPLE_NOW.date())
+            lines.append((when, line[found.end() :]))
+    return lines
+
+
 def offered(turn: Turn) -> list[datetime]:
     """Return the times listed in this turn's offer, in the order shown."""
-    return [datetime.strptime(found, LABEL) for found, _ in OFFERED_LINE.findall(text(turn))]
+    return [when for when, _ in _offered_lines(turn)]
 
 
 def offered_with(turn: Turn) -> list[str]:
     """Return what follows each listed time (the provider, when several are offered)."""
-    return [rest for _, rest in OFFERED_LINE.findall(text(turn))]
+    return [rest for _, rest in _offered_lines(turn)]
 
 
 def checked_providers(turn: Turn) -> set[str]:

@@ -326,7 +326,7 @@ class TestBookingEndToEnd:
         summaries = dict(results)
         assert summaries["prefill_booking"]["status"] == BookingStatus.HOLD
         assert summaries["confirm_booking"]["status"] == BookingStatus.CONFIRMED
-        assert summaries["confirm_booking"]["start"] == "Tue 3 Mar 2026, 14:30"
+        assert summaries["confirm_booking"]["start"] == "tomorrow, 14:30"
 
     def test_the_tokens_of_every_model_call_are_recorded_with_the_conversation(
         self, agent: ConversationAgent, llm: ScriptedLLM, fresh_uow: Callable[[], UnitOfWork]
