@@ -72,6 +72,8 @@ class Said:
     by_client: bool
     text: str
     name: str | None = None
+    # The transcript entry it came from: put in the context again, it replaces itself.
+    entry_id: int | None = None
 
 
 class ConversationAgent:
@@ -93,8 +95,13 @@ class ConversationAgent:
         channel: str,
         text: str,
         on_delta: DeltaSink | None = None,
+        entry_id: int | None = None,
     ) -> Turn:
-        """Deliver one client message and return the agent's answer to it."""
+        """Deliver one client message and return the agent's answer to it.
+
+        `entry_id` names the transcript entry the message is, when it was recorded earlier: a
+        retry after a failed turn then replaces the message instead of saying it twice.
+        """
         open_conversation(
             uow=self.uow(), conversation_id=conversation_id, channel=channel, client_id=client_id
         )
@@ -103,7 +110,9 @@ class ConversationAgent:
         before = self.graph.get_state(config)
         seen = len(before.values.get("messages", [])) if before.values else 0
         given: Command[Any] | AgentState = (
-            Command(resume=text) if before.interrupts else AgentState(messages=[HumanMessage(text)])
+            Command(resume=text)
+            if before.interrupts
+            else AgentState(messages=[HumanMessage(text, id=_entry_message_id(entry_id))])
         )
         if on_delta is None:
             self.graph.invoke(given, config, context=context)
@@ -148,7 +157,9 @@ class ConversationAgent:
                 if call["id"] not in answered
             ]
         context: list[BaseMessage] = [
-            HumanMessage(s.text) if s.by_client else AIMessage(s.text, name=_speaker(s.name))
+            HumanMessage(s.text, id=_entry_message_id(s.entry_id))
+            if s.by_client
+            else AIMessage(s.text, name=_speaker(s.name), id=_entry_message_id(s.entry_id))
             for s in said
         ]
         if closing or context:
@@ -161,6 +172,10 @@ def _thread(conversation_id: str) -> RunnableConfig:
     Who is talking travels separately, as the run's typed context (tools.context.RunContext).
     """
     return {"configurable": {"thread_id": conversation_id}}
+
+
+def _entry_message_id(entry_id: int | None) -> str | None:
+    return None if entry_id is None else f"entry-{entry_id}"
 
 
 def _speaker(name: str | None) -> str:

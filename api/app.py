@@ -36,6 +36,7 @@ from api.microsoft_sign_in import microsoft_sign_in_router
 from api.notification_routes import notification_router
 from api.notification_template_routes import notification_template_router
 from api.nul_guard import RefuseNulCharacters
+from api.practice_routes import practice_router
 from api.preference_routes import preference_router
 from api.provider_routes import provider_router
 from api.schedule_routes import schedule_router
@@ -91,6 +92,7 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app.include_router(microsoft_sign_in_router(frontdesk, entra), prefix="/api/v1")
     app.include_router(conversation_router, prefix="/api/v1")
     app.include_router(client_router, prefix="/api/v1")
+    app.include_router(practice_router, prefix="/api/v1")
     app.include_router(preference_router, prefix="/api/v1")
     app.include_router(booking_router, prefix="/api/v1")
     app.include_router(audit_router, prefix="/api/v1")

@@ -17,6 +17,7 @@ from bench import (
     prompt_tokens,
     slot_search,
     turn_time,
+    understanding,
     ws_load,
 )
 from bench.common import Figures, PostgresDatabases, postgres
@@ -26,6 +27,7 @@ HEADLINES: dict[str, Callable[[Figures], str]] = {
     "contention": contention.headline,
     "slot_search": slot_search.headline,
     "prompt_tokens": prompt_tokens.headline,
+    "understanding": understanding.headline,
 }
 BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "contention": contention.run,
@@ -36,6 +38,7 @@ BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "admin_api": admin_api.run,
     "notify": notify.run,
     "evals": evals.run,
+    "understanding": understanding.run,
 }
 
 

@@ -50,7 +50,8 @@ from domain.models import (
     Service,
     occupied_span,
 )
-from domain.scheduling.slots import SlotQuery, search_slots, soonest_starts
+from domain.scheduling.slots import SlotQuery, search_slots
+from domain.scheduling.soonest import soonest_starts
 
 SIZES = {10: 15, 100: 15, 1000: 7}  # providers: timed runs
 LARGEST = max(SIZES)

@@ -26,6 +26,7 @@ from domain.conversations.listing import get_conversation, page_conversations
 from domain.conversations.transcripts import (
     SPOKEN,
     find_conversation,
+    left_unanswered,
     mark_seen_by_agent,
     record_entries,
     record_entry,
@@ -34,7 +35,7 @@ from domain.conversations.transcripts import (
     unseen_by_agent,
 )
 from domain.kernel.uow import UnitOfWork
-from domain.models import Conversation, ConversationStatus, EntryAuthor
+from domain.models import Conversation, ConversationEntry, ConversationStatus, EntryAuthor
 from domain.staff.names import staff_names
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ class Hub:
         # A conversation's locks live while someone holds or awaits them, and no longer.
         self._intake: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._turns: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
-        self._waiting: dict[str, asyncio.Queue[str]] = {}
+        self._waiting: dict[str, asyncio.Queue[str | None]] = {}
         self._running: set[asyncio.Task[None]] = set()
 
     async def _run(self, func: Callable[..., T], /, **kwargs: Any) -> T:
@@ -109,7 +110,8 @@ class Hub:
             log.exception("could not publish conversation %s to the console", conversation.id)
         return Receipt(conversation.id, duplicate=False)
 
-    def _queue_turn(self, conversation_id: str, text: str) -> None:
+    def _queue_turn(self, conversation_id: str, text: str | None) -> None:
+        """Queue a turn on a client's message, or (None) on what was left unanswered."""
         queue = self._waiting.get(conversation_id)
         if queue is None:
             queue = self._waiting[conversation_id] = asyncio.Queue()
@@ -118,7 +120,7 @@ class Hub:
             worker.add_done_callback(self._running.discard)
         queue.put_nowait(text)
 
-    async def _answer_in_turn(self, conversation_id: str, queue: asyncio.Queue[str]) -> None:
+    async def _answer_in_turn(self, conversation_id: str, queue: asyncio.Queue[str | None]) -> None:
         try:
             while not queue.empty():
                 text = queue.get_nowait()
@@ -144,7 +146,7 @@ class Hub:
 
     # -- the agent's turn ------------------------------------------------------------------
 
-    async def _turn(self, conversation_id: str, text: str) -> None:
+    async def _turn(self, conversation_id: str, text: str | None) -> None:
         topic = conversation_topic(conversation_id)
         loop = asyncio.get_running_loop()
 
@@ -175,33 +177,50 @@ class Hub:
             self.bus.publish(topic, {"type": "typing", "on": False})
 
     def _answer(
-        self, *, conversation: Conversation, text: str, delta: Callable[[str, str], None]
+        self, *, conversation: Conversation, text: str | None, delta: Callable[[str, str], None]
     ) -> list[dict[str, Any]]:
-        """Run the agent on one message (on a worker thread); return the recorded entries."""
+        """Run the agent on one message (on a worker thread); return the recorded entries.
+
+        With no `text` the agent answers what the client said while a person held the
+        conversation and nobody answered — when there is such a thing; else it only listens.
+        """
         meanwhile = unseen_by_agent(uow=self.uow(), conversation_id=conversation.id)
+        asked: ConversationEntry | None = None
+        if text is None:
+            unanswered = left_unanswered(meanwhile)
+            if unanswered:
+                asked = unanswered[-1]
+                text = asked.text
         if meanwhile:
             self.agent.catch_up(
                 conversation_id=conversation.id,
                 said=[
-                    Said(e.author == EntryAuthor.CLIENT, e.text, (e.extra or {}).get("name"))
+                    Said(e.author == EntryAuthor.CLIENT, e.text, (e.extra or {}).get("name"), e.id)
                     for e in meanwhile
-                    if e.author in (EntryAuthor.CLIENT, EntryAuthor.STAFF)
+                    if e is not asked and e.author in (EntryAuthor.CLIENT, EntryAuthor.STAFF)
                 ],
             )
-            mark_seen_by_agent(uow=self.uow(), entry_ids=[e.id for e in meanwhile if e.id])
+        seen = [e.id for e in meanwhile if e.id is not None]
+        if text is None:
+            mark_seen_by_agent(uow=self.uow(), entry_ids=seen)
+            return []
         turn = self.agent.send(
             conversation_id=conversation.id,
             client_id=conversation.client_id,
             channel=conversation.channel,
             text=text,
             on_delta=delta,
+            entry_id=asked.id if asked else None,
         )
+        # The replies and the marks go together: a turn that fails leaves the messages unseen,
+        # and the next turn puts them in the context again in their own places, not twice.
         entries = record_entries(
             uow=self.uow(),
             conversation_id=conversation.id,
             entries=[
                 (said.author, said.text, said.extra) for said in turn_entries(turn, self.form_url)
             ],
+            seen_by_agent=seen,
         )
         return [entry_json(entry) for entry in entries]
 
@@ -214,7 +233,10 @@ class Hub:
         await self._staff_action(handoff.take_over, staff_id, conversation_id)
 
     async def hand_back(self, *, staff_id: str, conversation_id: str) -> None:
-        await self._staff_action(handoff.hand_back, staff_id, conversation_id)
+        """Give the conversation back; the agent answers what the client was left waiting on."""
+        done = await self._staff_action(handoff.hand_back, staff_id, conversation_id)
+        if done.note is not None:
+            self._queue_turn(conversation_id, None)
 
     async def close(self, *, staff_id: str, conversation_id: str) -> None:
         await self._staff_action(handoff.close, staff_id, conversation_id)
@@ -246,7 +268,7 @@ class Hub:
         staff_id: str,
         conversation_id: str,
         **more: str,
-    ) -> None:
+    ) -> handoff.Handoff:
         # A turn under way finishes first, so the agent is not speaking when the person starts.
         async with self._lock(self._turns, conversation_id):
             done = await self._run(
@@ -257,6 +279,7 @@ class Hub:
             await self._send_out(done.conversation, [entry_json(done.note)])
             await self._publish_status(done.conversation)
         await self._publish_summary(conversation_id)
+        return done
 
     # -- what the console sees -------------------------------------------------------------
 

@@ -25,8 +25,8 @@ from channels.sms.inbound import SmsDesk, SmsIn
 from channels.telegram.keyboards import inline_keyboard
 from channels.telegram.texts import entry_html
 from domain.clients.addresses import linked_address
+from domain.clients.phones import phone_as_stored
 from domain.clients.records import get_client, link_identity
-from domain.clients.registration import normalize_phone
 from domain.conversations.transcripts import find_conversation, open_choices, transcript
 from domain.kernel.actors import SYSTEM
 from domain.kernel.uow import UnitOfWork
@@ -162,7 +162,7 @@ def channel_address(uow: UnitOfWork, *, channel: str, client_id: str, label: str
     if channel == "sms":
         if not phone:
             raise ValueError(f"client {client_id!r} has no phone to text from")
-        address = normalize_phone(phone)
+        address = phone_as_stored(uow=uow, written=phone)
     elif channel == "telegram":
         linked = linked_address(uow=uow, client_id=client_id, channel=channel)
         address = linked or str(700_000_000 + next(_new_chats))

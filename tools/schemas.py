@@ -38,6 +38,9 @@ class CheckSlotsIn(BaseModel):
         None, description="Starts before this, HH:MM.", pattern=TIME_OF_DAY
     )
     limit: int = Field(8, ge=1, le=40, description="Starts per provider.")
+    at: str | None = Field(
+        None, description="The time the client asked for on date_from, HH:MM.", pattern=TIME_OF_DAY
+    )
 
 
 class PrefillBookingIn(BaseModel):
@@ -73,13 +76,17 @@ class HandoffIn(BaseModel):
     reason: str
 
 
+class NoteForPracticeIn(BaseModel):
+    note: str
+
+
 class NoArgs(BaseModel):
     pass
 
 
 class IdentifyClientIn(BaseModel):
     name: str | None = None
-    phone: str | None = None
+    phone: str | None = Field(None, description="As the client wrote it.")
     email: str | None = None
 
 

@@ -5,22 +5,31 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from rapidfuzz import fuzz
 
 from domain.catalog import reading as catalog
-from domain.conversations import handoff
+from domain.conversations import handoff, notes
 from domain.conversations import opening as conversations
 from domain.kernel.errors import InvalidInput
 from domain.kernel.timefmt import format_when, zone
+from domain.kernel.uow import UnitOfWork
 from domain.models import Provider, Service
 from domain.scheduling.calendars import practice_policies
-from domain.scheduling.slots import SlotQuery, search_slots
+from domain.scheduling.refusals import why_none_free, why_not_free
+from domain.scheduling.slots import ProviderSlots, SlotQuery, search_slots
 from tools.booking import structured
 from tools.context import Runtime, ToolDeps, as_result, caller
-from tools.schemas import CheckSlotsIn, HandoffIn, SearchKnowledgeIn, SearchProvidersIn
+from tools.schemas import (
+    CheckSlotsIn,
+    HandoffIn,
+    NoteForPracticeIn,
+    SearchKnowledgeIn,
+    SearchProvidersIn,
+)
 
 # How close a need must come to a service description to count (cosine similarity).
 NEED_MATCH = 0.2
@@ -112,6 +121,7 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
         day_from: str | None = None,
         day_until: str | None = None,
         limit: int = 8,
+        at: str | None = None,
     ) -> str:
         uow = deps.uow()
         tz = zone(practice_policies(uow=uow).timezone)
@@ -129,25 +139,10 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
             day_until=_time(day_until),
             limit_per_provider=limit,
         )
+        at_time = _time(at)
+        asked = datetime.combine(first, at_time, tzinfo=tz) if at_time else None
         return as_result(
-            [
-                {
-                    "provider_id": found.provider.id,
-                    "provider": found.provider.name,
-                    "service_id": found.service.id,
-                    "service": found.service.name,
-                    "starts": [
-                        {
-                            "start": s.astimezone(zone(found.provider.timezone)).isoformat(),
-                            "label": format_when(
-                                s, zone(found.provider.timezone), now=uow.now(), home=tz
-                            ),
-                        }
-                        for s in found.starts
-                    ],
-                }
-                for found in search_slots(uow=uow, query=query)
-            ]
+            [_offered(uow, found, query, asked, tz) for found in search_slots(uow=uow, query=query)]
         )
 
     def search_knowledge(query: str, config: RunnableConfig) -> str:
@@ -178,6 +173,19 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
         )
         return as_result({"status": conversation.status})
 
+    def note_for_practice(note: str, runtime: Runtime) -> str:
+        who = caller(runtime.context, deps.uow)
+        conversations.open_conversation(
+            uow=deps.uow(),
+            conversation_id=who.conversation_id,
+            channel=who.channel,
+            client_id=who.client_id,
+        )
+        notes.note_for_staff(
+            uow=deps.uow(), actor=who.visitor, conversation_id=who.conversation_id, note=note
+        )
+        return as_result({"passed_on": True})
+
     return [
         structured(
             "search_providers",
@@ -203,6 +211,12 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
             HandoffIn,
             handoff_to_human,
         ),
+        structured(
+            "note_for_practice",
+            "Tell the staff something (running late) without passing the conversation.",
+            NoteForPracticeIn,
+            note_for_practice,
+        ),
     ]
 
 
@@ -215,6 +229,51 @@ def _provider_payload(provider: Provider, services: list[Service]) -> dict[str, 
         "location": provider.location,
         "services": [_service_payload(s) for s in services],
     }
+
+
+def _offered(
+    uow: UnitOfWork,
+    found: ProviderSlots,
+    query: SlotQuery,
+    asked: datetime | None,
+    home: ZoneInfo,
+) -> dict[str, Any]:
+    """One provider's free starts; with why none is free, and why the time asked for is not."""
+    provider, service, tz = found.provider, found.service, zone(found.provider.timezone)
+    now = uow.now()
+    offered: dict[str, Any] = {
+        "provider_id": provider.id,
+        "provider": provider.name,
+        "service_id": service.id,
+        "service": service.name,
+        "starts": [
+            {
+                "start": s.astimezone(tz).isoformat(),
+                "label": format_when(s, tz, now=now, home=home),
+            }
+            for s in found.starts
+        ],
+    }
+    if not found.starts:
+        refused = why_none_free(
+            uow,
+            provider=provider,
+            service=service,
+            start=query.start,
+            end=query.end,
+            day_from=query.day_from,
+            day_until=query.day_until,
+        )
+        offered |= {"why": str(refused), "reason": refused.reason}
+    elif asked is not None and asked not in found.starts:
+        refused_asked = why_not_free(uow, provider=provider, service=service, start=asked)
+        if refused_asked is not None:
+            offered["asked"] = {
+                "start": format_when(asked, tz, now=now, home=home),
+                "why": str(refused_asked),
+                "reason": refused_asked.reason,
+            }
+    return offered
 
 
 def _day(text: str) -> date:

@@ -59,7 +59,7 @@ _NO_PHRASES = re.compile(
 )
 # "Yes, cancel it" answers "Shall I cancel it?": the yes comes first, so "cancel it" is no refusal.
 _YES_THEN_CANCEL = re.compile(
-    r"^\W*(?:yes|yeah|yep|sure)\b[\w\s,.!']{0,20}?\bcancel\s+(?:that|it|this)\b"
+    r"^\W*(?:yes|yeah|yep|yup|yea|ya|sure)\b[\w\s,.!']{0,20}?\bcancel\s+(?:that|it|this)\b"
 )
 _CHANGE = re.compile(
     r"\b(?:change|different|another|instead|switch|reschedule|move|prefer|rather|other\s+"

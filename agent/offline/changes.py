@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from langchain_core.messages import AIMessage
@@ -13,7 +13,6 @@ from agent.offline.offers import slot_args
 from agent.offline.searches import content_words, spelled_out
 from agent.offline.steps import Steps
 from agent.offline.when import When, asks_for_soonest, parse_move, parse_when, relative_to
-from domain.kernel.timefmt import format_when
 
 # Words of a request to cancel or move that say what to do, not which booking.
 _CHANGE_WORDS = frozenset(
@@ -59,15 +58,9 @@ class ChangeSteps(Steps):
         if task.get("task") == "cancel":
             # The graph asks the client to confirm, and refuses it after the notice period.
             return self.call("cancel_booking", {"booking_id": booking["booking_id"]}, task=task)
-        deadline = self.change_deadline(booking)
-        if deadline is not None and self.memory.now > deadline:
-            return self.say(
-                "too_late",
-                booking=booking,
-                hours=self.memory.notice_hours,
-                deadline=_label(deadline, self.memory.now),
-                task={},
-            )
+        if booking.get("change_note"):
+            # The domain says why and whom to ask: past the notice, or booked inside it.
+            return self.say("too_late", booking=booking, task={})
         moving = {
             "task": "reschedule",
             "booking_id": booking["booking_id"],
@@ -82,13 +75,6 @@ class ChangeSteps(Steps):
         wanted = relative_to(wanted, said, reference=start, today=self.today)
         args = slot_args(booking["provider_id"], booking["service_id"], wanted, today=self.today)
         return self.call("check_slots", args, task=moving)
-
-    def change_deadline(self, booking: dict[str, Any]) -> datetime | None:
-        """Return until when the client may still move the booking, by the practice's policy."""
-        if self.memory.notice_hours is None:
-            return None
-        start = datetime.fromisoformat(str(booking["start_iso"]))
-        return start - timedelta(hours=self.memory.notice_hours)
 
     def booking_chosen(self, text: str) -> dict[str, Any] | None:
         """Return the listed booking the client picks, by position or by its day."""
@@ -138,8 +124,3 @@ def _matching_bookings(
     best = named[0][1]
     chosen = {booking_id for booking_id, score in named if score == best}
     return [booking for booking in on_day if booking["booking_id"] in chosen]
-
-
-def _label(moment: datetime, now: datetime) -> str:
-    """Format a local moment as the booking tools do: 'tomorrow, 08:40', 'Tue 3 Mar, 08:40'."""
-    return format_when(moment, moment.tzinfo or now.tzinfo or UTC, now=now)

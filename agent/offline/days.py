@@ -13,7 +13,7 @@ from agent.offline.text import NUMBER_WORDS, is_typo_of
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY = "|".join(WEEKDAYS)
-_MONTH = (
+MONTH = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december"
     r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)"
 )
@@ -24,7 +24,7 @@ ISO_DATE = r"\b\d{4}-\d{1,2}-\d{1,2}\b"
 SLASH_DATE = r"(?<![\d.:/])\d{1,2}/\d{1,2}(?:/(?:\d{4}|\d{2}))?(?![\d/])"
 DOT_DATE = r"(?<![\d.:/])\d{1,2}\.\d{1,2}\.(?:\d{4}(?!\d)|\d{2}(?!\d))?"
 NAMED_DATE = (
-    rf"\b(?:\d{{1,2}}{_ORDINAL}(?:\s+of)?\s+{_MONTH}\.?|{_MONTH}\.?\s+\d{{1,2}}{_ORDINAL})"
+    rf"\b(?:\d{{1,2}}{_ORDINAL}(?:\s+of)?\s+{MONTH}\.?|{MONTH}\.?\s+\d{{1,2}}{_ORDINAL})"
     rf"(?:,?\s+\d{{4}})?\b"
 )
 ANY_DATE = f"(?:{ISO_DATE}|{NAMED_DATE}|{SLASH_DATE}|{DOT_DATE})"
@@ -151,6 +151,10 @@ _WEEKDAY_IN_WEEK = re.compile(
     rf"\b(?:next\s+week\s+(?:on\s+)?({_WEEKDAY})|({_WEEKDAY})s?\s+(?:of\s+)?next\s+week)\b"
 )
 _DAY_OF_MONTH = re.compile(r"\bthe\s+(\d{1,2})(?:st|nd|rd|th)\b")
+# "Thursday the 19th", "thu 19th": a weekday with its date is one day, the date's.
+_WEEKDAY_AND_DATE = re.compile(
+    rf"\b(?:{_WEEKDAY})s?,?\s+(?:the\s+(\d{{1,2}})(?:st|nd|rd|th)?|(\d{{1,2}})(?:st|nd|rd|th))\b"
+)
 _WEEKDAY_RE = re.compile(rf"\b(?:(?:next|this|coming|on)\s+)?({_WEEKDAY})s?\b")
 
 
@@ -185,6 +189,11 @@ def take_days(text: str, *, today: date) -> tuple[list[DayMention], str]:
         text = _blank(text, match.start(), match.end())
         if mention is not None:
             found.append((match.end(), mention))
+    for match in _WEEKDAY_AND_DATE.finditer(text):
+        day = _day_of_month(int(match.group(1) or match.group(2)), today=today)
+        if day is not None:
+            found.append((match.end(), DayMention(match.start(), day)))
+            text = _blank(text, match.start(), match.end())
     for match in _DAY_OF_MONTH.finditer(text):
         day = _day_of_month(int(match.group(1)), today=today)
         if day is not None:

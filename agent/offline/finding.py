@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable
 from typing import Any
 
 from langchain_core.messages import AIMessage
@@ -25,7 +25,7 @@ from agent.offline.searches import (
     read_search,
 )
 from agent.offline.steps import Steps
-from agent.offline.when import When, parse_when
+from agent.offline.when import parse_when
 
 BOOKING: dict[str, Any] = {"task": "book"}
 
@@ -85,6 +85,25 @@ class FindingSteps(Steps):
         need = need_of(text)
         if self.memory.task.get("by_name") and not found:
             return self.say("no_provider", location=None, provider_name=None)
+        placed = self.memory.task.get("placed")
+        if placed and args == {"location": placed.get("location")}:
+            if found:  # one of the practice's sites, with nobody there for this need
+                return self.say(
+                    "no_provider",
+                    location=placed.get("location"),
+                    provider_name=placed.get("provider_name"),
+                )
+            # A place the practice has no site in ("a master's program in France") is no
+            # filter: whom the client needs is searched for anywhere.
+            unplaced = {key: value for key, value in placed.items() if key != "location"}
+            return self.call("search_providers", unplaced, task=BOOKING)
+        if not found and args.get("location") and (args.get("need") or args.get("provider_name")):
+            # Is the place one of the practice's? Asked once, by the place alone.
+            return self.call(
+                "search_providers",
+                {"location": args["location"]},
+                task={**BOOKING, "placed": args},
+            )
         if not found and args.get("provider_name") and need:
             # Not a provider's name after all ("a Dermatologist"): search by the need instead.
             return self.search(SearchRequest(location=request.location, need=need), from_chat=False)
@@ -108,17 +127,14 @@ class FindingSteps(Steps):
     def after_check_slots(self, _: Any, __: dict[str, Any]) -> AIMessage:
         memory = self.memory
         asked, latest = memory.searches[0], memory.searches[-1]
+        first_refusals = memory.none_free[0] if memory.none_free else []
         if not memory.offer:
-            last_day = self.last_bookable_day
-            if last_day is not None and all(
-                str(args.get("date_from", "")) > last_day.isoformat() for args in asked
-            ):
-                # Nothing is free because it is past the booking window: say so, not "full".
+            reasons = {reason for reason, _ in first_refusals}
+            if latest is asked and reasons == {"too_far"}:
+                # Past the booking window: say so, with the practice's limit, not "full".
                 return self.say(
                     "refused",
-                    message=f"Sorry, appointments can be booked only up to "
-                    f"{memory.advance_days} days ahead, that is until {last_day:%A} "
-                    f"{last_day.day} {last_day:%B}. Would an earlier day suit you?",
+                    message=f"Sorry, {first_refusals[0][1]} Would an earlier day suit you?",
                     offer_more=False,
                 )
             wider = self.wider_search(asked, tries=len(memory.searches))
@@ -130,33 +146,18 @@ class FindingSteps(Steps):
         when = self.read_when(memory.last_human)
         missed = ""
         if latest is not asked:
-            missed = f"Sorry, nothing is free {describe_search(asked[0])}."
+            said = _unique(why for _, why in first_refusals)
+            missed = " ".join(said) or f"Sorry, nothing is free {describe_search(asked[0])}."
         else:
             # Only a time picks here: "the 5th" in a fresh request is a day, not a position.
             chosen = self.pick(memory.last_human, when, by_position=False)
             if chosen is not None:
                 return self.commit_choice(chosen)
             if when.at is not None:
-                missed = f"{when.at:%H:%M} is not free."
-                if self.too_soon(when):
-                    missed = (
-                        f"{when.at:%H:%M} is too soon: appointments need at least "
-                        f"{memory.min_notice_minutes} minutes' notice."
-                    )
+                # The domain says why the time asked for is not free (notice, hours, taken).
+                said = _unique(why for _, why in memory.asked_refused)
+                missed = " ".join(said) or f"{when.at:%H:%M} is not free."
         return self.show_offer(missed)
-
-    def too_soon(self, when: When) -> bool:
-        """Tell whether the time asked for today lies inside the minimum notice."""
-        notice, at = self.memory.min_notice_minutes, when.at
-        if notice is None or at is None or when.day not in (None, self.today):
-            return False
-        asked = datetime.combine(self.today, at, tzinfo=self.memory.now.tzinfo)
-        return asked < self.memory.now + timedelta(minutes=notice)
-
-    @property
-    def last_bookable_day(self) -> date | None:
-        days = self.memory.advance_days
-        return None if days is None else self.today + timedelta(days=days)
 
     def show_offer(self, missed: str = "") -> AIMessage:
         """List the offered times, each provider's soonest in turn."""
@@ -179,3 +180,8 @@ class FindingSteps(Steps):
         if any(has_time_of_day(args) for args in asked):
             wider.append([any_time_of_day(args) for args in asked])
         return wider[tries - 1] if tries <= len(wider) else None
+
+
+def _unique(sentences: Iterable[str]) -> list[str]:
+    """Return each sentence once, in the order first said (several providers say the same)."""
+    return list(dict.fromkeys(sentences))

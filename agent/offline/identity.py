@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}")
-PHONE = re.compile(r"(?<![\w+])\+?\d[\d\s\-/().]{5,}\d")
+PHONE = re.compile(r"(?<![\w+(])(?:\+|\()?\d[\d\s\-/().]{5,}\d")
 # 12.03.2026 or 2026-03-12 has enough digits for a phone number but is a date.
 DATE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
 CODE = re.compile(r"^\D*?(\d{6})\D*$")

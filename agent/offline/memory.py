@@ -18,9 +18,6 @@ from agent.choices import Slot, offered_slots
 from agent.offline.lexicon import plain_english
 
 NOW_LINE = re.compile(r"Current local time: (\S+)")
-NOTICE_LINE = re.compile(r"Cancelling or moving is possible up to (\d+) hours before")
-ADVANCE_LINE = re.compile(r"can be booked up to (\d+) days ahead")
-MIN_NOTICE_LINE = re.compile(r"Appointments need at least (\d+) minutes' notice")
 TASK_KEY = "frontdesk_task"
 SAID_KEY = "frontdesk_said"
 ANONYMOUS_LINE = "Client: not identified yet."
@@ -30,11 +27,6 @@ ANONYMOUS_LINE = "Client: not identified yet."
 class Memory:
     now: datetime
     # Hours before a start after which a client may no longer cancel or move it.
-    notice_hours: int | None = None
-    # How many days ahead a client may book at most.
-    advance_days: int | None = None
-    # How many minutes from now the earliest bookable start is.
-    min_notice_minutes: int | None = None
     # The client's latest message in the plain English the readers know (agent/offline/lexicon),
     # and as they wrote it, for what is kept or shown to staff verbatim.
     last_human: str = ""
@@ -50,6 +42,10 @@ class Memory:
     offer_args: list[dict[str, Any]] = field(default_factory=list)
     # This turn's slot searches, one list of check_slots arguments per model step.
     searches: list[list[dict[str, Any]]] = field(default_factory=list)
+    # Beside each of this turn's searches, why it found nothing with a provider; and why the
+    # time asked for was not free in the latest: (reason, sentence), as the domain said it.
+    none_free: list[list[tuple[str, str]]] = field(default_factory=list)
+    asked_refused: list[tuple[str, str]] = field(default_factory=list)
     draft: dict[str, Any] | None = None
     # The documents requested for the latest booking made in this conversation, and for which.
     documents: list[dict[str, Any]] = field(default_factory=list)
@@ -75,15 +71,6 @@ def _read_system(memory: Memory, text: str) -> None:
     if now:
         memory.now = datetime.fromisoformat(now.group(1))
     memory.anonymous = ANONYMOUS_LINE in text
-    notice = NOTICE_LINE.search(text)
-    if notice:
-        memory.notice_hours = int(notice.group(1))
-    advance = ADVANCE_LINE.search(text)
-    if advance:
-        memory.advance_days = int(advance.group(1))
-    min_notice = MIN_NOTICE_LINE.search(text)
-    if min_notice:
-        memory.min_notice_minutes = int(min_notice.group(1))
 
 
 def read_memory(messages: list[BaseMessage]) -> Memory:
@@ -100,6 +87,7 @@ def read_memory(messages: list[BaseMessage]) -> Memory:
             memory.as_written = str(message.content)
             memory.last_human = plain_english(memory.as_written)
             memory.results, memory.searches = [], []
+            memory.none_free, memory.asked_refused = [], []
         elif isinstance(message, AIMessage):
             if TASK_KEY in message.additional_kwargs:
                 memory.task = dict(message.additional_kwargs[TASK_KEY])
@@ -114,6 +102,8 @@ def read_memory(messages: list[BaseMessage]) -> Memory:
                 if made_by != offer_step:
                     memory.offer, memory.offer_args, offer_step = [], [], made_by
                     memory.searches.append([])
+                    memory.none_free.append([])
+                    memory.asked_refused = []
                 memory.searches[-1].append(args)
                 _add_offer(memory, result, args)
             _remember(memory, str(message.name), result, args)
@@ -122,6 +112,12 @@ def read_memory(messages: list[BaseMessage]) -> Memory:
 
 def _add_offer(memory: Memory, groups: list[dict[str, Any]], args: dict[str, Any]) -> None:
     memory.offer_args.append(args)
+    for group in groups:
+        if "why" in group:
+            memory.none_free[-1].append((str(group.get("reason")), str(group["why"])))
+        if "asked" in group:
+            asked = group["asked"]
+            memory.asked_refused.append((str(asked.get("reason")), str(asked["why"])))
     memory.offer = sorted(
         [*memory.offer, *offered_slots(groups)], key=lambda slot: (slot.starts_at, slot.provider)
     )
@@ -133,6 +129,7 @@ def _remember(memory: Memory, tool: str, result: Any, args: dict[str, Any]) -> N
         memory.as_written = str(result["client_answer"])
         memory.last_human = plain_english(memory.as_written)
         memory.results, memory.searches = [], []
+        memory.none_free, memory.asked_refused = [], []
         if result.get("verdict") == "no" and tool == "confirm_booking" and memory.draft:
             memory.draft = {**memory.draft, "status": "released"}
     memory.results.append((tool, result, args))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 
 from agent.choices import Slot, shown_slots
@@ -27,7 +27,14 @@ def pick_slot(
     if position is not None:
         shown = shown_slots(offer)
         index = position - 1 if position > 0 else len(shown) + position
-        return shown[index] if 0 <= index < len(shown) else None
+        if 0 <= index < len(shown):
+            return shown[index]
+        if when.at is not None or not 0 < position < 24:
+            return None
+        # "10" among three choices is no position: it is the hour of one of them, morning or
+        # afternoon ("3" is 15:00 where 03:00 is offered to nobody).
+        hours = {time(position), *([time(position + 12)] if position < 12 else [])}
+        return next((slot for slot in shown if slot.starts_at.time() in hours), None)
     if when.at is None:
         return None
     fitting = [
@@ -61,6 +68,8 @@ def slot_args(
         args["day_from"] = when.day_from.strftime("%H:%M")
     if when.day_until:
         args["day_until"] = when.day_until.strftime("%H:%M")
+    if when.at:
+        args["at"] = when.at.strftime("%H:%M")
     return args
 
 
@@ -68,7 +77,7 @@ def days_after(args: dict[str, Any]) -> dict[str, Any]:
     """Return the same search over the week after the days it looked at."""
     last_day = date.fromisoformat(args.get("date_to") or args["date_from"])
     return {
-        **args,
+        **{key: value for key, value in args.items() if key != "at"},
         "date_from": (last_day + timedelta(days=1)).isoformat(),
         "date_to": (last_day + timedelta(days=SEARCH_DAYS)).isoformat(),
     }

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from agent.offline.answers import classify_answer
 from agent.offline.changes import ChangeSteps
+from agent.offline.clock import bare_hour
 from agent.offline.drafting import DraftingSteps
 from agent.offline.facts import extract_facts
 from agent.offline.finding import FindingSteps
@@ -31,7 +33,7 @@ from agent.offline.pending import (
 from agent.offline.questions import asks_what_to_bring, knowledge_query, pick_answer
 from agent.offline.searches import read_search
 from agent.offline.text import words
-from agent.offline.when import When, asks_for_soonest, parse_move
+from agent.offline.when import When, asks_for_one, asks_for_soonest, parse_move
 
 # Replies that end by offering a colleague, or other times: a bare yes or no answers them.
 _OFFERS_A_PERSON, _OFFERS_TIMES = OFFERS_A_PERSON, OFFERS_TIMES
@@ -41,10 +43,12 @@ _BY_EXAMPLE = {
     "cancel": Intent.CANCEL,
     "reschedule": Intent.RESCHEDULE,
     "handoff": Intent.HANDOFF,
-    "closing": Intent.THANKS,
+    "closing": Intent.CLOSING,
+    "running_late": Intent.RUNNING_LATE,
 }
-# How near a change's examples must lie to override a booking the rules read.
+# How near examples must lie to override a booking the rules read.
 _SURE = 0.91
+_CHANGES = frozenset({"cancel", "reschedule"})
 # Questions an unreadable answer gets asked again, rather than read as a new request.
 _ASKED_AGAIN = frozenset({Question.CHOOSE_TIME, Question.CHOOSE_BOOKING, Question.GIVE_INTAKE})
 # What a client may ask instead of answering a confirmation question.
@@ -87,6 +91,10 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         intent = self.intent_of(text)
         if intent is Intent.HANDOFF:
             return self.call("handoff_to_human", {"reason": memory.as_written})
+        if intent is Intent.RUNNING_LATE:
+            return self.call("note_for_practice", {"note": memory.as_written})
+        if intent is Intent.CLOSING and not draft:
+            return self.say("closing", task={})
         when, soonest, request = (
             self.read_when(text),
             asks_for_soonest(text),
@@ -105,18 +113,34 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         if chosen_booking is not None:
             wanted = parse_move(str(memory.task.get("request", "")), today=self.today)[1]
             return self.change(chosen_booking, wanted if wanted.day else when, soonest=soonest)
-        if soonest and when.is_empty and pending.question is Question.CHOOSE_TIME:
+        if (
+            soonest
+            and when.is_empty
+            and pending.question is Question.CHOOSE_TIME
+            and asks_for_one(text)
+        ):
             # "The earliest" of the times listed is the first of them, not a new search.
             return self.commit_choice(pending.times[0])
         chosen = self.pick(text, when)
         if chosen is not None:
             return self.commit_choice(chosen)
+        named_offered = (
+            self.offered_provider_named(text) if intent in (Intent.OTHER, Intent.BOOK) else None
+        )
+        if named_offered is not None:
+            # "10 w hoffmann" among several providers' times: that provider, the same days,
+            # and a bare number is the hour.
+            at = when if not when.is_empty else replace(when, at=bare_hour(text))
+            chosen = self.pick(text, at)
+            if chosen is not None:
+                return self.commit_choice(chosen)
+            return self.check_offer_again(at, only_provider=named_offered)
         unreadable = intent is Intent.OTHER and when.is_empty and not soonest
         if unreadable and pending.question is Question.GIVE_INTAKE:
             # Not an intake fact, and no new request either: ask for what is missing again.
             return self.ask_again(pending)
         other_times = about_times and self.has_offer_context and classify_answer(text) == "change"
-        if other_times and not (request.provider_name or request.location):
+        if other_times and request.is_empty:
             # "Afternoon instead?": other times of the same search, not a new need.
             return self.check_offer_again(when, soonest=soonest)
         if not request.is_empty and intent in (Intent.BOOK, Intent.OTHER):
@@ -140,13 +164,25 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
             return intent
         if classify_answer(text) in ("yes", "no"):
             return intent  # an answer to the question asked, not a request of its own
+        choosing = pending_question(self.memory).question is Question.CHOOSE_TIME
+        if choosing and asks_for_soonest(text) and asks_for_one(text):
+            return intent  # "the earliest please" picks among the times shown
+        if choosing and classify_answer(text) == "change" and not self.read_when(text).is_empty:
+            return intent  # "the afternoon instead?" changes the times shown, not a booking
         near = nearest_intent(self.memory.as_written, text)
-        if intent is Intent.BOOK:
-            # A need or a provider named makes the rules read a booking; only a change to
-            # one the client already has, placed clearly, overrides them.
-            changes = near.label in ("cancel", "reschedule") and near.similarity >= _SURE
-            return _BY_EXAMPLE[near.label] if changes and near.confident else intent
-        return _BY_EXAMPLE.get(near.label, intent) if near.confident else intent
+        named = read_search(text)
+        if named.provider_name or named.location:
+            # A provider or a place named is a search or a booking; only a change to one the
+            # client already has, placed clearly, overrides that.
+            overriding = _CHANGES
+        elif intent is Intent.BOOK:
+            # The rules read a booking from words as loose as "I'd like" or "appointment";
+            # examples placed clearly elsewhere ("my appts?", "talk to someone") say better.
+            overriding = _CHANGES | {"list_bookings", "handoff", "running_late", "closing"}
+        else:
+            return _BY_EXAMPLE.get(near.label, intent) if near.confident else intent
+        sure = near.confident and near.similarity >= _SURE and near.label in overriding
+        return _BY_EXAMPLE[near.label] if sure else intent
 
     def agree(self, pending: Pending) -> AIMessage:
         """Follow a plain "ok" to the question asked: take the one choice there is, or ask."""
@@ -182,7 +218,7 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         slot = self.memory.offer[0] if self.memory.offer else None
         service = (self.memory.live_draft or {}).get("service") or (slot.service if slot else None)
         query = knowledge_query(text, service)
-        task = {**self.memory.task, "probe": None, "resume": resume}
+        task = {**self.memory.task, "probe": None, "resume": resume, "about": service}
         return self.call("search_knowledge", {"query": query}, task=task)
 
     # -- results of the tools called this turn -----------------------------------------
@@ -205,7 +241,7 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         if task.get("probe"):
             return self.after_probe(hits)
         question = self.memory.last_human
-        answers = pick_answer(question, hits)
+        answers = pick_answer(question, hits, about=task.get("about"))
         template = "answer" if answers else "dont_know"
         if asks_what_to_bring(question) and self.memory.documents:
             # What this client's own booking needs says more than any general entry.
@@ -226,6 +262,9 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
     @property
     def paperwork(self) -> dict[str, Any]:
         return {"documents": self.memory.documents, "booking": self.memory.documents_for}
+
+    def after_note_for_practice(self, _: dict[str, Any], __: dict[str, Any]) -> AIMessage:
+        return self.say("noted_for_practice", task={})
 
     def after_handoff_to_human(self, _: dict[str, Any], __: dict[str, Any]) -> AIMessage:
         return self.say("handoff", task={})

@@ -13,6 +13,8 @@ from agent.offline.text import fold, words
 # question is short ("what should I bring?"); any other hit must be clearly on point.
 TOPIC_MATCH = 0.15
 ANY_MATCH = 0.3
+# How much better a knowledge entry must fit a price question than every service to answer it.
+CLEARLY_BETTER = 0.15
 # The score a service description needs for a message to count as a need for that service
 # (the provider search's own threshold).
 NEED_MATCH = 0.2
@@ -31,6 +33,25 @@ _PRICE_WORDS = frozenset(
 )  # fmt: skip
 
 
+# What a question is about, said in the words the knowledge entries use: "what is the address?"
+# alone lies as near the urgent-care notice as the directions in the embedding space.
+_TOPICS = tuple(
+    (re.compile(pattern), topic)
+    for pattern, topic in (
+        (
+            r"\b(?:address|located|location|directions?|get\s+there|find\s+you|how\s+(?:do|can)"
+            r"\s+i\s+get|where\s+(?:is|are|do|can|should|must)\b)",
+            "address and directions",
+        ),
+        (r"\bpark(?:ing)?\b", "parking"),
+        (r"\b(?:languages?|speaks?|english|german|russian|turkish)\b", "languages spoken"),
+        (r"\b(?:opening\s+hours|open|close|closed)\b", "opening hours"),
+        (r"\b(?:pay|payment|card|cash|invoice|bill)\b", "payment"),
+        (r"\b(?:wheelchair|accessible|step-free|lift|elevator|stairs)\b", "accessibility"),
+    )
+)
+
+
 def asks_price(question: str) -> bool:
     return _PRICE.search(fold(question)) is not None
 
@@ -47,7 +68,8 @@ def knowledge_query(question: str, context_service: str | None) -> str:
     ahead of the service the client named ("the price of a cardiology appointment").
     """
     if not asks_price(question):
-        return question
+        topic = next((name for pattern, name in _TOPICS if pattern.search(fold(question))), None)
+        return f"{question} ({topic})" if topic else question
     named = set(_named_words(question))
     if named:
         # The booking noun stays: "missed appointments" finds the policy, "missed" alone not.
@@ -58,20 +80,44 @@ def knowledge_query(question: str, context_service: str | None) -> str:
     return question
 
 
+# Words for any appointment: "how much is the consultation?" names the one under discussion.
+_ANY_SERVICE = frozenset(
+    {"consultation", "consultations", "consult", "session", "sessions", "treatment", "service",
+     "one", "meeting", "exam", "examination"}
+)  # fmt: skip
+
+
 def _named_words(question: str) -> list[str]:
-    return [word for word in content_words(question) if word not in _PRICE_WORDS]
+    return [
+        word
+        for word in content_words(question)
+        if word not in _PRICE_WORDS and word not in _ANY_SERVICE
+    ]
 
 
-def pick_answer(question: str, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def pick_answer(
+    question: str, hits: list[dict[str, Any]], *, about: str | None = None
+) -> list[dict[str, Any]]:
     """Return the hits that answer the question, best first; none when nothing does.
 
     Prices live in the service descriptions, everything else (policies, documents, directions)
-    in the knowledge entries, so the question's topic decides which kind of hit counts.
+    in the knowledge entries, so the question's topic decides which kind of hit counts. A price
+    question that names no service ("how much is the consultation?") is about the service under
+    discussion, `about`, when the search found it.
     """
     if not hits:
         return []
     if asks_price(question):
         services = [hit for hit in hits if hit["kind"] == "service"]
+        discussed = [hit for hit in services if about and fold(hit["title"]) == fold(about)]
+        if discussed and not _named_words(question):
+            return discussed[:1]
+        top = hits[0]
+        # A fee the practice's rules set ("a late cancellation fee for physio?") is a policy's,
+        # when the policy fits the question clearly better than any service.
+        policy_fee = top["kind"] == "knowledge" and top["score"] >= TOPIC_MATCH
+        if policy_fee and (not services or top["score"] - services[0]["score"] >= CLEARLY_BETTER):
+            return [top]
         # Only the naming words: "what's the price of" would drown a one-word "cardiology".
         naming = " ".join(_named_words(question)) or question
         named = rank_matches(naming, {hit["id"]: [hit["title"]] for hit in services}, limit=1)

@@ -8,7 +8,7 @@ from typing import Any
 
 from agent.offline.days import WEEKDAYS
 from agent.offline.matching import rank_matches
-from agent.offline.text import fold, words
+from agent.offline.text import NUMBER_WORDS, fold, words
 
 # How many providers one offer compares; more would bury the client in times.
 MAX_PROVIDERS = 3
@@ -16,6 +16,9 @@ NAME_MATCH = 80  # rapidfuzz score from which what the client said names a provi
 _NEAR_BEST = 5
 
 _TITLED_NAME = re.compile(r"\b(?i:dr\.?|doctor|prof\.?|mr\.?|mrs\.?|ms\.?)\s+((?-i:[A-Z])[\w-]+)")
+# A title before a word in lower case ("dr nguen") names someone too, unless the word is an
+# everyday one ("doctor tomorrow", "dr please").
+_TITLED_LOWER = re.compile(r"\b(?i:dr\.?|prof\.?|mrs\.?|mr\.?|ms\.?)\s+([a-z][\w-]+)")
 _CAPITALISED = r"(?-i:[A-Z])[\w'-]*"
 _PLACE = re.compile(
     rf"\b(?i:in|near|around|close\s+to)\s+(?:the\s+)?(?P<place>{_CAPITALISED}(?:\s+{_CAPITALISED})*)"
@@ -52,7 +55,8 @@ _NO_NEED = frozenset(
      "lets", "let's", "show", "tell", "give", "find", "look", "check", "up", "out", "all",
      "new", "go", "come", "by", "something", "anything", "whatever", "sometime", "anytime",
      "second", "third", "fourth", "fifth", "sixth", "last", "former", "latter", "option",
-     "open", "closed", *WEEKDAYS, *(f"{day}s" for day in WEEKDAYS), *_MONTHS}
+     "open", "closed", "days", "weeks", "month", "months", "hour", "hours", "minute", "minutes",
+     "mins", "year", "years", "oclock", *WEEKDAYS, *(f"{day}s" for day in WEEKDAYS), *_MONTHS}
 )  # fmt: skip
 
 
@@ -60,8 +64,8 @@ _NO_NEED = frozenset(
 # "what are your Saturday hours?", "is the practice open on Monday?", "when do you close?".
 _OPENING_HOURS = re.compile(
     rf"\b(?:(?:opening|office|business|working|your|weekend|(?:{'|'.join(WEEKDAYS)})s?)\s+hours"
-    r"|opening\s+times|hours\s+of\s+(?:the|your)|(?:you|we|practice|office|clinic|surgery|it"
-    r"|they)\s+(?:open|close)s?|clos(?:e|es|ing)(?!\s+(?:to|by)\b))\b"
+    r"|opening\s+times|hours\s+of\s+(?:the|your)|(?:you(?:\s+guys|\s+all|\s+folks)?|y'all"
+    r"|we|practice|office|clinic|surgery|it|they)\s+(?:open|close)s?|clos(?:e|es|ing)(?!\s+(?:to|by)\b))\b"
 )
 
 
@@ -92,6 +96,7 @@ class SearchRequest:
         return {key: value for key, value in args.items() if value}
 
 
+_ANY_DOCTOR = frozenset({"doctor", "doctors", "doc", "physician", "medic", "arzt"})
 # Short forms clients use that the catalog spells out; the embedding does not know them.
 _SHORT_FORMS = {
     "gp": "general practitioner",
@@ -130,16 +135,37 @@ def read_search(text: str) -> SearchRequest:
     if span:
         rest = rest[: span[0]] + " " + rest[span[1] :]
     rest = spelled_out(rest)
-    need = " ".join(rest.split()) if content_words(rest) else None
+    named = content_words(rest)
+    need = " ".join(rest.split()) if named else None
+    if named and set(named) <= _ANY_DOCTOR:
+        # "Can I see a doctor today?": a doctor for anything is the general practitioner.
+        need = "general practitioner"
     if asks_opening_hours(text):
         # "The law office" in "when does the law office open?" says where, not what for.
         need = None
     return SearchRequest(provider_name=name, location=location, need=need)
 
 
+# Sounds of thinking aloud ("hmm", "umm", "ahh", "erm"), however many letters are drawn out.
+_INTERJECTION = re.compile(r"^(?:h+m+|u+m+|u+h+|e+r+m*|a+h+|o+h+|m+h*m+|w+e+l+)$")
+
+
+# Words that are filler as verbs but name a need after an article: "a will", "my will".
+_NOUNS_AFTER_AN_ARTICLE = frozenset({"will"})
+_ARTICLES = frozenset({"a", "an", "the", "my", "our", "his", "her", "their", "mum's", "dad's"})
+
+
 def content_words(text: str) -> list[str]:
     """Return the words that name someone or something: no filler, days, times or numbers."""
-    return [w for w in words(text) if w not in _NO_NEED and not any(c.isdigit() for c in w)]
+    found = words(text)
+    return [
+        w
+        for before, w in zip(["", *found], found, strict=False)
+        if (w not in _NO_NEED or (w in _NOUNS_AFTER_AN_ARTICLE and before in _ARTICLES))
+        and not _INTERJECTION.match(w)
+        and w not in NUMBER_WORDS
+        and not any(c.isdigit() for c in w)
+    ]
 
 
 def _provider_name(text: str) -> tuple[str | None, tuple[int, int] | None]:
@@ -147,6 +173,9 @@ def _provider_name(text: str) -> tuple[str | None, tuple[int, int] | None]:
     titled = _TITLED_NAME.search(text)
     if titled:
         return titled.group(1), titled.span()
+    lower = _TITLED_LOWER.search(text)
+    if lower and lower.group(1) not in _NOT_NAMES and lower.group(1) not in _NO_NEED:
+        return lower.group(1), lower.span()
     for run in _NAME_RUN.finditer(text):
         names = [word for word in run.group().split() if fold(word) not in _NOT_NAMES]
         sentence_start = run.start() == 0 or text[: run.start()].rstrip()[-1:] in ".!?"

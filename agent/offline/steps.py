@@ -123,13 +123,23 @@ class Steps:
             )
         return self.call("prefill_booking", args)
 
-    def check_offer_again(self, when: When, *, soonest: bool = False) -> AIMessage:
+    def offered_provider_named(self, text: str) -> str | None:
+        """Return the provider of those on the table whom a message names ("10 w hoffmann")."""
+        offered = {slot.provider_id: [slot.provider] for slot in self.memory.offer}
+        named = word_matches(text, offered) if len(offered) > 1 else []
+        return named[0][0] if named else None
+
+    def check_offer_again(
+        self, when: When, *, soonest: bool = False, only_provider: str | None = None
+    ) -> AIMessage:
         """Look again at the offered providers (or the booking being moved) for a new wish.
 
         A new day replaces the days searched; a new time of day alone ("after 3pm") narrows
         the same days, and a bare time keeps their hours too; the soonest start from today.
         """
         searched = self.memory.offer_args
+        if only_provider is not None:
+            searched = [args for args in searched if args.get("provider_id") == only_provider]
         if self.moving:
             task = self.memory.task
             moved = {"provider_id": task["provider_id"], "service_id": task["service_id"]}

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from agent.offline.clock import read_clock
-from agent.offline.days import take_days
+from agent.offline.clock import bare_hour, read_clock
+from agent.offline.days import MONTH, WEEKDAYS, take_days
 from agent.offline.text import fold
 
 _CLAUSE_END = r"(?=[.!?;\n]|\s+and\s+(?:i|i'd|i'm|my|can|could|would|want|need|please)\b|$)"
@@ -23,7 +23,7 @@ _NOT_BOOKING_TIMES = (
     r"|ufer|lane|drive)\s+\d+[a-z]?\b",
     r"\b\d+[a-z]?\s+[a-z]+\s+(?:street|st|road|rd|avenue|ave|lane|drive|way)\b",
 )
-_MOVE_VERB = re.compile(
+MOVE_VERB = re.compile(
     r"\b(?:move|moving|reschedule|rescheduling|change|changing|shift|postpone|push|bring|switch"
     r"|rebook|put)\b"
 )
@@ -59,12 +59,24 @@ def mask_non_booking_numbers(folded: str) -> str:
     return folded
 
 
+_HOUR_AFTER_DAY = re.compile(
+    rf"\b(?:today|tomorrow|(?:{'|'.join(WEEKDAYS)})s?)\s+(?P<hour>\d{{1,2}}(?:\s*[ap]\.?m\b)?)"
+    rf"(?![\d.:/-])(?!\s*(?:st|nd|rd|th|of|{MONTH}|days?|weeks?|months?|years?|min|minutes?"
+    r"|hours?|hrs?|h|people|persons?|kids|children|%)\b)"
+)
+
+
 def parse_when(text: str, *, today: date) -> When:
     """Read the day, day window and exact time a message asks for; the last day named wins."""
     masked = mask_non_booking_numbers(fold(text))
     mentions, rest = take_days(masked, today=today)
     wanted = [mention for mention in mentions if not mention.negated]
     clock = read_clock(rest)
+    at = clock.at
+    if at is None and wanted:
+        # "today 10?", "fri 9": a bare number right after the day is the hour.
+        after_day = _HOUR_AFTER_DAY.search(masked)
+        at = bare_hour(after_day.group("hour")) if after_day else None
     if not wanted:
         return When(at=clock.at, day_from=clock.day_from, day_until=clock.day_until)
     chosen = wanted[-1]
@@ -72,7 +84,7 @@ def parse_when(text: str, *, today: date) -> When:
         day=chosen.day,
         day_from=clock.day_from,
         day_until=clock.day_until,
-        at=clock.at,
+        at=at,
         weekday_only=chosen.weekday_only,
         span_days=chosen.span_days,
     )
@@ -86,13 +98,19 @@ def mentions_booking_time(text: str, *, today: date) -> bool:
 def parse_move(text: str, *, today: date) -> tuple[When, When]:
     """Split a request to move an appointment into (the current one, the wanted one)."""
     folded = fold(text)
-    verb = _MOVE_VERB.search(folded)
+    verb = MOVE_VERB.search(folded)
     if verb is None:
         return When(), parse_when(text, today=today)
     for cue in _TARGET_CUE.finditer(folded, verb.end()):
         target = parse_when(folded[cue.end() :], today=today)
         if not target.is_empty:
             return parse_when(folded[: cue.start()], today=today), target
+    # The verb last, as German puts it: "… morgen um 8 auf Donnerstag verschieben".
+    for cue in _TARGET_CUE.finditer(folded, 0, verb.start()):
+        target = parse_when(folded[cue.end() : verb.start()], today=today)
+        current = parse_when(folded[: cue.start()], today=today)
+        if not target.is_empty and not current.is_empty:
+            return current, target
     return parse_when(text, today=today), When()
 
 
@@ -105,6 +123,15 @@ _SOONEST = re.compile(
 def asks_for_soonest(text: str) -> bool:
     """Tell whether the client wants the earliest free times rather than a given day."""
     return _SOONEST.search(fold(text)) is not None
+
+
+# "The next free ones", "earliest times": a list asked for, not one of those on the table.
+_MANY = re.compile(r"\b(?:ones|times|slots|dates|appointments|options)\b")
+
+
+def asks_for_one(text: str) -> bool:
+    """Tell whether a wish for the soonest asks for one time rather than a list of them."""
+    return _MANY.search(fold(text)) is None
 
 
 _SAME_TIME = re.compile(r"\b(?:same|usual)\s+(?:time|hour)\b|\bat\s+the\s+same\s+time\b")

@@ -13,7 +13,7 @@ from anyio import to_thread
 from channels.hub import Hub
 from channels.messages import Inbound
 from channels.sms.formatting import choices
-from domain.clients.registration import normalize_phone
+from domain.clients.phones import NotAPhoneNumber, phone_as_stored
 from domain.conversations.transcripts import open_choices
 from domain.kernel.errors import InvalidInput
 from domain.kernel.uow import UnitOfWork
@@ -90,8 +90,10 @@ class SmsDesk:
 
     async def answer(self, message: SmsIn) -> str | None:
         try:
-            phone = normalize_phone(message.sender)
-        except InvalidInput:
+            # Twilio sends E.164; a national sender (a test line, another gateway) is read in
+            # the practice's region, so it reaches the same client and the same STOP.
+            phone = await self._run(lambda: phone_as_stored(uow=self.uow(), written=message.sender))
+        except NotAPhoneNumber:
             log.warning("ignoring a text from %r: not a phone number", message.sender)
             return None
         opted_out = await self._run(lambda: is_opted_out(uow=self.uow(), phone=phone))

@@ -10,9 +10,12 @@ client's rule with a staff actor, in the same module. Uses `scheduling` (the slo
 - `outcomes`: completed or no-show, recorded by staff;
 - `reading`: a client's bookings, one booking, the staff diary and audited read;
 - `drafts`: the summary a client confirms and the intake answers that complete it;
+- `notice`: until when a client may change a booking online, and what they are told after;
 - `references`: the short reference clients are told, and the booking they mean by it;
 - `retries`: deadlock retries and the exclusion constraint's refusal in words;
 - `census`: every booking at once, for comparing before and after;
-- `_transitions` (private): the locked row with its terms, the notice, the transition with its
-  audit event and outbox message.
+- `_terms` (private): what a booking is made on (provider, service, policy), read in one
+  statement with a hold's client and key or a confirmation's locked row;
+- `_transitions` (private): the locked row, the notice, the transition with its audit event
+  and outbox message.
 """

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain.booking._terms import offering
 from domain.booking._transitions import (
     changeable,
     enforce_notice,
     ensure_changeable,
     locked,
-    offering,
     refuse_if_stale,
     transition,
     visible_to_staff,

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from domain.booking._transitions import locked_with_terms, offering, transition
+from domain.booking._terms import NO_SUCH_CLIENT, locked_with_terms, offering
+from domain.booking._transitions import transition
 from domain.booking.drafts import intake_from_profile, missing_intake
 from domain.booking.holds import hold_slot, release_hold
 from domain.booking.retries import refused_as_taken, retrying
@@ -22,9 +23,6 @@ from domain.staff.access import (
     require_own_provider,
     staff_actor,
 )
-
-# What holding answers for a client that does not exist; a client out of reach gets the same.
-NO_CLIENT = "No such client."
 
 
 def confirm_booking(*, uow: UnitOfWork, actor: Actor, booking_id: str) -> Booking:
@@ -93,7 +91,7 @@ def book_for_client(
     require_own_provider(staff, provider_id)
     with uow.reading() as reader:
         if not may_book_for(reader, staff, client_id):
-            raise NotFound(NO_CLIENT)
+            raise NotFound(NO_SUCH_CLIENT)  # as holding answers for a client that does not exist
     intake = {field: str(value) for field, value in intake.items()}
     _refuse_incomplete_intake(uow, client_id, service_id, intake)
     actor = staff_actor(staff)
@@ -134,9 +132,9 @@ def _refuse_incomplete_intake(
         client = reader.session.get(Client, client_id)
         service = reader.session.get(Service, service_id)
     if client is None or service is None:
-        return  # holding says which one is missing, in the same words as NO_CLIENT
+        return  # holding says which one is missing, in the same words as NO_SUCH_CLIENT
     _refuse_missing(
-        missing_intake(service, {**intake_from_profile(service, client), **intake}),
+        missing_intake(service, {**intake_from_profile(service, client.profile), **intake}),
         field="intake",
     )
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
+from domain.booking import notice
 from domain.booking._transitions import MISSING
 from domain.clients.registration import merged_profile
 from domain.kernel.actors import Actor, acts_for
@@ -31,20 +33,31 @@ class BookingSummary:
     currency: str
     intake: dict[str, str]
     missing: list[str]
+    changeable_online_until: str  # local wall time; after it only the practice can change it
+    change_note: str | None  # set once that time has passed, even before the booking is made
 
 
-def missing_intake(service: Service, intake: dict[str, Any]) -> list[str]:
+class IntakeForm(Protocol):
+    """A service's intake questions: the fields a booking must answer before it is confirmed."""
+
+    @property
+    def intake_fields(self) -> Sequence[str]: ...
+
+
+def missing_intake(service: IntakeForm, intake: Mapping[str, Any]) -> list[str]:
     """Return the intake fields the service needs that have no value yet, in the service's order."""
     return [field for field in service.intake_fields if not intake.get(field)]
 
 
-def intake_from_profile(service: Service, client: Client) -> dict[str, str]:
-    return {f: str(client.profile[f]) for f in service.intake_fields if client.profile.get(f)}
+def intake_from_profile(service: IntakeForm, profile: Mapping[str, Any]) -> dict[str, str]:
+    """Return the intake answers a client's profile already gives."""
+    return {f: str(profile[f]) for f in service.intake_fields if profile.get(f)}
 
 
 def summarize(uow: UnitOfWork, booking: Booking) -> BookingSummary:
     provider = uow.session.get_one(Provider, booking.provider_id)
     service = uow.session.get_one(Service, booking.service_id)
+    policy = practice(uow.session)
     return BookingSummary(
         booking_id=booking.id,
         status=booking.status,
@@ -57,6 +70,12 @@ def summarize(uow: UnitOfWork, booking: Booking) -> BookingSummary:
         currency=booking.currency,
         intake=dict(booking.intake),
         missing=missing_intake(service, booking.intake),
+        changeable_online_until=_when(
+            uow, notice.changeable_online_until(policy, booking), provider
+        ),
+        change_note=notice.past_notice_note(
+            policy, booking, now=uow.now(), timezone=provider.timezone
+        ),
     )
 
 

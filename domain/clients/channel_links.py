@@ -17,7 +17,7 @@ from typing import Literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select, update
 
-from domain.clients.registration import normalize_phone
+from domain.clients.phones import practice_region, to_e164
 from domain.kernel.actors import client_actor
 from domain.kernel.errors import InvalidInput, NotFound
 from domain.kernel.journal import audit
@@ -99,8 +99,9 @@ def link_by_phone(*, uow: UnitOfWork, channel: str, address: str, phone: str) ->
     it in when registering does not. Otherwise the number is proven for the chat's own client:
     kept as their phone if they have none, and their SMS identity either way.
     """
-    number = normalize_phone(phone, international=True)  # Telegram sends it without the '+'
     with uow:
+        # Telegram sends an international number without its '+'.
+        number = to_e164(phone, region=practice_region(uow.session), international=True)
         proven = uow.session.get(ChannelIdentity, ("sms", number))
         if proven is not None:
             owner = uow.session.get_one(Client, proven.client_id)

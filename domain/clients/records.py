@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import col, select
 
+from domain.clients.phones import NotAPhoneNumber, practice_region, to_e164
 from domain.clients.registration import (
     CONTACT_CHANNELS,
     ContactField,
@@ -90,15 +91,21 @@ def page_clients(
     if provider_id is not None:
         # The same rule as reading one client: an appointment, not a hold, makes them theirs.
         query = query.where(had_appointment_with(provider_id, col(Client.id)))
-    if search:
-        query = query.where(
-            or_(
+    with uow.reading() as reader:
+        if search:
+            matches = [
                 col(Client.name).icontains(search, autoescape=True),
                 col(Client.phone).icontains(search, autoescape=True),
                 col(Client.email).icontains(search, autoescape=True),
-            )
-        )
-    with uow.reading() as reader:
+            ]
+            try:
+                # A whole number written as the caller says it ("0170 34419208") finds the
+                # client on file as +4917034419208.
+                number = to_e164(search, region=practice_region(reader.session))
+                matches.append(col(Client.phone) == number)
+            except NotAPhoneNumber:
+                pass
+            query = query.where(or_(*matches))
         return page_of(reader.session, query, limit=limit, offset=offset)
 
 
@@ -168,8 +175,9 @@ def update_client(
     fields = dict(changes)
     with uow:
         client = visible_client(uow, staff, client_id, locked=True)
+        region = practice_region(uow.session)
         contacts: dict[ContactField, str | None] = {
-            field: checked_contact(field, fields[field])
+            field: checked_contact(field, fields[field], region=region)
             for field in CONTACT_CHANNELS
             if field in fields
         }

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from sqlalchemy.exc import IntegrityError
 
+from domain.clients.phones import NotAPhoneNumber, practice_region, to_e164
 from domain.kernel.actors import Actor
 from domain.kernel.errors import Conflict, InvalidInput
 from domain.kernel.journal import audit, fingerprint, recall, remember
@@ -17,39 +18,22 @@ from domain.staff.access import is_admin, staff_actor
 
 ContactField = Literal["phone", "email"]
 PROFILE_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # The channels whose address is the client's phone or email.
 CONTACT_CHANNELS: dict[ContactField, str] = {"phone": "sms", "email": "email"}
 
 
-def normalize_phone(raw: str, *, international: bool = False) -> str:
-    """Return the phone number without spaces, dashes, dots or brackets, refusing non-numbers.
-
-    `international`: the source sends international numbers without their '+' (Telegram), so
-    bare digits get one. A number starting with a single 0 is national and stays as it is:
-    making it international needs the practice's country, which is not known here.
-    """
-    phone = re.sub(r"[\s\-().]", "", raw)
-    if phone.startswith("00"):
-        phone = "+" + phone[2:]
-    elif international and phone[:1].isdigit() and not phone.startswith("0"):
-        phone = "+" + phone
-    if not PHONE.match(phone):
-        raise InvalidInput(f"{raw!r} does not look like a phone number.")
-    return phone
-
-
-def checked_contact(field: ContactField, value: str | None) -> str | None:
-    """Return a phone number or email address as stored (None when blank), or refuse it."""
+def checked_contact(field: ContactField, value: str | None, *, region: str | None) -> str | None:
+    """Return a phone number (E.164, a national one read in `region`) or an email address as
+    stored, None when blank; or refuse it, naming the field."""
     text = (value or "").strip()
     if not text:
         return None
     if field == "phone":
         try:
-            return normalize_phone(text)
-        except InvalidInput as exc:
-            raise InvalidInput(exc.message, field=field) from exc
+            return to_e164(text, region=region)
+        except NotAPhoneNumber as exc:
+            raise NotAPhoneNumber(exc.message, field=field) from exc
     if not EMAIL.match(text):
         raise InvalidInput(f"{text!r} does not look like an email address.", field=field)
     return text.lower()
@@ -91,8 +75,10 @@ def register_client(
     `phone_proven=False`: the phone is kept on file, without the identity, until proven.
     """
     name = checked_name(name)
-    phone = checked_contact("phone", phone)
-    email = checked_contact("email", email)
+    with uow.reading() as reader:
+        region = practice_region(reader.session)
+    phone = checked_contact("phone", phone, region=region)
+    email = checked_contact("email", email, region=region)
     known_profile = checked_profile(profile or {})
     arguments: dict[str, Any] = {"name": name, "phone": phone, "email": email}
     if known_profile:  # only then: keys given before profiles could be passed still match

@@ -15,6 +15,7 @@ from typing import Literal
 
 from sqlmodel import col, func, select
 
+from domain.clients.phones import practice_region
 from domain.clients.registration import checked_contact, register_client
 from domain.kernel.actors import SYSTEM, client_actor
 from domain.kernel.errors import InvalidInput, NotFound
@@ -52,8 +53,10 @@ def identify_client(
     email: str | None = None,
 ) -> Identification:
     """Register a new client, or send a known one a code; either way nothing is shown yet."""
-    phone = checked_contact("phone", phone)
-    email = checked_contact("email", email)
+    with uow.reading() as reader:
+        region = practice_region(reader.session)
+    phone = checked_contact("phone", phone, region=region)
+    email = checked_contact("email", email, region=region)
     if phone is None and email is None:
         raise InvalidInput("I need your phone number or email address.")
     with uow.reading() as reader:

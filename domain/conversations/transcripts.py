@@ -132,11 +132,17 @@ def record_entries(
     uow: UnitOfWork,
     conversation_id: str,
     entries: Sequence[tuple[EntryAuthor, str, dict[str, Any]]],
+    seen_by_agent: Sequence[int] = (),
 ) -> list[ConversationEntry]:
-    """Append a turn's entries together: all of them or, on a crash, none."""
+    """Append a turn's entries together: all of them or, on a crash, none.
+
+    `seen_by_agent` names the entries the turn took into the agent's context; they are marked
+    in the same transaction, so a turn that fails leaves them for the next one.
+    """
     with uow:
         conversation = uow.session.get_one(Conversation, conversation_id)
         made = [append_entry(uow, conversation, a, text, extra=extra) for a, text, extra in entries]
+        _mark_seen(uow, seen_by_agent)
         uow.commit()
         return made
 
@@ -179,9 +185,27 @@ def unseen_by_agent(*, uow: UnitOfWork, conversation_id: str) -> list[Conversati
 def mark_seen_by_agent(*, uow: UnitOfWork, entry_ids: Sequence[int]) -> None:
     """Note that the agent has these entries in its context now."""
     with uow:
-        for entry_id in entry_ids:
-            uow.session.get_one(ConversationEntry, entry_id).seen_by_agent = True
+        _mark_seen(uow, entry_ids)
         uow.commit()
+
+
+def left_unanswered(entries: Sequence[ConversationEntry]) -> list[ConversationEntry]:
+    """Return the client's messages after the last thing a person at the practice said.
+
+    Of what was said while a person held the conversation, these are what nobody answered.
+    """
+    unanswered: list[ConversationEntry] = []
+    for entry in entries:
+        if entry.author == EntryAuthor.STAFF:
+            unanswered = []
+        elif entry.author == EntryAuthor.CLIENT:
+            unanswered.append(entry)
+    return unanswered
+
+
+def _mark_seen(uow: UnitOfWork, entry_ids: Sequence[int]) -> None:
+    for entry_id in entry_ids:
+        uow.session.get_one(ConversationEntry, entry_id).seen_by_agent = True
 
 
 def _open_at(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, make_url
+from sqlalchemy import Engine, create_engine, event, exc, inspect, make_url
 from sqlmodel import SQLModel
 
 import domain.models  # noqa: F401  (registers every table on the metadata)
@@ -13,6 +14,12 @@ import domain.models  # noqa: F401  (registers every table on the metadata)
 # Execution option read when a SQLite transaction begins: IMMEDIATE takes the write lock up
 # front, so two writers queue on busy_timeout instead of failing when one upgrades its lock.
 SQLITE_BEGIN = "sqlite_begin"
+
+# A pooled PostgreSQL connection idle longer than this is pinged before it is handed out (the
+# server may have closed it meanwhile); one checked in a moment ago is not. The pool's own
+# pre-ping pings every checkout: a round trip and more CPU than a refused hold's own statement.
+PING_AFTER_IDLE_S = 1.0
+_IDLE_SINCE = "idle_since"
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -24,7 +31,35 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40)
+    engine = create_engine(url, pool_size=10, max_overflow=40)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a connection on checkout when it sat in the pool longer than PING_AFTER_IDLE_S.
+
+    A dead one is replaced (the pool retries the checkout) and the pool's older connections
+    are dropped, as pre-ping would do. A connection that dies in the moment between its last
+    use and the next makes that one statement fail, and the pool is invalidated then.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since <= PING_AFTER_IDLE_S:
+            return  # fresh, or in use a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if not dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            raise exc.InvalidatePoolError(str(error)) from error
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:

@@ -79,6 +79,8 @@ class Booking(SQLModel, table=True):
     version: int = 1
 
 
-def occupies(start: datetime, until: datetime) -> ColumnElement[bool]:
+def occupies(
+    start: datetime | ColumnElement[datetime], until: datetime | ColumnElement[datetime]
+) -> ColumnElement[bool]:
     """The condition that a booking's occupied range overlaps [start, until)."""
     return and_(col(Booking.starts_at) < until, col(Booking.blocked_until) > start)

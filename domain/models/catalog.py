@@ -10,17 +10,23 @@ PRACTICE_ROW_ID = 1
 
 
 class Practice(SQLModel, table=True):
-    """The organisation's default time zone and booking policies (a single row)."""
+    """The organisation's default time zone, phone region and booking policies (a single row)."""
 
     __tablename__ = "practice"
 
     id: int = Field(default=PRACTICE_ROW_ID, primary_key=True)
     name: str = "Frontdesk practice"
     timezone: str = "UTC"
+    # ISO 3166 alpha-2 ("DE"): the country whose national phone numbers clients write. None:
+    # the country of the time zone (domain.clients.phones.practice_region).
+    region: str | None = Field(default=None, max_length=2)
     min_notice_minutes: int = 120
     max_advance_days: int = 60
     hold_minutes: int = 10
     cancellation_notice_hours: int = 24
+    # How clients reach a person for what the chat may not do; empty when not given.
+    phone: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    email: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class Category(SQLModel, table=True):

@@ -5,9 +5,8 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from domain.clients.registration import normalize_phone
+from domain.clients.phones import NotAPhoneNumber, practice_region, to_e164
 from domain.kernel.actors import Actor, client_actor
-from domain.kernel.errors import InvalidInput
 from domain.kernel.journal import audit
 from domain.kernel.uow import UnitOfWork
 from domain.models import ChannelIdentity, SmsOptOut
@@ -17,8 +16,8 @@ OPTED_OUT = "opted out"  # the error of a text not sent because its number texte
 
 def opt_out(*, uow: UnitOfWork, phone: str) -> bool:
     """Stop texting this number; return False when it had opted out already."""
-    phone = normalize_phone(phone)
     with uow:
+        phone = to_e164(phone, region=practice_region(uow.session))
         if uow.session.get(SmsOptOut, phone) is not None:
             return False
         uow.session.add(SmsOptOut(phone=phone, opted_out_at=uow.now()))
@@ -32,8 +31,8 @@ def opt_out(*, uow: UnitOfWork, phone: str) -> bool:
 
 def opt_in(*, uow: UnitOfWork, phone: str) -> bool:
     """Text this number again; return False when it was not opted out."""
-    phone = normalize_phone(phone)
     with uow:
+        phone = to_e164(phone, region=practice_region(uow.session))
         opted_out = uow.session.get(SmsOptOut, phone)
         if opted_out is None:
             return False
@@ -45,8 +44,8 @@ def opt_in(*, uow: UnitOfWork, phone: str) -> bool:
 
 def is_opted_out(*, uow: UnitOfWork, phone: str) -> bool:
     """Tell whether this number texted STOP (and not START since)."""
-    phone = normalize_phone(phone)
     with uow.reading() as reader:
+        phone = to_e164(phone, region=practice_region(reader.session))
         return reader.session.get(SmsOptOut, phone) is not None
 
 
@@ -57,8 +56,8 @@ def number_opted_out(session: Session, phone: str) -> bool:
     Something that is no phone number has not opted out (the carrier refuses it anyway).
     """
     try:
-        phone = normalize_phone(phone)
-    except InvalidInput:
+        phone = to_e164(phone, region=practice_region(session))
+    except NotAPhoneNumber:
         return False
     return session.get(SmsOptOut, phone) is not None
 

@@ -2,8 +2,8 @@
 
 Everything is in UTC except opening hours, which are local wall times in the provider's zone:
 a 09:00 opening is 09:00 local on both sides of a DST change. Each local day's hours become
-runs of UTC starts once (`day_grid`); free starts are those runs minus what busy time and time
-off refuse (`free_time`), clipped to the notice, the window and the searched range. Confirming
+runs of UTC starts once (`day_grid`), clipped to the notice, the window and the searched range;
+free starts are those minus what busy time and time off refuse (`free_time`). Confirming
 a start asks `unavailability`, which reads the same runs, so what was offered can be committed.
 """
 
@@ -177,20 +177,40 @@ class AvailabilityChecker:
 
         `day_from` and `day_until` keep starts whose local time of day lies between them.
         """
+        open_starts = self.open_starts(start, end, day_from=day_from, day_until=day_until)
+        return self.free_starts_among(open_starts)
+
+    def open_starts(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        day_from: time | None = None,
+        day_until: time | None = None,
+    ) -> list[datetime]:
+        """Return, in order, the starts in [start, end) that the hours, slot step, notice, window
+        and part of day allow: what busy time and time off may still refuse.
+
+        They depend on neither, so calendars that keep the same hours share them.
+        """
         tz = self.calendar.timezone
         lower = max(start, self.window.earliest)
         if end <= lower:
-            return iter(())
+            return []
         first_day = lower.astimezone(tz).date()
         # A day's margin: the window's last day may belong to a zone ahead of the provider's.
         last_day = min(
             (end - timedelta(microseconds=1)).astimezone(tz).date(),
             self.window.last_day + ONE_DAY,
         )
+        runs = self._candidate_runs(first_day, last_day, lower, end, day_from, day_until)
         step = self.calendar.step
-        candidates = self._candidate_runs(first_day, last_day, lower, end, day_from, day_until)
-        free = self._refused.free_runs(candidates, step)
-        return itertools.chain.from_iterable(starts_in(run, step) for run in free)
+        return list(itertools.chain.from_iterable(starts_in(run, step) for run in runs))
+
+    def free_starts_among(self, open_starts: Sequence[datetime]) -> Iterator[datetime]:
+        """Yield the open starts (as `open_starts` returns them) that busy time and time off
+        leave free, in order."""
+        return self._refused.free_among(open_starts)
 
     def _candidate_runs(
         self,

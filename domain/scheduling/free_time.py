@@ -1,19 +1,20 @@
-"""Free starts in one pass: candidate runs minus the starts that busy time or time off refuse.
+"""Free starts in one pass: candidate starts minus the starts that busy time or time off refuse.
 
 A booking starting at s lasts until s + duration and keeps the provider for its buffer after
 that; it may not overlap time off, and it may not overlap a busy interval (which carries its own
 buffer) before its buffer ends. So a busy interval [b0, b1) refuses the open range of starts
 (b0 - duration - buffer, b1), and time off [t0, t1) refuses (t0 - duration, t1). Those ranges
-are merged once per calendar; the sorted runs of candidate starts are then walked with a single
-pointer into them, skipping a refused range by arithmetic instead of start by start.
+are merged once per calendar. The sorted candidate starts — one list shared by every provider who
+keeps the same hours — are then cut at each refused range by bisection: the starts between two
+ranges are free and are taken as one slice, never tested one by one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import itertools
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
-
-from domain.scheduling.day_grid import StartRun
 
 Interval = tuple[datetime, datetime]
 
@@ -47,22 +48,19 @@ class RefusedStarts:
         self._lows = lows
         self._highs = highs
 
-    def free_runs(self, runs: Iterable[StartRun], step: timedelta) -> Iterator[StartRun]:
-        """Yield the parts of runs (sorted, sharing no start) that no range refuses, in order."""
-        lows, highs = self._lows, self._highs
-        total = len(lows)
-        ahead = 0  # the first refused range that may still hold a start: every earlier one ended
-        for first, count in runs:
-            index = 0
-            while index < count:
-                start = first + step * index
-                while ahead < total and highs[ahead] <= start:
-                    ahead += 1
-                if ahead < total and lows[ahead] < start:
-                    index = -((first - highs[ahead]) // step)  # the first start at or past its end
-                    continue
-                stop = count
-                if ahead < total:
-                    stop = min(count, (lows[ahead] - first) // step + 1)
-                yield start, stop - index
-                index = stop
+    def free_among(self, starts: Sequence[datetime]) -> Iterator[datetime]:
+        """Yield the starts (sorted, distinct) that no range refuses, in order."""
+        return itertools.chain.from_iterable(self._free_slices(starts))
+
+    def _free_slices(self, starts: Sequence[datetime]) -> Iterator[Sequence[datetime]]:
+        kept_from, total = 0, len(starts)
+        for low, high in zip(self._lows, self._highs, strict=True):
+            # The range is open: a start at its low or its high is free.
+            refused_from = bisect_right(starts, low, kept_from)
+            if refused_from > kept_from:
+                yield starts[kept_from:refused_from]
+            if refused_from == total:
+                return
+            kept_from = bisect_left(starts, high, refused_from)
+        if kept_from < total:
+            yield starts[kept_from:]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import col
 
 from domain.kernel.actors import SYSTEM
@@ -16,17 +20,34 @@ from domain.kernel.uow import UnitOfWork
 from domain.models import (
     Booking,
     BookingStatus,
-    Practice,
-    Provider,
-    Service,
     occupied_span,
     occupies,
 )
-from domain.scheduling.availability import AvailabilityChecker, Unavailability
-from domain.scheduling.calendars import booking_window, load_calendars, practice
+from domain.models.types import UTCDateTime
+from domain.scheduling.availability import AvailabilityChecker, ProviderCalendar, Unavailability
+from domain.scheduling.calendars import BookingPolicy, ProviderHours, booking_window, practice
+from domain.scheduling.start_calendar import calendar_for_start
 
 
-def occupancy(provider: Provider, service: Service, start: datetime) -> tuple[datetime, datetime]:
+class SlotProvider(ProviderHours, Protocol):
+    """What the slot rules need of a provider: their hours' settings and a name to refuse by."""
+
+    @property
+    def name(self) -> str: ...
+
+
+class SlotService(Protocol):
+    """What the slot rules need of a service."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def duration_min(self) -> int: ...
+
+
+def occupancy(
+    provider: SlotProvider, service: SlotService, start: datetime
+) -> tuple[datetime, datetime]:
     """Return when a booking starting at `start` ends, and until when it keeps the provider."""
     return occupied_span(start, duration_min=service.duration_min, buffer_min=provider.buffer_min)
 
@@ -34,37 +55,45 @@ def occupancy(provider: Provider, service: Service, start: datetime) -> tuple[da
 def checker_around(
     uow: UnitOfWork,
     *,
-    provider: Provider,
-    service: Service,
+    provider: SlotProvider,
+    service: SlotService,
     start: datetime,
     ignore_booking_id: str | None = None,
     policy_now: datetime | None = None,
+    policy: BookingPolicy | None = None,
+    calendar: ProviderCalendar | None = None,
 ) -> AvailabilityChecker:
-    """Build the checker that offered slots use, for the local days around `start`."""
+    """Build the checker that offered slots use, from the rows that decide `start`.
+
+    `calendar` is those rows when the caller read them already, with its own (for one round
+    trip); `policy` the practice's, likewise.
+    """
     now = uow.now()
-    calendars = load_calendars(
-        uow.session,
-        [provider],
-        start=start - timedelta(days=1),
-        end=start + timedelta(days=1),
-        now=now,
-        ignore_booking_id=ignore_booking_id,
-    )
+    if calendar is None:
+        calendar = calendar_for_start(
+            uow.session,
+            provider,
+            start=start,
+            duration_min=service.duration_min,
+            now=now,
+            ignore_booking_id=ignore_booking_id,
+        )
     return AvailabilityChecker(
-        calendars[provider.id],
+        calendar,
         timedelta(minutes=service.duration_min),
-        booking_window(practice(uow.session), policy_now or now),
+        booking_window(policy or practice(uow.session), policy_now or now),
     )
 
 
 def ensure_bookable(
     uow: UnitOfWork,
     *,
-    provider: Provider,
-    service: Service,
+    provider: SlotProvider,
+    service: SlotService,
     start: datetime,
     ignore_booking_id: str | None = None,
     policy_now: datetime | None = None,
+    policy: BookingPolicy | None = None,
 ) -> None:
     """Refuse a start that is not free now, saying why in words a client understands.
 
@@ -79,6 +108,7 @@ def ensure_bookable(
         start=start,
         ignore_booking_id=ignore_booking_id,
         policy_now=policy_now,
+        policy=policy,
     )
     # Only once the start is free by availability's reckoning, which ignores expired holds.
     _, blocked_until = occupancy(provider, service, start)
@@ -88,11 +118,13 @@ def ensure_bookable(
 def refuse_if_unavailable(
     uow: UnitOfWork,
     *,
-    provider: Provider,
-    service: Service,
+    provider: SlotProvider,
+    service: SlotService,
     start: datetime,
     ignore_booking_id: str | None = None,
     policy_now: datetime | None = None,
+    policy: BookingPolicy | None = None,
+    calendar: ProviderCalendar | None = None,
 ) -> None:
     """Refuse a start that is not free, changing nothing (expired holds are ignored anyway)."""
     checker = checker_around(
@@ -102,6 +134,8 @@ def refuse_if_unavailable(
         start=start,
         ignore_booking_id=ignore_booking_id,
         policy_now=policy_now,
+        policy=policy,
+        calendar=calendar,
     )
     reason = checker.unavailability(start)
     if reason is not None:
@@ -111,7 +145,7 @@ def refuse_if_unavailable(
             provider=provider,
             service=service,
             start=start,
-            policy=practice(uow.session),
+            policy=policy or practice(uow.session),
             checker=checker,
         )
 
@@ -119,10 +153,10 @@ def refuse_if_unavailable(
 def explain(
     reason: Unavailability,
     *,
-    provider: Provider,
-    service: Service,
+    provider: SlotProvider,
+    service: SlotService,
     start: datetime,
-    policy: Practice,
+    policy: BookingPolicy,
     checker: AvailabilityChecker,
     now: datetime,
 ) -> SlotUnavailable:
@@ -146,12 +180,28 @@ def explain(
     return SlotUnavailable(messages[reason], reason=reason.value)
 
 
-def taken(provider: Provider, start: datetime) -> SlotUnavailable:
+def taken(provider: SlotProvider, start: datetime) -> SlotUnavailable:
     when = format_local(start, zone(provider.timezone))
     return SlotUnavailable(
         f"Sorry, {when} with {provider.name} was just taken by someone else.",
         reason=Unavailability.TAKEN.value,
     )
+
+
+_START: BindParameter[datetime] = bindparam("start", type_=UTCDateTime())
+_UNTIL: BindParameter[datetime] = bindparam("until", type_=UTCDateTime())
+_NOW: BindParameter[datetime] = bindparam("now", type_=UTCDateTime())
+# Built once (a parameter may not share a column's name) and sent as a plain statement: the
+# session's own bulk update costs more than the rest of a hold.
+_EXPIRE_STALE_HOLDS = (
+    update(Booking)
+    .where(col(Booking.provider_id) == bindparam("of_provider"))
+    .where(col(Booking.status) == BookingStatus.HOLD)
+    .where(col(Booking.hold_expires_at) <= _NOW)
+    .where(occupies(_START, _UNTIL))
+    .values(status=BookingStatus.EXPIRED, updated_at=_NOW, version=Booking.version + 1)
+    .returning(col(Booking.id))
+)
 
 
 def expire_stale_holds(
@@ -163,16 +213,12 @@ def expire_stale_holds(
     cannot look at the clock, from refusing the slot they used to hold.
     """
     now = uow.now()
-    expired = uow.session.execute(
-        update(Booking)
-        .where(col(Booking.provider_id) == provider_id)
-        .where(col(Booking.status) == BookingStatus.HOLD)
-        .where(col(Booking.hold_expires_at) <= now)
-        .where(occupies(start, blocked_until))
-        .values(status=BookingStatus.EXPIRED, updated_at=now, version=Booking.version + 1)
-        .returning(col(Booking.id))
+    expired = uow.session.connection().execute(
+        _EXPIRE_STALE_HOLDS,
+        {"of_provider": provider_id, "now": now, "start": start, "until": blocked_until},
     )
     for booking_id in expired.scalars():
+        _expired_in_session(uow, booking_id, now)
         audit(
             uow,
             actor=SYSTEM,
@@ -180,3 +226,17 @@ def expire_stale_holds(
             subject_type="booking",
             subject_id=booking_id,
         )
+
+
+def _expired_in_session(uow: UnitOfWork, booking_id: str, now: datetime) -> None:
+    """Make the session's copy of an expired booking, if it holds one, match its row.
+
+    A hold being confirmed after its expiry is one: its confirmation counts from the version
+    the expiry wrote.
+    """
+    held = uow.session.identity_map.get(identity_key(Booking, booking_id))
+    if held is None:
+        return
+    set_committed_value(held, "status", BookingStatus.EXPIRED)
+    set_committed_value(held, "updated_at", now)
+    set_committed_value(held, "version", held.version + 1)

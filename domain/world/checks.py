@@ -14,6 +14,7 @@ import yaml
 from jinja2 import Environment, TemplateSyntaxError
 from pydantic import ValidationError
 
+from domain.clients.phones import NotAPhoneNumber, checked_region, to_e164
 from domain.kernel.errors import InvalidInput
 from domain.kernel.timefmt import wall_to_utc, zone
 from domain.models import occupied_span
@@ -149,6 +150,17 @@ def _provider_hours(world: WorldIn) -> Iterable[Problem]:
 
 
 def _clients(world: WorldIn) -> Iterable[Problem]:
+    if world.region is not None:
+        try:
+            checked_region(world.region)
+        except InvalidInput as exc:
+            yield "region", exc.message
+    for client in world.clients:
+        if client.phone is not None:
+            try:
+                to_e164(client.phone, region=world.phone_region)
+            except NotAPhoneNumber as exc:
+                yield f"clients[{client.id}].phone", exc.message
     for attribute in ("phone", "email", "telegram_id"):
         values = [getattr(c, attribute) for c in world.clients if getattr(c, attribute)]
         for value, count in Counter(values).items():

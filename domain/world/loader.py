@@ -112,7 +112,13 @@ def load_world(
             raise WorldError(source, clashes)
         session = uow.session
         session.merge(
-            Practice(id=PRACTICE_ROW_ID, timezone=world.timezone, **world.policies.model_dump())
+            Practice(
+                id=PRACTICE_ROW_ID,
+                timezone=world.timezone,
+                region=world.phone_region,
+                **world.policies.model_dump(),
+                **world.contact.model_dump(),
+            )
         )
         _add_all(uow, [Category(id=c.id, name=c.name) for c in world.categories])
         _add_all(uow, [DocumentKind(id=d.id, name=d.name) for d in world.document_kinds])

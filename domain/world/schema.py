@@ -13,11 +13,11 @@ from pydantic import (
     ConfigDict,
     Field,
     NaiveDatetime,
+    ValidationInfo,
     field_validator,
 )
 
-from domain.clients.registration import normalize_phone
-from domain.kernel.errors import InvalidInput
+from domain.clients.phones import NotAPhoneNumber, region_of_time_zone, to_e164
 
 HOURS_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -63,6 +63,13 @@ class PoliciesIn(Strict):
     max_advance_days: int = Field(default=60, ge=0, le=YEAR_DAYS)
     hold_minutes: int = Field(default=10, gt=0, le=DAY_MINUTES)
     cancellation_notice_hours: int = Field(default=24, ge=0, le=YEAR_DAYS * 24)
+
+
+class ContactIn(Strict):
+    """How clients reach the practice by phone or email (told when the chat cannot help)."""
+
+    phone: str = Field(default="", max_length=64)
+    email: str = Field(default="", max_length=255)
 
 
 class NamedIn(Strict):
@@ -113,16 +120,6 @@ class ClientIn(Strict):
     telegram_id: Text | None = None
     profile: dict[str, Text] = {}
 
-    @field_validator("phone")
-    @classmethod
-    def _phone_as_stored(cls, phone: str | None) -> str | None:
-        if phone is None:
-            return None
-        try:
-            return normalize_phone(phone)
-        except InvalidInput as exc:
-            raise ValueError(exc.message) from exc
-
     @field_validator("email")
     @classmethod
     def _email_as_stored(cls, email: str | None) -> str | None:
@@ -154,7 +151,11 @@ class TemplateIn(Strict):
 class WorldIn(Strict):
     now: AwareDatetime
     timezone: str
+    # ISO 3166 alpha-2: the country national phone numbers are read in; by default the time
+    # zone's. Declared before `clients`, whose phones are read in it.
+    region: str | None = None
     policies: PoliciesIn = PoliciesIn()
+    contact: ContactIn = ContactIn()
     categories: list[NamedIn] = []
     document_kinds: list[NamedIn] = []
     services: list[ServiceIn]
@@ -163,3 +164,39 @@ class WorldIn(Strict):
     bookings: list[BookingIn] = []
     knowledge: list[KnowledgeIn] = []
     templates: list[TemplateIn] = []
+
+    @field_validator("region")
+    @classmethod
+    def _region_as_stored(cls, region: str | None) -> str | None:
+        return region.strip().upper() if region else None
+
+    @field_validator("clients")
+    @classmethod
+    def _phones_as_stored(cls, clients: list[ClientIn], info: ValidationInfo) -> list[ClientIn]:
+        """Read each phone into E.164; one that is no number stays as written for the checks."""
+        region = phone_region(info.data.get("region"), info.data.get("timezone"))
+        return [
+            client.model_copy(update={"phone": _e164_or_as_written(client.phone, region)})
+            for client in clients
+        ]
+
+    @property
+    def phone_region(self) -> str | None:
+        """The country national phone numbers are read in: the region, else the time zone's."""
+        return phone_region(self.region, self.timezone)
+
+
+def phone_region(region: str | None, time_zone: str | None) -> str | None:
+    """Return the region given, else the country of the time zone, else None."""
+    if region:
+        return region
+    return region_of_time_zone(time_zone) if time_zone else None
+
+
+def _e164_or_as_written(phone: str | None, region: str | None) -> str | None:
+    if phone is None:
+        return None
+    try:
+        return to_e164(phone, region=region)
+    except NotAPhoneNumber:
+        return phone.strip()

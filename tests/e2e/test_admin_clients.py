@@ -57,7 +57,7 @@ class TestFinding:
 
     def test_lists_come_in_pages_with_the_total(self, admin: httpx.Client) -> None:
         for n in range(3):
-            new_client(admin, f"Paged Person {n}", f"+4917000000{n}")
+            new_client(admin, f"Paged Person {n}", f"+49170000000{n}")
         first = admin.get("/clients", params={"q": "paged person", "limit": 2}).json()
         rest = admin.get("/clients", params={"q": "paged person", "limit": 2, "offset": 2}).json()
         assert first["total"] == rest["total"] == 3
@@ -200,7 +200,6 @@ class TestCorrecting:
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"name": "Bad Phone", "phone": "call me maybe"}, "phone"),
         ({"name": "Bad Email", "email": "nobody-at-example"}, "email"),
         ({"name": "   "}, "name"),
         ({"name": "Bad Profile", "profile": {"Date Of Birth": "x"}}, "profile"),
@@ -213,6 +212,100 @@ def test_bad_input_is_refused_field_by_field(
     refused = admin.post("/clients", json=body)
     assert refused.status_code == 422, refused.text
     assert {e["loc"][1] for e in refused.json()["detail"]} == {field}
+
+
+class TestPhoneNumbersInThePracticesRegion:
+    """The demo practice is in Berlin: its region is DE, so staff may type numbers nationally."""
+
+    def test_a_national_number_is_stored_in_e164(
+        self, server: LiveServer, admin: httpx.Client
+    ) -> None:
+        created = new_client(admin, "Ida National", "0170 555-0811")
+        assert created["phone"] == "+491705550811"
+        identities = query(
+            server,
+            "SELECT address FROM channel_identities WHERE client_id = :id AND channel = 'sms'",
+            id=created["id"],
+        )
+        assert identities == [("+491705550811",)]
+
+    def test_the_number_on_file_written_nationally_is_taken(self, admin: httpx.Client) -> None:
+        taken = admin.post("/clients", json={"name": "Not Markus", "phone": "0170 34419208"})
+        assert (taken.status_code, taken.json()["detail"]) == (
+            409,
+            "A client with this phone number already exists.",
+        )
+
+    @pytest.mark.parametrize("phone", ["call me maybe", "0170 123", "+49 151 123456789012345"])
+    def test_a_phone_that_is_no_number_is_refused_saying_so(
+        self, admin: httpx.Client, phone: str
+    ) -> None:
+        refused = admin.post("/clients", json={"name": "Bad Phone", "phone": phone})
+        assert refused.status_code == 422, refused.text
+        body = refused.json()
+        assert (body["code"], body["field"]) == ("invalid_phone", "phone")
+        assert "does not look like a phone number" in body["detail"]
+
+    def test_a_correction_to_a_number_that_is_none_changes_nothing(
+        self, admin: httpx.Client
+    ) -> None:
+        client = new_client(admin, "Jo Fixed", "+491705550812")
+        read = admin.get(f"/clients/{client['id']}")
+        refused = admin.patch(
+            f"/clients/{client['id']}", json={"phone": "0170 12"}, headers=if_match(read)
+        )
+        assert (refused.status_code, refused.json()["field"]) == (422, "phone")
+        moved = admin.patch(
+            f"/clients/{client['id']}", json={"phone": "0170 555 0813"}, headers=if_match(read)
+        )
+        assert moved.json()["phone"] == "+491705550813"
+
+    def test_a_number_typed_nationally_finds_the_client(self, admin: httpx.Client) -> None:
+        found = admin.get("/clients", params={"q": "0170 34419208"}).json()
+        assert [c["id"] for c in found["items"]] == ["markus-wolf"]
+
+    def test_the_practice_says_its_region(self, provider: httpx.Client) -> None:
+        practice = provider.get("/practice")
+        assert practice.status_code == 200
+        assert practice.json() == {
+            "name": "Frontdesk practice",
+            "timezone": "Europe/Berlin",
+            "region": "DE",
+            "phone_region": "DE",
+        }
+
+    def test_only_an_admin_sets_the_region(self, provider: httpx.Client) -> None:
+        assert provider.patch("/practice", json={"region": "CA"}).status_code == 403
+
+    def test_an_unknown_region_is_refused(self, admin: httpx.Client) -> None:
+        refused = admin.patch("/practice", json={"region": "XX"})
+        assert (refused.status_code, refused.json()["field"]) == (422, "region")
+        assert admin.get("/practice").json()["region"] == "DE"
+
+    def test_numbers_are_read_in_the_region_set(
+        self, server: LiveServer, admin: httpx.Client
+    ) -> None:
+        try:
+            moved = admin.patch("/practice", json={"region": "ca"})
+            assert moved.json()["region"] == "CA"
+            created = new_client(admin, "Jane Toronto", "(416) 555-0123")
+            assert created["phone"] == "+14165550123"
+            # Numbers on file are E.164 already: they do not move with the region.
+            markus = admin.get("/clients/markus-wolf").json()
+            assert markus["phone"] == "+4917034419208"
+            cleared = admin.patch("/practice", json={"region": None})
+            assert cleared.json() == {
+                "name": "Frontdesk practice",
+                "timezone": "Europe/Berlin",
+                "region": None,
+                "phone_region": "DE",  # the time zone's country
+            }
+        finally:
+            admin.patch("/practice", json={"region": "DE"})
+        audited = query(
+            server, "SELECT count(*) FROM audit_events WHERE action = 'practice.region_set'"
+        )
+        assert audited[0][0] >= 3
 
 
 def test_a_null_name_is_refused_but_a_null_email_removes_it(admin: httpx.Client) -> None:

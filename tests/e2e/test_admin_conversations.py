@@ -88,6 +88,39 @@ class TestChangingHands:
             assert chat.until("status")["status"] == "bot"
             colleague.until(summary_of(conversation_id, "bot"))
 
+    def test_after_hand_back_the_agent_answers_what_the_client_was_left_waiting_on(
+        self, server: LiveServer, hoffmann: httpx.Client, waiting: tuple[ChatClient, str]
+    ) -> None:
+        chat, conversation_id = waiting
+        assert hoffmann.post(f"/conversations/{conversation_id}/take-over").status_code == 200
+        assert chat.until("status")["status"] == "human"
+        hoffmann.post(f"/conversations/{conversation_id}/reply", json={"text": "One moment."})
+        assert chat.until("reply")["author"] == "staff"
+        # Said after the person's last reply, and not answered by them.
+        held = chat.say("How much is a dermatology consultation?", answered=False)
+        assert held.ack is not None
+
+        handed = hoffmann.post(f"/conversations/{conversation_id}/hand-back")
+        assert handed.status_code == 200, handed.text
+        said = [chat.until("reply")]
+        while said[-1]["author"] != "agent":
+            said.append(chat.until("reply"))
+        assert [f["author"] for f in said] == ["system", "agent"]
+        assert "handed you back" in said[0]["text"]
+        assert "80" in said[1]["text"]  # the price, from the knowledge the agent searched
+        assert chat.until("typing")["on"] is False  # that turn is over
+
+        # Handing back again changes nothing: refused, and the message is not answered twice.
+        again = hoffmann.post(f"/conversations/{conversation_id}/hand-back")
+        assert again.status_code == 409
+        answered = chat.say("Thank you!")
+        assert [r["author"] for r in answered.replies] == ["agent"]
+        entries = hoffmann.get(f"/conversations/{conversation_id}/entries").json()
+        spoken = [(e["author"], e["text"]) for e in entries if e["author"] != "tool"]
+        asked = spoken.index(("client", "How much is a dermatology consultation?"))
+        authors = [author for author, _ in spoken[asked:]]
+        assert authors == ["client", "system", "agent", "client", "agent"]
+
     def test_transfer_to_a_colleague_then_close(
         self,
         server: LiveServer,

@@ -132,6 +132,22 @@ class TestBookingByText:
             assert message["From"] == twilio.from_number
 
 
+class TestNationalSenders:
+    LENA = "+4915123847716"  # a demo client; the practice's region is DE
+
+    def test_a_text_from_a_national_number_reaches_the_client_on_file(
+        self, twilio: FakeTwilio, db: Engine
+    ) -> None:
+        twilio.incoming(INBOUND, sender="0151 23847716", body="What appointments do I have?")
+        twilio.wait_for_messages(1, to=self.LENA)
+        assert client_texts(db, self.LENA) == ["What appointments do I have?"]
+        owners = "SELECT count(DISTINCT client_id) FROM conversations WHERE channel = 'sms'"
+        lenas = f"{owners} AND address = :p AND client_id = 'lena-schmidt'"
+        assert count(db, lenas, p=self.LENA) == 1
+        assert count(db, "SELECT count(*) FROM conversations WHERE address LIKE '0%'") == 0
+        assert count(db, "SELECT count(*) FROM clients WHERE name = 'Lena Schmidt'") == 1
+
+
 class TestSignatures:
     PHONE = "+4917000000077"
 

@@ -112,6 +112,11 @@ class TestTakingOver:
 
             console.act("hand_back", conversation_id=conversation_id)
             assert chat.until("status")["status"] == "bot"
+            # The message nobody answered while it was held is the agent's to answer now.
+            reply = chat.until("reply")
+            while reply["author"] != "agent":
+                reply = chat.until("reply")
+            assert chat.until("typing")["on"] is False
             answered = chat.say("What are your opening hours?")
             assert [r["author"] for r in answered.replies] == ["agent"]
             chat.close()

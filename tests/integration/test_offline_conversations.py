@@ -208,11 +208,20 @@ class TestFindingProviders:
 
     def test_a_specialist_nobody_offers_there_is_not_offered(self, start_chat: StartChat) -> None:
         turn = start_chat("ana").say("I'd like a dermatologist in Charlottenburg")
-        (search,) = calls(turn, "search_providers")
-        assert search.get("location") == "Charlottenburg"
+        searched = calls(turn, "search_providers")
+        assert all(search.get("location") == "Charlottenburg" for search in searched)
         assert "check_slots" not in called(turn)
         assert offered(turn) == []
         assert turn.question is None
+
+    def test_a_place_the_practice_has_no_site_in_is_no_filter(self, start_chat: StartChat) -> None:
+        turn = start_chat("ana").say(
+            "My sister in Hamburg has it too. Can a dermatologist see my rash?"
+        )
+        first, *_, last = calls(turn, "search_providers")
+        assert first.get("location") == "Hamburg"
+        assert "location" not in last
+        assert checked_providers(turn) == {"dr-weber"}
 
 
 class TestOfferingTimes:
@@ -253,6 +262,37 @@ class TestOfferingTimes:
         assert checked_providers(turn) == {"dr-keller"}
         assert offered(turn)[0] == datetime(2026, 3, 2, 11, 0)
 
+    def test_a_time_inside_the_notice_is_refused_with_the_practices_notice(
+        self, start_chat: StartChat
+    ) -> None:
+        turn = start_chat("tom").say("Can I see Dr. Keller today at 10?")
+        (search,) = calls(turn, "check_slots")
+        assert search["at"] == "10:00"
+        assert "120 minutes' notice" in text(turn)
+        assert offered(turn)[0] == datetime(2026, 3, 2, 11, 0)
+
+    def test_a_day_past_the_booking_window_is_refused_with_the_last_bookable_day(
+        self, start_chat: StartChat
+    ) -> None:
+        turn = start_chat("tom").say("Can I see Dr. Keller on 20 June?")
+        assert "60 days ahead" in text(turn)
+        assert "1 May" in text(turn)
+        assert not offered(turn)
+
+    def test_the_earliest_of_those_listed_is_the_first_of_them(self, start_chat: StartChat) -> None:
+        chat = start_chat("tom")
+        offer = chat.say("Can I see Dr. Keller on Thursday?")
+        turn = chat.say("the earliest please")
+        assert held_start(turn).replace(tzinfo=None) == offered(offer)[0]
+
+    def test_a_new_need_with_a_time_is_a_new_search_not_other_times(
+        self, start_chat: StartChat
+    ) -> None:
+        chat = start_chat("tom")
+        chat.say("I need a dermatologist tomorrow morning")
+        turn = chat.say("I need a GP tomorrow morning")
+        assert checked_providers(turn) == {"dr-keller"}
+
     def test_a_search_with_several_providers_offers_each_of_them(
         self, start_chat: StartChat
     ) -> None:
@@ -261,6 +301,17 @@ class TestOfferingTimes:
         shown = " ".join(offered_with(turn))
         assert "Dr. Anna Weber" in shown
         assert "Dr. Jonas Keller" in shown
+
+    def test_a_provider_named_among_those_offered_narrows_the_same_days_to_them(
+        self, start_chat: StartChat
+    ) -> None:
+        chat = start_chat("ana")
+        offer = chat.say("I'd like to see a doctor in Berlin Mitte on Wednesday")
+        assert checked_providers(offer) == {"dr-weber", "dr-keller"}
+        turn = chat.say("10 w keller")
+        (prefill,) = calls(turn, "prefill_booking")
+        assert prefill["provider_id"] == "dr-keller"
+        assert held_start(turn) == datetime(2026, 3, 4, 10, 0, tzinfo=BERLIN)
 
     def test_a_day_without_free_times_offers_the_days_after(self, start_chat: StartChat) -> None:
         turn = start_chat("tom").say("Can I see Lukas Brandt on Monday?")

@@ -218,3 +218,40 @@ class TestQuestions:
         assert called(turn) == ["handoff_to_human"]
         assert status_of(chat) == ConversationStatus.WAITING_FOR_HUMAN
         assert chat.bookings() == []
+
+
+class TestSameDayBookings:
+    """A booking made inside the notice: said before the yes, and again when a change is refused."""
+
+    def test_the_summary_says_so_then_a_cancellation_says_whom_to_call(
+        self, start_chat: StartChat
+    ) -> None:
+        chat = start_chat("ana")
+        chat.say("I'd like to see a dermatologist today")
+        turn = chat.say("14:30")
+        assert turn.question is not None
+        assert "Mon 2 Mar 2026, 14:30" in turn.question["question"]
+        assert "once booked it can no longer be changed online" in turn.question["question"]
+        assert "+49 30 2345 6780" in turn.question["question"]
+        chat.say("yes")
+        assert "Mon 2 Mar 2026, 14:30" in chat.confirmed_starts()
+
+        turn = chat.say("Please cancel my dermatology appointment today")
+        assert turn.question is None
+        assert "can no longer be changed online" in text(turn)
+        assert "call the practice on +49 30 2345 6780" in text(turn)
+        assert "could have been" not in text(turn)
+        assert "Mon 2 Mar 2026, 14:30" in chat.confirmed_starts()
+
+        turn = chat.say("Can I move my dermatology appointment today to Friday?")
+        assert offered(turn) == []
+        assert "can no longer be changed online" in text(turn)
+        assert "+49 30 2345 6780" in text(turn)
+
+    def test_a_booking_well_ahead_carries_no_note(self, start_chat: StartChat) -> None:
+        chat = start_chat("ana")
+        chat.say("I'd like to see a dermatologist on Tuesday")
+        turn = chat.say("14:30")
+        assert turn.question is not None
+        assert "Tue 3 Mar 2026, 14:30" in turn.question["question"]
+        assert "changed online" not in turn.question["question"]

@@ -59,3 +59,19 @@ def test_a_summary_waiting_for_confirmation_is_closed_when_a_person_took_over(
     turn = chat.say("yes")
     assert turn.question is None
     assert chat.bookings(BookingStatus.CONFIRMED)[-1].service_id != "derm-consult"
+
+
+def test_what_is_caught_up_again_takes_its_own_place_not_a_second_one(
+    start_chat: StartChat,
+) -> None:
+    chat = start_chat("ana")
+    chat.say("Hello")
+    said = (
+        Said(by_client=True, text="Can Dr. Weber see my rash?", entry_id=7),
+        Said(by_client=False, text="Yes, on Tuesday.", name="Dr. Anna Weber", entry_id=8),
+    )
+    catch_up(chat, *said)
+    before = [m.content for m in messages(chat)]
+    catch_up(chat, *said)  # a turn that failed after catching up is tried again
+    assert [m.content for m in messages(chat)] == before
+    assert before.count("Can Dr. Weber see my rash?") == 1

@@ -144,7 +144,7 @@ class TestAProvenPhoneFindsItsClient:
         assert (linked.status, linked.client_id) == ("linked", mallory)
 
 
-def test_a_national_number_from_telegram_is_kept_as_given_not_made_plus_zero(
+def test_a_national_number_from_telegram_is_read_in_the_practices_region_not_made_plus_zero(
     uow: UnitOfWork,
 ) -> None:
     own = client_of_chat(uow=uow, channel="telegram", address="900003", name="Nora")
@@ -152,5 +152,5 @@ def test_a_national_number_from_telegram_is_kept_as_given_not_made_plus_zero(
     link_by_phone(uow=uow, channel="telegram", address="900003", phone="0170 5550002")
 
     with uow.reading() as reader:
-        assert reader.session.get_one(Client, own.client_id).phone == "01705550002"
-    assert sms_owner(uow, "01705550002") == own.client_id
+        assert reader.session.get_one(Client, own.client_id).phone == "+491705550002"
+    assert sms_owner(uow, "+491705550002") == own.client_id

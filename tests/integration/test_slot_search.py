@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import Engine, event
 
 from domain.kernel.uow import UnitOfWork
-from domain.scheduling.slots import SlotQuery, search_slots, soonest_starts
+from domain.scheduling.slots import SlotQuery, search_slots
+from domain.scheduling.soonest import soonest_starts
 from domain.world.loader import load_world
 from domain.world.schema import WorldIn
 
@@ -81,7 +82,9 @@ def test_queries_do_not_grow_with_the_number_of_providers(uow: UnitOfWork, docto
         found = search(uow, specialty="derm")
     assert len(found) == doctors
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 6, selects
+    # Providers with their services' ids, the services, the practice, weekly hours, overrides,
+    # time off and bookings.
+    assert len(selects) == 7, selects
 
 
 def test_filters_and_parts_of_day(uow: UnitOfWork) -> None:

@@ -76,7 +76,7 @@ class TestNewClients:
     ) -> None:
         with pytest.raises(InvalidInput, match="full name"):
             identify_client(
-                uow=uow, conversation_id=conversation_id, name=None, phone="+4917055501"
+                uow=uow, conversation_id=conversation_id, name=None, phone="+49 170 5550101"
             )
         with pytest.raises(InvalidInput, match="phone number or email"):
             identify_client(uow=uow, conversation_id=conversation_id, name="Nora New")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bench import contention, prompt_tokens, slot_search
+from bench import contention, prompt_tokens, slot_search, understanding
 from bench.summary import summary
 
 
@@ -60,4 +60,15 @@ def test_the_headlines_read_their_issues_last_line_from_the_figures() -> None:
     }
     assert prompt_tokens.headline(counted) == (
         "prompt_tokens: per model call at 5 / 15 / 30 turns 1,965 / 2,061 / 1,885 (max 2,313)"
+    )
+    understood = {
+        "original.passed": 58.0,
+        "original.scenarios": 58.0,
+        "tuning.passed": 109.0,
+        "tuning.scenarios": 140.0,
+        "held-out.passed": 66.0,
+        "held-out.scenarios": 69.0,
+    }
+    assert understanding.headline(understood) == (
+        "understanding: original 58 / 58 (100 %), tuning 109 / 140 (78 %), held-out 66 / 69 (96 %)"
     )

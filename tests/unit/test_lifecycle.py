@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from domain.booking.changes import cancel_booking, reschedule_booking
 from domain.booking.confirmation import confirm_booking
+from domain.booking.drafts import booking_summary
 from domain.booking.holds import hold_slot, release_hold
 from domain.booking.outcomes import mark_attendance
 from domain.booking.reading import get_booking, list_client_bookings
@@ -196,7 +197,9 @@ class TestCancel:
         with pytest.raises(PolicyViolation) as refused:
             cancel_booking(uow=uow, actor=ANA, booking_id="b-ana-gp")
         assert refused.value.allowed_until == berlin("2026-03-03T08:40")
-        assert "until today, 08:40" in refused.value.message
+        assert "until Tue 3 Mar 2026, 08:40" in refused.value.message
+        assert "can no longer be changed online" in refused.value.message
+        assert "call the practice on +49 30 2345 6780" in refused.value.message
         assert status_of(uow, "b-ana-gp") == "confirmed"
 
     def test_staff_may_cancel_inside_the_notice(self, uow: UnitOfWork, clock: FrozenClock) -> None:
@@ -209,6 +212,55 @@ class TestCancel:
         with pytest.raises(NotFound):
             get_booking(uow=uow, actor=TOM, booking_id="b-ana-gp")
         assert status_of(uow, "b-ana-gp") == "confirmed"
+
+
+class TestSameDayBookings:
+    """Booked inside the notice: the summary says so first, a refusal says whom to ask."""
+
+    def test_a_summary_for_later_today_says_it_cannot_be_changed_online(
+        self, uow: UnitOfWork
+    ) -> None:
+        hold = hold_derm(uow, ANA, "2026-03-02T14:30")
+        summary = booking_summary(uow=uow, actor=ANA, booking_id=hold.id)
+        assert summary.changeable_online_until == "Sun 1 Mar 2026, 14:30"
+        assert summary.change_note is not None
+        assert "once booked it can no longer be changed online" in summary.change_note
+        assert "+49 30 2345 6780" in summary.change_note
+        assert "desk@lindenhof.example" in summary.change_note
+
+    def test_a_summary_well_ahead_carries_no_note(self, uow: UnitOfWork) -> None:
+        hold = hold_derm(uow, ANA, "2026-03-03T14:30")
+        summary = booking_summary(uow=uow, actor=ANA, booking_id=hold.id)
+        assert summary.changeable_online_until == "Mon 2 Mar 2026, 14:30"
+        assert summary.change_note is None
+
+    @pytest.mark.parametrize("change", ["cancel", "move"])
+    def test_a_change_later_is_refused_with_how_to_reach_the_practice(
+        self, uow: UnitOfWork, clock: FrozenClock, change: str
+    ) -> None:
+        booking = confirm_booking(
+            uow=uow, actor=ANA, booking_id=hold_derm(uow, ANA, "2026-03-02T14:30").id
+        )
+        clock.at = berlin("2026-03-02T10:00")
+
+        def change_it() -> Booking:
+            if change == "cancel":
+                return cancel_booking(uow=uow, actor=ANA, booking_id=booking.id)
+            return reschedule_booking(
+                uow=uow, actor=ANA, booking_id=booking.id, new_start=berlin("2026-03-05T09:00")
+            )
+
+        with pytest.raises(PolicyViolation) as refused:
+            change_it()
+        message = refused.value.message
+        assert message.startswith("This appointment can no longer be changed online")
+        assert "booked less than 24 hours before it starts" in message
+        assert f"To {change} it, call the practice on +49 30 2345 6780" in message
+        assert "could have been" not in message  # no deadline that passed before the booking
+        assert status_of(uow, booking.id) == "confirmed"
+        confirmed = booking_summary(uow=uow, actor=ANA, booking_id=booking.id)
+        assert confirmed.change_note is not None
+        assert "booked less than 24 hours" in confirmed.change_note
 
 
 class TestReschedule:

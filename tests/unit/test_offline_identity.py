@@ -23,6 +23,12 @@ from prompts import render
         ),
         ("+49 170 5550199", Contact(None, "+49 170 5550199", None)),
         ("Call me at 030-1234567 or mail me: me@x.de", Contact(None, "030-1234567", "me@x.de")),
+        # National numbers are read as written; the domain reads them in the practice's region.
+        ("Markus Wolf, 0170 34419208", Contact("Markus Wolf", "0170 34419208", None)),
+        ("Markus Wolf 0170/344 192-08", Contact("Markus Wolf", "0170/344 192-08", None)),
+        ("I'm Jane Roe, (416) 555-0199", Contact("Jane Roe", "(416) 555-0199", None)),
+        ("Jane Roe 416.555.0199", Contact("Jane Roe", "416.555.0199", None)),
+        ("Jane Roe, +1 (416) 555-0199", Contact("Jane Roe", "+1 (416) 555-0199", None)),
     ],
 )
 def test_a_name_with_a_phone_or_email_is_read_as_contact_details(

@@ -54,6 +54,7 @@ ALL_TOOLS = {
     "check_slots",
     "search_knowledge",
     "handoff_to_human",
+    "note_for_practice",
     "identify_client",
     "verify_code",
     "prefill_booking",
@@ -351,6 +352,70 @@ def book_derm_at_1430(agent: ConversationAgent, llm: ScriptedLLM) -> None:
     llm.add(after_booking, completion("Booked.", prompt_tokens=2307, completion_tokens=37))
     send(agent, "yes")
     assert llm.unused == 0
+
+
+class TestSameDayBooking:
+    def test_the_summary_and_a_later_refusal_say_whom_to_call(
+        self, agent: ConversationAgent, llm: ScriptedLLM
+    ) -> None:
+        llm.add(
+            calls(
+                tool_call(
+                    "check_slots",
+                    {
+                        "provider_id": "dr-weber",
+                        "service_id": "derm-consult",
+                        "date_from": "2026-03-02",
+                        "day_from": "12:00",
+                    },
+                )
+            ),
+            completion("Dr. Anna Weber is free today at 13:00, 13:30, 14:00 and 14:30."),
+        )
+        send(agent, "A dermatologist this afternoon, please")
+        llm.add(prefill_at("2026-03-02T14:30"), confirm_draft)
+        asked = send(agent, "14:30")
+        drafted = last_result(llm.requests[-1], "prefill_booking")
+        assert drafted["changeable_online_until"] == "Sun 1 Mar 2026, 14:30"
+        assert "once booked it can no longer be changed online" in drafted["change_note"]
+        assert asked.question is not None
+        assert drafted["change_note"] in asked.question["question"]
+
+        llm.add(after_booking, completion("Booked."))
+        send(agent, "yes")
+
+        def cancel_it(body: Json) -> Json:
+            listed = last_result(body, "list_bookings")
+            today = next(b for b in listed if b["start_iso"].startswith("2026-03-02"))
+            return calls(tool_call("cancel_booking", {"booking_id": today["booking_id"]}))
+
+        llm.add(
+            calls(tool_call("list_bookings", {})),
+            cancel_it,
+            completion("Sorry, I can't cancel it here; please call the practice."),
+        )
+        refused = send(agent, "Cancel today's appointment")
+        assert refused.question is None
+        error = last_result(llm.requests[-1], "cancel_booking")["error"]
+        assert error.startswith("This appointment can no longer be changed online")
+        assert "booked less than 24 hours before it starts" in error
+        assert "call the practice on +49 30 2345 6780" in error
+        assert ("derm-consult", "dr-weber", "2026-03-02T14:30") in active_bookings(
+            agent.uow(), "ana"
+        )
+        assert llm.unused == 0
+
+    def test_a_booking_well_ahead_carries_no_note(
+        self, agent: ConversationAgent, llm: ScriptedLLM
+    ) -> None:
+        llm.add(*afternoon_slots())
+        send(agent, "I need a dermatologist on Tuesday afternoon")
+        llm.add(prefill_at("2026-03-03T14:30"), confirm_draft)
+        asked = send(agent, "14:30")
+        drafted = last_result(llm.requests[-1], "prefill_booking")
+        assert drafted["change_note"] is None
+        assert asked.question is not None
+        assert "changed online" not in asked.question["question"]
 
 
 MALFORMED = '{"provider_id": "dr-weber", "service_id": "derm-consult", "start": "2026-03-03T14:'

@@ -92,7 +92,7 @@ class TestSampleConversations:
         ("Good morning!", Intent.GREETING),
         ("Hi there", Intent.GREETING),
         ("Thanks a lot!", Intent.THANKS),
-        ("thank you, bye", Intent.THANKS),
+        ("thank you, bye", Intent.CLOSING),
         ("blah", Intent.OTHER),
         ("", Intent.OTHER),
     ],
@@ -269,3 +269,18 @@ def test_questions_about_hours_and_prices_are_questions(text: str) -> None:
 )
 def test_close_to_a_place_or_an_opening_is_not_an_hours_question(text: str) -> None:
     assert classify_intent(text) == Intent.BOOK
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "move my 2pm today with tremblay to friday morning",
+        "can we push today's 2pm with marie to friday?",
+    ],
+)
+def test_moving_ones_own_time_to_another_is_a_reschedule(text: str) -> None:
+    assert classify_intent(text) is Intent.RESCHEDULE
+
+
+def test_a_change_of_mind_while_booking_is_still_a_booking() -> None:
+    assert classify_intent("can i get physio monday, or switch to tuesday") is Intent.BOOK

@@ -61,3 +61,22 @@ def test_every_lexicon_entry_is_text() -> None:
     known = lexicon()
     assert all(isinstance(english, str) for english in known.phrases.values())
     assert known.phrases[("ja",)] == "yes"
+
+
+@pytest.mark.parametrize(
+    "word", ["remember", "unavailable", "incorrect", "impossible", "schedule", "verified"]
+)
+def test_a_word_the_dictionary_knows_is_never_corrected(word: str) -> None:
+    assert plain_english(word) == word
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("could somone see me tommorow aftenoon", "could someone see me tomorrow afternoon"),
+        ("my anual physical", "my annual physical"),
+        ("pls cancle it", "please cancel it"),
+    ],
+)
+def test_longer_words_forgive_two_typos_short_ones_one(written: str, read: str) -> None:
+    assert plain_english(written) == read

@@ -7,7 +7,7 @@ import json
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
-from agent.offline.matching import name_tokens, rank_matches
+from agent.offline.matching import name_tokens, rank_matches, word_matches
 from agent.offline.memory import TASK_KEY
 from agent.offline.policy import decide
 from agent.offline.questions import service_need
@@ -179,6 +179,15 @@ def test_opening_hours_questions_name_no_provider_or_need(text: str) -> None:
     assert read_search(text).is_empty
 
 
+@pytest.mark.parametrize("text", ["hmm, afternoon instead?", "ummm later?", "ahh ok, tomorrow"])
+def test_sounds_of_thinking_aloud_name_no_need(text: str) -> None:
+    assert read_search(text).is_empty
+
+
+def test_a_new_need_beside_a_time_is_still_a_need() -> None:
+    assert read_search("well, I need a GP tomorrow morning").need
+
+
 _BACK_PAIN_HITS = [
     {"kind": "knowledge", "id": "emergencies", "title": "Urgent problems", "score": 0.35},
     {"kind": "service", "id": "physio-session", "title": "Physiotherapy", "score": 0.34},
@@ -220,3 +229,27 @@ def test_a_service_named_is_offered_even_when_it_is_longer() -> None:
     text = "Can Dr. Patel do an annual physical on Thursday?"
     picked = pick_providers([FAMILY_DOCTOR], text, {"provider_name": "Patel"})
     assert [service["service_id"] for _, service in picked] == ["annual-physical"]
+
+
+def test_a_title_before_a_lower_case_word_names_a_provider() -> None:
+    assert read_search("book me dr nguen monday 9:30").provider_name == "nguen"
+    assert read_search("can i see a dr tomorrow").provider_name is None
+
+
+def test_a_will_after_an_article_is_a_need_not_a_verb() -> None:
+    assert "will" in (read_search("need a will done, lawyer in 2 weeks?").need or "")
+    assert read_search("I will come tomorrow").is_empty
+
+
+def test_a_doctor_for_anything_is_the_general_practitioner() -> None:
+    assert read_search("can i see a doctor today at 10 oclock").need == "general practitioner"
+    assert read_search("a doctor for my skin").need == "a doctor for my skin"
+
+
+def test_asking_whether_they_are_open_names_no_need() -> None:
+    assert read_search("are you guys open on the weekend? what hours?").is_empty
+
+
+def test_one_typo_in_a_longer_name_still_names_the_provider() -> None:
+    names = {"a": ["Dr. Murat Yilmaz", "General practitioner visit"], "b": ["Lena Fischer"]}
+    assert [found for found, _ in word_matches("cancel with dr yilmas tomorrow", names)] == ["a"]

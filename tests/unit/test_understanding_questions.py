@@ -33,7 +33,22 @@ class TestWhatToSearchFor:
         )
 
     def test_other_questions_are_searched_as_asked(self) -> None:
-        assert knowledge_query("Are you open on Saturdays?", None) == "Are you open on Saturdays?"
+        assert knowledge_query("Can I bring my dog?", None) == "Can I bring my dog?"
+
+    @pytest.mark.parametrize(
+        ("question", "topic"),
+        [
+            ("what is the address?", "address and directions"),
+            ("Are you open on Saturdays?", "opening hours"),
+            ("is there somewhere to park?", "parking"),
+            ("does the doctor speak English?", "languages spoken"),
+            ("can I pay by card?", "payment"),
+        ],
+    )
+    def test_a_question_on_a_topic_is_searched_in_the_topics_words(
+        self, question: str, topic: str
+    ) -> None:
+        assert knowledge_query(question, None) == f"{question} ({topic})"
 
 
 class TestPickingTheAnswer:
@@ -79,3 +94,15 @@ class TestOpeningHours:
     )
     def test_a_place_close_by_or_a_free_time_is_not_about_opening_hours(self, text: str) -> None:
         assert not asks_opening_hours(text)
+
+
+def test_a_fee_the_policy_sets_is_answered_by_the_policy_not_the_services_price() -> None:
+    hits = [
+        {"kind": "knowledge", "id": "cancel-policy", "title": "Cancellation", "score": 0.709},
+        {"kind": "service", "id": "physio-session", "title": "Physiotherapy", "score": 0.499},
+    ]
+    assert [hit["id"] for hit in pick_answer("late cancel fee for physio?", hits)] == [
+        "cancel-policy"
+    ]
+    near = [{**hits[0], "score": 0.55}, hits[1]]
+    assert [hit["id"] for hit in pick_answer("how much is physio?", near)] == ["physio-session"]

@@ -376,7 +376,19 @@ def after_slot_search(request: str, args: dict[str, str], found: list[Any]) -> A
 
 def test_a_day_past_the_booking_window_is_refused_by_the_policy_not_searched_wider() -> None:
     args = {"service_id": "physio-session", "date_from": "2026-05-20", "date_to": "2026-05-20"}
-    decided = after_slot_search("A physio session on 20 May at 10:00", args, [])
+    none_free = [
+        {
+            "provider_id": "physio-fischer",
+            "provider": "Lena Fischer",
+            "service_id": "physio-session",
+            "service": "Physiotherapy session",
+            "starts": [],
+            # As the domain says it (domain/scheduling/refusals.py); the model relays it.
+            "why": "Appointments can be booked at most 60 days ahead, up to Fri 8 May 2026.",
+            "reason": "too_far",
+        }
+    ]
+    decided = after_slot_search("A physio session on 20 May at 10:00", args, none_free)
     assert decided.tool_calls == []
     assert "60 days" in str(decided.content)
     assert "8 May" in str(decided.content)
@@ -391,6 +403,12 @@ def test_a_time_inside_the_minimum_notice_is_called_too_soon() -> None:
             "service_id": "gp-visit",
             "service": "General practitioner visit",
             "starts": [{"start": "2026-03-09T11:00:00+01:00", "label": "Mon 9 Mar 2026, 11:00"}],
+            "asked": {
+                "start": "Mon 9 Mar 2026, 10:00",
+                "why": "Appointments need at least 120 minutes' notice; the earliest possible "
+                "start is Mon 9 Mar 2026, 11:00.",
+                "reason": "too_soon",
+            },
         }
     ]
     decided = after_slot_search("Can I see a GP today at 10:00?", args, free)
@@ -438,3 +456,27 @@ class TestNextWeekday:
     @pytest.mark.parametrize("text", ["Thursday", "this Thursday", "on Thursday"])
     def test_a_bare_or_this_weekday_is_the_first_one_coming(self, text: str) -> None:
         assert parse_when(text, today=date(2026, 10, 28)).day == date(2026, 10, 29)
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "at"),
+    [
+        ("cardiologist thursday 19th morning", date(2026, 3, 19), None),
+        ("Tuesday the 17th at 14:00", date(2026, 3, 17), time(14)),
+        ("gp today 10?", TODAY, time(10)),
+        ("friday 9 with Dr Keller", date(2026, 3, 6), time(9)),
+        ("friday 13 march", date(2026, 3, 13), None),
+        ("monday 2 people", date(2026, 3, 9), None),
+    ],
+)
+def test_a_weekday_with_a_date_is_the_date_and_a_bare_number_after_a_day_its_hour(
+    text: str, day: date, at: time | None
+) -> None:
+    found = parse_when(text, today=TODAY)
+    assert (found.day, found.at) == (day, at)
+
+
+def test_a_move_with_the_verb_last_splits_the_old_time_from_the_new() -> None:
+    old, new = parse_move("can i my gp appointment tomorrow at 8 to thursday move?", today=TODAY)
+    assert (old.day, old.at) == (date(2026, 3, 3), time(8))
+    assert new.day == date(2026, 3, 5)

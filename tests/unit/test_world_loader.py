@@ -26,9 +26,10 @@ from domain.models import (
 from domain.scheduling.slots import free_starts
 from domain.world.loader import load_world, read_world, weeks_until
 from domain.world.schema import WorldIn
-from tests.conftest import DEMO_WORLD, SAMPLE_WORLD
+from tests.conftest import DEMO_WORLD, ROOT, SAMPLE_WORLD
 
 BERLIN = ZoneInfo("Europe/Berlin")
+TORONTO_WORLD = ROOT / "evals" / "suites" / "toronto" / "world.yaml"
 
 
 def sample() -> dict[str, Any]:
@@ -172,6 +173,21 @@ class TestBadWorldsNameFileKeyAndProblem:
                 "belongs to 2 clients",
             ),
             (
+                lambda w: w["clients"][1].update(phone="0151 1234 5678"),  # national, in DE
+                "clients.phone",
+                "'+4915112345678' belongs to 2 clients",
+            ),
+            (
+                lambda w: w["clients"][1].update(phone="0170 123"),
+                "clients[tom].phone",
+                "does not look like a phone number",
+            ),
+            (
+                lambda w: w.update(region="XX"),
+                "region",
+                "ISO 3166",
+            ),
+            (
                 lambda w: w["categories"].append({"id": "legal", "name": "Again"}),
                 "categories[legal]",
                 "is used 2 times",
@@ -282,6 +298,59 @@ class TestWhatTheFormatOffers:
             )
 
 
+class TestThePhoneRegion:
+    def test_the_worlds_region_is_the_practices(self, uow: UnitOfWork, tmp_path: Path) -> None:
+        world = sample()
+        world["region"] = "at"
+        world["clients"][1]["phone"] = "0664 1234567"  # an Austrian mobile, written nationally
+        load(uow, write(tmp_path, world))
+        with uow.reading() as reader:
+            assert reader.session.get_one(Practice, 1).region == "AT"
+            owner = reader.session.get_one(ChannelIdentity, ("sms", "+436641234567"))
+            assert owner.client_id == "tom"
+
+    @pytest.mark.parametrize(("world_file", "region"), [(SAMPLE_WORLD, "DE"), (DEMO_WORLD, "DE")])
+    def test_without_one_the_time_zones_country_is_stored(
+        self, uow: UnitOfWork, world_file: Path, region: str
+    ) -> None:
+        load(uow, world_file)
+        with uow.reading() as reader:
+            assert reader.session.get_one(Practice, 1).region == region
+
+    def test_national_phones_are_stored_in_e164(self, uow: UnitOfWork, tmp_path: Path) -> None:
+        world = sample()
+        world["clients"][1]["phone"] = "0151 98765432"
+        load(uow, write(tmp_path, world))
+        with uow.reading() as reader:
+            assert reader.session.get_one(ChannelIdentity, ("sms", "+4915198765432"))
+
+    def test_the_toronto_suite_reads_canadian_numbers(self) -> None:
+        world = WorldIn.model_validate({**toronto(), "clients": [national_client()]})
+        assert world.phone_region == "CA"
+        assert world.clients[0].phone == "+14165550199"
+
+    @pytest.mark.parametrize("copy_of", ["tuning", "heldout"])
+    @pytest.mark.parametrize(("name", "region"), [("demo", "DE"), ("toronto", "CA")])
+    def test_the_understanding_copies_without_a_region_still_load(
+        self, uow: UnitOfWork, copy_of: str, name: str, region: str
+    ) -> None:
+        path = ROOT / "evals" / "understanding" / copy_of / name / "world.yaml"
+        assert "region" not in yaml.safe_load(path.read_text())
+        load(uow, path)
+        with uow.reading() as reader:
+            assert reader.session.get_one(Practice, 1).region == region
+
+
+def toronto() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(TORONTO_WORLD.read_text())
+    assert loaded["region"] == "CA"
+    return {k: v for k, v in loaded.items() if k != "bookings"}
+
+
+def national_client() -> dict[str, str]:
+    return {"id": "jane", "name": "Jane Roe", "phone": "(416) 555-0199"}
+
+
 class TestReviewedEdges:
     def test_a_shift_that_lands_bookings_on_a_dst_change_is_checked_again(
         self, uow: UnitOfWork
@@ -327,6 +396,22 @@ class TestReviewedEdges:
             "services": [],
             "providers": [],
             "clients": [{"id": "ana-2", "name": "Ana S.", "phone": "+49 151 1234 5678"}],
+        }
+        with pytest.raises(
+            WorldError, match="sms address '\\+4915112345678' already belongs to client 'ana'"
+        ):
+            load(uow, write(tmp_path, world))
+
+    def test_a_national_phone_already_stored_is_a_clash_too(
+        self, uow: UnitOfWork, tmp_path: Path
+    ) -> None:
+        load(uow, SAMPLE_WORLD)
+        world = {
+            "now": "2026-03-02T09:00:00+01:00",
+            "timezone": "Europe/Berlin",
+            "services": [],
+            "providers": [],
+            "clients": [{"id": "ana-2", "name": "Ana S.", "phone": "0151 1234 5678"}],
         }
         with pytest.raises(
             WorldError, match="sms address '\\+4915112345678' already belongs to client 'ana'"
