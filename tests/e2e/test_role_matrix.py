@@ -49,6 +49,7 @@ ADMIN_ONLY = {
     "GET /api/v1/audit-events/{event_id}",
     "GET /api/v1/analytics",
     "GET /api/v1/notifications",
+    "PATCH /api/v1/practice",
 }
 # Every other operation is for any staff member; a provider's own data is used below
 # (their own provider id), so a refusal there would be a wrong one.
