@@ -31,6 +31,11 @@ def label_wall_time(label: str, *, today: date) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute)
 
 
+def label_wall_times(text: str, *, today: date) -> list[datetime]:
+    """Return the naive local start of every label in a text, in the order they are written."""
+    return [label_wall_time(found.group(0), today=today) for found in LABEL.finditer(text)]
+
+
 def label_zone(label: str) -> str | None:
     """Return the zone a label names ('EST'), or None when it names none."""
     found = LABEL.search(label)

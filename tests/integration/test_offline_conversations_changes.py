@@ -230,7 +230,7 @@ class TestSameDayBookings:
         chat.say("I'd like to see a dermatologist today")
         turn = chat.say("14:30")
         assert turn.question is not None
-        assert "Mon 2 Mar 2026, 14:30" in turn.question["question"]
+        assert "today, 14:30" in turn.question["question"]
         assert "once booked it can no longer be changed online" in turn.question["question"]
         assert "+49 30 2345 6780" in turn.question["question"]
         chat.say("yes")
@@ -253,5 +253,5 @@ class TestSameDayBookings:
         chat.say("I'd like to see a dermatologist on Tuesday")
         turn = chat.say("14:30")
         assert turn.question is not None
-        assert "Tue 3 Mar 2026, 14:30" in turn.question["question"]
+        assert "tomorrow, 14:30" in turn.question["question"]
         assert "changed online" not in turn.question["question"]
