@@ -44,9 +44,7 @@ def past_notice_note(
     return refusal(policy, booking, verb="changed", timezone=timezone, now=now)
 
 
-def refusal(
-    policy: Practice, booking: Booking, *, verb: Verb, timezone: str, now: datetime
-) -> str:
+def refusal(policy: Practice, booking: Booking, *, verb: Verb, timezone: str, now: datetime) -> str:
     """Say why a client may not cancel or move the booking online, and whom to ask instead.
 
     The deadline reads as the client reads dates in a chat, from `now` on the practice's clock.
