@@ -7,13 +7,13 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
+from agent.choices import choice_text, shown_slots
 from agent.offline.lexicon import lexicon
 from agent.offline.offers import (
     any_time_of_day,
     days_after,
     describe_search,
     has_time_of_day,
-    shown_slots,
     slot_args,
 )
 from agent.offline.questions import pick_answer, service_need
@@ -180,6 +180,7 @@ class FindingSteps(Steps):
         return self.say(
             "offer",
             slots=slots,
+            choices=[choice_text(slot, slots) for slot in slots],
             providers=sorted({slot.provider for slot in slots}),
             services=sorted({slot.service for slot in slots}),
             missed=missed,

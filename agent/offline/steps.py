@@ -8,9 +8,10 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolCall
 
+from agent.choices import Slot
 from agent.offline.answers import choose_position
 from agent.offline.matching import word_matches
-from agent.offline.memory import SAID_KEY, TASK_KEY, Memory, Slot, read_memory
+from agent.offline.memory import SAID_KEY, TASK_KEY, Memory, read_memory
 from agent.offline.offers import pick_slot, slot_args
 from agent.offline.questions import asks_about_a_place, knowledge_query
 from agent.offline.searches import read_search
