@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.kernel.errors import DomainError
+from domain.kernel.keyring import KEY_BYTES, NONCE_BYTES, DocumentKey
 
-KEY_BYTES = 32
-NONCE_BYTES = 12
+__all__ = ["KEY_BYTES", "DocumentKey", "DocumentUnreadable", "seal", "unseal"]
 
 
 class DocumentUnreadable(DomainError):
     """Stored bytes that do not decrypt: another key, a moved row, or tampering."""
 
     code = "document_unreadable"
-
-
-@dataclass(frozen=True)
-class DocumentKey:
-    """The 256-bit key documents are sealed with; never shown in a repr or a log."""
-
-    secret: bytes = field(repr=False)
-
-    def __post_init__(self) -> None:
-        if len(self.secret) != KEY_BYTES:
-            raise ValueError(
-                f"a document key is {KEY_BYTES} bytes, not {len(self.secret)}"
-                " (make one with `openssl rand -base64 32`)"
-            )
 
 
 def _bound_to(document_id: str, client_id: str) -> bytes:

@@ -18,6 +18,7 @@ from domain.kernel.db import make_engine
 from domain.kernel.uow import UnitOfWork
 from domain.staff.accounts import authenticate
 from testkit.api_client import ADMIN, api_client
+from testkit.keys import TEST_KEYRING
 from testkit.processes import LiveServer, live_process
 from tests.conftest import ROOT, fresh_database_url
 
@@ -174,7 +175,7 @@ def test_admin_create_user_makes_an_account_that_can_sign_in(tmp_path: Path) -> 
     )
     assert short.returncode == 2
     assert "at least 8 characters" in short.stderr
-    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'frontdesk.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'frontdesk.db'}", keyring=TEST_KEYRING)
     user = authenticate(
         uow=UnitOfWork(engine, SystemClock()), email="boss@example.org", password="a long secret"
     )
