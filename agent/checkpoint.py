@@ -10,7 +10,9 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import psycopg
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
@@ -19,7 +21,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 from sqlalchemy import make_url
 
-from domain.kernel.keyring import Keyring
+from domain.kernel.keyring import CHECKPOINT_CIPHER, Keyring
 
 
 @contextmanager
@@ -51,3 +53,59 @@ def open_checkpointer(
 def sealed_serializer(keyring: Keyring) -> EncryptedSerializer:
     """langgraph's serializer, sealing under the current key; any key of the ring opens."""
     return EncryptedSerializer(keyring)
+
+
+# Where each saver keeps serialised values: (table, type column, value column).
+_SQLITE_SEALED = (("checkpoints", "type", "checkpoint"), ("writes", "type", "value"))
+_POSTGRES_SEALED = (("checkpoint_blobs", "type", "blob"), ("checkpoint_writes", "type", "blob"))
+
+
+def rotate_checkpoints(database_url: str, data_dir: Path, keyring: Keyring, batch: int) -> int:
+    """Re-seal under the current key the checkpoints sealed with retired keys; return how many."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(conninfo, autocommit=True) as pg:
+            return _rotate(pg, _POSTGRES_SEALED, keyring, batch, placeholder="%s")
+    path = data_dir / "checkpoints.db"
+    if not path.exists():
+        return 0
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        return _rotate(connection, _SQLITE_SEALED, keyring, batch, placeholder="?")
+    finally:
+        connection.close()
+
+
+def _rotate(
+    connection: Any,
+    tables: tuple[tuple[str, str, str], ...],
+    keyring: Keyring,
+    batch: int,
+    *,
+    placeholder: str,
+) -> int:
+    p = placeholder
+    current = f"%+{CHECKPOINT_CIPHER}.{keyring.current_id}"
+    total = 0
+    for table, type_column, value_column in tables:
+        # Table and column names are this module's constants, never input (S608 is moot).
+        select = (
+            f"SELECT {type_column}, {value_column} FROM {table} "  # noqa: S608
+            f"WHERE {type_column} LIKE {p} AND {type_column} NOT LIKE {p} LIMIT {batch}"
+        )
+        update = (
+            f"UPDATE {table} SET {type_column} = {p}, {value_column} = {p} "  # noqa: S608
+            f"WHERE {type_column} = {p} AND {value_column} = {p}"
+        )
+        while True:
+            rows = connection.execute(select, (f"%+{CHECKPOINT_CIPHER}.%", current)).fetchall()
+            if not rows:
+                break
+            for sealed_type, sealed in rows:
+                kind, cipher = sealed_type.split("+", 1)
+                plain = keyring.decrypt(cipher, bytes(sealed))
+                new_cipher, resealed = keyring.encrypt(plain)
+                connection.execute(update, (f"{kind}+{new_cipher}", resealed, sealed_type, sealed))
+            total += len(rows)
+    return total

@@ -53,5 +53,8 @@ def _seal_older_sqlite_file(engine: Engine) -> None:
             connection.execute(text(f"ALTER TABLE clients ADD COLUMN {name} VARCHAR(64)"))
             connection.execute(text(f"CREATE INDEX ix_clients_{name} ON clients ({name})"))
         seal_clear_values(connection, keyring_of(engine.dialect))
-    with engine.connect() as connection:
-        connection.exec_driver_sql("VACUUM")
+    raw = engine.raw_connection()  # VACUUM runs outside a transaction, which SQLAlchemy begins
+    try:
+        raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]
+    finally:
+        raw.close()
