@@ -8,7 +8,7 @@ import sys
 from agent.checkpoint import rotate_checkpoints
 from api.bootstrap import bootstrap
 from api.cli import Commands
-from domain.kernel.rotation import BATCH, rotate_sealed_values
+from domain.documents.key_rotation import BATCH, rotate_sealed_values
 
 
 def add_keys_command(commands: Commands) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from langchain_core.messages import HumanMessage
@@ -14,12 +15,13 @@ from sqlalchemy import Engine, text
 from sqlmodel import select
 
 from agent.checkpoint import open_checkpointer, rotate_checkpoints
+from domain.documents.key_rotation import rotate_sealed_values
+from domain.documents.sealing import seal, unseal
 from domain.kernel.clock import FrozenClock
 from domain.kernel.db import make_engine
 from domain.kernel.keyring import DocumentKey, Keyring, SealedValueUnreadable
-from domain.kernel.rotation import rotate_sealed_values
 from domain.kernel.uow import UnitOfWork
-from domain.models import Client
+from domain.models import Client, UploadedDocument
 
 OLD = DocumentKey(bytes(range(32)))
 NEW = DocumentKey(bytes(range(1, 33)))
@@ -60,7 +62,7 @@ def found_by_phone(engine: Engine, phone: str) -> list[str]:
         return [c.id for c in uow.session.exec(select(Client).where(Client.phone == phone))]
 
 
-def raw(engine: Engine, query: str) -> list[tuple[str, ...]]:
+def raw(engine: Engine, query: str) -> list[tuple[Any, ...]]:
     with engine.connect() as connection:
         return [tuple(row) for row in connection.execute(text(query))]
 
@@ -120,6 +122,21 @@ def test_rotation_reseals_everything_in_batches_and_old_rows_stay_readable_meanw
     engines: dict[str, Engine],
 ) -> None:
     add_clients(engines["old"], 7)
+    with UnitOfWork(engines["old"], FrozenClock(NOW)) as uow:
+        sealed = seal(OLD, b"%PDF-1.7 referral", document_id="d1", client_id="c0")
+        uow.session.add(
+            UploadedDocument(
+                id="d1",
+                client_id="c0",
+                filename="referral.pdf",
+                content_type="application/pdf",
+                size_bytes=17,
+                sha256="0" * 64,
+                ciphertext=sealed,
+                created_at=NOW,
+            )
+        )
+        uow.commit()
     # The service restarted with the new key current and the old one retired: it reads and
     # finds everything before the rotation has run, and writes with the new key.
     assert found_by_phone(engines["rotating"], "+491700000003") == ["c3"]
@@ -131,6 +148,9 @@ def test_rotation_reseals_everything_in_batches_and_old_rows_stay_readable_meanw
     rotated = rotate_sealed_values(engines["rotating"], Keyring(NEW, (OLD,)), batch=3)
     assert rotated.counts["clients.profile"] == 6  # c4 was already written with the new key
     assert rotated.counts["clients.phone_index"] == 7
+    assert rotated.counts["uploaded_documents.ciphertext"] == 1
+    ((upload,),) = raw(engines["new"], "SELECT ciphertext FROM uploaded_documents")
+    assert unseal(NEW, bytes(upload), document_id="d1", client_id="c0") == b"%PDF-1.7 referral"
     stored = raw(engines["new"], "SELECT phone, email, profile, phone_index FROM clients")
     assert all(v.startswith(f"fd1:{NEW.key_id}:") for row in stored for v in row[:3])
     assert all(row[3].startswith(f"{NEW.key_id}:") for row in stored)

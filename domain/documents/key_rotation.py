@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
 
+from domain.documents.sealing import DocumentUnreadable, seal, unseal
 from domain.kernel.db import SQLITE_BEGIN, is_sqlite
 from domain.kernel.keyring import ENVELOPE, Keyring
 from domain.kernel.sealing_conversion import BLIND_INDEXES, SEALED_FIELDS, SealedField
@@ -46,7 +47,36 @@ def rotate_sealed_values(engine: Engine, keyring: Keyring, *, batch: int = BATCH
         sealed = next(f for f in SEALED_FIELDS if (f.table, f.column) == (table, column))
         while done := _reindex_batch(writer, keyring, sealed, index, batch):
             rotated.add(f"{table}.{index}", done)
+    rotated.add("uploaded_documents.ciphertext", _reseal_uploads(writer, keyring, batch))
     return rotated
+
+
+def _reseal_uploads(engine: Engine, keyring: Keyring, batch: int) -> int:
+    """Uploads name no key: each is tried with the current key and re-sealed if it fails."""
+    after, resealed = "", 0
+    query = text(
+        "SELECT id, client_id, ciphertext FROM uploaded_documents WHERE id > :after"  # noqa: S608
+        f" ORDER BY id LIMIT {batch}"
+    )
+    update = text(
+        "UPDATE uploaded_documents SET ciphertext = :new WHERE id = :id AND ciphertext = :old"
+    )
+    while True:
+        with engine.begin() as connection:
+            rows = connection.execute(query, {"after": after}).all()
+            for document_id, client_id, old in rows:
+                bound = {"document_id": document_id, "client_id": client_id}
+                try:
+                    unseal(keyring.current, bytes(old), **bound)
+                    continue
+                except DocumentUnreadable:
+                    plain = unseal(keyring, bytes(old), **bound)
+                new = seal(keyring.current, plain, **bound)
+                connection.execute(update, {"new": new, "id": document_id, "old": old})
+                resealed += 1
+        if not rows:
+            return resealed
+        after = rows[-1][0]
 
 
 def _reseal_batch(
