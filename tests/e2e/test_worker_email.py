@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from domain.kernel.db import make_engine
 from domain.models import Notification
 from testkit.api_client import ADMIN, api_client
-from testkit.keys import TEST_KEYRING
+from testkit.keys import TEST_DOCUMENT_KEY, TEST_KEYRING
 from testkit.live import DEMO_NOW, ROOT, LiveServer, free_port, live_server, serving
 from testkit.smtp_server import SmtpServer, smtp_server
 from tests.conftest import fresh_database_url
@@ -75,6 +75,7 @@ def worker_env(
         "FRONTDESK_NOW": now.isoformat(),
     }
     env["FRONTDESK_DATA_DIR"] = str(server.log_path.parent)
+    env["FRONTDESK_DOCUMENT_KEY"] = TEST_DOCUMENT_KEY  # the server's: clients' contacts are sealed
     return env
 
 
