@@ -114,7 +114,7 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app.include_router(notification_template_router, prefix="/api/v1")
     app.include_router(notification_router, prefix="/api/v1")
     app.include_router(form_router())
-    app.include_router(document_router(frontdesk.document_key), prefix="/api/v1")
+    app.include_router(document_router(frontdesk.keyring), prefix="/api/v1")
     app.include_router(upload_router(frontdesk.document_key))
     if frontdesk.settings.telegram is not None:
         app.include_router(telegram_router(frontdesk.settings.telegram.webhook_secret))

@@ -10,7 +10,9 @@ from sqlalchemy import Engine, create_engine, event, exc, inspect, make_url
 from sqlmodel import SQLModel
 
 import domain.models  # noqa: F401  (registers every table on the metadata)
+from domain.kernel.keyring import Keyring
 from domain.kernel.private_files import private_file
+from domain.models.sealed import attach_keyring
 
 # Execution option read when a SQLite transaction begins: IMMEDIATE takes the write lock up
 # front, so two writers queue on busy_timeout instead of failing when one upgrades its lock.
@@ -27,13 +29,18 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str) -> Engine:
-    """Build an engine for the URL with the connection settings Frontdesk relies on."""
+def make_engine(url: str, *, keyring: Keyring) -> Engine:
+    """Build an engine for the URL with the connection settings Frontdesk relies on.
+
+    `keyring` seals and opens the columns kept encrypted at rest (domain.models.sealed).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database)
-    engine = create_engine(url, pool_size=10, max_overflow=40)
-    _ping_when_idle(engine)
+        engine = _sqlite_engine(url, parsed.database)
+    else:
+        engine = create_engine(url, pool_size=10, max_overflow=40)
+        _ping_when_idle(engine)
+    attach_keyring(engine, keyring)
     return engine
 
 

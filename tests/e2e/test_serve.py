@@ -19,6 +19,7 @@ from domain.kernel.uow import UnitOfWork
 from domain.staff.accounts import SignInRefused, authenticate
 from domain.staff.sessions import SessionEnded, staff_in_session, start_session
 from testkit.api_client import ADMIN, api_client
+from testkit.keys import TEST_KEYRING
 from testkit.processes import LiveServer, live_process
 from tests.conftest import ROOT, fresh_database_url
 
@@ -175,7 +176,7 @@ def test_admin_create_user_makes_an_account_that_can_sign_in(tmp_path: Path) -> 
     )
     assert short.returncode == 2
     assert "at least 8 characters" in short.stderr
-    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'frontdesk.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'frontdesk.db'}", keyring=TEST_KEYRING)
     user = authenticate(
         uow=UnitOfWork(engine, SystemClock()), email="boss@example.org", password="a long secret"
     )
@@ -188,7 +189,7 @@ def test_admin_reset_password_sets_a_password_and_ends_every_session(tmp_path: P
     create = [*FRONTDESK, "admin", "create-user", "--email", "ops@example.org", "--name", "Ops"]
     made = subprocess.run(create, cwd=ROOT, env=env, input="first secret\n", text=True)
     assert made.returncode == 0
-    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'frontdesk.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'frontdesk.db'}", keyring=TEST_KEYRING)
     uow = UnitOfWork(engine, SystemClock())
     user = authenticate(uow=uow, email="ops@example.org", password="first secret")
     session = start_session(uow=uow, staff_id=user.id)

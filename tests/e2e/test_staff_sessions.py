@@ -18,6 +18,7 @@ from domain.kernel.db import make_engine
 from domain.models import StaffUser
 from testkit.api_client import ADMIN
 from testkit.console_client import ConsoleClient, sign_in
+from testkit.keys import TEST_KEYRING
 from testkit.live import DEMO_PASSWORD, LiveServer, live_server
 
 UNAUTHORIZED = 4401
@@ -168,7 +169,9 @@ class TestEndingEveryToken:
         email = "lawyer-vogel@demo.frontdesk"
         with ConsoleClient(server, email) as console:
             # What another app process signing them out leaves: only the token version tells.
-            other = make_engine(f"sqlite:///{server.log_path.parent / 'frontdesk.db'}")
+            other = make_engine(
+                f"sqlite:///{server.log_path.parent / 'frontdesk.db'}", keyring=TEST_KEYRING
+            )
             try:
                 with other.begin() as connection:
                     connection.execute(

@@ -33,6 +33,7 @@ from domain.world.schema import WorldIn
 from knowledge.embeddings import MiniLMEmbedder
 from knowledge.entries import entries_from_database
 from knowledge.index import KnowledgeIndex
+from testkit.keys import TEST_KEYRING
 from testkit.when_labels import LABEL, label_wall_time
 from tests.conftest import SAMPLE_NOW, SAMPLE_WORLD
 from tools import ToolDeps, make_tools
@@ -81,7 +82,7 @@ def sample_index(
 ) -> Iterator[KnowledgeIndex]:
     """The sample world's knowledge and services, indexed once for the module."""
     folder = tmp_path_factory.mktemp("sample-index")
-    engine = make_engine(f"sqlite:///{folder / 'world.db'}")
+    engine = make_engine(f"sqlite:///{folder / 'world.db'}", keyring=TEST_KEYRING)
     upgrade_schema(engine)
     world = read_world(SAMPLE_WORLD)
     load_world(uow=_world_uow(engine), world=world, base_dir=SAMPLE_WORLD.parent, source="")

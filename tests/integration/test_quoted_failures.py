@@ -45,6 +45,7 @@ from domain.world.loader import load_world, read_world
 from knowledge.embeddings import MiniLMEmbedder
 from knowledge.entries import entries_from_database
 from knowledge.index import KnowledgeIndex
+from testkit.keys import TEST_KEYRING
 from testkit.live import DEMO_NOW
 from testkit.when_labels import label_wall_times
 from tests.conftest import DEMO_WORLD
@@ -73,7 +74,7 @@ def demo_index(
 ) -> Iterator[KnowledgeIndex]:
     """The demo world's knowledge and services, indexed once for the module."""
     folder = tmp_path_factory.mktemp("demo-index")
-    engine = make_engine(f"sqlite:///{folder / 'world.db'}")
+    engine = make_engine(f"sqlite:///{folder / 'world.db'}", keyring=TEST_KEYRING)
     upgrade_schema(engine)
     load_world(
         uow=_world_uow(engine), world=read_world(DEMO_WORLD), base_dir=DEMO_WORLD.parent, source=""

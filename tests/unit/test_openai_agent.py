@@ -28,6 +28,7 @@ from evals.judge import active_bookings, all_bookings
 from knowledge.embeddings import MiniLMEmbedder
 from knowledge.index import KnowledgeIndex
 from prompts import render
+from testkit.keys import TEST_KEYRING
 from testkit.openai_script import (
     MODEL,
     Json,
@@ -79,7 +80,7 @@ MAX_RETRIES = 1  # the SDK's own retries per model call: one attempt and one ret
 def knowledge(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder) -> KnowledgeIndex:
     """The sample world's knowledge index, built once: every test here starts from that world."""
     directory = tmp_path_factory.mktemp("sample-knowledge")
-    engine = make_engine(f"sqlite:///{directory / 'world.db'}")
+    engine = make_engine(f"sqlite:///{directory / 'world.db'}", keyring=TEST_KEYRING)
     upgrade_schema(engine)
     uow = UnitOfWork(engine, FrozenClock(SAMPLE_NOW))
     load_world(
