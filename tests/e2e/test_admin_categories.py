@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from testkit.api_client import ADMIN, api_client, if_match
+from testkit.api_client import api_client, if_match
 from testkit.live import LiveServer, live_server
 
 
@@ -79,7 +79,8 @@ def test_two_admins_changing_at_once_never_overwrite_each_other(
     tag = if_match(admin.get("/categories/contested"))
 
     def rename(name: str) -> int:
-        with api_client(server, ADMIN) as other:
+        # One admin's token in six clients: the edits race, not the sign-ins (which are bounded).
+        with httpx.Client(base_url=admin.base_url, headers=admin.headers, timeout=30) as other:
             renamed = other.patch("/categories/contested", json={"name": name}, headers=tag)
             return renamed.status_code
 
@@ -148,15 +149,17 @@ def test_every_change_is_in_the_audit_log(server: LiveServer, admin: httpx.Clien
     assert [tuple(r) for r in rows] == [("category.created", "staff")]
 
 
-def test_half_a_unicode_character_is_refused_by_field_not_crashed_on(admin: httpx.Client) -> None:
+def test_half_a_unicode_character_is_refused_at_the_door_not_crashed_on(
+    admin: httpx.Client,
+) -> None:
     lone_surrogate = b'{"id": "surrogate", "name": "\\ud800 half a character"}'
     refused = admin.post(
         "/categories", content=lone_surrogate, headers={"Content-Type": "application/json"}
     )
     assert refused.status_code == 422
-    assert refused.json()["detail"][0]["loc"] == ["body", "name"]
+    assert "surrogate" in refused.json()["detail"]
     assert admin.get("/categories/surrogate").status_code == 404
     bad_id = b'{"id": "\\udfff", "name": "x"}'
     echoed = admin.post("/categories", content=bad_id, headers={"Content-Type": "application/json"})
     assert echoed.status_code == 422
-    assert echoed.json()["detail"][0]["loc"] == ["body", "id"]
+    assert "\\udfff" not in echoed.text  # the bad text is not echoed back

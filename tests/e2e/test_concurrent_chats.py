@@ -9,9 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
+from sqlmodel import Session, col, select
 
+from domain.kernel.db import make_engine
+from domain.models import Booking, BookingStatus, Client
 from testkit.chat_client import ChatClient, book_something
+from testkit.keys import TEST_KEYRING
 from testkit.live import LiveServer, live_server
 from tests.conftest import fresh_database_url
 
@@ -57,12 +61,20 @@ def test_fifty_concurrent_conversations_each_book_without_double_booking(
         cards = list(pool.map(lambda n: visit(server, n), range(VISITORS)))
     assert all(card["status"] == "confirmed" for card in cards)
     assert len({card["booking_id"] for card in cards}) == VISITORS
-    with create_engine(url.replace("postgresql://", "postgresql+psycopg://")).connect() as db:
-        assert db.execute(text(OVERLAPS)).scalar_one() == 0
-        booked = db.execute(
-            text(
-                "SELECT count(*) FROM bookings b JOIN clients c ON c.id = b.client_id"
-                " WHERE b.status = 'confirmed' AND c.phone LIKE '+49170555%'"
-            )
-        ).scalar_one()
+    # Clients' phones are sealed at rest: read them as the server does.
+    engine = make_engine(
+        url.replace("postgresql://", "postgresql+psycopg://"), keyring=TEST_KEYRING
+    )
+    try:
+        with engine.connect() as db:
+            assert db.execute(text(OVERLAPS)).scalar_one() == 0
+        with Session(engine) as session:
+            confirmed = session.exec(
+                select(Client)
+                .join(Booking, col(Booking.client_id) == col(Client.id))
+                .where(Booking.status == BookingStatus.CONFIRMED)
+            ).all()
+    finally:
+        engine.dispose()
+    booked = sum(1 for client in confirmed if (client.phone or "").startswith("+49170555"))
     assert booked == VISITORS

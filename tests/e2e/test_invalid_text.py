@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, quote_plus
 
 import httpx
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from testkit.chat_client import ChatClient
 from testkit.fake_telegram import (
@@ -27,6 +27,7 @@ from testkit.fake_telegram import (
 )
 from testkit.fake_twilio import FakeTwilio, fake_twilio, new_sid, signed_webhook
 from testkit.live import LiveServer, live_server
+from testkit.stored import client_texts, server_database
 from testkit.telegram_server import WEBHOOK_SECRET, bot_chat, telegram_env
 
 PUBLIC = "https://frontdesk.example.org"
@@ -65,22 +66,13 @@ def server(
 
 @pytest.fixture(scope="module")
 def db(server: LiveServer) -> Iterator[Engine]:
-    engine = create_engine(f"sqlite:///{server.log_path.parent / 'frontdesk.db'}")
+    engine = server_database(server)
     yield engine
     engine.dispose()
 
 
 def said_by_client(db: Engine, channel: str, address: str) -> list[str]:
-    with db.connect() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT e.text FROM conversation_entries e JOIN conversations c"
-                " ON c.id = e.conversation_id WHERE c.channel = :channel"
-                " AND c.address = :address AND e.author = 'client' ORDER BY e.id"
-            ),
-            {"channel": channel, "address": address},
-        )
-        return [row[0] for row in rows]
+    return client_texts(db, channel, address)
 
 
 def with_half_an_emoji(body: dict[str, Any], marker: str) -> bytes:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from channels.couriers import DeliveryFailed, Outgoing
@@ -23,6 +23,8 @@ from testkit.api_client import HOFFMANN
 from testkit.console_client import ConsoleClient
 from testkit.fake_twilio import FakeTwilio, fake_twilio, new_sid, signed_webhook
 from testkit.live import LiveServer, live_server
+from testkit.stored import client_texts as stored_client_texts
+from testkit.stored import server_database
 
 PUBLIC = "https://frontdesk.example.org"  # where Twilio reaches us: not the server's socket
 INBOUND = f"{PUBLIC}/sms/inbound"
@@ -52,7 +54,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, twilio: FakeTwilio) -> Iter
 
 @pytest.fixture(scope="module")
 def db(server: LiveServer) -> Iterator[Engine]:
-    engine = create_engine(f"sqlite:///{server.log_path.parent / 'frontdesk.db'}")
+    engine = server_database(server)
     yield engine
     engine.dispose()
 
@@ -66,16 +68,7 @@ def said_back(answer: httpx.Response) -> str | None:
 
 
 def client_texts(db: Engine, phone: str) -> list[str]:
-    with db.connect() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT e.text FROM conversation_entries e JOIN conversations c"
-                " ON c.id = e.conversation_id WHERE c.channel = 'sms' AND c.address = :phone"
-                " AND e.author = 'client' ORDER BY e.id"
-            ),
-            {"phone": phone},
-        )
-        return [row[0] for row in rows]
+    return stored_client_texts(db, "sms", phone)
 
 
 def count(db: Engine, sql: str, **params: str) -> int:

@@ -22,6 +22,7 @@ from testkit.fake_telegram import (
     next_update_id,
 )
 from testkit.live import ROOT, LiveServer
+from testkit.stored import entries_on, server_database
 from testkit.telegram_server import WEBHOOK_SECRET, bot_chat, serving_telegram, telegram_env
 
 TABLES = ("clients", "conversations", "conversation_entries", "inbound_receipts")
@@ -56,17 +57,8 @@ def counts(server: LiveServer) -> dict[str, int]:
 
 
 def entries_of(server: LiveServer, chat_id: int) -> list[tuple[Any, ...]]:
-    engine = create_engine(f"sqlite:///{server.log_path.parent / 'frontdesk.db'}")
-    with engine.connect() as db:
-        found = db.execute(
-            text(
-                "SELECT e.author, e.text FROM conversation_entries e"
-                " JOIN conversations c ON c.id = e.conversation_id"
-                " WHERE c.channel = 'telegram' AND c.address = :chat ORDER BY e.id"
-            ),
-            {"chat": str(chat_id)},
-        )
-        rows = [tuple(row) for row in found]
+    engine = server_database(server)
+    rows: list[tuple[Any, ...]] = list(entries_on(engine, "telegram", str(chat_id)))
     engine.dispose()
     return rows
 

@@ -1,0 +1,37 @@
+"""What a live server stored, read through the domain's models, as the server reads it.
+
+Conversation texts and client contacts are sealed at rest (docs/security.md), so tests read
+them with the test servers' shared key rather than with raw SQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from domain.kernel.db import make_engine
+from domain.models import Conversation, ConversationEntry
+from testkit.keys import TEST_KEYRING
+from testkit.processes import LiveServer
+
+
+def server_database(server: LiveServer) -> Engine:
+    """An engine on a live server's SQLite file that opens what the server sealed."""
+    return make_engine(f"sqlite:///{server.log_path.parent / 'frontdesk.db'}", keyring=TEST_KEYRING)
+
+
+def entries_on(engine: Engine, channel: str, address: str) -> list[tuple[str, str]]:
+    """(author, text) of every entry in the conversations of one channel address, in order."""
+    with Session(engine) as session:
+        found = session.exec(
+            select(ConversationEntry)
+            .join(Conversation, col(Conversation.id) == col(ConversationEntry.conversation_id))
+            .where(Conversation.channel == channel, Conversation.address == address)
+            .order_by(col(ConversationEntry.id))
+        )
+        return [(entry.author, entry.text) for entry in found]
+
+
+def client_texts(engine: Engine, channel: str, address: str) -> list[str]:
+    """What the client wrote on one channel address, in order."""
+    return [text for author, text in entries_on(engine, channel, address) if author == "client"]
