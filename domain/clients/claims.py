@@ -21,7 +21,19 @@ from domain.kernel.actors import SYSTEM
 from domain.kernel.journal import audit
 from domain.kernel.uow import UnitOfWork
 from domain.kernel.versioning import bump_version
-from domain.models import ChannelIdentity, Client, Conversation, ConversationStatus
+from domain.models import (
+    Booking,
+    ChannelIdentity,
+    ChannelLinkCode,
+    Client,
+    Conversation,
+    ConversationStatus,
+    DocumentRequest,
+    Notification,
+    NotificationPreference,
+    UploadedDocument,
+    VerificationCode,
+)
 
 ContactField = Literal["phone", "email"]
 # The channels whose address is the client's phone or email.
@@ -128,3 +140,45 @@ def _cut_sessions(uow: UnitOfWork, client_id: str) -> int:
         conversation.updated_at = uow.now()
     uow.session.flush()
     return len(identities) + len(conversations)
+
+
+# What makes a record worth keeping apart: anything a client did or chose through it.
+_HOLDINGS = (Booking, DocumentRequest, UploadedDocument, NotificationPreference, ChannelLinkCode)
+# What only tells how the record came to be: it goes with the conversation that made it.
+_TRAIL = (Conversation, VerificationCode, Notification)
+
+
+def fold_empty_record(uow: UnitOfWork, *, record_id: str, into: str) -> bool:
+    """Fold a record that rests on nothing and holds nothing into `into`; say if it was.
+
+    A visitor whose code proves a contact someone has on file was given a record of their own
+    a moment before: empty, it would only stand beside them in every list. With anything in it
+    (a booking, a document, a choice) it stays, for staff to merge if they are one person.
+    """
+    record = uow.session.get(Client, record_id)
+    if record is None or record_id == into or record.phone or record.email:
+        return False
+    if _has_proven_contact(uow, record_id) or any(
+        uow.session.exec(select(table).where(col(table.client_id) == record_id)).first()
+        for table in _HOLDINGS
+    ):
+        return False
+    for table in _TRAIL:
+        for row in uow.session.exec(select(table).where(col(table.client_id) == record_id)):
+            row.client_id = into
+    for identity in uow.session.exec(
+        select(ChannelIdentity).where(col(ChannelIdentity.client_id) == record_id)
+    ):
+        uow.session.delete(identity)
+    uow.session.flush()
+    uow.session.delete(record)
+    audit(
+        uow,
+        actor=SYSTEM,
+        action="client.folded",
+        subject_type="client",
+        subject_id=record_id,
+        details={"into": into},
+    )
+    uow.session.flush()
+    return True

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 
 from domain.clients.claims import (
     cut_off_claims,
+    fold_empty_record,
     prove_contact,
     proven_owner,
     rests_on_claims,
@@ -216,6 +217,7 @@ def _settle_proof(
             # Its owner's record takes the conversation; the records that merely claimed it,
             # this conversation's own among them, give the claim and their sessions up.
             cut_off_claims(uow, address=contact, keep=owner)
+            fold_empty_record(uow, record_id=record_id, into=owner)
         _link_in(uow, conversation_id, owner, how="verified" if how == "code" else "registered")
         uow.commit()
     return owner
