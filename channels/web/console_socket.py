@@ -62,10 +62,10 @@ def console_router(
                     "colleagues": [
                         {"id": c.id, "name": c.name} for c in await colleagues() if c.id != staff.id
                     ],
-                    "conversations": await hub.summaries(),
+                    "conversations": await hub.summaries(staff),
                 }
             )
-            writer = asyncio.create_task(_forward(queue, sender))
+            writer = asyncio.create_task(_forward(queue, sender, hub, staff))
             try:
                 await _read(websocket, hub, sender, staff, queue, opened)
             finally:
@@ -81,10 +81,14 @@ async def _expire(websocket: WebSocket) -> None:
         await websocket.close(code=UNAUTHORIZED, reason="Sign in again: the token has expired.")
 
 
-async def _forward(queue: asyncio.Queue[Event], sender: Sender) -> None:
+async def _forward(queue: asyncio.Queue[Event], sender: Sender, hub: Hub, staff: StaffUser) -> None:
+    """Pass on what happens in the conversations this staff member may see, and only those."""
     while True:
         event = await queue.get()
-        if event["type"] in ("conversation", "entry"):
+        if event["type"] not in ("conversation", "entry"):
+            continue
+        conversation_id = event.get("conversation_id") or event["conversation"]["id"]
+        if await hub.may_see(staff, conversation_id):
             await sender.send(event)
 
 
@@ -123,7 +127,8 @@ async def _act(
         return {"type": "pong"}
     conversation_id = frame["conversation_id"]
     if kind == "open":
-        entries = await hub.history(conversation_id, with_tools=True)
+        # Audited like the REST read, and refused as not found like it.
+        entries = await hub.staff_history(staff, conversation_id)
         if conversation_id not in opened:
             opened.add(conversation_id)
             hub.bus.listen(queue, conversation_topic(conversation_id))
