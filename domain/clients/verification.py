@@ -93,14 +93,23 @@ def identify_client(
         carrier_proven = conversation.channel == "sms" and conversation.address == contacts.phone
     if current is None and (not name or not name.strip()):
         raise InvalidInput("I need your full name as well.")
+    destination = None if carrier_proven else code_destination(uow, contacts)
     if not carrier_proven:
-        refuse_past_limits(uow, conversation_id, code_destination(uow, contacts))
+        refuse_past_limits(uow, conversation_id, destination)
     record_id = _own_record(uow, conversation_id, current, name, contacts)
     if carrier_proven and contacts.phone is not None:
         client_id = _settle_proof(uow, conversation_id, record_id, contacts.phone, how="carrier")
         with uow.reading() as reader:
             proven = reader.session.get_one(Client, client_id)
             return Identification("registered", proven.name, client_id=proven.id)
+    if destination is None:
+        # About the number, whoever's it is: the visitor may book on their record all the same.
+        raise VerificationRefused(
+            "Your number asked us to send it no more texts (STOP), so I cannot text you a "
+            "code. Tell me your email address for one, text START to our number to get texts "
+            "again, or ask for a person.",
+            reason="sms_opted_out",
+        )
     shown = send_code(uow, conversation_id, record_id, contacts)
     with uow.reading() as reader:
         record = reader.session.get_one(Client, record_id)
