@@ -20,7 +20,7 @@ from sqlmodel import Session
 from channels.couriers import DeliveryFailed, Outgoing
 from channels.sms.courier import SmsCourier
 from domain.models import Notification, NotificationStatus, OutboxMessage
-from testkit.api_client import HOFFMANN
+from testkit.api_client import ADMIN
 from testkit.chat_client import ChatClient
 from testkit.console_client import ConsoleClient
 from testkit.fake_twilio import FakeTwilio, fake_twilio, new_sid, signed_webhook
@@ -245,7 +245,8 @@ class TestOptOut:
         assert count(db, opted_out, p=self.PHONE) == 1
 
         conversation_id = self.conversation(db)
-        with ConsoleClient(server, HOFFMANN) as console:
+        # An admin: a provider sees a stranger's conversation only once it waits for a person.
+        with ConsoleClient(server, ADMIN) as console:
             assert console.act("take_over", conversation_id=conversation_id)["type"] == "done"
             reply = console.act("reply", conversation_id=conversation_id, text="Dr. Hoffmann here.")
             assert reply["type"] == "done"
