@@ -16,7 +16,8 @@ from sqlalchemy import text
 import channels.web
 from api.analytics_routes import analytics_router
 from api.audit_routes import audit_router
-from api.auth import SignInLimit, StaffTokens, auth_router, staff_and_time_left
+from api.auth import StaffTokens, auth_router, staff_and_time_left
+from api.body_limits import BodyLimits, LimitRequestBodies
 from api.booking_routes import booking_router
 from api.bootstrap import Frontdesk, Serving
 from api.catalog_routes import catalog_router
@@ -36,19 +37,23 @@ from api.microsoft_sign_in import microsoft_sign_in_router
 from api.notification_routes import notification_router
 from api.notification_template_routes import notification_template_router
 from api.nul_guard import RefuseNulCharacters
+from api.page_headers import PAGE_HEADERS
+from api.password_routes import password_router
 from api.practice_routes import practice_router
 from api.preference_routes import preference_router
 from api.provider_routes import provider_router
 from api.schedule_routes import schedule_router
 from api.service_routes import service_router
+from api.sign_in_bounds import SignInBounds
 from api.sms_routes import sms_router
+from api.staff_routes import staff_router
 from api.telegram_routes import running_telegram, telegram_router
 from api.upload_routes import upload_router
 from channels.hub import Hub
 from channels.log_courier import deliver_codes_to_log
 from channels.sms.inbound import SmsDesk
 from channels.web.chat_socket import chat_router
-from channels.web.console_socket import console_router
+from channels.web.console_socket import ACCESS_ENDED, console_router, staff_topic
 from domain.models import StaffUser
 from domain.staff.accounts import list_staff
 
@@ -85,10 +90,12 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app = FastAPI(title="Frontdesk", version="0.1.0", lifespan=lifespan)
     app.state.frontdesk = frontdesk
     app.state.tokens = tokens
-    app.state.sign_in_limit = SignInLimit()
+    app.state.sign_in_bounds = SignInBounds()
     app.state.form_links = links
     app.include_router(catalog_router, prefix="/api/v1")
     app.include_router(auth_router(), prefix="/api/v1")
+    app.include_router(password_router(str(STATIC)))
+    app.include_router(staff_router, prefix="/api/v1")
     app.include_router(microsoft_sign_in_router(frontdesk, entra), prefix="/api/v1")
     app.include_router(conversation_router, prefix="/api/v1")
     app.include_router(client_router, prefix="/api/v1")
@@ -107,7 +114,7 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app.include_router(notification_template_router, prefix="/api/v1")
     app.include_router(notification_router, prefix="/api/v1")
     app.include_router(form_router())
-    app.include_router(document_router(frontdesk.document_key), prefix="/api/v1")
+    app.include_router(document_router(frontdesk.keyring), prefix="/api/v1")
     app.include_router(upload_router(frontdesk.document_key))
     if frontdesk.settings.telegram is not None:
         app.include_router(telegram_router(frontdesk.settings.telegram.webhook_secret))
@@ -130,6 +137,12 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
 
     app.state.identify_staff = authenticate
 
+    def end_consoles_of(staff_id: str) -> None:
+        """Close this process's console sockets of an account whose tokens all ended."""
+        live_hub().bus.publish(staff_topic(staff_id), {"type": ACCESS_ENDED})
+
+    app.state.end_consoles_of = end_consoles_of
+
     async def colleagues() -> list[StaffUser]:
         return await to_thread.run_sync(lambda: list_staff(uow=frontdesk.uow()))
 
@@ -140,14 +153,22 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
 
     install_error_handlers(app)
     app.add_middleware(RefuseNulCharacters)
+    # Added last, so it runs first: no body is read past its limit, not even by the NUL guard.
+    settings = frontdesk.settings
+    limits = BodyLimits.of(
+        api_bytes=settings.max_request_bytes,
+        upload_bytes=settings.max_upload_bytes,
+        webhook_bytes=settings.max_webhook_bytes,
+    )
+    app.add_middleware(LimitRequestBodies, limits=limits)
 
     @app.get("/", include_in_schema=False)
     def web_chat() -> FileResponse:
-        return FileResponse(STATIC / "chat.html")
+        return FileResponse(STATIC / "chat.html", headers=PAGE_HEADERS)
 
     @app.get("/console", include_in_schema=False)
     def provider_console() -> FileResponse:
-        return FileResponse(STATIC / "console.html")
+        return FileResponse(STATIC / "console.html", headers=PAGE_HEADERS)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -1,30 +1,37 @@
-"""Staff sign-in: passwords checked by the domain, short-lived JWT access and refresh tokens."""
+"""Staff sign-in: passwords checked by the domain under its limits, short-lived JWT access tokens
+and rotating refresh tokens, both ending with their session or their account's token version."""
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 import jwt
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from anyio import to_thread
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from api.bootstrap import frontdesk_of
+from api.sign_in_bounds import SignInBounds
 from domain.kernel.clock import Clock
-from domain.kernel.errors import DomainError, Forbidden, NotFound
+from domain.kernel.errors import DomainError, Forbidden
 from domain.kernel.uow import UnitOfWork
 from domain.models import StaffUser
-from domain.staff.accounts import authenticate, get_staff
+from domain.staff.attempts import TooManyAttempts
+from domain.staff.sessions import SessionGrant, rotate_refresh, staff_in_session, start_session
+from domain.staff.sign_in import SignInAttempt, sign_in
 
 ACCESS_LIFETIME = timedelta(minutes=30)
 REFRESH_LIFETIME = timedelta(days=14)
 ISSUER = "frontdesk"
 TokenKind = Literal["access", "refresh"]
+# The device cookie: a browser that signed in to an account before is trusted by its limits.
+DEVICE_COOKIE = "frontdesk_device"
+DEVICE_COOKIE_PATH = "/api/v1/auth"
+DEVICE_COOKIE_LIFETIME = timedelta(days=90)
 
 
 class Unauthorized(Forbidden):
@@ -39,23 +46,32 @@ class TokenRead(BaseModel):
 
 
 @dataclass(frozen=True)
+class TokenClaims:
+    staff_id: str
+    session_id: str
+    token_version: int
+    token_id: str  # a refresh token's id in its session; "" for an access token
+    seconds_left: float
+
+
+@dataclass(frozen=True)
 class StaffTokens:
     secret: bytes
     clock: Clock
 
-    def issue(self, staff: StaffUser) -> TokenRead:
+    def issue(self, grant: SessionGrant) -> TokenRead:
         return TokenRead(
-            access_token=self._token(staff, "access", ACCESS_LIFETIME),
-            refresh_token=self._token(staff, "refresh", REFRESH_LIFETIME),
+            access_token=self._token(grant, "access", ACCESS_LIFETIME),
+            refresh_token=self._token(grant, "refresh", REFRESH_LIFETIME),
             expires_in=int(ACCESS_LIFETIME.total_seconds()),
         )
 
-    def staff_id(self, token: str, kind: TokenKind = "access") -> str:
-        """Return whose token this is; refuse an expired, forged or wrong-kind one."""
-        return self.read(token, kind)[0]
+    def start(self, uow: UnitOfWork, staff: StaffUser) -> TokenRead:
+        """Open a session for someone who just proved who they are, and issue its tokens."""
+        return self.issue(start_session(uow=uow, staff_id=staff.id))
 
-    def read(self, token: str, kind: TokenKind = "access") -> tuple[str, float]:
-        """Return whose token this is and the seconds it has left; refuse a bad one."""
+    def read(self, token: str, kind: TokenKind = "access") -> TokenClaims:
+        """Return what a token says; refuse an expired, forged or wrong-kind one."""
         try:
             claims = jwt.decode(
                 token,
@@ -63,39 +79,52 @@ class StaffTokens:
                 algorithms=["HS256"],
                 issuer=ISSUER,
                 # Expiry is judged below by the service's clock, which demos and tests freeze.
-                options={"require": ["exp", "sub", "iss"], "verify_exp": False},
+                options={"require": ["exp", "sub", "iss", "sid", "ver"], "verify_exp": False},
             )
         except jwt.PyJWTError as exc:
             raise Unauthorized("Sign in again: that token is not valid.") from exc
-        if claims.get("kind") != kind:
+        if claims.get("kind") != kind or not isinstance(claims["ver"], int):
             raise Unauthorized("Sign in again: that token is not valid.")
         left = int(claims["exp"]) - self.clock.now().timestamp()
         if left <= 0:
             raise Unauthorized("Sign in again: that token has expired.")
-        return str(claims["sub"]), left
+        return TokenClaims(
+            staff_id=str(claims["sub"]),
+            session_id=str(claims["sid"]),
+            token_version=claims["ver"],
+            token_id=str(claims.get("jti", "")),
+            seconds_left=left,
+        )
 
-    def _token(self, staff: StaffUser, kind: TokenKind, lifetime: timedelta) -> str:
+    def _token(self, grant: SessionGrant, kind: TokenKind, lifetime: timedelta) -> str:
         now = self.clock.now()
         claims: dict[str, Any] = {
             "iss": ISSUER,
-            "sub": staff.id,
-            "role": staff.role,
+            "sub": grant.staff.id,
+            "role": grant.staff.role,
             "kind": kind,
+            "sid": grant.session_id,
+            "ver": grant.staff.token_version,
             "iat": int(now.timestamp()),
             "exp": int((now + lifetime).timestamp()),
         }
+        if kind == "refresh":
+            claims["jti"] = grant.refresh_id
         return jwt.encode(claims, self.secret, algorithm="HS256")
 
 
 def staff_and_time_left(
     uow: UnitOfWork, tokens: StaffTokens, token: str
 ) -> tuple[StaffUser, float]:
-    """Return the active account a valid access token belongs to, and its seconds left."""
-    staff_id, left = tokens.read(token)
-    try:
-        return get_staff(uow=uow, staff_id=staff_id), left
-    except NotFound as exc:
-        raise Unauthorized("Sign in again: that account is no longer active.") from exc
+    """Return the account a still-good access token belongs to, and its seconds left."""
+    claims = tokens.read(token)
+    staff = staff_in_session(
+        uow=uow,
+        staff_id=claims.staff_id,
+        session_id=claims.session_id,
+        token_version=claims.token_version,
+    )
+    return staff, claims.seconds_left
 
 
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -116,44 +145,13 @@ def current_staff(request: Request, token: Annotated[str | None, Depends(bearer)
         raise HTTPException(401, refusal.message, headers={"WWW-Authenticate": "Bearer"}) from None
 
 
-@dataclass
-class SignInLimit:
-    """Failed sign-ins allowed per account and per address in a sliding window.
-
-    Each attempt costs an argon2 hash, so unthrottled guessing is also a way to load the
-    server. Kept in memory: one process's view, which is what one process can protect.
-    """
-
-    per_account: int = 5
-    # Higher: many people may share one address (an office, a clinic's network).
-    per_address: int = 20
-    window_seconds: float = 15 * 60
-    _seen: dict[str, deque[float]] = field(default_factory=dict)
-
-    def seconds_blocked(self, *keys: str) -> float:
-        """How long these keys must wait before another try (0: they may try now)."""
-        now = time.monotonic()
-        waits = [0.0]
-        for key in keys:
-            recent = self._recent(key, now)
-            allowed = self.per_address if key.startswith("address:") else self.per_account
-            if len(recent) >= allowed:
-                waits.append(recent[0] + self.window_seconds - now)
-        return max(waits)
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        for key in keys:
-            self._recent(key, now).append(now)
-
-    def succeeded(self, key: str) -> None:
-        self._seen.pop(key, None)
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        recent = self._seen.setdefault(key, deque())
-        while recent and recent[0] <= now - self.window_seconds:
-            recent.popleft()
-        return recent
+def too_many(refusal: TooManyAttempts) -> HTTPException:
+    """429 saying how long to wait, in words and in Retry-After."""
+    seconds = int(refusal.retry_after.total_seconds()) + 1
+    when = "in a moment" if seconds < 60 else f"in {max(1, round(seconds / 60))} minute(s)"
+    return HTTPException(
+        429, f"{refusal.message} Try again {when}.", headers={"Retry-After": str(seconds)}
+    )
 
 
 class StaffRead(BaseModel):
@@ -168,43 +166,64 @@ def auth_router() -> APIRouter:
     router = APIRouter(prefix="/auth", tags=["auth"])
 
     @router.post("/token", response_model=TokenRead)
-    def sign_in(
-        request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    async def sign_in_with_password(
+        request: Request,
+        response: Response,
+        form: Annotated[OAuth2PasswordRequestForm, Depends()],
     ) -> TokenRead:
-        """Sign in with email and password (OAuth2 password flow); answers 401 on a mismatch."""
+        """Sign in with email and password (OAuth2 password flow); answers 401 on a mismatch.
+
+        Failures are limited per account and address, per device, per address and for an
+        account from new places (429 with Retry-After); see docs/security.md.
+        """
         frontdesk = frontdesk_of(request)
-        limit: SignInLimit = request.app.state.sign_in_limit
-        account = f"account:{form.username.strip().lower()}"
-        address = f"address:{request.client.host if request.client else 'unknown'}"
-        wait = limit.seconds_blocked(account, address)
-        if wait > 0:
-            minutes = max(1, round(wait / 60))
-            raise HTTPException(
-                429,
-                f"Too many failed sign-ins; try again in {minutes} minute(s).",
-                headers={"Retry-After": str(int(wait) + 1)},
-            )
+        bounds: SignInBounds = request.app.state.sign_in_bounds
+        attempt = SignInAttempt(
+            email=form.username,
+            address=request.client.host if request.client else "unknown",
+            device=request.cookies.get(DEVICE_COOKIE),
+        )
         try:
-            staff = authenticate(uow=frontdesk.uow(), email=form.username, password=form.password)
+            with bounds.hashing(account=attempt.account, address=attempt.address):
+                signed_in = await bounds.run(
+                    lambda: sign_in(uow=frontdesk.uow(), attempt=attempt, password=form.password)
+                )
+        except TooManyAttempts as refusal:
+            raise too_many(refusal) from None
         except DomainError as refusal:
-            limit.failed(account, address)
             raise HTTPException(401, refusal.message) from None
-        limit.succeeded(account)
+        response.set_cookie(
+            DEVICE_COOKIE,
+            signed_in.device,
+            max_age=int(DEVICE_COOKIE_LIFETIME.total_seconds()),
+            path=DEVICE_COOKIE_PATH,
+            httponly=True,
+            secure=request.url.scheme == "https",
+            samesite="strict",
+        )
         tokens: StaffTokens = request.app.state.tokens
-        return tokens.issue(staff)
+        return await to_thread.run_sync(lambda: tokens.start(frontdesk.uow(), signed_in.staff))
 
     @router.post("/refresh", response_model=TokenRead)
     def refresh(request: Request, refresh_token: Annotated[str, Form()]) -> TokenRead:
-        """Trade a refresh token for new tokens."""
+        """Trade a refresh token for new tokens; the old one is spent.
+
+        A refresh token used twice ends its session: every token issued from it stops working.
+        """
         frontdesk = frontdesk_of(request)
         tokens: StaffTokens = request.app.state.tokens
         try:
-            staff = get_staff(
-                uow=frontdesk.uow(), staff_id=tokens.staff_id(refresh_token, "refresh")
+            claims = tokens.read(refresh_token, "refresh")
+            grant = rotate_refresh(
+                uow=frontdesk.uow(),
+                staff_id=claims.staff_id,
+                session_id=claims.session_id,
+                refresh_id=claims.token_id,
+                token_version=claims.token_version,
             )
-        except (Unauthorized, NotFound) as refusal:
+        except DomainError as refusal:
             raise HTTPException(401, refusal.message) from None
-        return tokens.issue(staff)
+        return tokens.issue(grant)
 
     @router.get("/me", response_model=StaffRead)
     def me(staff: Annotated[StaffUser, Depends(current_staff)]) -> StaffUser:

@@ -44,8 +44,11 @@ from channels.telegram.courier import TelegramCourier
 from domain.documents.sealing import KEY_BYTES, DocumentKey
 from domain.kernel.clock import Clock, FrozenClock, SystemClock
 from domain.kernel.db import make_engine
+from domain.kernel.keyring import Keyring
 from domain.kernel.migrate import upgrade_schema
+from domain.kernel.private_files import private_dir
 from domain.kernel.uow import UnitOfWork
+from domain.models.sealed import keyring_of
 
 if TYPE_CHECKING:
     from agent.runner import ConversationAgent
@@ -84,17 +87,15 @@ class Frontdesk:
         path = kept_secret(self.settings.data_dir / "secret.key", secrets.token_urlsafe(48))
         return path.read_text().strip().encode()
 
-    @cached_property
+    @property
     def document_key(self) -> DocumentKey:
         """The key client files are sealed with; one is made and kept (mode 0600) if not set."""
-        if self.settings.document_key is not None:
-            return DocumentKey(self.settings.document_key)
-        made = base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode()
-        path = kept_secret(self.settings.data_dir / "document.key", made)
-        try:
-            return DocumentKey(base64.b64decode(path.read_text().strip(), validate=True))
-        except (binascii.Error, ValueError) as exc:
-            raise ValueError(f"{path} does not hold a document key: {exc}") from None
+        return self.keyring.current
+
+    @property
+    def keyring(self) -> Keyring:
+        """The current document key and the retired ones (the engine's: its sealed columns')."""
+        return keyring_of(self.engine.dialect)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.clock)
@@ -187,7 +188,9 @@ class Frontdesk:
         from tools import ToolDeps, make_tools
 
         settings = self.settings
-        with open_checkpointer(settings.database_url, settings.data_dir) as checkpointer:
+        with open_checkpointer(
+            settings.database_url, settings.data_dir, self.keyring
+        ) as checkpointer:
             graph = build_graph(
                 model=chat_model(settings.model),
                 tools=make_tools(ToolDeps(uow=self.uow, knowledge=knowledge)),
@@ -277,13 +280,27 @@ def bootstrap(
 ) -> Frontdesk:
     """Build the application from settings; bring the schema up to date unless told not to."""
     settings = settings or Settings.from_env()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url)
+    private_dir(settings.data_dir)
+    engine = make_engine(settings.database_url, keyring=keyring_from(settings))
     if migrate:
         upgrade_schema(engine)
     if clock is None:
         clock = FrozenClock(settings.frozen_now) if settings.frozen_now else SystemClock()
     return Frontdesk(settings=settings, engine=engine, clock=clock)
+
+
+def keyring_from(settings: Settings) -> Keyring:
+    """The document keys the settings name; a current one is made and kept if none is set."""
+    retired = tuple(DocumentKey(secret) for secret in settings.retired_document_keys)
+    if settings.document_key is not None:
+        return Keyring(DocumentKey(settings.document_key), retired)
+    made = base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode()
+    path = kept_secret(settings.data_dir / "document.key", made)
+    try:
+        current = DocumentKey(base64.b64decode(path.read_text().strip(), validate=True))
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"{path} does not hold a document key: {exc}") from None
+    return Keyring(current, retired)
 
 
 def frontdesk_of(connection: HTTPConnection) -> Frontdesk:

@@ -24,6 +24,7 @@ from domain.kernel.errors import DomainError
 from domain.kernel.migrate import upgrade_schema
 from domain.models import StaffRole
 from domain.staff.accounts import create_staff
+from domain.staff.passwords import set_password
 from domain.world.files import DEMO_WORLD, load_world_file
 from domain.world.loader import LoadedWorld, read_world
 
@@ -117,6 +118,12 @@ def parser(*more: Callable[[Commands], None]) -> argparse.ArgumentParser:
     create_user.add_argument("--role", choices=[r.value for r in StaffRole], default="admin")
     create_user.add_argument("--provider", metavar="ID", help="the provider whose account it is")
     create_user.set_defaults(run=_create_user)
+    reset_password = admin.add_parser(
+        "reset-password",
+        help="set a staff account's password and sign it out everywhere (password from stdin)",
+    )
+    reset_password.add_argument("--email", required=True)
+    reset_password.set_defaults(run=_reset_password)
 
     chat = commands.add_parser("chat", help="chat with the agent in the terminal")
     who = chat.add_mutually_exclusive_group(required=True)
@@ -185,15 +192,32 @@ def _chat(args: argparse.Namespace) -> int:
     return run_chat(args)
 
 
-def _create_user(args: argparse.Namespace) -> int:
+def _read_password() -> str | None:
+    """The password from the terminal (asked twice) or stdin; None when the two differ."""
     # A password never goes on the command line, where `ps` and the shell history see it.
     if sys.stdin.isatty():
         password = getpass.getpass("password: ")
         if getpass.getpass("again: ") != password:
             print("error: the passwords differ", file=sys.stderr)
-            return 2
-    else:
-        password = sys.stdin.readline().rstrip("\n")
+            return None
+        return password
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _reset_password(args: argparse.Namespace) -> int:
+    password = _read_password()
+    if password is None:
+        return 2
+    frontdesk = bootstrap()
+    user = set_password(uow=frontdesk.uow(), actor=SYSTEM, email=args.email, new_password=password)
+    print(f"password set for {user.email}; every session of it has ended")
+    return 0
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    password = _read_password()
+    if password is None:
+        return 2
     frontdesk = bootstrap()
     user = create_staff(
         uow=frontdesk.uow(),
@@ -252,6 +276,7 @@ def _worker(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     # Imported here: the agent's embedding stack takes seconds to import (see _chat).
     from api.app import create_app
+    from api.body_limits import WEBSOCKET_MAX_BYTES
     from api.demo import DEMO_PASSWORD, create_demo_staff
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
@@ -264,7 +289,13 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"Frontdesk on http://{args.host}:{args.port}/ (data in {frontdesk.settings.data_dir})")
     # Started once the demo world is in: its reminders are computed from the bookings.
     with worker_beside(args.with_worker):
-        uvicorn.run(create_app(frontdesk), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(
+            create_app(frontdesk),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            ws_max_size=WEBSOCKET_MAX_BYTES,
+        )
     return 0
 
 

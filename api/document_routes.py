@@ -22,6 +22,7 @@ from domain.documents.staff_access import (
     read_form,
     read_upload,
 )
+from domain.kernel.keyring import Keyring
 
 log = logging.getLogger(__name__)
 # Ids are uuid hex or admin-chosen slugs; anything else (a NUL PostgreSQL refuses) is a 422.
@@ -61,7 +62,7 @@ class FormRead(BaseModel):
     created_at: datetime
 
 
-def document_router(key: DocumentKey) -> APIRouter:
+def document_router(key: DocumentKey | Keyring) -> APIRouter:
     """Staff routes; sent files are opened with `key` (read at startup, so a bad one stops it)."""
     router = APIRouter(tags=["documents"])
 

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from api.bootstrap import frontdesk_of
-from api.downloads import DOCX, attachment
+from api.downloads import DOCX, PRIVATE_FILE, attachment
 from domain.documents.inventory import get_generated_form
 from domain.kernel.clock import Clock
 from domain.kernel.errors import NotFound
@@ -56,7 +56,8 @@ def form_router() -> APIRouter:
             form = get_generated_form(uow=frontdesk_of(request).uow(), form_id=form_id)
         except NotFound as missing:
             raise HTTPException(404, missing.message) from None
-        headers = {"Content-Disposition": attachment(form.filename)}
+        # The client's health data: kept by no cache, never read as anything but a download.
+        headers = {**PRIVATE_FILE, "Content-Disposition": attachment(form.filename)}
         return Response(form.content, media_type=DOCX, headers=headers)
 
     return router

@@ -257,7 +257,7 @@ def microsoft_sign_in_router(frontdesk: Frontdesk, entra: EntraTokens | None) ->
             response = _to_console(base, {"sign_in_error": failed.failure})
         else:
             tokens: StaffTokens = request.app.state.tokens
-            issued = tokens.issue(staff)
+            issued = tokens.start(frontdesk.uow(), staff)
             response = _to_console(
                 base,
                 {

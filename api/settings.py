@@ -14,6 +14,10 @@ from agent.models import ModelSettings, model_settings
 from domain.documents.filetypes import MAX_UPLOAD_BYTES
 
 PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
+# A JSON request is a few kilobytes; the largest (a knowledge entry) far below this.
+MAX_REQUEST_BYTES = 1024 * 1024
+# A Telegram Update or a Twilio form is a few kilobytes; a message quoting another a few more.
+MAX_WEBHOOK_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,15 @@ class Settings:
     # Encrypts the files clients send (FRONTDESK_DOCUMENT_KEY: 32 bytes in base64); else a
     # random one kept in data_dir. Without the key they were sealed with, files cannot be read.
     document_key: bytes | None = field(default=None, repr=False)
+    # Keys replaced by a newer FRONTDESK_DOCUMENT_KEY, which still open what they sealed until
+    # `frontdesk keys rotate` has re-sealed it (FRONTDESK_RETIRED_DOCUMENT_KEYS, comma-separated).
+    retired_document_keys: tuple[bytes, ...] = field(default=(), repr=False)
     # The largest file a client may send (FRONTDESK_MAX_UPLOAD_MB, whole megabytes).
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    # The largest body of any other API request (FRONTDESK_MAX_REQUEST_KB, whole kilobytes).
+    max_request_bytes: int = MAX_REQUEST_BYTES
+    # The largest webhook body from Telegram or Twilio (FRONTDESK_MAX_WEBHOOK_KB).
+    max_webhook_bytes: int = MAX_WEBHOOK_BYTES
     telegram: TelegramSettings | None = None
     twilio: TwilioSettings | None = None
     smtp: SmtpSettings | None = None
@@ -111,7 +122,10 @@ class Settings:
             entra=_entra_settings(env),
             public_url=_public_url(env),
             document_key=_document_key(env),
+            retired_document_keys=_retired_document_keys(env),
             max_upload_bytes=_max_upload_bytes(env),
+            max_request_bytes=_kilobytes(env, "FRONTDESK_MAX_REQUEST_KB", MAX_REQUEST_BYTES),
+            max_webhook_bytes=_kilobytes(env, "FRONTDESK_MAX_WEBHOOK_KB", MAX_WEBHOOK_BYTES),
             telegram=_telegram_settings(env),
             twilio=_twilio_settings(env),
             smtp=_smtp_settings(env),
@@ -190,15 +204,26 @@ def _document_key(env: Mapping[str, str]) -> bytes | None:
     text = (env.get("FRONTDESK_DOCUMENT_KEY") or "").strip()
     if not text:
         return None
+    return _key_from_base64(text, "FRONTDESK_DOCUMENT_KEY")
+
+
+def _retired_document_keys(env: Mapping[str, str]) -> tuple[bytes, ...]:
+    texts = (env.get("FRONTDESK_RETIRED_DOCUMENT_KEYS") or "").split(",")
+    return tuple(
+        _key_from_base64(text.strip(), "FRONTDESK_RETIRED_DOCUMENT_KEYS")
+        for text in texts
+        if text.strip()
+    )
+
+
+def _key_from_base64(text: str, name: str) -> bytes:
     make_one = "make one with `openssl rand -base64 32`"
     try:
         key = base64.b64decode(text.replace("-", "+").replace("_", "/"), validate=True)
     except binascii.Error:
-        raise ValueError(f"FRONTDESK_DOCUMENT_KEY is not base64; {make_one}") from None
+        raise ValueError(f"{name} is not base64; {make_one}") from None
     if len(key) != 32:
-        raise ValueError(
-            f"FRONTDESK_DOCUMENT_KEY must be 32 bytes in base64, not {len(key)}; {make_one}"
-        )
+        raise ValueError(f"{name} must be 32 bytes in base64, not {len(key)}; {make_one}")
     return key
 
 
@@ -209,6 +234,15 @@ def _max_upload_bytes(env: Mapping[str, str]) -> int:
     if not text.isdigit() or int(text) < 1:
         raise ValueError(f"FRONTDESK_MAX_UPLOAD_MB must be a whole number of megabytes: {text!r}")
     return int(text) * 1024 * 1024
+
+
+def _kilobytes(env: Mapping[str, str], name: str, default: int) -> int:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a whole number of kilobytes: {text!r}")
+    return int(text) * 1024
 
 
 def _public_url(env: Mapping[str, str]) -> str | None:

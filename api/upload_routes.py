@@ -8,7 +8,6 @@ from typing import Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.datastructures import FormData, UploadFile
 
@@ -20,12 +19,9 @@ from domain.clients.records import find_client_by_identity
 from domain.conversations.transcripts import find_conversation
 from domain.documents.filetypes import ACCEPTED_TYPES
 from domain.documents.sealing import DocumentKey
-from domain.documents.uploads import Upload, check_size, store_upload
+from domain.documents.uploads import Upload, store_upload
 from domain.kernel.actors import client_actor
 from domain.kernel.errors import InvalidInput, NotFound
-
-# Room for the form's boundaries and other fields around the file itself.
-FORM_OVERHEAD = 64 * 1024
 
 
 class ChatUploadRead(BaseModel):
@@ -90,7 +86,6 @@ def upload_router(key: DocumentKey) -> APIRouter:
         openapi_extra=_FORM,
         responses={
             404: {"description": "No such request for this chat's client"},
-            411: {"description": "No Content-Length"},
             413: {"description": "The file is over the size limit"},
             415: {"description": "Not a PDF, image or Word file (judged by content)"},
         },
@@ -99,11 +94,7 @@ def upload_router(key: DocumentKey) -> APIRouter:
         """Send a file for a document request, as the client of the chat session named."""
         frontdesk = frontdesk_of(request)
         max_bytes = frontdesk.settings.max_upload_bytes
-        declared = request.headers.get("content-length", "")
-        if not declared.isdigit():
-            return _refusal(411, "length_required", "Send the file with its Content-Length.")
-        # The declared length bounds the body: refused before a byte of it is read.
-        check_size(max(0, int(declared) - FORM_OVERHEAD), max_bytes=max_bytes)
+        # The body, declared or chunked, is bounded before it gets here (api.body_limits).
         async with request.form(max_files=1, max_fields=3) as form:
             session, request_id = _text(form, "session"), _text(form, "request_id")
             sent = form.get("file")
@@ -163,8 +154,3 @@ def _text(form: FormData, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"The form needs a '{name}' field.", field=name)
     return value.strip()
-
-
-def _refusal(status: int, code: str, detail: str, field: str | None = None) -> JSONResponse:
-    body = {"code": code, "detail": detail} | ({"field": field} if field else {})
-    return JSONResponse(body, status_code=status)

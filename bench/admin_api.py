@@ -20,7 +20,9 @@ from sqlalchemy import insert, text
 from bench.common import Figures, PostgresDatabases, fmt, markdown_table, p90
 from domain.kernel.db import make_engine
 from domain.models import Booking
+from domain.models.sealed import bound_to_row
 from testkit.api_client import ADMIN, bearer_token
+from testkit.keys import TEST_KEYRING
 from testkit.processes import live_process
 
 EXTRA_BOOKINGS = 20_000
@@ -38,7 +40,7 @@ READS = {
 
 def _add_history(database_url: str) -> None:
     """A year of past confirmed and completed bookings spread over the demo's providers."""
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, keyring=TEST_KEYRING)
     with engine.begin() as connection:
         providers = [r[0] for r in connection.execute(text("SELECT id FROM providers"))]
         client = connection.execute(text("SELECT id FROM clients LIMIT 1")).scalar_one()
@@ -64,7 +66,7 @@ def _add_history(database_url: str) -> None:
                     "blocked_until": start + timedelta(minutes=20),
                     "status": "completed" if n % 3 else "confirmed",
                     "channel": "bench",
-                    "intake": {},
+                    "intake": bound_to_row({}, f"history-{n}"),
                     "created_at": start - timedelta(days=3),
                     "updated_at": start,
                 }

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, event
 
 from domain.kernel.clock import FrozenClock
 from domain.kernel.db import make_engine
+from domain.kernel.keyring import process_keyring
 from domain.kernel.migrate import upgrade_schema
 from domain.models import PRACTICE_ROW_ID, Practice, WeeklyHours
 from testkit.pgcluster import TemporaryPostgres, find_pg_bindir
@@ -74,7 +75,7 @@ class PostgresDatabases:
         if self._template is None:
             template = "bench_template"
             self.server.create_database(template)
-            engine = make_engine(self.server.url(template))
+            engine = make_engine(self.server.url(template), keyring=process_keyring())
             upgrade_schema(engine)
             engine.dispose()
             self._template = template
@@ -110,7 +111,7 @@ def sqlite_url(directory: str, name: str) -> str:
 
 
 def migrated_engine(url: str) -> Engine:
-    engine = make_engine(url)
+    engine = make_engine(url, keyring=process_keyring())
     upgrade_schema(engine)
     return engine
 

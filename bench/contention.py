@@ -42,6 +42,7 @@ from domain.booking.holds import hold_slot
 from domain.kernel.actors import Actor
 from domain.kernel.db import make_engine
 from domain.kernel.errors import SlotUnavailable
+from domain.kernel.keyring import process_keyring
 from domain.kernel.uow import UnitOfWork
 from domain.models import Category, Client, Provider, ProviderService, Service
 from domain.scheduling.slots import free_starts
@@ -165,7 +166,7 @@ def one_run(backend: str, threads: int, pg: PostgresDatabases | None, tmp: str) 
     if backend == "postgresql":
         assert pg is not None
         name = pg.new_database(f"contention_{threads}")
-        engine = make_engine(pg.url(name))
+        engine = make_engine(pg.url(name), keyring=process_keyring())
     else:
         name = f"contention_{threads}"
         engine = migrated_engine(sqlite_url(tmp, name))

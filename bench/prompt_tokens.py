@@ -22,6 +22,7 @@ from bench.common import Figures, PostgresDatabases, markdown_table, sqlite_url
 from bench.prompt_count import Json, PromptCounter, RequestSize, Size
 from domain.kernel.clock import FrozenClock
 from domain.kernel.db import make_engine
+from domain.kernel.keyring import process_keyring
 from domain.kernel.migrate import upgrade_schema
 from domain.kernel.uow import UnitOfWork
 from domain.world.loader import load_world, read_world
@@ -68,7 +69,9 @@ def measure(
     workdir: Path,
 ) -> list[TurnCount]:
     """Play the turns for ana on a fresh copy of the sample world; count every request."""
-    engine = make_engine(sqlite_url(str(workdir), name.replace(" ", "_")))
+    engine = make_engine(
+        sqlite_url(str(workdir), name.replace(" ", "_")), keyring=process_keyring()
+    )
     upgrade_schema(engine)
     world = read_world(WORLD)
     clock = FrozenClock(world.now)
@@ -178,7 +181,7 @@ def run(pg: PostgresDatabases | None) -> Figures:
     figures: Figures = {}
     with tempfile.TemporaryDirectory(prefix="frontdesk-bench-") as tmp:
         workdir = Path(tmp)
-        engine = make_engine(sqlite_url(tmp, "knowledge"))
+        engine = make_engine(sqlite_url(tmp, "knowledge"), keyring=process_keyring())
         upgrade_schema(engine)
         world = read_world(WORLD)
         seed = UnitOfWork(engine, FrozenClock(world.now))

@@ -39,6 +39,7 @@ from bench.common import (
 )
 from bench.slot_baseline import search_category
 from domain.kernel.db import make_engine
+from domain.kernel.keyring import process_keyring
 from domain.kernel.uow import UnitOfWork
 from domain.models import (
     Booking,
@@ -257,7 +258,11 @@ def run(pg: PostgresDatabases | None) -> Figures:
         if pg is not None:
             targets.append(("postgresql", pg.url(pg.new_database("slot_search"))))
         for backend, url in targets:
-            engine = make_engine(url) if backend == "postgresql" else migrated_engine(url)
+            engine = (
+                make_engine(url, keyring=process_keyring())
+                if backend == "postgresql"
+                else migrated_engine(url)
+            )
             began = time.perf_counter()
             bookings = seed(engine)
             seeded = time.perf_counter() - began

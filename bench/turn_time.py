@@ -26,6 +26,7 @@ from domain.clients.registration import register_client
 from domain.kernel.actors import SYSTEM
 from domain.kernel.clock import FrozenClock
 from domain.kernel.db import make_engine
+from domain.kernel.keyring import process_keyring
 from domain.kernel.migrate import upgrade_schema
 from domain.kernel.uow import UnitOfWork
 from domain.scheduling.calendars import practice_policies
@@ -84,7 +85,7 @@ def measure(
     workdir: Path,
 ) -> tuple[list[float], int]:
     """Play the script on a fresh copy of the world; return turn times (s) and bookings made."""
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, keyring=process_keyring())
     upgrade_schema(engine)
     world = read_world(WORLD)
     clock = FrozenClock(world.now)
@@ -129,7 +130,7 @@ def run(pg: PostgresDatabases | None) -> Figures:
         )
         runs["sqlite db, sqlite checkpointer"] = measure(
             sqlite_url(tmp, "sqlite"),
-            open_checkpointer(sqlite_url(tmp, "x"), base / "b"),
+            open_checkpointer(sqlite_url(tmp, "x"), base / "b", process_keyring()),
             embedder,
             base / "b",
         )
@@ -142,7 +143,7 @@ def run(pg: PostgresDatabases | None) -> Figures:
                 saver = (
                     in_memory()
                     if "in-memory" in label
-                    else open_checkpointer(pg.url(database), base / name)
+                    else open_checkpointer(pg.url(database), base / name, process_keyring())
                 )
                 runs[label] = measure(pg.url(database), saver, embedder, base / name)
     baselines = {"sqlite": statistics.median(runs["sqlite db, in-memory checkpointer"][0])}

@@ -15,7 +15,8 @@ from typing import Any
 from anyio import to_thread
 
 from domain.kernel.uow import UnitOfWork
-from domain.notifications.codes import hand_out_pending_codes
+from domain.notifications.codes import hand_out_pending_codes, reset_link
+from domain.staff.passwords import PASSWORD_RESET_EVENT
 
 log = logging.getLogger("frontdesk.codes")
 
@@ -26,6 +27,15 @@ def log_pending_codes(uow: UnitOfWork, *, couriers: Collection[str] = ()) -> int
 
 
 def _log_code(payload: Mapping[str, Any]) -> None:
+    if payload.get("event") == PASSWORD_RESET_EVENT:
+        log.warning(
+            "password reset link for staff %s by %s to %s: %s",
+            payload.get("staff_id"),
+            payload.get("channel"),
+            payload.get("to"),
+            reset_link(payload),
+        )
+        return
     log.warning(
         "one-time code for client %s by %s to %s: %s",
         payload.get("client_id"),

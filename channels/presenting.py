@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.choices import choice_button, offered_slots, shown_slots
 from agent.runner import ToolUse, Turn
 from domain.models import Conversation, ConversationEntry, EntryAuthor
 
 FormUrl = Callable[[str], str]
-SLOT_BUTTONS = 6
+LISTED = re.compile(r"^\s*\d+[.)]\s")  # a numbered line: "1. Tue 3 Mar, 09:00"
 # Tools after which the offered times are no longer the question.
 _PAST_OFFER = frozenset(
     {"prefill_booking", "update_booking_draft", "confirm_booking", "reschedule_booking"}
@@ -62,6 +64,18 @@ def entry_json(entry: ConversationEntry) -> dict[str, Any]:
     }
 
 
+def times_on_buttons(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry as the web chat shows it: offered times on its buttons, not listed in its text.
+
+    A reply's numbered lines are the same choices as its time buttons (agent/choices), so the
+    text keeps its lead-in and question and the buttons carry the times.
+    """
+    if not any("start" in button for button in entry.get("buttons") or []):
+        return entry
+    lines = [line for line in str(entry.get("text") or "").splitlines() if not LISTED.match(line)]
+    return {**entry, "text": "\n".join(line for line in lines if line.strip())}
+
+
 def summary_json(
     conversation: Conversation, *, client_name: str | None, holder: dict[str, str] | None
 ) -> dict[str, Any]:
@@ -85,21 +99,13 @@ def _tool(use: ToolUse) -> dict[str, Any]:
 def _buttons(turn: Turn) -> list[dict[str, str]]:
     if turn.question is not None:
         return [{"label": o, "value": o} for o in turn.question.get("options", [])]
-    offered: list[tuple[str, str, str]] = []
+    offered: list[dict[str, Any]] = []
     for use in turn.tools:
         if use.name in _PAST_OFFER:
             offered = []
         elif use.name == "check_slots" and isinstance(use.result, list):
-            offered += [
-                (start["start"], start["label"], group["provider"])
-                for group in use.result
-                for start in group.get("starts", [])
-            ]
-    offered.sort()
-    return [
-        {"label": f"{label} · {provider}", "value": f"{label} with {provider}"}
-        for _, label, provider in offered[:SLOT_BUTTONS]
-    ]
+            offered += use.result
+    return [choice_button(slot) for slot in shown_slots(offered_slots(offered))]
 
 
 def _card(uses: list[ToolUse], form_url: FormUrl) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ from agent.models import ModelSettings, chat_model
 from agent.runner import ConversationAgent
 from domain.kernel.clock import FrozenClock
 from domain.kernel.db import make_engine
+from domain.kernel.keyring import process_keyring
 from domain.kernel.migrate import upgrade_schema
 from domain.kernel.uow import UnitOfWork
 from domain.world.loader import load_world
@@ -100,7 +101,7 @@ class WorldCopies:
 
 @contextmanager
 def _engine(path: Path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}", keyring=process_keyring())
     try:
         yield engine
     finally:

@@ -14,6 +14,7 @@ from chromadb.api.client import Client
 from chromadb.api.types import Embeddable, EmbeddingFunction
 from chromadb.config import Settings
 
+from domain.kernel.private_files import private_dir
 from knowledge.embeddings import MiniLMEmbedder
 from knowledge.entries import KINDS, Entry, Kind, document_id
 
@@ -49,6 +50,7 @@ class KnowledgeIndex:
     @classmethod
     def open(cls, path: Path, embedder: MiniLMEmbedder) -> KnowledgeIndex:
         """Open the index stored under path, creating it when missing."""
+        private_dir(path)  # chromadb's files are readable by all; the directory is not
         client = chromadb.PersistentClient(path=path, settings=Settings(anonymized_telemetry=False))
         return cls(client, embedder)
 

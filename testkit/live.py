@@ -29,6 +29,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
+from api.body_limits import WEBSOCKET_MAX_BYTES
 from api.bootstrap import Frontdesk, bootstrap
 from api.demo import create_demo_staff
 from api.settings import Settings
@@ -170,7 +171,13 @@ def serving_in_thread(app: FastAPI, log_path: Path) -> Iterator[str]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         # log_config None: uvicorn's loggers pass their records up to ours, not to stderr.
-        config = uvicorn.Config(app, log_config=None, log_level="info", timeout_graceful_shutdown=5)
+        config = uvicorn.Config(
+            app,
+            log_config=None,
+            log_level="info",
+            timeout_graceful_shutdown=5,
+            ws_max_size=WEBSOCKET_MAX_BYTES,  # as `frontdesk serve` runs it
+        )
         server = uvicorn.Server(config)
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name=f"frontdesk:{port}", daemon=True

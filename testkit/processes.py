@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from testkit.keys import TEST_DOCUMENT_KEY
+
 ROOT = Path(__file__).resolve().parents[1]
 # The demo world's own clock: no week shift, so the offered slots are the same every run.
 DEMO_NOW = "2026-03-09T09:00:00+01:00"
@@ -61,6 +63,8 @@ def server_environment(
 ) -> dict[str, str]:
     """Our environment with the settings of a demo server in `data_dir`, under a frozen clock."""
     environment = {**os.environ, "FRONTDESK_DATA_DIR": str(data_dir)}
+    # One key for every test server: a demo database built once is copied into each data dir.
+    environment.setdefault("FRONTDESK_DOCUMENT_KEY", TEST_DOCUMENT_KEY)
     environment.pop("DATABASE_URL", None)
     environment.pop("FRONTDESK_NOW", None)
     if now:

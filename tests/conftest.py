@@ -17,6 +17,7 @@ from domain.kernel.uow import UnitOfWork
 from domain.world.loader import load_world, read_world
 from domain.world.schema import WorldIn
 from knowledge.embeddings import MiniLMEmbedder
+from testkit.keys import TEST_KEYRING
 from testkit.live import copy_sqlite, shared_embedder
 from testkit.pgcluster import TemporaryPostgres
 
@@ -37,7 +38,7 @@ def postgres_template(postgres_server: TemporaryPostgres) -> str:
     """A database migrated once; each test copies it instead of migrating again."""
     name = "frontdesk_template"
     postgres_server.create_database(name)
-    engine = make_engine(postgres_server.url(name))
+    engine = make_engine(postgres_server.url(name), keyring=TEST_KEYRING)
     upgrade_schema(engine)
     engine.dispose()
     return name
@@ -47,7 +48,7 @@ def postgres_template(postgres_server: TemporaryPostgres) -> str:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite database given the schema once; each test copies it instead of making it."""
     path = tmp_path_factory.mktemp("sqlite-template") / "frontdesk.db"
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}", keyring=TEST_KEYRING)
     upgrade_schema(engine)
     engine.dispose()
     return path
@@ -76,7 +77,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine over `database_url`, which has its schema already (fresh_database_url)."""
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, keyring=TEST_KEYRING)
     yield engine
     engine.dispose()
 

@@ -17,7 +17,9 @@ BOOKING_OR_REFERENCE = "A booking_id, or the short reference the client quotes."
 
 
 class SearchProvidersIn(BaseModel):
-    need: str | None = Field(None, description="The client's need in their words.")
+    need: str | None = Field(
+        None, description="The client's need in their words; with a name, orders their services."
+    )
     specialty: str | None = Field(None, description="e.g. dermatology, family law")
     service_id: str | None = None
     provider_name: str | None = None

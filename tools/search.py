@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
@@ -14,7 +15,7 @@ from domain.catalog import reading as catalog
 from domain.conversations import handoff, notes
 from domain.conversations import opening as conversations
 from domain.kernel.errors import InvalidInput
-from domain.kernel.timefmt import format_local, zone
+from domain.kernel.timefmt import format_when, zone
 from domain.kernel.uow import UnitOfWork
 from domain.models import Provider, Service
 from domain.scheduling.calendars import practice_policies
@@ -86,7 +87,7 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
                 for hit in deps.knowledge.search(need, k=3, kind="service")
                 if hit.score >= NEED_MATCH
             }
-            if not fits:
+            if not fits and not provider_name:
                 return as_result([])  # a need nothing here serves: say so, not everyone
         found = []
         for provider, services in catalog.offerings(uow=deps.uow()):
@@ -98,11 +99,17 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
                 specialty, *provider.specialties, provider.kind, *(s.name for s in services)
             ):
                 continue
-            chosen = [
-                s
-                for s in services
-                if (not service_id or s.id == service_id) and (not need or s.id in fits)
-            ]
+            # With a provider named, the need only orders their services, best fit first
+            # ("Ms Tremblay, to certify copies"); alone, it keeps the services that fit.
+            chosen = sorted(
+                (
+                    s
+                    for s in services
+                    if (not service_id or s.id == service_id)
+                    and (not need or provider_name or s.id in fits)
+                ),
+                key=lambda s: -fits.get(s.id, 0.0),
+            )
             if not chosen:
                 continue
             found.append(
@@ -141,7 +148,7 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
         at_time = _time(at)
         asked = datetime.combine(first, at_time, tzinfo=tz) if at_time else None
         return as_result(
-            [_offered(uow, found, query, asked) for found in search_slots(uow=uow, query=query)]
+            [_offered(uow, found, query, asked, tz) for found in search_slots(uow=uow, query=query)]
         )
 
     def search_knowledge(query: str, config: RunnableConfig) -> str:
@@ -231,17 +238,25 @@ def _provider_payload(provider: Provider, services: list[Service]) -> dict[str, 
 
 
 def _offered(
-    uow: UnitOfWork, found: ProviderSlots, query: SlotQuery, asked: datetime | None
+    uow: UnitOfWork,
+    found: ProviderSlots,
+    query: SlotQuery,
+    asked: datetime | None,
+    home: ZoneInfo,
 ) -> dict[str, Any]:
     """One provider's free starts; with why none is free, and why the time asked for is not."""
     provider, service, tz = found.provider, found.service, zone(found.provider.timezone)
+    now = uow.now()
     offered: dict[str, Any] = {
         "provider_id": provider.id,
         "provider": provider.name,
         "service_id": service.id,
         "service": service.name,
         "starts": [
-            {"start": s.astimezone(tz).isoformat(), "label": format_local(s, tz)}
+            {
+                "start": s.astimezone(tz).isoformat(),
+                "label": format_when(s, tz, now=now, home=home),
+            }
             for s in found.starts
         ],
     }
@@ -260,7 +275,7 @@ def _offered(
         refused_asked = why_not_free(uow, provider=provider, service=service, start=asked)
         if refused_asked is not None:
             offered["asked"] = {
-                "start": format_local(asked, tz),
+                "start": format_when(asked, tz, now=now, home=home),
                 "why": str(refused_asked),
                 "reason": refused_asked.reason,
             }

@@ -37,6 +37,10 @@ _ORDINAL_FOLLOWERS = frozenset(
 _ORDINAL_BLOCKERS = re.compile(r"\b(?:my|our|his|her|at|of)\s+$")
 _NUMBERED = re.compile(r"(?:\b(?:number|no\.?|nr\.?|option|slot|choice)|#)\s*(\d{1,2})\b")
 _ORDINAL_DIGITS = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\b|[a-z]{3,}\s+\d))")
+# "Nov 5th" and "on the 5th of" are dates, not the fifth option.
+_MONTH_BEFORE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$"
+)
 _BARE_NUMBER = re.compile(r"(?:the\s+)?(\d{1,2})(?:\s+(?:please|pls|thanks))?")
 
 _YES = frozenset(
@@ -78,7 +82,14 @@ def choose_position(text: str) -> int | None:
     bare = _BARE_NUMBER.fullmatch(folded)
     if bare:
         return int(bare.group(1)) or None
-    numbered = _NUMBERED.search(folded) or _ORDINAL_DIGITS.search(folded)
+    numbered = _NUMBERED.search(folded) or next(
+        (
+            ordinal
+            for ordinal in _ORDINAL_DIGITS.finditer(folded)
+            if not _MONTH_BEFORE.search(folded[: ordinal.start()])
+        ),
+        None,
+    )
     if numbered:
         return int(numbered.group(1)) or None
     if re.search(r"\b(?:second|2nd)\s+(?:to|from)\s+(?:the\s+)?last\b", folded):

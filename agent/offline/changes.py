@@ -124,8 +124,3 @@ def _matching_bookings(
     best = named[0][1]
     chosen = {booking_id for booking_id, score in named if score == best}
     return [booking for booking in on_day if booking["booking_id"] in chosen]
-
-
-def _label(moment: datetime) -> str:
-    """Format a local moment as the booking tools do: 'Tue 3 Mar 2026, 08:40'."""
-    return f"{moment:%a} {moment.day} {moment:%b %Y}, {moment:%H:%M}"

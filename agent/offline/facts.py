@@ -46,7 +46,8 @@ _VALUE_CUE = re.compile(
 )
 _EMPLOYER = re.compile(
     r"\b(?:i\s+work\s+(?:at|for|with)|i'm\s+(?:working|employed)\s+(?:at|for|by)|i\s+am\s+"
-    r"(?:working|employed)\s+(?:at|for|by)|my\s+employer\s+is|employer\s*:|employed\s+by)\s+"
+    r"(?:working|employed)\s+(?:at|for|by)|(?:my|the)\s+(?:employer|company|firm)\s+is|employer\s*:"
+    r"|employed\s+by)\s+"
     r"(?P<value>.+?)(?=[,.;!?\n]|\s+(?:as|and|since|but|so|in)\b|$)",
     re.IGNORECASE,
 )

@@ -7,13 +7,13 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
+from agent.choices import choice_text, shown_slots
 from agent.offline.lexicon import lexicon
 from agent.offline.offers import (
     any_time_of_day,
     days_after,
     describe_search,
     has_time_of_day,
-    shown_slots,
     slot_args,
 )
 from agent.offline.questions import pick_answer, service_need
@@ -46,16 +46,26 @@ class FindingSteps(Steps):
         The provider search keeps everyone when a need fits no service, so the need is looked
         up in the index first: only a need some service fits is searched for.
         """
-        if request.provider_name or not request.need:
-            return self.call("search_providers", request.tool_args(), task=BOOKING)
-        probe = {**self.memory.task, "probe": "chat" if from_chat else "book"}
         # Only the words naming the need: days, times and "I'd like an appointment" pull the
         # query towards the opening hours and policies instead of the service meant.
-        query = " ".join(content_words(request.need))
+        query = " ".join(content_words(request.need or ""))
+        if not query:
+            return self.call("search_providers", request.tool_args(), task=BOOKING)
+        if request.provider_name:
+            # "Ms Tremblay, to certify copies": which of her services fits, if any does.
+            named = {**self.memory.task, "probe": "named"}
+            return self.call("search_knowledge", {"query": query}, task=named)
+        probe = {**self.memory.task, "probe": "chat" if from_chat else "book"}
         return self.call("search_knowledge", {"query": query}, task=probe)
 
     def after_probe(self, hits: list[dict[str, Any]]) -> AIMessage:
         request = read_search(self.memory.last_human)
+        if self.memory.task.get("probe") == "named":
+            args = request.tool_args()
+            if service_need(hits, booking=True) is not None:
+                # The provider's services in the order they fit the need, best first.
+                args["need"] = " ".join(content_words(request.need or ""))
+            return self.call("search_providers", args, task=BOOKING)
         if service_need(hits, booking=self.memory.task.get("probe") == "book") is not None:
             by_need = SearchRequest(location=request.location, need=need_of(self.memory.last_human))
             return self.call("search_providers", by_need.tool_args(), task=BOOKING)
@@ -81,6 +91,10 @@ class FindingSteps(Steps):
         self, found: list[dict[str, Any]], args: dict[str, Any]
     ) -> AIMessage:
         text = self.memory.last_human
+        if self.memory.task.get("site_of"):
+            # The provider a place question named: ask the knowledge about their site.
+            site = next((str(hit["location"]) for hit in found if hit.get("location")), "")
+            return self.ask_knowledge(text, self.memory.task.get("resume"), site=site)
         request = read_search(text)
         need = need_of(text)
         if self.memory.task.get("by_name") and not found:
@@ -107,7 +121,8 @@ class FindingSteps(Steps):
         if not found and args.get("provider_name") and need:
             # Not a provider's name after all ("a Dermatologist"): search by the need instead.
             return self.search(SearchRequest(location=request.location, need=need), from_chat=False)
-        picked = pick_providers(found, text, args)
+        discussed = self.memory.offer[0].service_id if self.memory.offer else None
+        picked = pick_providers(found, text, args, discussed=discussed)
         if not picked:
             return self.say(
                 "no_provider",
@@ -165,6 +180,7 @@ class FindingSteps(Steps):
         return self.say(
             "offer",
             slots=slots,
+            choices=[choice_text(slot, slots) for slot in slots],
             providers=sorted({slot.provider for slot in slots}),
             services=sorted({slot.service for slot in slots}),
             missed=missed,

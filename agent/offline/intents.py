@@ -91,7 +91,7 @@ _HANDOFF_STRONG = re.compile(
     r"(?:bot|robot))\b"
 )
 _HANDOFF_WEAK = re.compile(
-    r"\b(?:talk|speak|chat|connect|transfer|put)\b.{0,30}\b(?<!in\s)(?:person|someone|somebody"
+    r"\b(?:talk|speak|chat|discuss|connect|transfer|put)\b.{0,30}\b(?<!in\s)(?:person|someone|somebody"
     r"|employee|team|staff|receptionist|reception|manager|front\s*desk)\b|\bcall\s+me\b"
 )
 _QUESTION_START = re.compile(

@@ -59,6 +59,10 @@ class Lexicon:
     phrases: dict[tuple[str, ...], str]
     # Single folded words the compound splitter may join ("hautarzt" + "termin").
     parts: frozenset[str]
+    # Russian single words by their stem: "кардиолога" and "кардиологу" are "кардиолог".
+    stems: dict[str, str]
+    # Case endings a stem drops, longest first.
+    endings: tuple[str, ...]
     vocabulary: tuple[str, ...]
     not_typos: frozenset[str]
 
@@ -69,6 +73,7 @@ def lexicon() -> Lexicon:
     phrases: dict[tuple[str, ...], str] = {}
     vocabulary: list[str] = []
     not_typos: set[str] = set()
+    endings: set[str] = set()
     folder = resources.files("agent.offline") / "lexicons"
     for language in LANGUAGES:
         data = yaml.safe_load((folder / f"{language}.yaml").read_text(encoding="utf-8"))
@@ -78,10 +83,18 @@ def lexicon() -> Lexicon:
                 phrases.setdefault(key, str(english))
         vocabulary.extend(str(word) for word in data.get("vocabulary") or [])
         not_typos.update(str(word) for word in data.get("not_typos") or [])
+        endings.update(fold(str(ending)) for ending in data.get("endings") or [])
     parts = frozenset(key[0] for key in phrases if len(key) == 1 and len(key[0]) >= 4)
+    ordered = tuple(sorted(endings, key=len, reverse=True))
+    stems: dict[str, str] = {}
+    for key, english in phrases.items():
+        if len(key) == 1 and _CYRILLIC.match(key[0]):
+            stems.setdefault(_stem(key[0], ordered), english)
     return Lexicon(
         phrases=phrases,
         parts=parts,
+        stems=stems,
+        endings=ordered,
         vocabulary=tuple(dict.fromkeys(vocabulary)),
         not_typos=frozenset(not_typos) | english_words(),
     )
@@ -103,6 +116,25 @@ def english_words() -> frozenset[str]:
         for line in listed.read_text(encoding="utf-8").splitlines()
         if (word := line.strip()).isalpha() and word.islower() and len(word) >= 5
     )
+
+
+_CYRILLIC = re.compile(r"^[\u0400-\u04ff]+$")
+
+
+def russian_stem(folded: str) -> str:
+    """Strip a Russian case ending, as the lexicon lists them: "гинекологу" is "гинеколог".
+
+    Russian nouns and adjectives change their ending by case and number, and the lexicon lists
+    one form. A stem keeps at least four letters, so short words stay whole.
+    """
+    return _stem(folded, lexicon().endings)
+
+
+def _stem(folded: str, endings: tuple[str, ...]) -> str:
+    for ending in endings:
+        if folded.endswith(ending) and len(folded) - len(ending) >= 4:
+            return folded[: -len(ending)]
+    return folded
 
 
 def _words(folded: str) -> list[str]:
@@ -166,6 +198,8 @@ def _word(token: str, known: Lexicon, *, typos: bool) -> str:
     compound = _split_compound(folded, known)
     if compound is not None:
         return compound
+    if _CYRILLIC.match(folded):
+        return known.stems.get(russian_stem(folded), token)
     if typos and folded.isalpha() and folded.isascii() and len(folded) >= 5:
         if folded in known.not_typos:
             return token

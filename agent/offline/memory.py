@@ -14,26 +14,13 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
+from agent.choices import Slot, offered_slots
 from agent.offline.lexicon import plain_english
 
 NOW_LINE = re.compile(r"Current local time: (\S+)")
 TASK_KEY = "frontdesk_task"
 SAID_KEY = "frontdesk_said"
 ANONYMOUS_LINE = "Client: not identified yet."
-
-
-@dataclass(frozen=True)
-class Slot:
-    provider_id: str
-    provider: str
-    service_id: str
-    service: str
-    start: str  # ISO with offset, as check_slots gave it
-    label: str
-
-    @property
-    def starts_at(self) -> datetime:
-        return datetime.fromisoformat(self.start)
 
 
 @dataclass
@@ -131,19 +118,9 @@ def _add_offer(memory: Memory, groups: list[dict[str, Any]], args: dict[str, Any
         if "asked" in group:
             asked = group["asked"]
             memory.asked_refused.append((str(asked.get("reason")), str(asked["why"])))
-    memory.offer.extend(
-        Slot(
-            provider_id=group["provider_id"],
-            provider=group["provider"],
-            service_id=group["service_id"],
-            service=group["service"],
-            start=start["start"],
-            label=start["label"],
-        )
-        for group in groups
-        for start in group["starts"]
+    memory.offer = sorted(
+        [*memory.offer, *offered_slots(groups)], key=lambda slot: (slot.starts_at, slot.provider)
     )
-    memory.offer.sort(key=lambda slot: (slot.starts_at, slot.provider))
 
 
 def _remember(memory: Memory, tool: str, result: Any, args: dict[str, Any]) -> None:

@@ -62,6 +62,19 @@ _SEND_ON = re.compile(
     r"|telegram)\b"
 )
 
+# "Switch those off", "stop them": the notifications a message spoke of a sentence before.
+_OFF_REFERRED = re.compile(
+    r"\b(?:(?:turn|switch)\s+(?:those|these|them|it)\s+off|(?:turn|switch)\s+off\s+(?:those|these"
+    r"|them)|stop\s+(?:those|these|them)|(?:don't|do\s+not|dont)\s+(?:send|want)\s+(?:those|these"
+    r"|them))\b"
+)
+# "Could you send me text messages instead?": a channel wanted over the one the message names.
+_INSTEAD_REFERRED = re.compile(
+    rf"\b(?:send|give|use)\s+(?:me\s+)?(?P<channel>{_CHANNEL})\b.{{0,40}}?\binstead\b"
+    rf"|\b(?P<verb>text|sms|e-?mail|message)\s+me\b.{{0,40}}?\binstead\b"
+)
+_NOTIFICATION_NOUN = re.compile(r"\b(?:reminders?|notifications?|confirmations?|alerts?)\b")
+
 
 @dataclass(frozen=True)
 class NotificationWish:
@@ -102,6 +115,24 @@ def read_notification_wish(text: str) -> NotificationWish | None:
         return _wish(_change(event, _channel(send.group("channel")), True))
     if _READ.search(folded):
         return NotificationWish()
+    return _referred_wish(folded, event)
+
+
+def _referred_wish(folded: str, event: str | None) -> NotificationWish | None:
+    """Read a wish whose object is named elsewhere in the message ("... switch those off")."""
+    spoken_of = _NOTIFICATION_NOUN.search(folded) is not None or _channel_in(folded) is not None
+    if _OFF_REFERRED.search(folded) and spoken_of:
+        return _wish(_change(event, _channel_in(folded), False))
+    instead = _INSTEAD_REFERRED.search(folded)
+    if instead:
+        wanted = _channel(instead.group("channel") or instead.group("verb"))
+        others = {
+            channel
+            for word in re.findall(_CHANNEL, folded)
+            if (channel := _channel(word)) not in (None, wanted)
+        }
+        if wanted and len(others) == 1:
+            return _wish(_change(event, wanted, True), _change(event, others.pop(), False))
     return None
 
 

@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from datetime import date, time, timedelta
 from typing import Any
 
-from agent.offline.memory import Slot
+from agent.choices import Slot, shown_slots
 from agent.offline.when import When
 
-SHOWN = 6  # offered starts listed to the client; positions ("the second one") count these
 SEARCH_DAYS = 7
 STARTS_PER_PROVIDER = 40  # enough to pick any time of the searched days, not only those shown
 _PARTS_OF_DAY = {
@@ -17,24 +16,6 @@ _PARTS_OF_DAY = {
     ("12:00", "17:00"): "in the afternoon",
     ("17:00", None): "in the evening",
 }
-
-
-def shown_slots(offer: Sequence[Slot]) -> list[Slot]:
-    """Return the starts listed to the client: the soonest of each provider in turn, by time.
-
-    Taking turns keeps every provider of a search in view, even one whose first free time
-    comes after another provider's first six.
-    """
-    by_provider: dict[str, list[Slot]] = {}
-    for slot in offer:
-        by_provider.setdefault(slot.provider_id, []).append(slot)
-    chosen: list[Slot] = []
-    queues = list(by_provider.values())
-    while len(chosen) < SHOWN and any(queues):
-        for queue in queues:
-            if queue and len(chosen) < SHOWN:
-                chosen.append(queue.pop(0))
-    return sorted(chosen, key=lambda slot: (slot.starts_at, slot.provider))
 
 
 def pick_slot(

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from agent.offline.memory import Memory, Slot
-from agent.offline.offers import shown_slots
+from agent.choices import Slot, shown_slots
+from agent.offline.memory import Memory
 
 
 class Question(StrEnum):

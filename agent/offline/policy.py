@@ -30,9 +30,12 @@ from agent.offline.pending import (
     Question,
     pending_question,
 )
-from agent.offline.questions import asks_what_to_bring, knowledge_query, pick_answer
+from agent.offline.questions import (
+    asks_what_to_bring,
+    pick_answer,
+)
 from agent.offline.searches import read_search
-from agent.offline.text import words
+from agent.offline.text import asked_sentence, sentences, words
 from agent.offline.when import When, asks_for_one, asks_for_soonest, parse_move
 
 # Replies that end by offering a colleague, or other times: a bare yes or no answers them.
@@ -104,8 +107,16 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         about_times = soonest or not when.is_empty
         from_chat = intent is not Intent.BOOK
         if intent is Intent.QUESTION:
-            # "Is 14:30 free?" or "Is the notary free on Monday?" asks for times, not facts.
-            if not (about_times and (self.has_offer_context or not request.is_empty)):
+            # "Is 14:30 free?" or "Is the notary free on Monday?" asks for times, not facts;
+            # "I see Megan this afternoon. How do I get there?" asks its second sentence only.
+            # A story's question about a fee or a place ("if I cancel the same morning, is
+            # there a fee?") asks for facts, whatever times the story names.
+            asked = asked_sentence(text)
+            times_asked = asks_for_soonest(asked) or not self.read_when(asked).is_empty
+            facts_asked = asked != text and asks_for_information(asked)
+            if facts_asked or not (
+                times_asked and (self.has_offer_context or not request.is_empty)
+            ):
                 return self.say("what_need") if soonest else self.ask_knowledge(text)
             intent = Intent.BOOK
         if intent in (Intent.LIST_BOOKINGS, Intent.CANCEL, Intent.RESCHEDULE):
@@ -170,7 +181,10 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
             return intent  # "the earliest please" picks among the times shown
         if choosing and classify_answer(text) == "change" and not self.read_when(text).is_empty:
             return intent  # "the afternoon instead?" changes the times shown, not a booking
-        near = nearest_intent(self.memory.as_written, text)
+        # A need buried in a story is placed by its own sentence, not diluted by the story;
+        # a question's sentences are not (its asked sentence decides, in on_message).
+        parts = sentences(text) if intent is not Intent.QUESTION else []
+        near = nearest_intent(self.memory.as_written, text, *(parts if len(parts) > 1 else ()))
         named = read_search(text)
         if named.provider_name or named.location:
             # A provider or a place named is a search or a booking; only a change to one the
@@ -214,13 +228,6 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
                 "handoff_to_human", {"reason": "The client accepted help from a person."}
             )
         return self.show_offer() if self.memory.offer else self.say("what_need")
-
-    def ask_knowledge(self, text: str, resume: dict[str, Any] | None = None) -> AIMessage:
-        slot = self.memory.offer[0] if self.memory.offer else None
-        service = (self.memory.live_draft or {}).get("service") or (slot.service if slot else None)
-        query = knowledge_query(text, service)
-        task = {**self.memory.task, "probe": None, "resume": resume, "about": service}
-        return self.call("search_knowledge", {"query": query}, task=task)
 
     # -- results of the tools called this turn -----------------------------------------
 

@@ -52,6 +52,15 @@ _TOPICS = tuple(
 )
 
 
+_PLACE_TOPICS = frozenset({"address and directions", "parking", "accessibility"})
+
+
+def asks_about_a_place(question: str) -> bool:
+    """Tell whether a question asks where something is, how to get there or park there."""
+    folded = fold(question)
+    return any(pattern.search(folded) and topic in _PLACE_TOPICS for pattern, topic in _TOPICS)
+
+
 def asks_price(question: str) -> bool:
     return _PRICE.search(fold(question)) is not None
 

@@ -200,7 +200,11 @@ def _kinds_named(text: str, found: list[dict[str, Any]]) -> set[str]:
 
 
 def pick_providers(
-    found: list[dict[str, Any]], text: str, searched: dict[str, Any]
+    found: list[dict[str, Any]],
+    text: str,
+    searched: dict[str, Any],
+    *,
+    discussed: str | None = None,
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """Keep the found providers that fit what the client said, each with the fitting service.
 
@@ -231,18 +235,31 @@ def pick_providers(
     elif searched.get("need") and not (searched.get("location") or searched.get("provider_name")):
         first = found[0]["services"][0]["service_id"]
         kept = [p for p in found if first in {s["service_id"] for s in p["services"]}]
-    return [(provider, _fitting_service(provider, text)) for provider in kept[:MAX_PROVIDERS]]
+    by_fit = bool(searched.get("need"))
+    return [
+        (provider, _fitting_service(provider, text, by_fit=by_fit, discussed=discussed))
+        for provider in kept[:MAX_PROVIDERS]
+    ]
 
 
 def _offers(provider: dict[str, Any], service_id: str) -> bool:
     return service_id in {service["service_id"] for service in provider["services"]}
 
 
-def _fitting_service(provider: dict[str, Any], text: str) -> dict[str, Any]:
+def _fitting_service(
+    provider: dict[str, Any], text: str, *, by_fit: bool, discussed: str | None
+) -> dict[str, Any]:
     services: list[dict[str, Any]] = provider["services"]
     ranked = rank_matches(text, {s["service_id"]: [s["name"]] for s in services}, limit=1)
     if ranked:
         return next(s for s in services if s["service_id"] == ranked[0][0])
+    offered = [s for s in services if s["service_id"] == discussed]
+    if offered:
+        # "With Ms Tremblay on the 5th" after her certified copies were offered: the same
+        # service, not whichever of hers comes first.
+        return offered[0]
+    if by_fit:
+        return services[0]  # the search ordered them by how well they fit the need said
     # Nothing names a service ("does Dr. Patel have anything?"): the ordinary visit, which is
     # the shortest, rather than whichever sorts first (an annual physical, a notarial deed).
     return min(services, key=lambda service: int(service.get("duration_min") or 0))

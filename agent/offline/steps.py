@@ -8,10 +8,13 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolCall
 
+from agent.choices import Slot
 from agent.offline.answers import choose_position
 from agent.offline.matching import word_matches
-from agent.offline.memory import SAID_KEY, TASK_KEY, Memory, Slot, read_memory
+from agent.offline.memory import SAID_KEY, TASK_KEY, Memory, read_memory
 from agent.offline.offers import pick_slot, slot_args
+from agent.offline.questions import asks_about_a_place, knowledge_query
+from agent.offline.searches import read_search
 from agent.offline.when import When, parse_when, relative_to
 from prompts import render
 
@@ -64,6 +67,23 @@ class Steps:
         if task is not None:
             extra[TASK_KEY] = task
         return AIMessage(content=render(f"offline/{template}", **context), additional_kwargs=extra)
+
+    def ask_knowledge(
+        self, text: str, resume: dict[str, Any] | None = None, *, site: str | None = None
+    ) -> AIMessage:
+        slot = self.memory.offer[0] if self.memory.offer else None
+        service = (self.memory.live_draft or {}).get("service") or (slot.service if slot else None)
+        task = {**self.memory.task, "probe": None, "resume": resume, "about": service}
+        named = read_search(text).provider_name
+        if named and site is None and asks_about_a_place(text):
+            # "Where is Ms Vogel's office?": the site is the provider's, which the knowledge
+            # entries name by place, not by who works there. Look the provider up first.
+            site_task = {**task, "site_of": named}
+            return self.call("search_providers", {"provider_name": named}, task=site_task)
+        query = knowledge_query(text, service)
+        if site:
+            query = f"{query} {site}"
+        return self.call("search_knowledge", {"query": query}, task=task)
 
     def read_when(self, text: str) -> When:
         """Read when the client means, against the appointment on the table if there is one."""

@@ -61,3 +61,22 @@ def has_word(tokens: Iterable[str], vocabulary: Iterable[str]) -> bool:
 def has_phrase(text: str, pattern: str) -> bool:
     """Search folded text for a regular expression bounded by word edges."""
     return re.search(rf"(?<![a-z0-9]){pattern}(?![a-z0-9])", fold(text)) is not None
+
+
+# A sentence ends at . ! ? or a dash between clauses, but not inside "10.30" or "Dr. Patel".
+_SENTENCE_END = re.compile(r"(?<=[!?])\s+|(?<=[a-z\u0400-\u04ff]{3}[.])\s+|\s+[\u2013\u2014-]\s+")
+
+
+def sentences(text: str) -> list[str]:
+    """Split a message into its sentences, keeping each one's own words and punctuation."""
+    return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
+
+
+def asked_sentence(text: str) -> str:
+    """Return the question a message asks: the last sentence with a question mark, or it all.
+
+    "I have physio with Megan this afternoon. How do I get there?" asks the second sentence;
+    the first only says what it is about.
+    """
+    asked = [sentence for sentence in sentences(text) if "?" in sentence]
+    return asked[-1] if asked else text

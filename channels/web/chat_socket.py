@@ -16,6 +16,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from channels.bus import Event, conversation_topic
 from channels.hub import Hub
 from channels.messages import Inbound
+from channels.presenting import times_on_buttons
 from channels.web.frames import error_frame
 from channels.web.sending import Sender, frames
 from domain.kernel.errors import DomainError
@@ -51,6 +52,7 @@ def chat_router(hub_of: Callable[[], Hub]) -> APIRouter:
             # Listen before reading the history, so nothing said in between is missed.
             watching = WatchedConversation(hub, sender, conversation.id if conversation else None)
             history = await hub.history(conversation.id, with_tools=False) if conversation else []
+            history = [times_on_buttons(entry) for entry in history]
             watching.shown_up_to = max((e["entry_id"] for e in history), default=0)
             await sender.send(
                 {
@@ -113,7 +115,7 @@ def _client_frame(event: Event, shown_up_to: int) -> dict[str, Any] | None:
         entry = event["entry"]
         if entry["author"] not in _SHOWN or entry["entry_id"] <= shown_up_to:
             return None
-        return {"type": "reply", **entry}
+        return {"type": "reply", **times_on_buttons(entry)}
     return event
 
 

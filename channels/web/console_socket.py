@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any
 
+from anyio import to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from channels.bus import CONSOLE, Event, conversation_topic
@@ -22,6 +23,12 @@ log = logging.getLogger(__name__)
 Authenticate = Callable[[str], tuple[StaffUser, float]]
 Colleagues = Callable[[], Awaitable[list[StaffUser]]]
 UNAUTHORIZED = 4401
+# An event on an account's topic when every token of it has ended (signed out everywhere,
+# deactivated, password changed): its sockets in this process close at once.
+ACCESS_ENDED = "access_ended"
+# Sockets also ask again this often whether their token is still good, and before every
+# action: what another process ended reaches them too.
+RECHECK_SECONDS = 10.0
 CONSOLE_FRAMES: dict[str, tuple[str, ...]] = {
     "open": ("conversation_id",),
     "take_over": ("conversation_id",),
@@ -31,6 +38,10 @@ CONSOLE_FRAMES: dict[str, tuple[str, ...]] = {
     "close": ("conversation_id",),
     "ping": (),
 }
+
+
+def staff_topic(staff_id: str) -> str:
+    return f"staff:{staff_id}"
 
 
 def console_router(
@@ -54,7 +65,11 @@ def console_router(
         )
         sender = Sender(websocket)
         opened: set[str] = set()
-        with suppress(WebSocketDisconnect), hub.bus.listening(CONSOLE) as queue:
+        access = _Access(authenticate, token or "", staff)
+        with (
+            suppress(WebSocketDisconnect),
+            hub.bus.listening(CONSOLE, staff_topic(staff.id)) as queue,
+        ):
             await sender.send(
                 {
                     "type": "hello",
@@ -65,30 +80,64 @@ def console_router(
                     "conversations": await hub.summaries(staff),
                 }
             )
-            writer = asyncio.create_task(_forward(queue, sender, hub, staff))
+            writer = asyncio.create_task(_forward(queue, sender, websocket, hub, access))
+            watcher = asyncio.create_task(_watch(access, websocket))
             try:
-                await _read(websocket, hub, sender, staff, queue, opened)
+                await _read(websocket, hub, sender, access, queue, opened)
             finally:
                 expiry.cancel()
                 writer.cancel()
+                watcher.cancel()
                 hub.bus.stop_listening(queue, *(conversation_topic(c) for c in opened))
 
     return router
 
 
-async def _expire(websocket: WebSocket) -> None:
+class _Access:
+    """The socket's token, asked again whether it is still good (and by whom it is held)."""
+
+    def __init__(self, authenticate: Authenticate, token: str, staff: StaffUser) -> None:
+        self._authenticate = authenticate
+        self._token = token
+        self.staff = staff
+
+    async def still_good(self) -> str | None:
+        """Return why the token no longer works (None: it does), refreshing who holds it."""
+        try:
+            self.staff = (await to_thread.run_sync(self._authenticate, self._token))[0]
+        except DomainError as refusal:
+            return refusal.message
+        return None
+
+
+async def _expire(
+    websocket: WebSocket, reason: str = "Sign in again: the token has expired."
+) -> None:
     with suppress(RuntimeError):  # already closed
-        await websocket.close(code=UNAUTHORIZED, reason="Sign in again: the token has expired.")
+        await websocket.close(code=UNAUTHORIZED, reason=reason[:120])
 
 
-async def _forward(queue: asyncio.Queue[Event], sender: Sender, hub: Hub, staff: StaffUser) -> None:
+async def _watch(access: _Access, websocket: WebSocket) -> None:
+    while True:
+        await asyncio.sleep(RECHECK_SECONDS)
+        if (ended := await access.still_good()) is not None:
+            await _expire(websocket, ended)
+            return
+
+
+async def _forward(
+    queue: asyncio.Queue[Event], sender: Sender, websocket: WebSocket, hub: Hub, access: _Access
+) -> None:
     """Pass on what happens in the conversations this staff member may see, and only those."""
     while True:
         event = await queue.get()
+        if event["type"] == ACCESS_ENDED:
+            await _expire(websocket, "Sign in again: you were signed out.")
+            return
         if event["type"] not in ("conversation", "entry"):
             continue
         conversation_id = event.get("conversation_id") or event["conversation"]["id"]
-        if await hub.may_see(staff, conversation_id):
+        if await hub.may_see(access.staff, conversation_id):
             await sender.send(event)
 
 
@@ -96,13 +145,17 @@ async def _read(
     websocket: WebSocket,
     hub: Hub,
     sender: Sender,
-    staff: StaffUser,
+    access: _Access,
     queue: asyncio.Queue[Event],
     opened: set[str],
 ) -> None:
     async for frame in frames(websocket, sender, CONSOLE_FRAMES):
+        # Signed out in another process, or deactivated since the last look: nothing more.
+        if (ended := await access.still_good()) is not None:
+            await _expire(websocket, ended)
+            return
         try:
-            answer = await _act(hub, staff, frame, queue, opened)
+            answer = await _act(hub, access.staff, frame, queue, opened)
         except DomainError as refusal:
             await sender.send(error_frame(refusal.code, refusal.message, frame.get("id")))
             continue

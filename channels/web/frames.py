@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from channels.storable_text import NOT_TEXT, all_storable, is_storable
+
 MAX_FRAME_BYTES = 4096
 MAX_TEXT = 2000
 MAX_ID = 64
@@ -65,6 +67,10 @@ def read_frame(raw: str | bytes | None, known: dict[str, tuple[str, ...]]) -> di
     message_id = frame.get("id")
     if message_id is not None and (not isinstance(message_id, str) or len(message_id) > MAX_ID):
         raise FrameError("bad_request", f"'id' must be a string of at most {MAX_ID} characters.")
+    if not all_storable(frame):
+        # No database stores them and no socket sends them back: the id is not echoed either.
+        echoed = message_id if message_id is None or is_storable(message_id) else None
+        raise FrameError("bad_request", f"This frame holds {NOT_TEXT}.", echoed)
     kind = frame.get("type")
     if kind not in known:
         raise FrameError("unknown_type", f"Unknown frame type {kind!r}.", message_id)
@@ -77,7 +83,4 @@ def read_frame(raw: str | bytes | None, known: dict[str, tuple[str, ...]]) -> di
         if len(value) > limit:
             detail = f"{name!r} is limited to {limit} characters."
             raise FrameError("bad_request", detail, message_id)
-        if "\x00" in value:
-            # PostgreSQL text cannot hold NUL; no person types one.
-            raise FrameError("bad_request", f"{name!r} contains a NUL character.", message_id)
     return frame

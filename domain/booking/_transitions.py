@@ -56,7 +56,7 @@ def enforce_notice(uow: UnitOfWork, booking: Booking, *, verb: Verb) -> None:
     if uow.now() > deadline:
         provider = uow.session.get_one(Provider, booking.provider_id)
         raise PolicyViolation(
-            notice.refusal(policy, booking, verb=verb, timezone=provider.timezone),
+            notice.refusal(policy, booking, verb=verb, timezone=provider.timezone, now=uow.now()),
             allowed_until=deadline,
         )
 

@@ -13,7 +13,7 @@ from domain.clients.registration import merged_profile
 from domain.kernel.actors import Actor, acts_for
 from domain.kernel.errors import InvalidTransition, NotFound
 from domain.kernel.journal import audit
-from domain.kernel.timefmt import format_local, zone
+from domain.kernel.timefmt import format_when, zone
 from domain.kernel.uow import UnitOfWork
 from domain.kernel.versioning import bump_version, lock, locked_row
 from domain.models import Booking, BookingStatus, Client, Provider, Service
@@ -64,14 +64,14 @@ def summarize(uow: UnitOfWork, booking: Booking) -> BookingSummary:
         service=service.name,
         provider=provider.name,
         location=provider.location,
-        start=format_local(booking.starts_at, zone(provider.timezone)),
+        start=_when(uow, booking.starts_at, provider),
         start_iso=booking.starts_at.astimezone(zone(provider.timezone)).isoformat(),
         price=booking.price,
         currency=booking.currency,
         intake=dict(booking.intake),
         missing=missing_intake(service, booking.intake),
-        changeable_online_until=format_local(
-            notice.changeable_online_until(policy, booking), zone(provider.timezone)
+        changeable_online_until=_when(
+            uow, notice.changeable_online_until(policy, booking), provider
         ),
         change_note=notice.past_notice_note(
             policy, booking, now=uow.now(), timezone=provider.timezone
@@ -121,4 +121,9 @@ def describe_start(*, uow: UnitOfWork, booking_id: str, start: datetime) -> str:
     with uow.reading() as reader:
         booking = reader.session.get_one(Booking, booking_id)
         provider = reader.session.get_one(Provider, booking.provider_id)
-        return format_local(start, zone(provider.timezone))
+        return _when(reader, start, provider)
+
+
+def _when(uow: UnitOfWork, start: datetime, provider: Provider) -> str:
+    home = zone(practice(uow.session).timezone)
+    return format_when(start, zone(provider.timezone), now=uow.now(), home=home)

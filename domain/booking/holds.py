@@ -27,6 +27,7 @@ from domain.kernel.instants import require_instant
 from domain.kernel.journal import audit, fingerprint, recall, remember
 from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, BookingStatus, new_id
+from domain.models.sealed import bound_to_row
 from domain.scheduling.slot_rules import expire_stale_holds, occupancy, refuse_if_unavailable
 
 
@@ -183,7 +184,9 @@ def _new_hold(
     # than the statement): the booking is returned detached, as a committed session's is. It
     # goes last, just before COMMIT: an uncommitted row the exclusion constraint sees makes
     # an overlapping writer wait (and two such writers can deadlock), so it stays briefly.
-    uow.session.connection().execute(_INSERT_BOOKING, {c: getattr(booking, c) for c in _COLUMNS})
+    row = {c: getattr(booking, c) for c in _COLUMNS}
+    row["intake"] = bound_to_row(booking.intake, booking.id)
+    uow.session.connection().execute(_INSERT_BOOKING, row)
     make_transient_to_detached(booking)
     return booking
 

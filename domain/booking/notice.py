@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from domain.kernel.timefmt import format_local, zone
+from domain.kernel.timefmt import format_when, zone
 from domain.models import Booking, BookingStatus, Practice
 
 Verb = Literal["cancelled", "moved", "changed"]
@@ -41,17 +41,20 @@ def past_notice_note(
             f"once booked it can no longer be changed online. To change or cancel it later, "
             f"{how_to_reach(policy)}."
         )
-    return refusal(policy, booking, verb="changed", timezone=timezone)
+    return refusal(policy, booking, verb="changed", timezone=timezone, now=now)
 
 
-def refusal(policy: Practice, booking: Booking, *, verb: Verb, timezone: str) -> str:
-    """Say why a client may not cancel or move the booking online, and whom to ask instead."""
+def refusal(policy: Practice, booking: Booking, *, verb: Verb, timezone: str, now: datetime) -> str:
+    """Say why a client may not cancel or move the booking online, and whom to ask instead.
+
+    The deadline reads as the client reads dates in a chat, from `now` on the practice's clock.
+    """
     hours = policy.cancellation_notice_hours
     deadline = changeable_online_until(policy, booking)
     if booking.created_at > deadline:
         why = f"it was booked less than {hours} hours before it starts"
     else:
-        when = format_local(deadline, zone(timezone))
+        when = format_when(deadline, zone(timezone), now=now, home=zone(policy.timezone))
         why = (
             f"appointments can be {verb} online only up to {hours} hours before they start, "
             f"and this one could have been {verb} until {when}"

@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.kernel.errors import DomainError
+from domain.kernel.keyring import KEY_BYTES, NONCE_BYTES, DocumentKey, Keyring
 
-KEY_BYTES = 32
-NONCE_BYTES = 12
+__all__ = ["KEY_BYTES", "DocumentKey", "DocumentUnreadable", "seal", "unseal"]
 
 
 class DocumentUnreadable(DomainError):
     """Stored bytes that do not decrypt: another key, a moved row, or tampering."""
 
     code = "document_unreadable"
-
-
-@dataclass(frozen=True)
-class DocumentKey:
-    """The 256-bit key documents are sealed with; never shown in a repr or a log."""
-
-    secret: bytes = field(repr=False)
-
-    def __post_init__(self) -> None:
-        if len(self.secret) != KEY_BYTES:
-            raise ValueError(
-                f"a document key is {KEY_BYTES} bytes, not {len(self.secret)}"
-                " (make one with `openssl rand -base64 32`)"
-            )
 
 
 def _bound_to(document_id: str, client_id: str) -> bytes:
@@ -46,12 +31,18 @@ def seal(key: DocumentKey, plaintext: bytes, *, document_id: str, client_id: str
     return nonce + sealed
 
 
-def unseal(key: DocumentKey, sealed: bytes, *, document_id: str, client_id: str) -> bytes:
-    """Return the plaintext, or refuse bytes that were changed, moved or sealed with another key."""
+def unseal(key: DocumentKey | Keyring, sealed: bytes, *, document_id: str, client_id: str) -> bytes:
+    """Return the plaintext, or refuse bytes that were changed, moved or sealed with another key.
+
+    With a keyring, a file sealed with a retired key opens too (until `frontdesk keys rotate`).
+    """
     nonce, ciphertext = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
-    try:
-        return AESGCM(key.secret).decrypt(nonce, ciphertext, _bound_to(document_id, client_id))
-    except (InvalidTag, ValueError) as exc:
-        raise DocumentUnreadable(
-            "This document cannot be decrypted: it was changed, or sealed with another key."
-        ) from exc
+    keys = [key.current, *key.retired] if isinstance(key, Keyring) else [key]
+    for each in keys:
+        try:
+            return AESGCM(each.secret).decrypt(nonce, ciphertext, _bound_to(document_id, client_id))
+        except (InvalidTag, ValueError):
+            continue
+    raise DocumentUnreadable(
+        "This document cannot be decrypted: it was changed, or sealed with another key."
+    )

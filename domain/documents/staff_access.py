@@ -18,6 +18,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from domain.documents.sealing import DocumentKey, unseal
 from domain.kernel.errors import NotFound
 from domain.kernel.journal import audit
+from domain.kernel.keyring import Keyring
 from domain.kernel.paging import page_of
 from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, DocumentRequest, GeneratedForm, StaffUser, UploadedDocument
@@ -86,7 +87,7 @@ def get_upload(*, uow: UnitOfWork, staff: StaffUser, document_id: str) -> Upload
 
 
 def read_upload(
-    *, uow: UnitOfWork, key: DocumentKey, staff: StaffUser, document_id: str
+    *, uow: UnitOfWork, key: DocumentKey | Keyring, staff: StaffUser, document_id: str
 ) -> tuple[UploadedDocument, bytes]:
     """Return a sent file with its decrypted content; the download is audited."""
     with uow:

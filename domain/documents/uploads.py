@@ -58,10 +58,14 @@ class Upload:
 def check_size(size: int, *, max_bytes: int) -> None:
     """Refuse a file over the limit (callers may check a declared size before reading it)."""
     if size > max_bytes:
-        raise FileTooLarge(
-            f"That file is too large: files up to {_megabytes(max_bytes)} are accepted.",
-            field="file",
-        )
+        raise file_too_large(max_bytes)
+
+
+def file_too_large(max_bytes: int) -> FileTooLarge:
+    """The refusal of a file over `max_bytes`, however its size came to be known."""
+    return FileTooLarge(
+        f"That file is too large: files up to {_megabytes(max_bytes)} are accepted.", field="file"
+    )
 
 
 def check_content(data: bytes) -> FileType:

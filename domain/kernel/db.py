@@ -10,6 +10,9 @@ from sqlalchemy import Engine, create_engine, event, exc, inspect, make_url
 from sqlmodel import SQLModel
 
 import domain.models  # noqa: F401  (registers every table on the metadata)
+from domain.kernel.keyring import Keyring
+from domain.kernel.private_files import private_file
+from domain.models.sealed import attach_keyring
 
 # Execution option read when a SQLite transaction begins: IMMEDIATE takes the write lock up
 # front, so two writers queue on busy_timeout instead of failing when one upgrades its lock.
@@ -26,13 +29,18 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str) -> Engine:
-    """Build an engine for the URL with the connection settings Frontdesk relies on."""
+def make_engine(url: str, *, keyring: Keyring) -> Engine:
+    """Build an engine for the URL with the connection settings Frontdesk relies on.
+
+    `keyring` seals and opens the columns kept encrypted at rest (domain.models.sealed).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database)
-    engine = create_engine(url, pool_size=10, max_overflow=40)
-    _ping_when_idle(engine)
+        engine = _sqlite_engine(url, parsed.database)
+    else:
+        engine = create_engine(url, pool_size=10, max_overflow=40)
+        _ping_when_idle(engine)
+    attach_keyring(engine, keyring)
     return engine
 
 
@@ -63,8 +71,9 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
-    if database and database != ":memory:":
+    if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(database))  # SQLite gives its -wal and -shm files the same mode
     engine = create_engine(
         url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20, max_overflow=80
     )

@@ -6,9 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
 
 from domain.kernel.db import create_sqlite_schema, is_sqlite
+from domain.kernel.sealing_conversion import seal_clear_values
+from domain.models.sealed import keyring_of
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"  # domain/migrations
 
@@ -16,6 +18,7 @@ MIGRATIONS = Path(__file__).parent.parent / "migrations"  # domain/migrations
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["keyring"] = keyring_of(engine.dialect)  # 0009 seals clear values
     config.set_main_option(
         "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
     )
@@ -25,9 +28,33 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade_schema(engine: Engine) -> None:
     """Bring the database schema to the current version."""
     if is_sqlite(engine):
+        _seal_older_sqlite_file(engine)
         create_sqlite_schema(engine)
         return
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def _seal_older_sqlite_file(engine: Engine) -> None:
+    """Seal the clear values of a SQLite file from before sealing (what 0009 does on PostgreSQL).
+
+    SQLite keeps any text in any column, so only the blind index columns are added; VACUUM then
+    rewrites the file, so the clear values are not left behind in its free pages.
+    """
+    existing = inspect(engine)
+    if not existing.has_table("clients"):
+        return
+    if "phone_index" in {c["name"] for c in existing.get_columns("clients")}:
+        return
+    with engine.begin() as connection:
+        for name in ("phone_index", "email_index"):
+            connection.execute(text(f"ALTER TABLE clients ADD COLUMN {name} VARCHAR(64)"))
+            connection.execute(text(f"CREATE INDEX ix_clients_{name} ON clients ({name})"))
+        seal_clear_values(connection, keyring_of(engine.dialect))
+    raw = engine.raw_connection()  # VACUUM runs outside a transaction, which SQLAlchemy begins
+    try:
+        raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]
+    finally:
+        raw.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.kernel.errors import InvalidInput
@@ -44,3 +44,33 @@ def format_local(instant: datetime, tz: ZoneInfo) -> str:
     """Format an instant as a person reads it in the given zone: 'Tue 3 Mar 2026, 14:30'."""
     local = instant.astimezone(tz)
     return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
+
+
+def format_when(
+    instant: datetime, tz: tzinfo, *, now: datetime, home: ZoneInfo | None = None
+) -> str:
+    """Format an instant as a client reads it in a chat, from `now` on the practice's clock.
+
+    'today, 14:30', 'tomorrow, 09:00', 'Tue 3 Mar, 14:30', and the year only outside the
+    current one: 'Tue 2 Mar 2027, 14:30'. A zone other than the practice's (`home`) is named:
+    'tomorrow, 09:00 EST'; without `home` the zone is the reader's own.
+    """
+    local = instant.astimezone(tz)
+    today = now.astimezone(tz).date()
+    if local.date() == today:
+        day = "today"
+    elif local.date() == date.fromordinal(today.toordinal() + 1):
+        day = "tomorrow"
+    elif local.year == today.year:
+        day = f"{local:%a} {local.day} {local:%b}"
+    else:
+        day = f"{local:%a} {local.day} {local:%b %Y}"
+    shown = f"{day}, {local:%H:%M}"
+    if home is None or getattr(tz, "key", None) == home.key:
+        return shown
+    return f"{shown} {local:%Z}"
+
+
+def on_day(when: str) -> str:
+    """Put 'on' before a day `format_when` made: 'on Thu 5 Mar, 08:00', but 'tomorrow, 08:00'."""
+    return when if when.startswith(("today", "tomorrow")) else f"on {when}"

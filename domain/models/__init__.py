@@ -39,12 +39,20 @@ from domain.models.notifications import (
 )
 from domain.models.records import AuditEvent, IdempotencyKey, OutboxMessage
 from domain.models.schedule import DateOverride, TimeOff, WeeklyHours
-from domain.models.staff import StaffRole, StaffUser
+from domain.models.staff import (
+    AttemptCounter,
+    PasswordReset,
+    StaffRole,
+    StaffSession,
+    StaffUser,
+    TrustedSignIn,
+)
 
 __all__ = [
     "NO_OVERLAP",
     "OCCUPYING_STATUSES",
     "PRACTICE_ROW_ID",
+    "AttemptCounter",
     "AuditEvent",
     "Booking",
     "BookingStatus",
@@ -69,14 +77,17 @@ __all__ = [
     "NotificationStatus",
     "NotificationTemplate",
     "OutboxMessage",
+    "PasswordReset",
     "Practice",
     "Provider",
     "ProviderService",
     "Service",
     "SmsOptOut",
     "StaffRole",
+    "StaffSession",
     "StaffUser",
     "TimeOff",
+    "TrustedSignIn",
     "TurnUsage",
     "UploadedDocument",
     "VerificationCode",

@@ -10,7 +10,8 @@ from sqlalchemy import CheckConstraint, ColumnElement, Index, and_
 from sqlmodel import Field, SQLModel, col
 
 from domain.models.clients import new_id
-from domain.models.types import json_column, utc_column
+from domain.models.sealed import sealed_column, watch_sealed_rows
+from domain.models.types import utc_column
 
 
 class BookingStatus(StrEnum):
@@ -51,6 +52,7 @@ def occupied_until(ends_at: datetime, buffer: timedelta) -> datetime:
     return ends_at + buffer
 
 
+@watch_sealed_rows
 class Booking(SQLModel, table=True):
     __tablename__ = "bookings"
     __table_args__ = (
@@ -71,7 +73,9 @@ class Booking(SQLModel, table=True):
     status: str = Field(default=BookingStatus.HOLD, max_length=16, index=True)
     hold_expires_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     channel: str = "api"
-    intake: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    intake: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sealed_column("bookings.intake", codec="json")
+    )
     price: str = "0.00"
     currency: str = "EUR"
     created_at: datetime = Field(sa_column=utc_column())

@@ -8,21 +8,32 @@ from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from domain.models.types import json_column, utc_column
+from domain.models.sealed import index_column, sealed_column, watch_sealed_rows
+from domain.models.types import utc_column
 
 
 def new_id() -> str:
     return uuid.uuid4().hex
 
 
+@watch_sealed_rows
 class Client(SQLModel, table=True):
     __tablename__ = "clients"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     name: str
-    phone: str | None = Field(default=None, index=True)
-    email: str | None = Field(default=None, index=True)
-    profile: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    # Sealed at rest; found by their blind indexes (`Client.phone == number` compares those).
+    phone: str | None = Field(
+        default=None, sa_column=sealed_column("clients.phone", indexed_by="phone_index")
+    )
+    email: str | None = Field(
+        default=None, sa_column=sealed_column("clients.email", indexed_by="email_index")
+    )
+    phone_index: str | None = Field(default=None, sa_column=index_column())
+    email_index: str | None = Field(default=None, sa_column=index_column())
+    profile: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sealed_column("clients.profile", codec="json")
+    )
     created_at: datetime = Field(sa_column=utc_column())
     version: int = 1
 

@@ -10,7 +10,8 @@ from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from domain.models.clients import new_id
-from domain.models.types import json_column, utc_column
+from domain.models.sealed import sealed_column, watch_sealed_rows
+from domain.models.types import utc_column
 
 OPEN_AT_ADDRESS = "status <> 'closed' AND address <> ''"
 
@@ -22,6 +23,7 @@ class ConversationStatus(StrEnum):
     CLOSED = "closed"
 
 
+@watch_sealed_rows
 class Conversation(SQLModel, table=True):
     __tablename__ = "conversations"
     __table_args__ = (
@@ -45,7 +47,7 @@ class Conversation(SQLModel, table=True):
     handoff_reason: str = ""
     # The staff member who has taken it over (status human), or who it was transferred to.
     held_by: str | None = Field(default=None, foreign_key="staff_users.id")
-    last_message: str = ""
+    last_message: str = Field(default="", sa_column=sealed_column("conversations.last_message"))
     created_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
 
@@ -58,6 +60,7 @@ class EntryAuthor(StrEnum):
     TOOL = "tool"
 
 
+@watch_sealed_rows
 class ConversationEntry(SQLModel, table=True):
     """One line of a conversation's transcript, as people and the console see it."""
 
@@ -72,9 +75,16 @@ class ConversationEntry(SQLModel, table=True):
     at: datetime = Field(sa_column=utc_column())
     author: str = Field(max_length=16)
     staff_id: str | None = Field(default=None, foreign_key="staff_users.id")
-    text: str = ""
+    # Sealed, bound to the conversation (the entry's own id is not known before it is written).
+    text: str = Field(
+        default="",
+        sa_column=sealed_column("conversation_entries.text", row="conversation_id"),
+    )
     # Buttons, a booking card or a tool call's name, arguments and result.
-    extra: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    extra: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_column=sealed_column("conversation_entries.extra", row="conversation_id", codec="json"),
+    )
     external_id: str | None = Field(default=None, max_length=128)
     # Set once the agent has the entry in its context (messages said while a person held it).
     seen_by_agent: bool = True

@@ -8,6 +8,7 @@ from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from domain.models.clients import new_id
+from domain.models.sealed import sealed_column, watch_sealed_rows
 from domain.models.types import utc_column
 
 
@@ -23,6 +24,7 @@ class DocumentRequest(SQLModel, table=True):
     created_at: datetime = Field(sa_column=utc_column())
 
 
+@watch_sealed_rows
 class GeneratedForm(SQLModel, table=True):
     """A template filled in for one booking: the .docx bytes as they were generated."""
 
@@ -33,7 +35,7 @@ class GeneratedForm(SQLModel, table=True):
     booking_id: str = Field(foreign_key="bookings.id", index=True)
     template_id: str = Field(foreign_key="document_templates.id")
     filename: str
-    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    content: bytes = Field(sa_column=sealed_column("generated_forms.content", codec="bytes"))
     created_at: datetime = Field(sa_column=utc_column())
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
+from domain.models.sealed import KeyedDigest
 from domain.models.types import json_column, utc_column
 
 
@@ -45,7 +47,8 @@ class IdempotencyKey(SQLModel, table=True):
 
     __tablename__ = "idempotency_keys"
 
-    key: str = Field(primary_key=True, max_length=255)
+    # Kept as its keyed digest: a key may name a phone number (identify:<conversation>:<phone>).
+    key: str = Field(sa_column=Column(KeyedDigest(), primary_key=True))
     command: str = Field(max_length=64)
     fingerprint: str = Field(max_length=64)
     resource_id: str

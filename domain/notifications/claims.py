@@ -25,7 +25,7 @@ from sqlmodel import col, select
 from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, Notification, OutboxMessage
 from domain.models.notifications import NotificationStatus
-from domain.notifications.codes import CODE_EVENT
+from domain.notifications.codes import SECRET_EVENTS
 from domain.notifications.fanout import outdated
 
 LEASE = timedelta(minutes=5)
@@ -137,7 +137,7 @@ def _give_up(row: Notification, reason: str, now: datetime) -> None:
 
 def _forget_code(row: Notification) -> None:
     """Empty a one-time code's body once it is sent or given up on: only its hash is kept."""
-    if row.event == CODE_EVENT:
+    if row.event in SECRET_EVENTS:
         row.body = ""
 
 

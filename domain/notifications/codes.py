@@ -1,4 +1,5 @@
-"""The wording of a one-time code sent by email or SMS (not an admin template: it is security)."""
+"""The wording of a one-time code sent by email or SMS, and of a staff member's password reset
+link (not admin templates: they are security)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from sqlmodel import col, select
 from domain.kernel.uow import UnitOfWork
 from domain.models import OutboxMessage
 from domain.notifications.rendering import RenderedNotification
+from domain.staff.passwords import PASSWORD_RESET_EVENT
 
 CODE_EVENT = "identity.code"  # the outbox event (and notification event) of a one-time code
+# Events whose payload carries a secret under "code": kept only until handed on, never shown.
+SECRET_EVENTS = (CODE_EVENT, PASSWORD_RESET_EVENT)
 
 
 def code_message(channel: str, code: str) -> RenderedNotification:
@@ -22,13 +26,37 @@ def code_message(channel: str, code: str) -> RenderedNotification:
     return RenderedNotification(subject="", body=text)
 
 
+def secret_message(event: str, channel: str, payload: Mapping[str, Any]) -> RenderedNotification:
+    """The wording of a secret event: a one-time code, or a password reset link."""
+    if event == PASSWORD_RESET_EVENT:
+        return reset_message(reset_link(payload))
+    return code_message(channel, str(payload["code"]))
+
+
+def reset_link(payload: Mapping[str, Any]) -> str:
+    """The link a reset message carries: the page's address with the secret in its fragment."""
+    return f"{payload['link']}{payload['code']}"
+
+
+def reset_message(link: str) -> RenderedNotification:
+    """Give the link, its lifetime, and what to do if someone else asked for it."""
+    return RenderedNotification(
+        subject="Choose a new Frontdesk password",
+        body=(
+            f'<p>To choose a new password for the console, open <a href="{link}">{link}</a>. '
+            "The link works once, for 30 minutes.</p><p>If you did not ask for it, ignore this "
+            "email: your password stays as it is.</p>"
+        ),
+    )
+
+
 def forget_code(message: OutboxMessage) -> None:
     """Drop the code from its outbox message once it has been handed on (or never will be).
 
     Only its hash stays, in verification_codes; the notification's body, the one copy left,
     is emptied once it is sent or given up on.
     """
-    if message.event == CODE_EVENT and "code" in message.payload:
+    if message.event in SECRET_EVENTS and "code" in message.payload:
         message.payload = {key: v for key, v in message.payload.items() if key != "code"}
 
 
@@ -49,13 +77,15 @@ def hand_out_pending_codes(
             message
             for message in uow.session.exec(
                 select(OutboxMessage)
-                .where(OutboxMessage.event == CODE_EVENT, OutboxMessage.status == "pending")
+                .where(
+                    col(OutboxMessage.event).in_(SECRET_EVENTS), OutboxMessage.status == "pending"
+                )
                 .order_by(col(OutboxMessage.id))
             )
             if message.payload.get("channel") not in skip_channels
         ]
         for message in pending:
-            hand_out(dict(message.payload))
+            hand_out({"event": message.event, **message.payload})
             message.status = "sent"
             message.attempts += 1
             forget_code(message)

@@ -23,7 +23,7 @@ from domain.kernel.errors import DomainError
 from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, BookingStatus, Client, Notification, OutboxMessage
 from domain.models.notifications import NotificationStatus
-from domain.notifications.codes import CODE_EVENT, code_message, forget_code
+from domain.notifications.codes import SECRET_EVENTS, forget_code, secret_message
 from domain.notifications.opt_outs import OPTED_OUT, number_opted_out
 from domain.notifications.rendering import RenderedNotification
 from domain.notifications.template_values import booking_context
@@ -57,7 +57,8 @@ def fan_out(*, uow: UnitOfWork, channels: Collection[str], limit: int = 100) -> 
     """Fan out up to `limit` pending outbox messages, in one transaction."""
     with uow:
         taken = _pending(uow, [*TEMPLATE_EVENTS, *STAFF_EVENTS], limit)
-        taken += [m for m in _pending(uow, [CODE_EVENT], limit) if _code_is_ours(m, channels)]
+        codes = _pending(uow, list(SECRET_EVENTS), limit)
+        taken += [m for m in codes if _code_is_ours(m, channels)]
         made = 0
         for message in taken:
             made += _fan_out_one(uow, message, channels)
@@ -104,15 +105,15 @@ def _notifications(
     uow: UnitOfWork, message: OutboxMessage, channels: Collection[str]
 ) -> list[Notification]:
     payload = message.payload
-    if message.event == CODE_EVENT:
+    if message.event in SECRET_EVENTS:
         channel, to = str(payload["channel"]), str(payload["to"])
         # A number that texted STOP gets no code: the notification is failed, without it.
         opted_out = channel == "sms" and number_opted_out(uow.session, to)
-        code = code_message(channel, str(payload["code"]))
+        code = secret_message(message.event, channel, payload)
         notification = _notification(
             uow,
             message,
-            CODE_EVENT,
+            message.event,
             channel,
             to,
             RenderedNotification("", "") if opted_out else code,

@@ -7,7 +7,7 @@ from sqlmodel import col, select
 from domain.kernel.paging import page_of
 from domain.kernel.uow import UnitOfWork
 from domain.models import Notification, StaffUser
-from domain.notifications.codes import CODE_EVENT
+from domain.notifications.codes import SECRET_EVENTS
 from domain.staff.access import require_admin
 
 HIDDEN_CODE = "(a one-time code: not shown)"
@@ -43,6 +43,6 @@ def page_notifications(
         found, total = page_of(reader.session, query, limit=limit, offset=offset)
     # Closed, the session can no longer write these back: a code is for its client's eyes only.
     for notification in found:
-        if notification.event == CODE_EVENT and notification.body:
+        if notification.event in SECRET_EVENTS and notification.body:
             notification.body = HIDDEN_CODE
     return found, total

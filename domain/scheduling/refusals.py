@@ -80,6 +80,7 @@ def why_none_free(
             start=start,
             policy=policy,
             checker=checker,
+            now=uow.now(),
         )
     reasons: Counter[Unavailability] = Counter()
     first_refused: dict[Unavailability, datetime] = {}
@@ -113,6 +114,7 @@ def why_none_free(
         start=first_refused[said],
         policy=policy,
         checker=checker,
+        now=uow.now(),
     )
 
 

@@ -15,7 +15,7 @@ from domain.kernel.actors import SYSTEM
 from domain.kernel.errors import SlotUnavailable
 from domain.kernel.instants import require_instant
 from domain.kernel.journal import audit
-from domain.kernel.timefmt import format_local, zone
+from domain.kernel.timefmt import format_local, format_when, on_day, zone
 from domain.kernel.uow import UnitOfWork
 from domain.models import (
     Booking,
@@ -141,6 +141,7 @@ def refuse_if_unavailable(
     if reason is not None:
         raise explain(
             reason,
+            now=uow.now(),
             provider=provider,
             service=service,
             start=start,
@@ -157,20 +158,23 @@ def explain(
     start: datetime,
     policy: BookingPolicy,
     checker: AvailabilityChecker,
+    now: datetime,
 ) -> SlotUnavailable:
-    when = format_local(start, zone(provider.timezone))
+    local, home = zone(provider.timezone), zone(policy.timezone)
+    when = format_when(start, local, now=now, home=home)
+    earliest = format_when(checker.window.earliest, local, now=now, home=home)
     messages = {
         Unavailability.CLOSED: f"{provider.name} has no {service.name} starting {when}.",
         Unavailability.TOO_SOON: (
             f"Appointments need at least {policy.min_notice_minutes} minutes' notice; the earliest "
-            f"possible start is {format_local(checker.window.earliest, zone(provider.timezone))}."
+            f"possible start is {earliest}."
         ),
         Unavailability.TOO_FAR: (
             f"Appointments can be booked at most {policy.max_advance_days} days ahead, "
             f"up to {checker.window.last_day:%a} {checker.window.last_day.day} "
             f"{checker.window.last_day:%b %Y}."
         ),
-        Unavailability.TIME_OFF: f"{provider.name} is away on {when}.",
+        Unavailability.TIME_OFF: f"{provider.name} is away {on_day(when)}.",
         Unavailability.TAKEN: f"Sorry, {when} with {provider.name} is already taken.",
     }
     return SlotUnavailable(messages[reason], reason=reason.value)

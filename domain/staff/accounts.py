@@ -16,6 +16,7 @@ from domain.models import Provider, StaffRole, StaffUser
 
 _HASHER = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
 # Verifying against this keeps the answer time the same whether or not the account exists.
 _DUMMY_HASH = _HASHER.hash("not-a-real-password")
 
@@ -40,8 +41,8 @@ def create_staff(
         raise InvalidInput(f"{email!r} does not look like an email address.")
     if not name.strip():
         raise InvalidInput("A staff account needs a name.")
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    if password is not None:
+        check_new_password(password)
     with uow:
         if provider_id is not None and uow.session.get(Provider, provider_id) is None:
             raise NotFound(f"No provider {provider_id!r}.")
@@ -52,7 +53,7 @@ def create_staff(
             name=name.strip(),
             role=role,
             provider_id=provider_id,
-            password_hash=_HASHER.hash(password) if password is not None else None,
+            password_hash=hash_password(password) if password is not None else None,
             created_at=uow.now(),
         )
         uow.session.add(user)
@@ -72,13 +73,34 @@ def authenticate(*, uow: UnitOfWork, email: str, password: str) -> StaffUser:
             select(StaffUser).where(StaffUser.email == email.strip().lower())
         ).first()
     stored = user.password_hash if user is not None and user.active else None
+    if not password_matches(stored, password) or user is None:
+        raise SignInRefused("Wrong email or password.")
+    return user
+
+
+def password_matches(stored: str | None, password: str) -> bool:
+    """Check a password against a stored hash, taking the same time when there is none."""
     try:
         _HASHER.verify(stored or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        stored = None
-    if user is None or stored is None:
-        raise SignInRefused("Wrong email or password.")
-    return user
+        return False
+    return stored is not None
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def check_new_password(password: str, *, field: str | None = None) -> None:
+    """Refuse a password too short to choose, or one too long to be worth hashing."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", field=field
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"A password may have at most {MAX_PASSWORD_LENGTH} characters.", field=field
+        )
 
 
 def get_staff(*, uow: UnitOfWork, staff_id: str) -> StaffUser:

@@ -18,6 +18,7 @@ from domain.kernel.uow import UnitOfWork
 from domain.models import StaffUser
 from domain.staff.access import staff_actor
 from testkit.api_client import ADMIN, YILMAZ, api_client, bearer_token, if_match
+from testkit.keys import TEST_KEYRING
 from testkit.live import LiveServer, live_server
 
 # Thursday noon of the demo week: the first half of the week has happened, so its confirmed
@@ -67,7 +68,9 @@ def given_back_under(
 ) -> None:
     """Leave what a confirmation that failed leaves: the staff member's key holding a released
     booking (a start given back). Nothing over HTTP fails between holding and confirming."""
-    engine = make_engine(f"sqlite:///{server.log_path.parent / 'frontdesk.db'}")
+    engine = make_engine(
+        f"sqlite:///{server.log_path.parent / 'frontdesk.db'}", keyring=TEST_KEYRING
+    )
     uow = UnitOfWork(engine, FrozenClock(datetime.fromisoformat(NOW)))
     try:
         with uow.reading() as reader:

@@ -11,11 +11,14 @@ import pytest
 from testkit.api_client import ADMIN, HOFFMANN, bearer_token
 from testkit.live import LiveServer, live_server
 
-# Ways in that are open by design: signing in, the client's signed form link, the chat's own
-# upload (it proves itself with its chat session), health checks.
+# Ways in that are open by design: signing in, asking for and using a password reset link, the
+# client's signed form link, the chat's own upload (it proves itself with its chat session),
+# health checks.
 PUBLIC = {
     "POST /api/v1/auth/token",
     "POST /api/v1/auth/refresh",
+    "POST /api/v1/auth/password-reset",
+    "POST /api/v1/auth/password-reset/complete",
     "GET /api/v1/auth/methods",
     "GET /api/v1/auth/microsoft/start",
     "GET /api/v1/auth/microsoft/callback",
@@ -50,6 +53,9 @@ ADMIN_ONLY = {
     "GET /api/v1/analytics",
     "GET /api/v1/notifications",
     "PATCH /api/v1/practice",
+    "GET /api/v1/staff",
+    "POST /api/v1/staff/{staff_id}/sign-out",
+    "POST /api/v1/staff/{staff_id}/deactivate",
 }
 # Every other operation is for any staff member; a provider's own data is used below
 # (their own provider id), so a refusal there would be a wrong one.

@@ -16,8 +16,10 @@ import pytest
 from domain.kernel.clock import SystemClock
 from domain.kernel.db import make_engine
 from domain.kernel.uow import UnitOfWork
-from domain.staff.accounts import authenticate
+from domain.staff.accounts import SignInRefused, authenticate
+from domain.staff.sessions import SessionEnded, staff_in_session, start_session
 from testkit.api_client import ADMIN, api_client
+from testkit.keys import TEST_KEYRING
 from testkit.processes import LiveServer, live_process
 from tests.conftest import ROOT, fresh_database_url
 
@@ -174,9 +176,42 @@ def test_admin_create_user_makes_an_account_that_can_sign_in(tmp_path: Path) -> 
     )
     assert short.returncode == 2
     assert "at least 8 characters" in short.stderr
-    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'frontdesk.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'frontdesk.db'}", keyring=TEST_KEYRING)
     user = authenticate(
         uow=UnitOfWork(engine, SystemClock()), email="boss@example.org", password="a long secret"
     )
     assert user.role == "admin"
+    engine.dispose()
+
+
+def test_admin_reset_password_sets_a_password_and_ends_every_session(tmp_path: Path) -> None:
+    env = environment(tmp_path)
+    create = [*FRONTDESK, "admin", "create-user", "--email", "ops@example.org", "--name", "Ops"]
+    made = subprocess.run(create, cwd=ROOT, env=env, input="first secret\n", text=True)
+    assert made.returncode == 0
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'frontdesk.db'}", keyring=TEST_KEYRING)
+    uow = UnitOfWork(engine, SystemClock())
+    user = authenticate(uow=uow, email="ops@example.org", password="first secret")
+    session = start_session(uow=uow, staff_id=user.id)
+    reset = [*FRONTDESK, "admin", "reset-password", "--email", "ops@example.org"]
+    done = subprocess.run(
+        reset, cwd=ROOT, env=env, input="second secret\n", capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "password set for ops@example.org" in done.stdout
+    assert authenticate(uow=uow, email="ops@example.org", password="second secret").id == user.id
+    with pytest.raises(SignInRefused):
+        authenticate(uow=uow, email="ops@example.org", password="first secret")
+    with pytest.raises(SessionEnded):
+        staff_in_session(uow=uow, staff_id=user.id, session_id=session.session_id, token_version=0)
+    unknown = subprocess.run(
+        [*reset[:-1], "nobody@example.org"],
+        cwd=ROOT,
+        env=env,
+        input="third secret\n",
+        capture_output=True,
+        text=True,
+    )
+    assert unknown.returncode == 2
+    assert "No staff account for nobody@example.org" in unknown.stderr
     engine.dispose()

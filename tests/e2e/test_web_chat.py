@@ -7,6 +7,7 @@ import random
 import re
 import time
 from collections.abc import Iterator
+from datetime import date, datetime
 
 import httpx
 import pytest
@@ -14,7 +15,8 @@ from docx import Document
 from sqlalchemy import create_engine, text
 
 from testkit.chat_client import INTAKE, ChatClient, book_something
-from testkit.live import LiveServer, live_server
+from testkit.live import DEMO_NOW, LiveServer, live_server
+from testkit.when_labels import label_wall_time
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +38,11 @@ class TestBooking:
             assert chat.hello["history"] == []
             offered = chat.say("I need a dermatologist tomorrow morning")
             assert len(offered.buttons) >= 3
+            # The buttons carry the times; the text leads in and asks, and lists none of them.
+            assert "Dr. Sabine Lehmann has these free times" in offered.text
+            assert "Which one suits you?" in offered.text
+            for button in offered.buttons:
+                assert button["label"].split(" · ")[0] not in offered.text
             asked = chat.press(offered, offered.buttons[1]["label"])
             assert "full name" in asked.text
             held = chat.say("I'm Lisa Browser, +49 170 5550199")
@@ -47,7 +54,9 @@ class TestBooking:
         assert card is not None
         assert card["status"] == "confirmed"
         assert card["provider"] == "Dr. Sabine Lehmann"
-        assert card["when"].startswith("Tue 10 Mar 2026")
+        demo_today = datetime.fromisoformat(DEMO_NOW).date()
+        assert card["when"].startswith("tomorrow, ")
+        assert label_wall_time(card["when"], today=demo_today).date() == date(2026, 3, 10)
         (form,) = card["forms"]
         download = httpx.get(server.base_url + form["url"])
         assert download.status_code == 200
@@ -214,4 +223,4 @@ class TestKnownClient:
             linked = chat.say(code)
         # The bookings she asked for before she proved who she is, now shown.
         assert "Your upcoming appointments" in linked.text
-        assert "Tue 10 Mar 2026, 08:00: General practitioner visit" in linked.text
+        assert "tomorrow, 08:00: General practitioner visit" in linked.text

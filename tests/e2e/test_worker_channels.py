@@ -12,6 +12,7 @@ import pytest
 from testkit.api_client import ADMIN, api_client
 from testkit.fake_telegram import FakeTelegram, fake_telegram
 from testkit.fake_twilio import FakeTwilio, fake_twilio
+from testkit.keys import TEST_DOCUMENT_KEY
 from testkit.live import DEMO_NOW, ROOT, LiveServer, live_server
 
 PUBLIC = "https://frontdesk.example.org"  # where Twilio reaches us
@@ -92,6 +93,7 @@ def delivered(server: LiveServer, env: dict[str, str]) -> dict[str, str]:
         **env,
         "FRONTDESK_DATA_DIR": str(server.log_path.parent),
         "FRONTDESK_NOW": DEMO_NOW,
+        "FRONTDESK_DOCUMENT_KEY": TEST_DOCUMENT_KEY,  # the server's: clients' contacts are sealed
     }
     environment.pop("DATABASE_URL", None)
     worker = subprocess.run(

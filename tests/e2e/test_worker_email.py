@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from domain.kernel.db import make_engine
 from domain.models import Notification
 from testkit.api_client import ADMIN, api_client
+from testkit.keys import TEST_DOCUMENT_KEY, TEST_KEYRING
 from testkit.live import DEMO_NOW, ROOT, LiveServer, free_port, live_server, serving
 from testkit.smtp_server import SmtpServer, smtp_server
 from tests.conftest import fresh_database_url
@@ -59,7 +60,7 @@ def served(tmp_path: Path, database_url: str, mail: SmtpServer) -> Iterator[Live
 
 @pytest.fixture
 def database(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, keyring=TEST_KEYRING)
     yield engine
     engine.dispose()
 
@@ -74,6 +75,7 @@ def worker_env(
         "FRONTDESK_NOW": now.isoformat(),
     }
     env["FRONTDESK_DATA_DIR"] = str(server.log_path.parent)
+    env["FRONTDESK_DOCUMENT_KEY"] = TEST_DOCUMENT_KEY  # the server's: clients' contacts are sealed
     return env
 
 

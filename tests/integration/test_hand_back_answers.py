@@ -45,6 +45,7 @@ from tools import ToolDeps, make_tools
 __all__ = ["sample_index"]  # the sample world's knowledge, indexed once for the module
 pytestmark = pytest.mark.usefixtures("sample_world")
 ANA_ON_TELEGRAM = "700001"
+ANAS_VISIT_SAID = "Wed 4 Mar, 08:40"  # as the chat says it on Monday 2 March (the sample clock)
 
 
 class Outbox:
@@ -151,7 +152,7 @@ class TestWithTheOfflineModel:
         offline_desk.staff("hand_back")
         assert after_hand_back(offline_desk) == ["system", "agent"]
         answer = offline_desk.spoken()[-1][1]
-        assert "Wed 4 Mar 2026, 08:40" in answer  # Ana's GP visit, from list_bookings
+        assert ANAS_VISIT_SAID in answer  # Ana's GP visit, from list_bookings
         assert offline_desk.outbox.said_by("agent")[-1] == answer
         assert (
             unseen_by_agent(uow=offline_desk.uow(), conversation_id=offline_desk.conversation_id)
@@ -174,7 +175,7 @@ class TestWithTheOfflineModel:
         offline_desk.staff("hand_back")
         answer = offline_desk.spoken()[-1]
         assert answer[0] == "agent"
-        assert "Tue 3 Mar 2026, 14:30" in answer[1]
+        assert "tomorrow, 14:30" in answer[1]  # Tuesday, the clock being on Monday 2 March
         assert "Dermatology consultation" in answer[1]
         assert "112" not in answer[1]  # not the emergency notice
 
@@ -229,7 +230,7 @@ class TestWithAnOpenAICompatibleModel:
         openai_desk.client_says("so is it booked now?")
         llm.add(
             calls(tool_call("list_bookings", {})),
-            completion("Yes: your GP visit with Dr. Keller is on Wed 4 Mar 2026, 08:40."),
+            completion(f"Yes: your GP visit with Dr. Keller is on {ANAS_VISIT_SAID}."),
         )
         openai_desk.staff("hand_back")
 
@@ -240,9 +241,9 @@ class TestWithAnOpenAICompatibleModel:
         person = [m for m in asked if m["role"] == "assistant" and m.get("name")]
         assert [m["content"] for m in person] == ["Dr. Weber here, let me look."]
         listed = [m["content"] for m in llm.requests[2]["messages"] if m["role"] == "tool"]
-        assert "Wed 4 Mar 2026, 08:40" in listed[-1]
+        assert ANAS_VISIT_SAID in listed[-1]
         assert after_hand_back(openai_desk) == ["system", "agent"]
-        answer = "Yes: your GP visit with Dr. Keller is on Wed 4 Mar 2026, 08:40."
+        answer = f"Yes: your GP visit with Dr. Keller is on {ANAS_VISIT_SAID}."
         assert openai_desk.spoken()[-1] == ("agent", answer)
         assert openai_desk.outbox.said_by("agent")[-1] == answer
         assert llm.unused == 0

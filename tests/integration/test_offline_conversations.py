@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,12 +33,14 @@ from domain.world.schema import WorldIn
 from knowledge.embeddings import MiniLMEmbedder
 from knowledge.entries import entries_from_database
 from knowledge.index import KnowledgeIndex
+from testkit.keys import TEST_KEYRING
+from testkit.when_labels import LABEL, label_wall_time
 from tests.conftest import SAMPLE_NOW, SAMPLE_WORLD
 from tools import ToolDeps, make_tools
 
 BERLIN = ZoneInfo("Europe/Berlin")
-LABEL = "%a %d %b %Y, %H:%M"
-OFFERED_LINE = re.compile(r"^\s*\d+\.\s+(\w{3} \d{1,2} \w{3} \d{4}, \d{2}:\d{2})(.*)$", re.M)
+SAMPLE_TODAY = SAMPLE_NOW.date()
+NUMBERED_LINE = re.compile(r"^\s*\d+\.\s+(.*)$", re.M)
 
 
 @dataclass
@@ -80,7 +82,7 @@ def sample_index(
 ) -> Iterator[KnowledgeIndex]:
     """The sample world's knowledge and services, indexed once for the module."""
     folder = tmp_path_factory.mktemp("sample-index")
-    engine = make_engine(f"sqlite:///{folder / 'world.db'}")
+    engine = make_engine(f"sqlite:///{folder / 'world.db'}", keyring=TEST_KEYRING)
     upgrade_schema(engine)
     world = read_world(SAMPLE_WORLD)
     load_world(uow=_world_uow(engine), world=world, base_dir=SAMPLE_WORLD.parent, source="")
@@ -119,7 +121,11 @@ def start_chat(
 
 
 def label(instant: datetime) -> str:
-    """Format an instant as the agent shows it in Berlin: 'Tue 3 Mar 2026, 14:30'."""
+    """Format a stored instant in Berlin with its year, to compare starts: 'Tue 3 Mar 2026, 14:30'.
+
+    The chat says dates relative to its clock ('tomorrow, 14:30'); read those with `offered`
+    or testkit.when_labels, not by comparing them with this.
+    """
     local = instant.astimezone(BERLIN)
     return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
 
@@ -137,14 +143,29 @@ def text(turn: Turn) -> str:
     return "\n".join(turn.replies)
 
 
-def offered(turn: Turn) -> list[datetime]:
-    """Return the times listed in this turn's offer, in the order shown."""
-    return [datetime.strptime(found, LABEL) for found, _ in OFFERED_LINE.findall(text(turn))]
+def _offered_lines(turn: Turn, today: date) -> list[tuple[datetime, str]]:
+    """Return each listed time ('tomorrow, 09:00' read from `today`) and what follows."""
+    lines = []
+    for line in NUMBERED_LINE.findall(text(turn)):
+        found = LABEL.match(line)
+        if found is not None:
+            when = label_wall_time(found.group(0), today=today)
+            lines.append((when, line[found.end() :]))
+    return lines
+
+
+def offered(turn: Turn, *, today: date = SAMPLE_TODAY) -> list[datetime]:
+    """Return the times listed in this turn's offer, in the order shown.
+
+    `today` is the day of the chat's clock (the sample world's unless said), from which
+    'today' and 'tomorrow' are read.
+    """
+    return [when for when, _ in _offered_lines(turn, today)]
 
 
 def offered_with(turn: Turn) -> list[str]:
     """Return what follows each listed time (the provider, when several are offered)."""
-    return [rest for _, rest in OFFERED_LINE.findall(text(turn))]
+    return [rest for _, rest in _offered_lines(turn, SAMPLE_TODAY)]
 
 
 def checked_providers(turn: Turn) -> set[str]:

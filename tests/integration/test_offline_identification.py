@@ -31,7 +31,7 @@ from tools import ToolDeps, make_tools
 
 __all__ = ["sample_index"]  # the fixture, shared with the other offline conversations
 MARKUS = "markus-wolf"
-MARKUS_NEXT = "Wed 11 Mar 2026, 08:00"  # physiotherapy with Jan Fischer
+MARKUS_NEXT = "Wed 11 Mar, 08:00"  # physiotherapy with Lena Fischer, said on Monday 9 March
 
 
 @pytest.fixture

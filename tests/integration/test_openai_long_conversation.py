@@ -24,6 +24,7 @@ from domain.world.loader import load_world, read_world
 from evals.judge import active_bookings
 from knowledge.embeddings import MiniLMEmbedder
 from knowledge.index import KnowledgeIndex
+from testkit.keys import TEST_KEYRING
 from testkit.openai_conversations import (
     CONVERSATIONS,
     GP_MOVED,
@@ -49,7 +50,7 @@ CONVERSATION = "chat-ana-long"
 @pytest.fixture(scope="module")
 def knowledge(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder) -> KnowledgeIndex:
     directory = tmp_path_factory.mktemp("sample-knowledge")
-    engine = make_engine(f"sqlite:///{directory / 'world.db'}")
+    engine = make_engine(f"sqlite:///{directory / 'world.db'}", keyring=TEST_KEYRING)
     upgrade_schema(engine)
     uow = UnitOfWork(engine, FrozenClock(SAMPLE_NOW))
     load_world(uow=uow, world=read_world(SAMPLE_WORLD), base_dir=SAMPLE_WORLD.parent, source="test")

@@ -11,12 +11,13 @@ from sqlalchemy import text
 
 from domain.kernel.db import OutdatedSchema, make_engine
 from domain.kernel.migrate import upgrade_schema
+from testkit.keys import TEST_KEYRING
 from testkit.live import ROOT
 
 
 def older_database(path: Path) -> str:
     url = f"sqlite:///{path}"
-    engine = make_engine(url)
+    engine = make_engine(url, keyring=TEST_KEYRING)
     upgrade_schema(engine)
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE clients DROP COLUMN version"))
@@ -25,7 +26,7 @@ def older_database(path: Path) -> str:
 
 
 def test_a_file_lacking_a_column_is_refused_naming_it(tmp_path: Path) -> None:
-    engine = make_engine(older_database(tmp_path / "old.db"))
+    engine = make_engine(older_database(tmp_path / "old.db"), keyring=TEST_KEYRING)
     with pytest.raises(OutdatedSchema, match=r"lacks clients\.version"):
         upgrade_schema(engine)
     engine.dispose()

@@ -21,6 +21,7 @@ from domain.kernel.db import make_engine
 from domain.kernel.migrate import alembic_config
 from domain.kernel.uow import UnitOfWork
 from domain.models.bookings import NO_OVERLAP, OCCUPIED_FROM, OCCUPIED_UNTIL, OCCUPYING_STATUSES
+from testkit.keys import TEST_KEYRING
 from testkit.pgcluster import TemporaryPostgres
 from tests.conftest import fresh_database_url
 
@@ -73,7 +74,7 @@ def test_a_practice_from_before_regions_reads_numbers_in_its_time_zones_country(
     postgres_server: TemporaryPostgres,
 ) -> None:
     postgres_server.create_database("before_regions")
-    engine = make_engine(postgres_server.url("before_regions"))
+    engine = make_engine(postgres_server.url("before_regions"), keyring=TEST_KEYRING)
     config = alembic_config(engine)
     migrate(engine, config, "0005")
     with engine.begin() as connection:

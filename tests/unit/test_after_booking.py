@@ -57,7 +57,7 @@ class TestDrafts:
         assert summary.intake == {"date_of_birth": "1990-04-12", "insurance_number": "A123456789"}
         assert summary.missing == []
         assert (summary.start, summary.price, summary.location) == (
-            "Tue 3 Mar 2026, 14:30",
+            "tomorrow, 14:30",
             "80.00",
             "Berlin Mitte",
         )

@@ -95,12 +95,8 @@ class TestTheKey:
 
     def test_a_damaged_key_file_is_refused_by_name(self, tmp_path: Path) -> None:
         (tmp_path / "document.key").write_text("c2hvcnQ=")
-        frontdesk = bootstrap(
-            Settings.from_env({"FRONTDESK_DATA_DIR": str(tmp_path)}), migrate=False
-        )
         with pytest.raises(ValueError, match=r"document\.key"):
-            _ = frontdesk.document_key
-        frontdesk.close()
+            bootstrap(Settings.from_env({"FRONTDESK_DATA_DIR": str(tmp_path)}), migrate=False)
 
 
 def word_document() -> bytes:

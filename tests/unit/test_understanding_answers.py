@@ -43,6 +43,8 @@ class TestChoosingAnOfferedOption:
             "it's my first visit",
             "first of all, thanks",
             "the 3rd of March",
+            "Nov 5th",
+            "with Marie Tremblay on November 5th at 2 pm",
             "yes",
             "0",
             "",

@@ -80,3 +80,21 @@ def test_a_word_the_dictionary_knows_is_never_corrected(word: str) -> None:
 )
 def test_longer_words_forgive_two_typos_short_ones_one(written: str, read: str) -> None:
     assert plain_english(written) == read
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        # The lexicon lists one form; the case endings of the others are read off.
+        ("сколько стоит консультация кардиолога?", "how much is consultation cardiologist?"),
+        ("записаться к гинекологу", "book at gynaecologist"),
+        ("к дерматологу", "at dermatologist"),
+    ],
+)
+def test_russian_words_are_read_in_any_case(written: str, read: str) -> None:
+    assert plain_english(written) == read
+
+
+def test_short_and_unknown_russian_words_stay_as_written() -> None:
+    # "мне" would stem to nothing useful; "мазком" is not in the lexicon in any form.
+    assert plain_english("мне мазком") == "мне мазком"

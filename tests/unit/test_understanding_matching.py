@@ -253,3 +253,20 @@ def test_asking_whether_they_are_open_names_no_need() -> None:
 def test_one_typo_in_a_longer_name_still_names_the_provider() -> None:
     names = {"a": ["Dr. Murat Yilmaz", "General practitioner visit"], "b": ["Lena Fischer"]}
     assert [found for found, _ in word_matches("cancel with dr yilmas tomorrow", names)] == ["a"]
+
+
+def test_a_provider_named_again_keeps_the_service_under_discussion() -> None:
+    # Her annual physical was offered; "with Dr. Patel on the 5th" does not switch services.
+    text = "with Dr. Patel on November 5th at 2 pm if possible"
+    picked = pick_providers(
+        [FAMILY_DOCTOR], text, {"provider_name": "Patel"}, discussed="annual-physical"
+    )
+    assert [service["service_id"] for _, service in picked] == ["annual-physical"]
+
+
+def test_a_need_searched_takes_the_service_the_search_ordered_first() -> None:
+    # The search put the service that fits the need first; no service is named in the text.
+    text = "Dr. Patel for my sore knee"
+    ordered = {**FAMILY_DOCTOR, "services": FAMILY_DOCTOR["services"][::-1]}
+    picked = pick_providers([ordered], text, {"provider_name": "Patel", "need": "sore knee"})
+    assert [service["service_id"] for _, service in picked] == ["family-visit"]

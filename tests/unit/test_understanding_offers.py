@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.offline.memory import Slot
+from agent.choices import Slot
 from agent.offline.offers import pick_slot
 from agent.offline.when import When
 

@@ -12,6 +12,7 @@ from agent.offline.notifying import read_notification_wish
 from agent.offline.policy import decide
 
 REMINDER = "booking.reminder"
+CONFIRMED = "booking.confirmed"
 KNOWN = "Current local time: 2026-03-02T09:00+01:00 (Europe/Berlin).\nClient: Ana Silva."
 ANONYMOUS = (
     "Current local time: 2026-03-02T09:00+01:00 (Europe/Berlin).\nClient: not identified yet."
@@ -53,6 +54,16 @@ def change(event: str | None, channel: str | None, enabled: bool) -> dict[str, A
         ("no more texts", [change(None, "sms", False)]),
         ("turn reminders back on", [change(REMINDER, None, True)]),
         ("Can you switch the reminders back on?", [change(REMINDER, None, True)]),
+        # The notifications named a sentence before: "... switch those off".
+        (
+            "I get a reminder e-mail for every appointment. Could you switch those off please?",
+            [change(REMINDER, "email", False)],
+        ),
+        ("These confirmation texts are too much, stop them", [change(CONFIRMED, "sms", False)]),
+        (
+            "I never read my emails. Could you send me text messages instead?",
+            [change(None, "sms", True), change(None, "email", False)],
+        ),
     ],
 )
 def test_a_wish_to_change_notifications_is_read_as_changes(
@@ -93,6 +104,9 @@ def test_asking_how_we_notify_reads_the_preferences(message: str) -> None:
         ("stop", Intent.OTHER),
         ("no", Intent.OTHER),
         ("Remind me what documents to bring?", Intent.QUESTION),
+        # A pronoun with nothing of notifications to point to is not a wish.
+        ("my kids fight all day, stop them", Intent.OTHER),
+        ("can you send me the address instead?", Intent.QUESTION),
     ],
 )
 def test_booking_and_other_messages_are_not_taken_for_notification_wishes(

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from agent.offline.questions import knowledge_query, pick_answer
+from agent.offline.questions import asks_about_a_place, knowledge_query, pick_answer
 from agent.offline.searches import asks_opening_hours, read_search
+from agent.offline.text import asked_sentence, sentences
 
 
 def hit(kind: str, id_: str, title: str, score: float) -> dict[str, Any]:
@@ -106,3 +107,45 @@ def test_a_fee_the_policy_sets_is_answered_by_the_policy_not_the_services_price(
     ]
     near = [{**hits[0], "score": 0.55}, hits[1]]
     assert [hit["id"] for hit in pick_answer("how much is physio?", near)] == ["physio-session"]
+
+
+class TestTheQuestionInAStory:
+    @pytest.mark.parametrize(
+        ("message", "asked"),
+        [
+            (
+                "I have physio with Megan this afternoon. How do I get there by subway?",
+                "How do I get there by subway?",
+            ),
+            (
+                "I'm seeing Marie Tremblay today \u2013 where's that office?",
+                "where's that office?",
+            ),
+            ("Is Dr. Patel free at 10.30?", "Is Dr. Patel free at 10.30?"),
+            ("physio tomorrow please", "physio tomorrow please"),
+        ],
+    )
+    def test_the_asked_sentence_is_the_last_with_a_question_mark(
+        self, message: str, asked: str
+    ) -> None:
+        assert asked_sentence(message) == asked
+
+    def test_sentences_split_at_their_ends_not_inside_times_or_titles(self) -> None:
+        assert sentences("Dr. Weber at 10.30 ok? thanks. See you") == [
+            "Dr. Weber at 10.30 ok?",
+            "thanks.",
+            "See you",
+        ]
+
+    @pytest.mark.parametrize(
+        ("question", "about_a_place"),
+        [
+            ("where's that office and can I park there?", True),
+            ("How do I get there by subway?", True),
+            ("is there step-free access?", True),
+            ("how much is it?", False),
+            ("what should I bring?", False),
+        ],
+    )
+    def test_place_questions_are_told_apart(self, question: str, about_a_place: bool) -> None:
+        assert asks_about_a_place(question) is about_a_place

@@ -329,16 +329,24 @@ class TestThePhoneRegion:
         assert world.phone_region == "CA"
         assert world.clients[0].phone == "+14165550199"
 
-    @pytest.mark.parametrize("copy_of", ["tuning", "heldout"])
     @pytest.mark.parametrize(("name", "region"), [("demo", "DE"), ("toronto", "CA")])
-    def test_the_understanding_copies_without_a_region_still_load(
-        self, uow: UnitOfWork, copy_of: str, name: str, region: str
+    def test_a_world_without_a_region_takes_it_from_its_zone(
+        self, uow: UnitOfWork, tmp_path: Path, name: str, region: str
     ) -> None:
-        path = ROOT / "evals" / "understanding" / copy_of / name / "world.yaml"
-        assert "region" not in yaml.safe_load(path.read_text())
-        load(uow, path)
+        world = yaml.safe_load((ROOT / "evals" / "suites" / name / "world.yaml").read_text())
+        del world["region"]
+        load(uow, write(tmp_path, world))
         with uow.reading() as reader:
             assert reader.session.get_one(Practice, 1).region == region
+
+    @pytest.mark.parametrize("copy_of", ["tuning", "heldout"])
+    @pytest.mark.parametrize("name", ["demo", "toronto"])
+    def test_the_understanding_suites_play_in_the_suites_own_worlds(
+        self, copy_of: str, name: str
+    ) -> None:
+        copy = ROOT / "evals" / "understanding" / copy_of / name / "world.yaml"
+        original = ROOT / "evals" / "suites" / name / "world.yaml"
+        assert copy.read_text() == original.read_text()
 
 
 def toronto() -> dict[str, Any]:
