@@ -73,7 +73,7 @@ class DialogueState:
         draft = self.draft
         if draft is None:
             open_questions.pop("draft", None)
-        if self.identity is None or self.identity.get("status") != "code_sent":
+        if self.identity is None or not self.identity.get("sent_to"):
             open_questions.pop("code", None)
         if not open_questions:
             return None

@@ -15,8 +15,9 @@ from pydantic import BaseModel, Field
 
 from api.bootstrap import frontdesk_of
 from api.conventions import Page, PageQuery, StaffMember, hub_of, page
-from domain.conversations.listing import get_conversation, page_conversations
+from domain.conversations.listing import page_conversations, read_conversation
 from domain.conversations.transcripts import read_transcript
+from domain.models import StaffUser
 
 Status = Literal["bot", "waiting_for_human", "human", "closed"]
 Channel = Literal["web", "telegram", "sms"]
@@ -55,31 +56,35 @@ class ReplyCreate(BaseModel):
 conversation_router = APIRouter(prefix="/conversations", tags=["conversations"])
 
 
-def _read(request: Request, conversation_id: str) -> ConversationRead:
-    conversation = get_conversation(
-        uow=frontdesk_of(request).uow(), conversation_id=conversation_id
+def _read(request: Request, staff: StaffUser, conversation_id: str) -> ConversationRead:
+    conversation = read_conversation(
+        uow=frontdesk_of(request).uow(), staff=staff, conversation_id=conversation_id
     )
     return ConversationRead.model_validate(conversation, from_attributes=True)
 
 
-async def _read_after(request: Request, conversation_id: str) -> ConversationRead:
+async def _read_after(request: Request, staff: StaffUser, conversation_id: str) -> ConversationRead:
     """The conversation as a change through the hub left it (read off the event loop)."""
-    return await to_thread.run_sync(_read, request, conversation_id)
+    return await to_thread.run_sync(_read, request, staff, conversation_id)
 
 
 @conversation_router.get("", response_model=Page[ConversationRead])
 def list_conversations(
     request: Request,
-    _: StaffMember,
+    staff: StaffMember,
     paged: PageQuery,
     status: Annotated[list[Status] | None, Query(description="Any of these; repeatable")] = None,
     channel: Channel | None = None,
     client_id: Annotated[Id | None, Query(description="One client's conversations")] = None,
     held_by: Annotated[Id | None, Query(description="Held by this staff member")] = None,
 ) -> Page[ConversationRead]:
-    """Conversations, most recently active first."""
+    """Conversations you may see, most recently active first.
+
+    An admin sees all; a provider those waiting for a person, those they hold or held, and
+    those of their own clients."""
     found, total = page_conversations(
         uow=frontdesk_of(request).uow(),
+        viewer=staff,
         statuses=status or [],
         channel=channel,
         client_id=client_id,
@@ -92,8 +97,8 @@ def list_conversations(
 
 
 @conversation_router.get("/{conversation_id}", response_model=ConversationRead)
-def read(request: Request, _: StaffMember, conversation_id: str) -> ConversationRead:
-    return _read(request, conversation_id)
+def read(request: Request, staff: StaffMember, conversation_id: str) -> ConversationRead:
+    return _read(request, staff, conversation_id)
 
 
 @conversation_router.get("/{conversation_id}/entries", response_model=list[EntryRead])
@@ -106,8 +111,9 @@ def conversation_entries(
     """The transcript, oldest first, tool calls included; every read is audited."""
     entries = read_transcript(
         uow=frontdesk_of(request).uow(),
-        staff_id=staff.id,
+        staff=staff,
         conversation_id=conversation_id,
+        channel="api",
         limit=limit,
     )
     return [EntryRead.model_validate(e, from_attributes=True) for e in entries]
@@ -117,14 +123,14 @@ def conversation_entries(
 async def take_over(request: Request, staff: StaffMember, conversation_id: str) -> ConversationRead:
     """Hold the conversation yourself: the agent falls silent until it is handed back."""
     await hub_of(request).take_over(staff_id=staff.id, conversation_id=conversation_id)
-    return await _read_after(request, conversation_id)
+    return await _read_after(request, staff, conversation_id)
 
 
 @conversation_router.post("/{conversation_id}/hand-back", response_model=ConversationRead)
 async def hand_back(request: Request, staff: StaffMember, conversation_id: str) -> ConversationRead:
     """Give a conversation you hold (an admin: anyone's) back to the agent."""
     await hub_of(request).hand_back(staff_id=staff.id, conversation_id=conversation_id)
-    return await _read_after(request, conversation_id)
+    return await _read_after(request, staff, conversation_id)
 
 
 @conversation_router.post("/{conversation_id}/transfer", response_model=ConversationRead)
@@ -135,14 +141,14 @@ async def transfer(
     await hub_of(request).transfer(
         staff_id=staff.id, conversation_id=conversation_id, to_staff_id=transfer_in.to_staff_id
     )
-    return await _read_after(request, conversation_id)
+    return await _read_after(request, staff, conversation_id)
 
 
 @conversation_router.post("/{conversation_id}/close", response_model=ConversationRead)
 async def close(request: Request, staff: StaffMember, conversation_id: str) -> ConversationRead:
     """End the conversation; the client's next message starts a new one."""
     await hub_of(request).close(staff_id=staff.id, conversation_id=conversation_id)
-    return await _read_after(request, conversation_id)
+    return await _read_after(request, staff, conversation_id)
 
 
 @conversation_router.post("/{conversation_id}/reply", response_model=ConversationRead)
@@ -163,4 +169,4 @@ async def reply(
         text=reply_in.text,
         message_id=idempotency_key,
     )
-    return await _read_after(request, conversation_id)
+    return await _read_after(request, staff, conversation_id)

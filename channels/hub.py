@@ -22,12 +22,14 @@ from channels.outlets import SPOKEN_TO_CLIENT, Outlet
 from channels.presenting import FormUrl, entry_json, summary_json, turn_entries
 from domain.clients.names import client_names
 from domain.conversations import handoff
+from domain.conversations.access import may_see
 from domain.conversations.listing import get_conversation, page_conversations
 from domain.conversations.transcripts import (
     SPOKEN,
     find_conversation,
     left_unanswered,
     mark_seen_by_agent,
+    read_transcript,
     record_entries,
     record_entry,
     take_in,
@@ -35,7 +37,13 @@ from domain.conversations.transcripts import (
     unseen_by_agent,
 )
 from domain.kernel.uow import UnitOfWork
-from domain.models import Conversation, ConversationEntry, ConversationStatus, EntryAuthor
+from domain.models import (
+    Conversation,
+    ConversationEntry,
+    ConversationStatus,
+    EntryAuthor,
+    StaffUser,
+)
 from domain.staff.names import staff_names
 
 log = logging.getLogger(__name__)
@@ -283,16 +291,45 @@ class Hub:
 
     # -- what the console sees -------------------------------------------------------------
 
-    async def summaries(self, limit: int = 100) -> list[dict[str, Any]]:
-        return await self._run(self._summaries, limit=limit)
+    async def summaries(self, staff: StaffUser, limit: int = 100) -> list[dict[str, Any]]:
+        """The console's list for this staff member: the conversations they may see."""
+        return await self._run(self._summaries, limit=limit, viewer=staff)
 
-    def _summaries(self, *, limit: int, conversation_id: str | None = None) -> list[dict[str, Any]]:
+    async def staff_history(self, staff: StaffUser, conversation_id: str) -> list[dict[str, Any]]:
+        """A transcript opened in the console, tool calls included; the read is audited."""
+        entries = await self._run(
+            read_transcript,
+            uow=self.uow(),
+            staff=staff,
+            conversation_id=conversation_id,
+            channel="console",
+        )
+        return [entry_json(e) for e in entries]
+
+    async def may_see(self, staff: StaffUser, conversation_id: str) -> bool:
+        """Whether this staff member may see the conversation (and hear of it live)."""
+        return await self._run(self._may_see, staff=staff, conversation_id=conversation_id)
+
+    def _may_see(self, *, staff: StaffUser, conversation_id: str) -> bool:
+        with self.uow().reading() as reader:
+            return may_see(reader, staff, conversation_id)
+
+    def _summaries(
+        self,
+        *,
+        limit: int,
+        conversation_id: str | None = None,
+        viewer: StaffUser | None = None,
+    ) -> list[dict[str, Any]]:
         if conversation_id is None:
             # Waiting ones first and all of them: a busy chat list must not bury them.
             waiting, _ = page_conversations(
-                uow=self.uow(), statuses=[ConversationStatus.WAITING_FOR_HUMAN], limit=500
+                uow=self.uow(),
+                viewer=viewer,
+                statuses=[ConversationStatus.WAITING_FOR_HUMAN],
+                limit=500,
             )
-            recent, _ = page_conversations(uow=self.uow(), limit=limit)
+            recent, _ = page_conversations(uow=self.uow(), viewer=viewer, limit=limit)
             listed = {c.id for c in waiting}
             conversations = waiting + [c for c in recent if c.id not in listed]
         else:

@@ -12,7 +12,7 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.prebuilt import ToolRuntime
 
-from domain.conversations.participants import client_of_conversation
+from domain.conversations.participants import recorded_client
 from domain.kernel.actors import Actor, client_actor
 from domain.kernel.errors import DomainError
 from domain.kernel.uow import UnitOfWork
@@ -80,12 +80,13 @@ def caller(context: RunContext, uow: Callable[[], UnitOfWork]) -> RunContext:
     """Return who is talking: the run's context, with the client their conversation now knows.
 
     A visitor who proved who they are during this turn is known to their conversation before
-    the channel's context is: that link is read from the conversation itself.
+    the channel's context is, and so is one cut off because someone else proved the contact
+    they claimed: the link is read from the conversation itself whenever it has one.
     """
-    if context.client_id is not None:
-        return context
-    client_id = client_of_conversation(uow=uow(), conversation_id=context.conversation_id)
-    return context if client_id is None else replace(context, client_id=client_id)
+    recorded, client_id = recorded_client(uow=uow(), conversation_id=context.conversation_id)
+    if not recorded:
+        return context  # a run outside any recorded conversation (the command line's chat)
+    return replace(context, client_id=client_id)
 
 
 def invoke_tool(

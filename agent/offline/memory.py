@@ -134,7 +134,9 @@ def _remember(memory: Memory, tool: str, result: Any, args: dict[str, Any]) -> N
             memory.draft = {**memory.draft, "status": "released"}
     memory.results.append((tool, result, args))
     if tool in ("identify_client", "verify_code") and isinstance(result, dict):
-        memory.awaiting_code = result.get("status") == "code_sent" or (
+        # A new record gets a code too: the visitor may type it whenever they like.
+        code_out = result.get("status") == "code_sent" or bool(result.get("sent_to"))
+        memory.awaiting_code = code_out or (
             memory.awaiting_code and result.get("status") != "linked"
         )
     if isinstance(result, dict) and ("error" in result or "client_answer" in result):

@@ -69,8 +69,9 @@ class Decider(FindingSteps, DraftingSteps, ChangeSteps, IdentitySteps, Notificat
         memory, text = self.memory, self.memory.last_human
         if looks_like_injection(text):
             return self.say("injection")
-        if memory.anonymous:
-            identified = self.identity_step(text)
+        # A visitor with a record of their own may still type the code sent to them.
+        if memory.anonymous or memory.awaiting_code:
+            identified = self.identity_step(text, contacts=memory.anonymous)
             if identified is not None:
                 return identified
         # Ahead of yes or no: "no more reminders" is not a "no" to the last question.

@@ -77,10 +77,10 @@ def console_router(
                     "colleagues": [
                         {"id": c.id, "name": c.name} for c in await colleagues() if c.id != staff.id
                     ],
-                    "conversations": await hub.summaries(),
+                    "conversations": await hub.summaries(staff),
                 }
             )
-            writer = asyncio.create_task(_forward(queue, sender, websocket))
+            writer = asyncio.create_task(_forward(queue, sender, websocket, hub, access))
             watcher = asyncio.create_task(_watch(access, websocket))
             try:
                 await _read(websocket, hub, sender, access, queue, opened)
@@ -125,13 +125,19 @@ async def _watch(access: _Access, websocket: WebSocket) -> None:
             return
 
 
-async def _forward(queue: asyncio.Queue[Event], sender: Sender, websocket: WebSocket) -> None:
+async def _forward(
+    queue: asyncio.Queue[Event], sender: Sender, websocket: WebSocket, hub: Hub, access: _Access
+) -> None:
+    """Pass on what happens in the conversations this staff member may see, and only those."""
     while True:
         event = await queue.get()
         if event["type"] == ACCESS_ENDED:
             await _expire(websocket, "Sign in again: you were signed out.")
             return
-        if event["type"] in ("conversation", "entry"):
+        if event["type"] not in ("conversation", "entry"):
+            continue
+        conversation_id = event.get("conversation_id") or event["conversation"]["id"]
+        if await hub.may_see(access.staff, conversation_id):
             await sender.send(event)
 
 
@@ -174,7 +180,8 @@ async def _act(
         return {"type": "pong"}
     conversation_id = frame["conversation_id"]
     if kind == "open":
-        entries = await hub.history(conversation_id, with_tools=True)
+        # Audited like the REST read, and refused as not found like it.
+        entries = await hub.staff_history(staff, conversation_id)
         if conversation_id not in opened:
             opened.add(conversation_id)
             hub.bus.listen(queue, conversation_topic(conversation_id))

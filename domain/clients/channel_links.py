@@ -17,6 +17,7 @@ from typing import Literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select, update
 
+from domain.clients.claims import cut_off_claims, prove_contact
 from domain.clients.phones import practice_region, to_e164
 from domain.kernel.actors import client_actor
 from domain.kernel.errors import InvalidInput, NotFound
@@ -96,8 +97,8 @@ def link_by_phone(*, uow: UnitOfWork, channel: str, address: str, phone: str) ->
     """Link the chat to the client whose phone this is; the caller vouches it is the sender's.
 
     Only a client who proved the number (its SMS identity) takes the chat: one who merely typed
-    it in when registering does not. Otherwise the number is proven for the chat's own client:
-    kept as their phone if they have none, and their SMS identity either way.
+    it in when registering does not, and loses the claim. Otherwise the number is proven for the
+    chat's own client: kept as their phone if they have none, and their SMS identity either way.
     """
     with uow:
         # Telegram sends an international number without its '+'.
@@ -106,15 +107,15 @@ def link_by_phone(*, uow: UnitOfWork, channel: str, address: str, phone: str) ->
         if proven is not None:
             owner = uow.session.get_one(Client, proven.client_id)
             linked = _move_chat(uow, channel, address, owner, how="phone")
+            cut_off_claims(uow, address=number, keep=owner.id)
             uow.commit()
             return linked
         identity = uow.session.get(ChannelIdentity, (channel, address))
         if identity is None:
             raise NotFound("This chat has no client yet.")
         client = uow.session.get_one(Client, identity.client_id)
-        if client.phone is None:
-            client.phone = number
-        uow.session.add(ChannelIdentity(channel="sms", address=number, client_id=client.id))
+        # Proven for the chat's own client: anyone who merely typed the number is cut off.
+        prove_contact(uow, client_id=client.id, address=number, how=channel)
         audit(
             uow,
             actor=client_actor(client.id, channel),

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import col, select
 
+from domain.clients.claims import cut_off_claims
 from domain.clients.phones import NotAPhoneNumber, practice_region, to_e164
 from domain.clients.registration import (
     CONTACT_CHANNELS,
@@ -219,6 +220,8 @@ def _move_identity(
     if address is not None and owner is None:
         identity = ChannelIdentity(channel=channel, address=address, client_id=client.id)
         insert_or_refuse(uow, identity, taken)
+        # An admin's entry proves the contact: whoever merely claimed it is cut off.
+        cut_off_claims(uow, address=address, keep=client.id)
 
 
 def _owner(uow: UnitOfWork, field: ContactField, address: str) -> str | None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from domain.clients.claims import CONTACT_CHANNELS, ContactField, prove_contact
 from domain.clients.phones import NotAPhoneNumber, practice_region, to_e164
 from domain.kernel.actors import Actor
 from domain.kernel.errors import Conflict, InvalidInput
@@ -16,11 +17,9 @@ from domain.kernel.uow import UnitOfWork
 from domain.models import ChannelIdentity, Client, StaffUser
 from domain.staff.access import is_admin, staff_actor
 
-ContactField = Literal["phone", "email"]
+__all__ = ["CONTACT_CHANNELS", "ContactField", "ContactTaken", "register_client"]
 PROFILE_FIELD = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# The channels whose address is the client's phone or email.
-CONTACT_CHANNELS: dict[ContactField, str] = {"phone": "sms", "email": "email"}
 
 
 def checked_contact(field: ContactField, value: str | None, *, region: str | None) -> str | None:
@@ -65,14 +64,16 @@ def register_client(
     email: str | None = None,
     idempotency_key: str,
     profile: Mapping[str, Any] | None = None,
-    phone_proven: bool = True,
+    contacts_proven: bool = True,
 ) -> Client:
     """Create a client with their contact identities; the same key returns the same client.
 
-    An ("sms", phone) identity means the phone is proven to be the client's: incoming texts and
-    Telegram's shared numbers find clients only through it. Staff and world files are trusted
-    to enter a phone; a client registering themselves in a chat only claims one, so pass
-    `phone_proven=False`: the phone is kept on file, without the identity, until proven.
+    An ("sms", phone) or ("email", address) identity means the contact is proven to be the
+    client's (see domain.clients.claims): texts, Telegram's shared numbers and one-time codes
+    find clients only through it. Staff and world files are trusted to enter contacts, and
+    their entry cuts off anyone who merely claimed them; a visitor registering in a chat only
+    claims them, so pass `contacts_proven=False`: they are kept on file, without identities,
+    and may be another client's.
     """
     name = checked_name(name)
     with uow.reading() as reader:
@@ -91,6 +92,8 @@ def register_client(
         addresses: dict[ContactField, str | None] = {"phone": phone, "email": email}
         for field, address in addresses.items():
             channel = CONTACT_CHANNELS[field]
+            if not contacts_proven:
+                break  # claims take nobody's contact
             if address and uow.session.get(ChannelIdentity, (channel, address)) is not None:
                 # A concurrent call with this key may have committed since the first look.
                 known = recall(uow, key=idempotency_key, command="register_client", print_=print_)
@@ -104,13 +107,6 @@ def register_client(
         )
         uow.session.add(client)
         uow.session.flush()
-        for field, address in addresses.items():
-            if address and (field != "phone" or phone_proven):
-                uow.session.add(
-                    ChannelIdentity(
-                        channel=CONTACT_CHANNELS[field], address=address, client_id=client.id
-                    )
-                )
         remember(
             uow,
             key=idempotency_key,
@@ -126,6 +122,9 @@ def register_client(
             subject_id=client.id,
         )
         try:
+            for address in addresses.values():
+                if address and contacts_proven:
+                    prove_contact(uow, client_id=client.id, address=address, how="entered")
             uow.commit()
         except IntegrityError as exc:
             failure = exc
@@ -137,13 +136,6 @@ def register_client(
         if known is not None:
             return reader.session.get_one(Client, known)
     raise ContactTaken("A client with these contact details already exists.") from failure
-
-
-# A provider is not told whether a phone or email is another client's: that client may be
-# outside what they may see.
-NOT_YOURS_TO_TELL = (
-    "These contact details cannot be used for a new client. Ask an admin to register them."
-)
 
 
 def create_client(
@@ -158,21 +150,27 @@ def create_client(
 ) -> Client:
     """Register a client for a staff member (say, a caller on the phone); see register_client.
 
-    A phone or email another client has is refused; only an admin learns which one it was.
+    A phone or email another client has proven is refused to an admin, who sees every client.
+    A provider is not told whether it is someone's (they may not see that client): their
+    client is made all the same, holding the contacts as claims only, which prove nothing and
+    find nobody. Either way the answer to a provider does not depend on who else is on file.
     """
+    arguments: dict[str, Any] = {
+        "uow": uow,
+        "actor": staff_actor(staff),
+        "name": name,
+        "phone": phone,
+        "email": email,
+        "profile": profile,
+        # Keys are per staff member: one person's key never answers another's request.
+        "idempotency_key": f"staff:{staff.id}:{idempotency_key}",
+    }
     try:
-        return register_client(
-            uow=uow,
-            actor=staff_actor(staff),
-            name=name,
-            phone=phone,
-            email=email,
-            profile=profile,
-            # Keys are per staff member: one person's key never answers another's request.
-            idempotency_key=f"staff:{staff.id}:{idempotency_key}",
-        )
+        return register_client(**arguments)
     except ContactTaken as taken:
-        raise Conflict(taken.message if is_admin(staff) else NOT_YOURS_TO_TELL) from taken
+        if is_admin(staff):
+            raise Conflict(taken.message) from taken
+    return register_client(**arguments, contacts_proven=False)
 
 
 def checked_profile(values: Mapping[str, Any]) -> dict[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.conversations.access import require_visible
 from domain.conversations.transcripts import append_entry, entry_by_external_id
 from domain.kernel.actors import Actor
 from domain.kernel.errors import Conflict, InvalidTransition, NotFound
@@ -157,6 +158,7 @@ def _locked(uow: UnitOfWork, staff_id: str, conversation_id: str) -> tuple[Staff
     conversation = uow.session.get(Conversation, conversation_id, with_for_update=True)
     if conversation is None:
         raise NotFound("No such conversation.")
+    require_visible(uow, staff, conversation)
     return staff, conversation
 
 

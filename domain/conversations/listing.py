@@ -6,15 +6,17 @@ from collections.abc import Collection
 
 from sqlmodel import col, select
 
+from domain.conversations.access import NOT_FOUND, may_see, visible_to
 from domain.kernel.errors import NotFound
 from domain.kernel.paging import page_of
 from domain.kernel.uow import UnitOfWork
-from domain.models import Conversation
+from domain.models import Conversation, StaffUser
 
 
 def page_conversations(
     *,
     uow: UnitOfWork,
+    viewer: StaffUser | None,
     statuses: Collection[str] = (),
     channel: str | None = None,
     client_id: str | None = None,
@@ -22,8 +24,12 @@ def page_conversations(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Conversation], int]:
-    """Return a page of conversations, most recently active first, and how many match."""
+    """Return a page of the conversations `viewer` may see, most recently active first, and how
+    many match; `viewer` None is the system itself (the hub), which sees them all."""
     query = select(Conversation).order_by(col(Conversation.updated_at).desc(), col(Conversation.id))
+    condition = None if viewer is None else visible_to(viewer)
+    if condition is not None:
+        query = query.where(condition)
     if statuses:
         query = query.where(col(Conversation.status).in_(list(statuses)))
     if channel:
@@ -37,8 +43,17 @@ def page_conversations(
 
 
 def get_conversation(*, uow: UnitOfWork, conversation_id: str) -> Conversation:
+    """Return a conversation to the system itself (the hub, the channels)."""
     with uow.reading() as reader:
         conversation = reader.session.get(Conversation, conversation_id)
     if conversation is None:
-        raise NotFound("No such conversation.")
+        raise NotFound(NOT_FOUND)
     return conversation
+
+
+def read_conversation(*, uow: UnitOfWork, staff: StaffUser, conversation_id: str) -> Conversation:
+    """Return a conversation to a staff member who may see it; any other is not found."""
+    with uow.reading() as reader:
+        if not may_see(reader, staff, conversation_id):
+            raise NotFound(NOT_FOUND)
+        return reader.session.get_one(Conversation, conversation_id)

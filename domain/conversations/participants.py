@@ -14,3 +14,10 @@ def client_of_conversation(*, uow: UnitOfWork, conversation_id: str) -> str | No
     with uow.reading() as reader:
         conversation = reader.session.get(Conversation, conversation_id)
         return conversation.client_id if conversation is not None else None
+
+
+def recorded_client(*, uow: UnitOfWork, conversation_id: str) -> tuple[bool, str | None]:
+    """Return whether the conversation is recorded, and the id of its client if it has one."""
+    with uow.reading() as reader:
+        conversation = reader.session.get(Conversation, conversation_id)
+        return conversation is not None, conversation.client_id if conversation else None

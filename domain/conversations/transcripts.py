@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from domain.conversations.access import NOT_FOUND, may_see
 from domain.kernel.actors import Actor
 from domain.kernel.errors import NotFound
 from domain.kernel.journal import audit
@@ -19,6 +20,7 @@ from domain.models import (
     ConversationEntry,
     ConversationStatus,
     EntryAuthor,
+    StaffUser,
 )
 
 PREVIEW_LENGTH = 200
@@ -280,15 +282,18 @@ def append_entry(
 
 
 def read_transcript(
-    *, uow: UnitOfWork, staff_id: str, conversation_id: str, limit: int = 500
+    *, uow: UnitOfWork, staff: StaffUser, conversation_id: str, channel: str, limit: int = 500
 ) -> list[ConversationEntry]:
-    """A staff member reads a conversation's transcript; the read is audited."""
+    """A staff member who may see the conversation reads its transcript; the read is audited.
+
+    `channel` says where it was read: "api" (REST) or "console" (opening it in the console).
+    """
     with uow:
-        if uow.session.get(Conversation, conversation_id) is None:
-            raise NotFound("No such conversation.")
+        if not may_see(uow, staff, conversation_id):
+            raise NotFound(NOT_FOUND)
         audit(
             uow,
-            actor=Actor(kind="staff", id=staff_id, channel="api"),
+            actor=Actor(kind="staff", id=staff.id, channel=channel),
             action="conversation.transcript_read",
             subject_type="conversation",
             subject_id=conversation_id,

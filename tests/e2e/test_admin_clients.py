@@ -365,12 +365,17 @@ class TestWhoMaySee:
             own.json()["version"],
         )
 
-    def test_a_provider_is_not_told_whose_phone_number_it_is(self, provider: httpx.Client) -> None:
-        # Lena never booked with Dr. Hoffmann: whether her number is on file is not his to learn.
-        refused = provider.post("/clients", json={"name": "Not Lena", "phone": "+4915123847716"})
-        assert refused.status_code == 409
-        assert "already exists" not in refused.json()["detail"]
-        assert "admin" in refused.json()["detail"]
+    def test_a_provider_is_not_told_whose_phone_number_it_is(
+        self, provider: httpx.Client, admin: httpx.Client
+    ) -> None:
+        # Lena never booked with Dr. Hoffmann: whether her number is on file is not his to learn,
+        # so a number on file and a free one get the same 201 (issue 16: no 409 to tell them).
+        taken = provider.post("/clients", json={"name": "Not Lena", "phone": "+4915123847716"})
+        free = provider.post("/clients", json={"name": "Someone", "phone": "+491705550602"})
+        assert (taken.status_code, free.status_code) == (201, 201)
+        assert set(taken.json()) == set(free.json())
+        # The provider's client holds the number as a claim: it is still Lena's alone.
+        assert admin.get("/clients/lena-schmidt").json()["phone"] == "+4915123847716"
 
     def test_a_provider_may_register_a_client_on_the_phone(self, provider: httpx.Client) -> None:
         created = provider.post("/clients", json={"name": "Phone Caller", "phone": "+491705550601"})

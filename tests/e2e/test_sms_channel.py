@@ -7,6 +7,7 @@ own socket, as a reverse proxy would; replies go out through the real twilio RES
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,12 +20,14 @@ from sqlmodel import Session
 from channels.couriers import DeliveryFailed, Outgoing
 from channels.sms.courier import SmsCourier
 from domain.models import Notification, NotificationStatus, OutboxMessage
-from testkit.api_client import HOFFMANN
+from testkit.api_client import ADMIN
+from testkit.chat_client import ChatClient
 from testkit.console_client import ConsoleClient
 from testkit.fake_twilio import FakeTwilio, fake_twilio, new_sid, signed_webhook
 from testkit.live import LiveServer, live_server
 from testkit.stored import client_texts as stored_client_texts
 from testkit.stored import server_database
+from tests.e2e.test_identity_attacks import INSURANCE, book_a_dermatologist
 
 PUBLIC = "https://frontdesk.example.org"  # where Twilio reaches us: not the server's socket
 INBOUND = f"{PUBLIC}/sms/inbound"
@@ -235,7 +238,8 @@ class TestOptOut:
         assert count(db, opted_out, p=self.PHONE) == 1
 
         conversation_id = self.conversation(db)
-        with ConsoleClient(server, HOFFMANN) as console:
+        # An admin: a provider sees a stranger's conversation only once it waits for a person.
+        with ConsoleClient(server, ADMIN) as console:
             assert console.act("take_over", conversation_id=conversation_id)["type"] == "done"
             reply = console.act("reply", conversation_id=conversation_id, text="Dr. Hoffmann here.")
             assert reply["type"] == "done"
@@ -356,3 +360,38 @@ def test_a_picture_is_answered_with_where_files_go(twilio: FakeTwilio, server: L
     reply = said_back(answer)
     assert reply is not None
     assert reply.startswith("Files cannot be sent by text message.")
+
+
+class TestAClaimByText:
+    """Issue 16: Mallory texts from her own phone claiming Victor's number, before Victor."""
+
+    MALLORY = "+491705550666"
+    VICTOR = "+491705550400"
+
+    @staticmethod
+    def latest_code(db: Engine, phone: str) -> str:
+        with db.connect() as connection:
+            payloads = connection.execute(
+                text("SELECT payload FROM outbox WHERE event = 'identity.code' ORDER BY id DESC")
+            ).scalars()
+            codes = [json.loads(p) for p in payloads]
+        return str(next(c["code"] for c in codes if c["to"] == phone))
+
+    def test_the_texter_never_sees_what_the_numbers_owner_books_after_proving_it(
+        self, server: LiveServer, twilio: FakeTwilio, db: Engine
+    ) -> None:
+        twilio.incoming(INBOUND, sender=self.MALLORY, body="I'm Victor Victim, +49 170 5550400")
+        twilio.wait_for_messages(1, to=self.MALLORY)
+
+        with ChatClient(server.ws_url) as victor:
+            victor.say("I'm Victor Victim, +49 170 5550400")
+            # Codes wait in the outbox for the notification worker, which this server lacks.
+            code = self.latest_code(db, self.VICTOR)
+            victor.say(code)
+            booked = book_a_dermatologist(victor)
+            assert "Lehmann" in booked.text
+
+        twilio.incoming(INBOUND, sender=self.MALLORY, body="What appointments do I have?")
+        answer = twilio.wait_for_messages(2, to=self.MALLORY)[-1]["Body"]
+        assert "Lehmann" not in answer
+        assert INSURANCE not in answer

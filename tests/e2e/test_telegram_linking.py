@@ -170,3 +170,27 @@ class TestSharingAPhoneContact:
         assert len(replies) == 2
         assert all("only link your own" in r["text"] for r in replies)
         assert owner_of(server, 7200002) == placeholder != client_id
+
+    def test_the_owners_own_contact_cuts_off_the_web_chat_that_typed_the_number_first(
+        self, server: LiveServer, telegram: FakeTelegram
+    ) -> None:
+        # Issue 16: Mallory typed Petra's number in the web chat; Petra proves it in Telegram.
+        with ChatClient(server.ws_url) as mallory:
+            mallory.say("I'm Petra Victim, +49 170 5550403")
+            bot = bot_chat(server, telegram, 7200004, "Petra")
+            bot.send("/start")
+            since = telegram.mark()
+            bot.post(
+                contact_update(next_update_id(), 7200004, "491705550403", contact_user_id=7200004)
+            )
+            bot.wait_reply(since)
+
+            asked = mallory.say("What appointments do I have?")
+
+        assert "full name" in asked.text  # a stranger again, holding nothing of Petra's
+        [(proven_for,)] = rows(
+            server,
+            "SELECT client_id FROM channel_identities WHERE channel = 'sms' AND address = :a",
+            a="+491705550403",
+        )
+        assert proven_for == owner_of(server, 7200004)

@@ -110,21 +110,21 @@ class TestAStopAfterQueueing:
 
 
 class TestOneTimeCodes:
-    def identify(self, uow: UnitOfWork, address: str, phone: str) -> str:
+    def identify(self, uow: UnitOfWork, address: str, phone: str, email: str | None = None) -> str:
         said = take_in(uow=uow, channel="web", address=address, text="Hi", external_id=None)
         found = identify_client(
-            uow=uow, conversation_id=said.conversation.id, name=None, phone=phone
+            uow=uow, conversation_id=said.conversation.id, name="Q", phone=phone, email=email
         )
-        assert found.status == "code_sent"
+        assert found.sent_to is not None
         return said.conversation.id
 
-    def test_a_number_that_opted_out_gets_its_code_by_email(
+    def test_a_number_that_opted_out_gets_its_code_by_the_email_typed_with_it(
         self, uow: UnitOfWork, clock: FrozenClock, twilio: FakeTwilio
     ) -> None:
         new_client(uow, "quinn", email="quinn@example.com", phone=PHONE)
         opt_out(uow=uow, phone=PHONE)
 
-        chat = self.identify(uow, "session-quinn", PHONE)
+        chat = self.identify(uow, "session-quinn", PHONE, email="quinn@example.com")
 
         (code,) = outbox(uow, CODE_EVENT)
         assert (code.payload["channel"], code.payload["to"]) == ("email", "quinn@example.com")
@@ -136,7 +136,7 @@ class TestOneTimeCodes:
         said = take_in(uow=uow, channel="web", address="s-otto", text="Hi", external_id=None)
 
         with pytest.raises(VerificationRefused, match="START") as refused:
-            identify_client(uow=uow, conversation_id=said.conversation.id, name=None, phone=PHONE)
+            identify_client(uow=uow, conversation_id=said.conversation.id, name="O", phone=PHONE)
 
         assert refused.value.code == "sms_opted_out"
         assert outbox(uow, CODE_EVENT) == []

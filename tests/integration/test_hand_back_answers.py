@@ -62,7 +62,7 @@ class Outbox:
 
 
 class Desk:
-    """The hub with one provider at the practice, driven turn by turn."""
+    """The hub with one person at the practice, driven turn by turn."""
 
     def __init__(self, uow: Callable[[], UnitOfWork], agent: ConversationAgent) -> None:
         self.uow = uow
@@ -80,7 +80,9 @@ class Desk:
             actor=SYSTEM,
             email="weber@lindenhof.example",
             name="Dr. Anna Weber",
-            role=StaffRole.PROVIDER,
+            # Takes a conversation with the agent over unasked: an admin's to do (a provider
+            # sees one only once it waits for a person, or once its client is theirs).
+            role=StaffRole.ADMIN,
             password=None,
         ).id
         self.conversation_id = ""

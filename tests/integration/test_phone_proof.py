@@ -127,21 +127,24 @@ class TestAProvenPhoneFindsItsClient:
     def test_a_phone_verified_by_code_matches_texts_and_telegram(
         self, uow: UnitOfWork, mallory: str
     ) -> None:
-        # Whoever registered it, entering the code sent to the phone proves it.
-        later = says(uow, "web", "mallory-other-browser")
-        claimed = identify_client(uow=uow, conversation_id=later.id, name=None, phone=VICTIM)
-        assert claimed.status == "code_sent"
+        # Entering the code sent to the phone proves it for the one who entered it, in the
+        # conversation they entered it in: never for the record that first typed the number.
+        later = says(uow, "web", "owner-browser")
+        claimed = identify_client(uow=uow, conversation_id=later.id, name="Vera", phone=VICTIM)
+        assert claimed.status == "registered"
 
         verified = verify_code(uow=uow, conversation_id=later.id, code=sent_code(uow))
 
-        assert verified.client_id == mallory
-        assert sms_owner(uow, VICTIM) == mallory
-        assert says(uow, "sms", VICTIM).client_id == mallory
-        client_of_chat(uow=uow, channel="telegram", address="900002", name="M.")
+        assert verified.client_id not in (None, mallory)
+        assert sms_owner(uow, VICTIM) == verified.client_id
+        assert says(uow, "sms", VICTIM).client_id == verified.client_id
+        client_of_chat(uow=uow, channel="telegram", address="900002", name="V.")
         linked = link_by_phone(
             uow=uow, channel="telegram", address="900002", phone=VICTIM_AS_TELEGRAM_SENDS_IT
         )
-        assert (linked.status, linked.client_id) == ("linked", mallory)
+        assert (linked.status, linked.client_id) == ("linked", verified.client_id)
+        with uow.reading() as reader:
+            assert reader.session.get_one(Client, mallory).phone is None
 
 
 def test_a_national_number_from_telegram_is_read_in_the_practices_region_not_made_plus_zero(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from domain.clients.preferences import channels_for
-from domain.models import Client, NotificationPreference
+from domain.models import Client, NotificationPreference, OutboxMessage
 from tests.integration.test_offline_conversations import (
     Chat,
     StartChat,
@@ -132,8 +132,15 @@ class TestVisitors:
             return text(turn)
 
         assert "full name" in say("no more reminders")
+        # A change to what is on file waits for the code sent to the email typed.
         registered = say("Nora New, nora.new@example.com")
-        assert registered.startswith("Done: no more reminders.")
+        assert "code" in registered
+        with chat.uow().reading() as reader:
+            sent = reader.session.exec(
+                select(OutboxMessage).where(OutboxMessage.event == "identity.code")
+            ).one()
+        assert sent.payload["to"] == "nora.new@example.com"
+        assert say(str(sent.payload["code"])).startswith("Done: no more reminders.")
         with chat.uow().reading() as reader:
             nora = reader.session.exec(select(Client).where(Client.name == "Nora New")).one()
         assert ("booking.reminder", "email", False) in choices(chat, nora.id)

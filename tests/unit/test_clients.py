@@ -262,15 +262,26 @@ class TestATakenContactTellsOnlyAdminsWhose:
                 changes={"email": "tom.becker@example.com"},
             )
 
-    def test_a_provider_is_not_told_a_number_belongs_to_someone(self, uow: UnitOfWork) -> None:
-        # Tom never had an appointment with Dr. Keller: he is not Dr. Keller's to know about.
-        with pytest.raises(Conflict) as refused:
-            create(uow, KELLER, phone="+4915198765432")
-        with pytest.raises(Conflict) as unknown_email:
-            create(uow, KELLER, phone="+491705550000", email="tom.becker@example.com")
-        assert refused.value.message == unknown_email.value.message
-        assert "already" not in refused.value.message
-        assert "admin" in refused.value.message
+    def test_a_provider_gets_the_same_answer_for_a_taken_number_and_a_free_one(
+        self, uow: UnitOfWork
+    ) -> None:
+        # Tom never had an appointment with Dr. Keller: he is not Dr. Keller's to know about,
+        # so a 409 for his number and a 201 for a free one would tell who is on file.
+        taken = create(uow, KELLER, phone="+4915198765432", email="tom.becker@example.com")
+        free = create(uow, KELLER, phone="+491705550099", email="someone.new@example.com")
+
+        assert (taken.name, taken.phone, taken.email) == (
+            "New Caller",
+            "+4915198765432",
+            "tom.becker@example.com",
+        )
+        assert free.phone == "+491705550099"
+        # Tom's number and email still find Tom alone: the provider's entry is only a claim.
+        by_phone = find_client_by_identity(uow=uow, channel="sms", address="+4915198765432")
+        by_email = find_client_by_identity(
+            uow=uow, channel="email", address="tom.becker@example.com"
+        )
+        assert (by_phone and by_phone.id, by_email and by_email.id) == ("tom", "tom")
 
     def test_a_provider_registers_a_new_caller(self, uow: UnitOfWork) -> None:
         assert create(uow, KELLER, phone="+491705550000").phone == "+491705550000"

@@ -56,16 +56,19 @@ def test_a_visitor_who_registers_mid_turn_gets_the_slot_held_for_them(
         assert reader.session.get_one(Conversation, CONVERSATION).client_id == client.id
 
 
-def test_claiming_a_known_phone_sends_a_code_and_holds_nothing(
+def test_claiming_a_known_phone_gives_a_record_of_ones_own_and_a_code_to_the_phone(
     agent: ConversationAgent, llm: ScriptedLLM, fresh_uow: Callable[[], UnitOfWork]
 ) -> None:
     identify = tool_call("identify_client", {"name": "Ana Silva", "phone": "+4915112345678"})
     llm.add(calls(identify), completion("I've sent you a code."))
     visitor_says(agent, "I'm Ana Silva, +4915112345678")
-    assert last_result(llm.requests[-1], "identify_client")["status"] == "code_sent"
-    assert "Client: not identified yet." in llm.requests[-1]["messages"][0]["content"]
+    found = last_result(llm.requests[-1], "identify_client")
+    # The answer a new phone gets: nothing says Ana is on file.
+    assert found["status"] == "registered"
+    assert found["sent_to"] == "the phone number you gave, ending in 78"
+    assert found["client_id"] != "ana"
     with fresh_uow().reading() as reader:
-        assert reader.session.get_one(Conversation, CONVERSATION).client_id is None
+        assert reader.session.get_one(Conversation, CONVERSATION).client_id == found["client_id"]
 
 
 def test_a_reply_streams_in_pieces_that_add_up_to_it(
