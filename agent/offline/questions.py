@@ -20,6 +20,10 @@ CLEARLY_BETTER = 0.15
 NEED_MATCH = 0.2
 
 _PRICE = re.compile(r"\b(?:how\s+much|costs?|prices?|pricing|fees?|charged?|charges|expensive)\b")
+# What a fee can be for besides a service: "a fee if I cancel the same morning?" asks a policy.
+_POLICY_EVENT = re.compile(
+    r"\b(?:cancel\w*|miss(?:ed|ing)?|no-?shows?|reschedul\w*|postpon\w*)\b"
+)
 _BRING = re.compile(r"\b(?:bring|take\s+along|have\s+with\s+me|documents?|papers?)\b")
 _BOOKING_NOUNS = frozenset(
     {"appointment", "appointments", "appt", "visit", "visits", "session", "sessions", "booking",
@@ -117,6 +121,9 @@ def pick_answer(
     if not hits:
         return []
     if asks_price(question):
+        policies = [h for h in hits if h["kind"] == "knowledge" and h["score"] >= TOPIC_MATCH]
+        if policies and _POLICY_EVENT.search(fold(question)):
+            return policies[:1]  # the fee for cancelling or missing is the policy's
         services = [hit for hit in hits if hit["kind"] == "service"]
         discussed = [hit for hit in services if about and fold(hit["title"]) == fold(about)]
         if discussed and not _named_words(question):

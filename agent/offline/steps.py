@@ -74,6 +74,7 @@ class Steps:
         slot = self.memory.offer[0] if self.memory.offer else None
         service = (self.memory.live_draft or {}).get("service") or (slot.service if slot else None)
         task = {**self.memory.task, "probe": None, "resume": resume, "about": service}
+        task.pop("site_of", None)  # the site, once looked up, is asked about only this once
         named = read_search(text).provider_name
         if named and site is None and asks_about_a_place(text):
             # "Where is Ms Vogel's office?": the site is the provider's, which the knowledge

@@ -432,3 +432,59 @@ def test_running_late_is_acknowledged_and_passed_to_the_practice(
     assert "couldn't find" not in reply.lower()
     assert "passed it on" in reply
     assert "Mon 9 Mar 2026, 09:30" in chat.confirmed_starts()
+
+
+# The general mechanisms of the second round (a story's question, a provider's site, a wish
+# about notifications named a sentence before, Russian words in any case, a provider named
+# with a need): the wordings are examples of each.
+REMINDER = "booking.reminder"
+
+
+def test_a_place_question_about_a_provider_is_answered_for_their_site(
+    start_chat: StartChat,
+) -> None:
+    turn = start_chat("lena-schmidt").say(
+        "I have my appointment with Ms Vogel next Monday. Where is that exactly?"
+    )
+    assert "check_slots" not in called(turn)  # a question about a place, not a search
+    (looked_up,) = calls(turn, "search_providers")
+    assert looked_up == {"provider_name": "Vogel"}
+    reply = text(turn)
+    assert "Kantstrasse 58" in reply, reply  # the law office, not the medical practice
+    assert "Gartenstrasse 21" not in reply
+
+
+def test_notifications_named_a_sentence_before_are_switched_off(start_chat: StartChat) -> None:
+    turn = start_chat("lena-schmidt").say(
+        "Hi, I get a reminder e-mail for every single appointment and my inbox is "
+        "overflowing. Could you switch those off please?"
+    )
+    (change,) = calls(turn, "set_notification_preferences")
+    assert change["changes"] == [{"event": REMINDER, "via": "email", "enabled": False}]
+    assert "reminder" in text(turn).lower()
+
+
+def test_a_russian_price_question_in_another_case_finds_the_service(
+    start_chat: StartChat,
+) -> None:
+    turn = start_chat("lena-schmidt").say("Здравствуйте, сколько стоит консультация кардиолога?")
+    assert "140" in text(turn), text(turn)
+
+
+def test_a_provider_named_with_a_need_is_searched_for_the_service_that_fits(
+    start_chat: StartChat,
+) -> None:
+    # Dr. Berger offers deeds and certifications; copies of diplomas are a certification.
+    turn = start_chat("lena-schmidt").say("Can Dr. Berger certify copies of my diplomas tomorrow?")
+    assert {c.get("service_id") for c in calls(turn, "check_slots")} == {"notary-certification"}
+
+
+def test_a_fee_asked_at_the_end_of_a_story_is_answered_not_searched(
+    start_chat: StartChat,
+) -> None:
+    turn = start_chat("markus-wolf").say(
+        "My schedule at work is pretty unpredictable lately. If I have to cancel my physio "
+        "last minute, like the same morning, is there a fee?"
+    )
+    assert "check_slots" not in called(turn)
+    assert "24 hours" in text(turn), text(turn)

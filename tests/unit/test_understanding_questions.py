@@ -69,6 +69,19 @@ class TestPickingTheAnswer:
         answers = pick_answer("Do you charge for missed appointments?", hits)
         assert [answer["id"] for answer in answers] == ["cancel-policy"]
 
+    def test_a_fee_for_cancelling_a_named_service_is_the_policys_even_ranked_below_it(
+        self,
+    ) -> None:
+        # The service named ranks first by its words; the fee asked is for cancelling it.
+        hits = [
+            hit("service", "physio-session", "Physiotherapy session", 0.52),
+            hit("knowledge", "cancel-policy", "Cancellation and rescheduling policy", 0.31),
+        ]
+        question = "If I cancel my physio the same morning, is there a fee?"
+        assert [answer["id"] for answer in pick_answer(question, hits)] == ["cancel-policy"]
+        asked = "How much is a physio session in the late afternoon?"
+        assert [answer["id"] for answer in pick_answer(asked, hits)] == ["physio-session"]
+
 
 class TestOpeningHours:
     @pytest.mark.parametrize(
