@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import cache
+from importlib import resources
+
+import yaml
 
 from agent.offline.answers import classify_answer
 from agent.offline.days import ANY_DATE, read_calendar_date
@@ -129,6 +133,49 @@ def _without_ids(text: str) -> str:
     return text
 
 
+@cache
+def _nationalities() -> dict[str, str]:
+    """Every way of saying a nationality, folded, to the English demonym stored."""
+    listed = resources.files("agent.offline") / "lexicons" / "nationalities.yaml"
+    data = yaml.safe_load(listed.read_text(encoding="utf-8"))
+    return {
+        fold(str(said)): str(demonym)
+        for demonym, others in data.items()
+        for said in [demonym, *others]
+    }
+
+
+# "I'm German", "nationality: Turkish", "a Polish citizen", "citizen of Canada", "Ich bin
+# Deutsche": the word after the cue is looked up, so "I'm running late" names nobody's.
+_NATIONALITY_CUE = re.compile(
+    r"\b(?:nationality|citizenship|staatsangehorigkeit|гражданство)\s*(?:is|:|ist)?\s*"
+    r"|\b(?:i'm|i\s+am|(?:ich|i)\s+bin|я)\s+(?:a\s+|an\s+)?"
+    r"|\bcitizen\s+of\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
+
+
+def _nationality(text: str, _today: date) -> str | None:
+    known = _nationalities()
+    folded = fold(text)
+    if folded.strip(" .!") in known:  # the answer alone: "German", "türkisch"
+        return known[folded.strip(" .!")]
+    for cue in _NATIONALITY_CUE.finditer(folded):
+        rest = _WORDS_ANY_SCRIPT.findall(folded[cue.end() :])
+        for length in (2, 1):  # "united states" before "united"
+            said = " ".join(rest[:length])
+            if said in known:
+                return known[said]
+    for found in _BEFORE_CITIZEN.finditer(folded):  # "a Polish citizen", "my Turkish passport"
+        if found.group(1) in known:
+            return known[found.group(1)]
+    return None
+
+
+_WORDS_ANY_SCRIPT = re.compile(r"[^\W_]+")
+_BEFORE_CITIZEN = re.compile(r"([^\W_]+)\s+(?:citizen|national|passport)\b")
+
+
 _EXTRACTORS: dict[str, Callable[[str, date], str | None]] = {
     "date_of_birth": _date_of_birth,
     "insurance_number": _insurance_number,
@@ -136,6 +183,7 @@ _EXTRACTORS: dict[str, Callable[[str, date], str | None]] = {
     "employer": _employer,
     "email": _email,
     "phone": _phone,
+    "nationality": _nationality,
 }
 
 
@@ -154,6 +202,7 @@ def _bare_value(text: str, wanted: Sequence[str], today: date) -> dict[str, str]
         "phone": _normalise_phone(value) if re.fullmatch(_PHONE, value) else None,
         "insurance_number": value.upper() if _ID_SHAPE.fullmatch(value) else None,
         "address": value if _ADDRESS_SHAPE.search(value) else None,
+        "nationality": _nationality(value, today),
     }
     for field, found in shapes.items():
         if found is not None and field in wanted:

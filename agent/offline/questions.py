@@ -21,9 +21,7 @@ NEED_MATCH = 0.2
 
 _PRICE = re.compile(r"\b(?:how\s+much|costs?|prices?|pricing|fees?|charged?|charges|expensive)\b")
 # What a fee can be for besides a service: "a fee if I cancel the same morning?" asks a policy.
-_POLICY_EVENT = re.compile(
-    r"\b(?:cancel\w*|miss(?:ed|ing)?|no-?shows?|reschedul\w*|postpon\w*)\b"
-)
+_POLICY_EVENT = re.compile(r"\b(?:cancel\w*|miss(?:ed|ing)?|no-?shows?|reschedul\w*|postpon\w*)\b")
 _BRING = re.compile(r"\b(?:bring|take\s+along|have\s+with\s+me|documents?|papers?)\b")
 _BOOKING_NOUNS = frozenset(
     {"appointment", "appointments", "appt", "visit", "visits", "session", "sessions", "booking",

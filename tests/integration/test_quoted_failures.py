@@ -15,7 +15,7 @@ Covered elsewhere, not repeated here:
     tests/integration/test_offline_identification.py
     ::test_a_known_client_typing_a_national_number_sees_their_appointments.
 Not testable on the demo world: a nationality given as a demonym ("I'm German"), since no
-demo service asks for a nationality; the offline model does not read nationalities yet.
+demo service asks for a nationality; tests/unit/test_understanding_facts.py reads them.
 Not yet here: a provider with two services asked for by name alone is still offered their
 first service rather than asked which, with buttons (issue 15, open).
 """

@@ -141,3 +141,28 @@ def test_other_fields_are_read_from_my_field_is() -> None:
         wanted=["occupation", "employer"],
         today=TODAY,
     ) == {"occupation": "teacher", "employer": "Siemens"}
+
+
+@pytest.mark.parametrize(
+    ("said", "nationality"),
+    [
+        ("I'm German", "German"),
+        ("nationality: turkish", "Turkish"),
+        ("I am a Polish citizen", "Polish"),
+        ("citizen of the United States", "American"),
+        ("my Ukrainian passport", "Ukrainian"),
+        ("Ich bin Deutsche", "German"),
+        ("Гражданство: Россия", "Russian"),
+        ("я украинка", "Ukrainian"),
+        ("German", "German"),  # the answer alone, when the nationality was asked for
+    ],
+)
+def test_a_nationality_is_read_as_its_demonym(said: str, nationality: str) -> None:
+    assert extract_facts(said, wanted=["nationality"], today=TODAY) == {"nationality": nationality}
+
+
+@pytest.mark.parametrize(
+    "said", ["I'm running late", "I'm Tom", "I am new here", "a citizen", "Tom"]
+)
+def test_words_after_i_am_that_name_no_nationality_are_not_one(said: str) -> None:
+    assert extract_facts(said, wanted=["nationality"], today=TODAY) == {}
