@@ -169,7 +169,8 @@ def _nationality(text: str, _today: date) -> str | None:
     for found in _BEFORE_CITIZEN.finditer(folded):  # "a Polish citizen", "my Turkish passport"
         if found.group(1) in known:
             return known[found.group(1)]
-    return None
+    # Named outright ("my nationality is Icelandic"): taken as said, listed or not.
+    return _named_value(text, "nationality")
 
 
 _WORDS_ANY_SCRIPT = re.compile(r"[^\W_]+")

@@ -110,7 +110,8 @@ def send_code(
             uow,
             event=CODE_EVENT,
             subject_id=record_id,
-            payload={"channel": channel, "to": destination, "code": code, "client_id": record_id},
+            # The contact stays in the sealed code row: the outbox keeps none in clear.
+            payload={"channel": channel, "code_id": sent.id, "code": code, "client_id": record_id},
         )
         audit(
             uow,

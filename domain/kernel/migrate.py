@@ -9,7 +9,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, inspect, text
 
 from domain.kernel.db import create_sqlite_schema, is_sqlite
-from domain.kernel.sealing_conversion import seal_clear_values
+from domain.kernel.sealing_conversion import BLIND_INDEXES, seal_clear_values
 from domain.models.sealed import keyring_of
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"  # domain/migrations
@@ -46,13 +46,23 @@ def _seal_older_sqlite_file(engine: Engine) -> None:
     existing = inspect(engine)
     if not existing.has_table("clients"):
         return
-    if "phone_index" in {c["name"] for c in existing.get_columns("clients")}:
+    missing = [
+        (table, index)
+        for table, _column, index in BLIND_INDEXES
+        if existing.has_table(table)
+        and index not in {c["name"] for c in existing.get_columns(table)}
+    ]
+    if not missing:
         return
+    whole = ("clients", "phone_index") in missing  # a file from before any sealing
     with engine.begin() as connection:
-        for name in ("phone_index", "email_index"):
-            connection.execute(text(f"ALTER TABLE clients ADD COLUMN {name} VARCHAR(64)"))
-            connection.execute(text(f"CREATE INDEX ix_clients_{name} ON clients ({name})"))
-        seal_clear_values(connection, keyring_of(engine.dialect))
+        for table, index in missing:
+            connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {index} VARCHAR(64)"))
+            connection.execute(text(f"CREATE INDEX ix_{table}_{index} ON {table} ({index})"))
+        sealed_since = (
+            None if whole else frozenset(table for table, _ in missing) | {"notifications"}
+        )
+        seal_clear_values(connection, keyring_of(engine.dialect), tables=sealed_since)
     raw = engine.raw_connection()  # VACUUM runs outside a transaction, which SQLAlchemy begins
     try:
         raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]

@@ -34,8 +34,14 @@ SEALED_FIELDS = (
     SealedField("conversation_entries", "text", "conversation_id", "text"),
     SealedField("conversation_entries", "extra", "conversation_id", "json"),
     SealedField("generated_forms", "content", "id", "bytes"),
+    SealedField("verification_codes", "sent_to", "id", "text"),
+    SealedField("notifications", "to_address", "outbox_id", "text"),
 )
-BLIND_INDEXES = (("clients", "phone", "phone_index"), ("clients", "email", "email_index"))
+BLIND_INDEXES = (
+    ("clients", "phone", "phone_index"),
+    ("clients", "email", "email_index"),
+    ("verification_codes", "sent_to", "sent_to_index"),
+)
 
 
 def _plain_bytes(field: SealedField, stored: Any) -> bytes:
@@ -48,17 +54,30 @@ def _plain_bytes(field: SealedField, stored: Any) -> bytes:
     return str(stored).encode()
 
 
-def seal_clear_values(connection: Connection, keyring: Keyring) -> None:
-    """Seal every clear value of the sealed columns, bound to its row; fill the blind indexes."""
+def seal_clear_values(
+    connection: Connection, keyring: Keyring, *, tables: frozenset[str] | None = None
+) -> None:
+    """Seal every clear value of the sealed columns, bound to its row; fill the blind indexes.
+
+    `tables` limits it to some tables (a file sealed before they were); idempotency keys are
+    digested only in the whole conversion.
+    """
     # Table and column names below are this module's constants, never input: S608 is moot.
     for table, column, index in BLIND_INDEXES:
-        clear = f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL"  # noqa: S608
+        if tables is not None and table not in tables:
+            continue
+        clear = (
+            f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL"  # noqa: S608
+            f" AND {column} NOT LIKE '{ENVELOPE}:%'"
+        )
         for key, value in connection.execute(text(clear)).all():
             connection.execute(
                 text(f"UPDATE {table} SET {index} = :value WHERE id = :id"),  # noqa: S608
                 {"value": keyring.blind_index(value), "id": key},
             )
     for field in SEALED_FIELDS:
+        if tables is not None and field.table not in tables:
+            continue
         for key, row, stored in _rows(connection, field, sealed=False):
             bound_to = f"{field.table}.{field.column}:{row}"
             _write(
@@ -67,6 +86,8 @@ def seal_clear_values(connection: Connection, keyring: Keyring) -> None:
                 key,
                 keyring.seal_field(_plain_bytes(field, stored), bound_to=bound_to),
             )
+    if tables is not None:
+        return
     for (key,) in connection.execute(text("SELECT key FROM idempotency_keys")).all():
         connection.execute(
             text("UPDATE idempotency_keys SET key = :digest WHERE key = :key"),

@@ -10,7 +10,7 @@ from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from domain.models.clients import new_id
-from domain.models.sealed import sealed_column, watch_sealed_rows
+from domain.models.sealed import index_column, sealed_column, watch_sealed_rows
 from domain.models.types import utc_column
 
 OPEN_AT_ADDRESS = "status <> 'closed' AND address <> ''"
@@ -90,6 +90,7 @@ class ConversationEntry(SQLModel, table=True):
     seen_by_agent: bool = True
 
 
+@watch_sealed_rows
 class VerificationCode(SQLModel, table=True):
     """A one-time code sent to a client's phone or email to prove a claimed identity."""
 
@@ -99,7 +100,13 @@ class VerificationCode(SQLModel, table=True):
     conversation_id: str = Field(foreign_key="conversations.id", index=True, max_length=64)
     client_id: str = Field(foreign_key="clients.id")
     code_hash: str = Field(max_length=128)
-    sent_to: str = Field(max_length=255)
+    # The contact typed, sealed at rest; counted per contact by its blind index.
+    sent_to: str = Field(
+        sa_column=sealed_column(
+            "verification_codes.sent_to", indexed_by="sent_to_index", nullable=False
+        )
+    )
+    sent_to_index: str | None = Field(default=None, sa_column=index_column())
     created_at: datetime = Field(sa_column=utc_column())
     expires_at: datetime = Field(sa_column=utc_column())
     attempts_left: int

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from domain.models.sealed import sealed_column, watch_sealed_rows
 from domain.models.types import utc_column
 
 
@@ -19,6 +20,7 @@ class NotificationStatus(StrEnum):
     FAILED = "failed"  # gave up: a permanent refusal, or out of attempts
 
 
+@watch_sealed_rows
 class Notification(SQLModel, table=True):
     """One outbox message to be delivered on one channel, and how that went."""
 
@@ -34,7 +36,9 @@ class Notification(SQLModel, table=True):
     channel: str = Field(max_length=16)  # email, sms, telegram
     client_id: str | None = Field(default=None, foreign_key="clients.id", index=True)
     booking_id: str | None = Field(default=None, foreign_key="bookings.id", index=True)
-    to_address: str = Field(max_length=255)  # an email, an E.164 phone, a Telegram chat id
+    # An email, an E.164 phone, a Telegram chat id: sealed at rest, bound to its outbox
+    # message (the row's own id exists only once written).
+    to_address: str = Field(sa_column=sealed_column("notifications.to_address", row="outbox_id"))
     subject: str = ""
     body: str = ""
     status: str = Field(default=NotificationStatus.QUEUED, max_length=16, index=True)

@@ -189,11 +189,12 @@ def sealed_column(
     row: str = "id",
     codec: str = "text",
     indexed_by: str | None = None,
+    nullable: bool | None = None,
 ) -> Any:
     """Return a fresh sealed column (SQLModel needs one Column object per field)."""
     sealed = Sealed(where, row=row, codec=codec, indexed_by=indexed_by)
-    # A contact may be missing; the other sealed values are always there, if empty.
-    return Column(sealed, nullable=indexed_by is not None)
+    # A client's contact may be missing; the other sealed values are always there, if empty.
+    return Column(sealed, nullable=indexed_by is not None if nullable is None else nullable)
 
 
 def index_column() -> Any:

@@ -6,16 +6,27 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from domain.kernel.uow import UnitOfWork
-from domain.models import OutboxMessage
+from domain.models import OutboxMessage, VerificationCode
 from domain.notifications.rendering import RenderedNotification
 from domain.staff.passwords import PASSWORD_RESET_EVENT
 
 CODE_EVENT = "identity.code"  # the outbox event (and notification event) of a one-time code
 # Events whose payload carries a secret under "code": kept only until handed on, never shown.
 SECRET_EVENTS = (CODE_EVENT, PASSWORD_RESET_EVENT)
+
+
+def destination_of(session: Session, payload: Mapping[str, Any]) -> str:
+    """Where a secret goes: a one-time code's contact is read from its sealed code row (the
+    outbox keeps no contact a visitor typed in clear); a reset link's email is in the payload."""
+    if "to" in payload:
+        return str(payload["to"])
+    sent = session.get(VerificationCode, str(payload["code_id"]))
+    if sent is None:
+        raise KeyError(f"no verification code {payload['code_id']}")
+    return sent.sent_to
 
 
 def code_message(channel: str, code: str) -> RenderedNotification:

@@ -23,7 +23,12 @@ from domain.kernel.errors import DomainError
 from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, BookingStatus, Client, Notification, OutboxMessage
 from domain.models.notifications import NotificationStatus
-from domain.notifications.codes import SECRET_EVENTS, forget_code, secret_message
+from domain.notifications.codes import (
+    SECRET_EVENTS,
+    destination_of,
+    forget_code,
+    secret_message,
+)
 from domain.notifications.opt_outs import OPTED_OUT, number_opted_out
 from domain.notifications.rendering import RenderedNotification
 from domain.notifications.template_values import booking_context
@@ -106,7 +111,7 @@ def _notifications(
 ) -> list[Notification]:
     payload = message.payload
     if message.event in SECRET_EVENTS:
-        channel, to = str(payload["channel"]), str(payload["to"])
+        channel, to = str(payload["channel"]), destination_of(uow.session, payload)
         # A number that texted STOP gets no code: the notification is failed, without it.
         opted_out = channel == "sms" and number_opted_out(uow.session, to)
         code = secret_message(message.event, channel, payload)

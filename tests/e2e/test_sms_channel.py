@@ -7,7 +7,6 @@ own socket, as a reverse proxy would; replies go out through the real twilio RES
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,11 +14,12 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from sqlalchemy import Engine, text
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from channels.couriers import DeliveryFailed, Outgoing
 from channels.sms.courier import SmsCourier
 from domain.models import Notification, NotificationStatus, OutboxMessage
+from domain.notifications.codes import destination_of
 from testkit.api_client import ADMIN
 from testkit.chat_client import ChatClient
 from testkit.console_client import ConsoleClient
@@ -370,12 +370,14 @@ class TestAClaimByText:
 
     @staticmethod
     def latest_code(db: Engine, phone: str) -> str:
-        with db.connect() as connection:
-            payloads = connection.execute(
-                text("SELECT payload FROM outbox WHERE event = 'identity.code' ORDER BY id DESC")
-            ).scalars()
-            codes = [json.loads(p) for p in payloads]
-        return str(next(c["code"] for c in codes if c["to"] == phone))
+        with Session(db) as session:
+            sent = session.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.event == "identity.code")
+                .order_by(col(OutboxMessage.id).desc())
+            ).all()
+            codes = [(destination_of(session, m.payload), m.payload.get("code")) for m in sent]
+        return str(next(code for to, code in codes if to == phone))
 
     def test_the_texter_never_sees_what_the_numbers_owner_books_after_proving_it(
         self, server: LiveServer, twilio: FakeTwilio, db: Engine

@@ -22,6 +22,7 @@ from agent.runner import ConversationAgent, Turn
 from domain.kernel.clock import FrozenClock
 from domain.kernel.uow import UnitOfWork
 from domain.models import Client, Conversation, OutboxMessage
+from domain.notifications.codes import destination_of
 from domain.world.loader import load_world, read_world
 from knowledge.index import KnowledgeIndex
 from testkit.live import DEMO_NOW
@@ -98,7 +99,8 @@ def test_a_known_client_typing_a_national_number_sees_their_appointments(
     assert "ending in 08" in text(claimed)
     code = visitor.code_sent()
     # The code goes to the number typed, for the visitor's own record: nothing of Markus yet.
-    assert code.payload["to"] == "+4917034419208"
+    with visitor.uow().reading() as reader:
+        assert destination_of(reader.session, code.payload) == "+4917034419208"
     assert code.subject_id != MARKUS
 
     shown = visitor.say(str(code.payload["code"]))

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from domain.clients.preferences import channels_for
 from domain.models import Client, NotificationPreference, OutboxMessage
+from domain.notifications.codes import destination_of
 from tests.integration.test_offline_conversations import (
     Chat,
     StartChat,
@@ -139,7 +140,7 @@ class TestVisitors:
             sent = reader.session.exec(
                 select(OutboxMessage).where(OutboxMessage.event == "identity.code")
             ).one()
-        assert sent.payload["to"] == "nora.new@example.com"
+            assert destination_of(reader.session, sent.payload) == "nora.new@example.com"
         assert say(str(sent.payload["code"])).startswith("Done: no more reminders.")
         with chat.uow().reading() as reader:
             nora = reader.session.exec(select(Client).where(Client.name == "Nora New")).one()

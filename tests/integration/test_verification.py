@@ -28,6 +28,7 @@ from domain.kernel.clock import FrozenClock
 from domain.kernel.errors import InvalidInput
 from domain.kernel.uow import UnitOfWork
 from domain.models import ChannelIdentity, Client, Conversation, OutboxMessage
+from domain.notifications.codes import destination_of
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 ANA_PHONE = "+49 151 12345678"
@@ -48,14 +49,16 @@ def conversation_id(uow: UnitOfWork) -> str:
 
 
 def last_code(uow: UnitOfWork) -> dict[str, Any]:
+    """The latest code message, with the contact it goes to (kept in the sealed code row)."""
     with uow.reading() as reader:
         latest = reader.session.exec(
             select(OutboxMessage)
             .where(OutboxMessage.event == "identity.code")
             .order_by(col(OutboxMessage.id).desc())
         ).first()
-    assert latest is not None
-    return dict(latest.payload)
+        assert latest is not None
+        assert "to" not in latest.payload  # no contact a visitor typed sits in clear
+        return {**latest.payload, "to": destination_of(reader.session, latest.payload)}
 
 
 def sent_code(uow: UnitOfWork) -> str:

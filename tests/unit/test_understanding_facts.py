@@ -155,6 +155,7 @@ def test_other_fields_are_read_from_my_field_is() -> None:
         ("Гражданство: Россия", "Russian"),
         ("я украинка", "Ukrainian"),
         ("German", "German"),  # the answer alone, when the nationality was asked for
+        ("My nationality is Icelandic", "Icelandic"),  # named outright: taken as said
     ],
 )
 def test_a_nationality_is_read_as_its_demonym(said: str, nationality: str) -> None:

@@ -29,6 +29,8 @@ TEXT_COLUMNS = (
     ("clients", "email"),
     ("conversations", "last_message"),
     ("conversation_entries", "text"),
+    ("verification_codes", "sent_to"),
+    ("notifications", "to_address"),
 )
 
 
@@ -45,6 +47,8 @@ def upgrade() -> None:
     for name in ("phone_index", "email_index"):
         op.add_column("clients", sa.Column(name, sa.String(length=64), nullable=True))
         op.create_index(f"ix_clients_{name}", "clients", [name])
+    op.add_column("verification_codes", sa.Column("sent_to_index", sa.String(64), nullable=True))
+    op.create_index("ix_verification_codes_sent_to_index", "verification_codes", ["sent_to_index"])
     for table, column in JSON_COLUMNS:
         op.alter_column(table, column, type_=sa.Text(), postgresql_using=f"{column}::text")
     for table, column in TEXT_COLUMNS:
@@ -73,5 +77,7 @@ def downgrade() -> None:
     for name in ("phone_index", "email_index"):
         op.drop_index(f"ix_clients_{name}", table_name="clients")
         op.drop_column("clients", name)
+    op.drop_index("ix_verification_codes_sent_to_index", table_name="verification_codes")
+    op.drop_column("verification_codes", "sent_to_index")
     op.create_index("ix_clients_phone", "clients", ["phone"])
     op.create_index("ix_clients_email", "clients", ["email"])
