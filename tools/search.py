@@ -108,7 +108,7 @@ def make_search_tools(deps: ToolDeps) -> list[BaseTool]:
                     if (not service_id or s.id == service_id)
                     and (not need or provider_name or s.id in fits)
                 ),
-                key=lambda s: -fits.get(s.id, 0.0),
+                key=lambda s: (-fits.get(s.id, 0.0), s.duration_min),
             )
             if not chosen:
                 continue

@@ -39,7 +39,8 @@ _NUMBERED = re.compile(r"(?:\b(?:number|no\.?|nr\.?|option|slot|choice)|#)\s*(\d
 _ORDINAL_DIGITS = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\b|[a-z]{3,}\s+\d))")
 # "Nov 5th" and "on the 5th of" are dates, not the fifth option.
 _MONTH_BEFORE = re.compile(
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$"
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s*$"
 )
 _BARE_NUMBER = re.compile(r"(?:the\s+)?(\d{1,2})(?:\s+(?:please|pls|thanks))?")
 

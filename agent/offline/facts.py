@@ -203,7 +203,6 @@ def _bare_value(text: str, wanted: Sequence[str], today: date) -> dict[str, str]
         "phone": _normalise_phone(value) if re.fullmatch(_PHONE, value) else None,
         "insurance_number": value.upper() if _ID_SHAPE.fullmatch(value) else None,
         "address": value if _ADDRESS_SHAPE.search(value) else None,
-        "nationality": _nationality(value, today),
     }
     for field, found in shapes.items():
         if found is not None and field in wanted:

@@ -91,8 +91,10 @@ _HANDOFF_STRONG = re.compile(
     r"(?:bot|robot))\b"
 )
 _HANDOFF_WEAK = re.compile(
-    r"\b(?:talk|speak|chat|discuss|connect|transfer|put)\b.{0,30}\b(?<!in\s)(?:person|someone|somebody"
+    r"\b(?:talk|speak|chat|connect|transfer|put)\b.{0,30}\b(?<!in\s)(?:person|someone|somebody"
     r"|employee|team|staff|receptionist|reception|manager|front\s*desk)\b|\bcall\s+me\b"
+    # "Discuss my bill with someone at the front desk"; "my divorce with someone" needs a lawyer.
+    r"|\bdiscuss\b.{0,40}\b(?:front\s*desk|reception(?:ist)?|staff\s+member|office\s+staff)\b"
 )
 _QUESTION_START = re.compile(
     r"^(?:how|what|what's|where|where's|when|why|which|who|is|are|do|does|did|can|could|will"

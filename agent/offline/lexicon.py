@@ -125,14 +125,15 @@ def russian_stem(folded: str) -> str:
     """Strip a Russian case ending, as the lexicon lists them: "гинекологу" is "гинеколог".
 
     Russian nouns and adjectives change their ending by case and number, and the lexicon lists
-    one form. A stem keeps at least four letters, so short words stay whole.
+    one form. A stem keeps at least five letters, so short words stay whole ("среди", amid,
+    is not "среда").
     """
     return _stem(folded, lexicon().endings)
 
 
 def _stem(folded: str, endings: tuple[str, ...]) -> str:
     for ending in endings:
-        if folded.endswith(ending) and len(folded) - len(ending) >= 4:
+        if folded.endswith(ending) and len(folded) - len(ending) >= 5:
             return folded[: -len(ending)]
     return folded
 

@@ -254,7 +254,7 @@ def _fitting_service(
     if ranked:
         return next(s for s in services if s["service_id"] == ranked[0][0])
     offered = [s for s in services if s["service_id"] == discussed]
-    if offered:
+    if offered and not by_fit:
         # "With Ms Tremblay on the 5th" after her certified copies were offered: the same
         # service, not whichever of hers comes first.
         return offered[0]

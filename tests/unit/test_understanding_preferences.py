@@ -100,6 +100,8 @@ def test_asking_how_we_notify_reads_the_preferences(message: str) -> None:
         ("Can I cancel by email?", Intent.CANCEL),
         ("Can I see Dr. Weber on Thursday?", Intent.BOOK),
         ("I'd rather talk to a real person, please.", Intent.HANDOFF),
+        ("I'd like to discuss my bill with someone at the front desk", Intent.HANDOFF),
+        ("I need to discuss my divorce with someone", Intent.BOOK),
         ("Please stop the bot, I want a human", Intent.HANDOFF),
         ("stop", Intent.OTHER),
         ("no", Intent.OTHER),

@@ -135,6 +135,8 @@ class TestTheQuestionInAStory:
                 "where's that office?",
             ),
             ("Is Dr. Patel free at 10.30?", "Is Dr. Patel free at 10.30?"),
+            ("Is Prof. Vogel free on Monday?", "Is Prof. Vogel free on Monday?"),
+            ("Is 10 - 11 free tomorrow?", "Is 10 - 11 free tomorrow?"),
             ("physio tomorrow please", "physio tomorrow please"),
         ],
     )
