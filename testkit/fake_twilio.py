@@ -241,6 +241,16 @@ def _error(status: int, code: int, message: str) -> dict[str, Any]:
     }
 
 
+def twilio_env(twilio: FakeTwilio) -> dict[str, str]:
+    """The settings that switch SMS on against the fake Twilio API."""
+    return {
+        "FRONTDESK_TWILIO_ACCOUNT_SID": twilio.account_sid,
+        "FRONTDESK_TWILIO_AUTH_TOKEN": twilio.auth_token,
+        "FRONTDESK_TWILIO_FROM": twilio.from_number,
+        "FRONTDESK_TWILIO_API_URL": twilio.api_url,
+    }
+
+
 @contextmanager
 def fake_twilio() -> Iterator[FakeTwilio]:
     """Run the fake on a free local port for the duration of the block."""

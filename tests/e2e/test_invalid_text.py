@@ -25,7 +25,7 @@ from testkit.fake_telegram import (
     message_update,
     next_update_id,
 )
-from testkit.fake_twilio import FakeTwilio, fake_twilio, new_sid, signed_webhook
+from testkit.fake_twilio import FakeTwilio, fake_twilio, new_sid, signed_webhook, twilio_env
 from testkit.live import LiveServer, live_server
 from testkit.stored import client_texts, server_database
 from testkit.telegram_server import WEBHOOK_SECRET, bot_chat, telegram_env
@@ -53,10 +53,7 @@ def server(
 ) -> Iterator[LiveServer]:
     env = {
         **telegram_env(telegram),
-        "FRONTDESK_TWILIO_ACCOUNT_SID": twilio.account_sid,
-        "FRONTDESK_TWILIO_AUTH_TOKEN": twilio.auth_token,
-        "FRONTDESK_TWILIO_FROM": twilio.from_number,
-        "FRONTDESK_TWILIO_API_URL": twilio.api_url,
+        **twilio_env(twilio),
         "FRONTDESK_PUBLIC_URL": PUBLIC,
     }
     with live_server(tmp_path_factory.mktemp("text") / "data", env=env) as running:

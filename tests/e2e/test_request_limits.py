@@ -19,7 +19,7 @@ from websockets.sync.client import connect
 
 from api.body_limits import FORM_OVERHEAD
 from testkit.fake_telegram import SECRET_HEADER, FakeTelegram, fake_telegram
-from testkit.fake_twilio import FakeTwilio, fake_twilio
+from testkit.fake_twilio import FakeTwilio, fake_twilio, twilio_env
 from testkit.live import LiveServer, live_server
 from testkit.raw_http import Streamed, send_head_only, stream_body
 from testkit.telegram_server import WEBHOOK_SECRET, telegram_env
@@ -49,10 +49,7 @@ def server(
 ) -> Iterator[LiveServer]:
     env = {
         **telegram_env(telegram),
-        "FRONTDESK_TWILIO_ACCOUNT_SID": twilio.account_sid,
-        "FRONTDESK_TWILIO_AUTH_TOKEN": twilio.auth_token,
-        "FRONTDESK_TWILIO_FROM": twilio.from_number,
-        "FRONTDESK_TWILIO_API_URL": twilio.api_url,
+        **twilio_env(twilio),
         "FRONTDESK_MAX_UPLOAD_MB": str(UPLOAD_MB),
     }
     with live_server(tmp_path_factory.mktemp("limits") / "data", env=env) as running:

@@ -23,7 +23,7 @@ from domain.notifications.codes import destination_of
 from testkit.api_client import ADMIN
 from testkit.chat_client import ChatClient
 from testkit.console_client import ConsoleClient
-from testkit.fake_twilio import FakeTwilio, fake_twilio, new_sid, signed_webhook
+from testkit.fake_twilio import FakeTwilio, fake_twilio, new_sid, signed_webhook, twilio_env
 from testkit.live import LiveServer, live_server
 from testkit.stored import client_texts as stored_client_texts
 from testkit.stored import server_database
@@ -44,10 +44,7 @@ def twilio() -> Iterator[FakeTwilio]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, twilio: FakeTwilio) -> Iterator[LiveServer]:
     env = {
-        "FRONTDESK_TWILIO_ACCOUNT_SID": twilio.account_sid,
-        "FRONTDESK_TWILIO_AUTH_TOKEN": twilio.auth_token,
-        "FRONTDESK_TWILIO_FROM": twilio.from_number,
-        "FRONTDESK_TWILIO_API_URL": twilio.api_url,
+        **twilio_env(twilio),
         "FRONTDESK_PUBLIC_URL": PUBLIC,
     }
     with live_server(tmp_path_factory.mktemp("sms") / "data", env=env) as running:

@@ -11,7 +11,7 @@ import pytest
 
 from testkit.api_client import ADMIN, api_client
 from testkit.fake_telegram import FakeTelegram, fake_telegram
-from testkit.fake_twilio import FakeTwilio, fake_twilio
+from testkit.fake_twilio import FakeTwilio, fake_twilio, twilio_env
 from testkit.keys import TEST_DOCUMENT_KEY
 from testkit.live import DEMO_NOW, ROOT, LiveServer, live_server
 
@@ -35,10 +35,7 @@ def telegram() -> Iterator[FakeTelegram]:
 @pytest.fixture(scope="module")
 def env(twilio: FakeTwilio, telegram: FakeTelegram) -> dict[str, str]:
     return {
-        "FRONTDESK_TWILIO_ACCOUNT_SID": twilio.account_sid,
-        "FRONTDESK_TWILIO_AUTH_TOKEN": twilio.auth_token,
-        "FRONTDESK_TWILIO_FROM": twilio.from_number,
-        "FRONTDESK_TWILIO_API_URL": twilio.api_url,
+        **twilio_env(twilio),
         "FRONTDESK_TELEGRAM_TOKEN": telegram.token,
         "FRONTDESK_TELEGRAM_WEBHOOK_SECRET": "worker-test-secret",
         "FRONTDESK_TELEGRAM_API_URL": telegram.api_url,
