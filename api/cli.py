@@ -278,6 +278,7 @@ def _serve(args: argparse.Namespace) -> int:
     from api.app import create_app
     from api.body_limits import WEBSOCKET_MAX_BYTES
     from api.demo import DEMO_PASSWORD, create_demo_staff
+    from api.heap import settle_heap
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     frontdesk = bootstrap()
@@ -287,16 +288,26 @@ def _serve(args: argparse.Namespace) -> int:
         if made:
             print(f"demo console accounts (password {DEMO_PASSWORD!r}): {', '.join(made)}")
     print(f"Frontdesk on http://{args.host}:{args.port}/ (data in {frontdesk.settings.data_dir})")
+    app = create_app(frontdesk)
+    _import_agent_stack()
+    settle_heap()
     # Started once the demo world is in: its reminders are computed from the bookings.
     with worker_beside(args.with_worker):
         uvicorn.run(
-            create_app(frontdesk),
+            app,
             host=args.host,
             port=args.port,
             log_level="info",
             ws_max_size=WEBSOCKET_MAX_BYTES,
         )
     return 0
+
+
+def _import_agent_stack() -> None:
+    """Import what the app's start-up imports (the agent, the knowledge index), so that
+    settle_heap freezes their modules' objects too."""
+    import agent.graph  # noqa: F401
+    import knowledge.index  # noqa: F401
 
 
 if __name__ == "__main__":

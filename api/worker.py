@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from api.bootstrap import Frontdesk
+from api.heap import settle_heap
 
 log = logging.getLogger("frontdesk.worker")
 
@@ -43,6 +44,7 @@ def run_worker(frontdesk: Frontdesk, *, once: bool, interval: float, batch: int)
                 if close is not None:
                     await close()
 
+    settle_heap()
     asyncio.run(main())
     frontdesk.close()
     return 0

@@ -22,6 +22,7 @@ from datetime import time as wall_time
 import psycopg
 from sqlalchemy import Engine, text
 
+from api.heap import settle_heap
 from bench.baseline import pg_baseline, sqlite_baseline
 from bench.common import (
     Figures,
@@ -171,6 +172,7 @@ def one_run(backend: str, threads: int, pg: PostgresDatabases | None, tmp: str) 
         name = f"contention_{threads}"
         engine = migrated_engine(sqlite_url(tmp, name))
     clients = seed(engine, threads)
+    settle_heap()  # as `frontdesk serve` does once started: the booking path runs in such a heap
     counter = StatementCounter(engine)
     elapsed, tally = book_concurrently(engine, clients, f"{backend}-{threads}")
     statements = counter.take()
