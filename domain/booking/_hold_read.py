@@ -99,6 +99,19 @@ class HoldDetails:
 
 
 @dataclass(frozen=True, slots=True)
+class HoldAsk:
+    """What a hold is asked for, under which key, command and fingerprint."""
+
+    client_id: str
+    provider_id: str
+    service_id: str
+    start: datetime
+    key: str | None
+    command: str
+    print_: str
+
+
+@dataclass(frozen=True, slots=True)
 class MadeBefore:
     """The booking a hold's key already made: the command is a retry."""
 
@@ -176,51 +189,19 @@ _SHAPES_KEPT = 4096
 _FIRST_GUESS = StartShape("UTC", 0, 15, 30)  # for an offering not read yet; any would do
 
 
-def read_for_hold(
-    uow: UnitOfWork,
-    *,
-    client_id: str,
-    provider_id: str,
-    service_id: str,
-    start: datetime,
-    key: str | None,
-    command: str,
-    print_: str,
-) -> HoldRead | MadeBefore:
+def read_for_hold(uow: UnitOfWork, ask: HoldAsk) -> HoldRead | MadeBefore:
     """Read the client, the offering, the policy, the key's record and the start's calendar.
 
     A key on record answers first, as a retry must whatever changed since; then a missing or
     archived client, provider, service or offering is refused, in that order.
     """
-    read = _read(
-        uow.session.connection(),
-        uow,
-        client_id=client_id,
-        provider_id=provider_id,
-        service_id=service_id,
-        start=start,
-        key=key,
-        command=command,
-        print_=print_,
-    )
+    read = _read(uow.session.connection(), uow, ask)
     if read is None:
-        return _made_before_or_missing(
-            uow, client_id, provider_id, service_id, key, command, print_
-        )
+        return _made_before_or_missing(uow, ask)
     return read
 
 
-def read_for_hold_alone(
-    uow: UnitOfWork,
-    *,
-    client_id: str,
-    provider_id: str,
-    service_id: str,
-    start: datetime,
-    key: str,
-    command: str,
-    print_: str,
-) -> HoldRead | MadeBefore | None:
+def read_for_hold_alone(uow: UnitOfWork, ask: HoldAsk) -> HoldRead | MadeBefore | None:
     """The same read as its own transaction, outside `with uow:` (PostgreSQL only).
 
     One statement is one snapshot under READ COMMITTED whether or not a transaction is open
@@ -230,17 +211,7 @@ def read_for_hold_alone(
     """
     with uow.engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT")
-        return _read(
-            _DriverRead(connection),
-            uow,
-            client_id=client_id,
-            provider_id=provider_id,
-            service_id=service_id,
-            start=start,
-            key=key,
-            command=command,
-            print_=print_,
-        )
+        return _read(_DriverRead(connection), uow, ask)
 
 
 class _DriverRead:
@@ -318,24 +289,19 @@ def _compiled(dialect: Dialect) -> tuple[SQLCompiler, dict[str, Callable[[Any], 
 
 
 def _read(
-    connection: Connection | _DriverRead,
-    uow: UnitOfWork,
-    *,
-    client_id: str,
-    provider_id: str,
-    service_id: str,
-    start: datetime,
-    key: str | None,
-    command: str,
-    print_: str,
+    connection: Connection | _DriverRead, uow: UnitOfWork, ask: HoldAsk
 ) -> HoldRead | MadeBefore | None:
-    offering_id = (provider_id, service_id)
+    offering_id = (ask.provider_id, ask.service_id)
     shape = _SHAPES.get(offering_id, _FIRST_GUESS)
     while True:
         parameters = rows_for_start_parameters(
-            shape, provider_id=provider_id, start=start, now=uow.now(), ignore_booking_id=None
+            shape,
+            provider_id=ask.provider_id,
+            start=ask.start,
+            now=uow.now(),
+            ignore_booking_id=None,
         )
-        parameters |= {"client_id": client_id, "service_id": service_id, "key": key}
+        parameters |= {"client_id": ask.client_id, "service_id": ask.service_id, "key": ask.key}
         rows = connection.execute(_HOLD_READ, parameters).all()
         if not rows:
             return None
@@ -352,10 +318,10 @@ def _read(
     (k_command, k_print, k_resource) = head[13:]
     if k_command is not None:
         return MadeBefore(
-            recorded_answer(k_command, k_print, k_resource, command=command, print_=print_)
+            recorded_answer(k_command, k_print, k_resource, command=ask.command, print_=ask.print_)
         )
-    provider = ProviderTerms(provider_id, p_name, p_zone, buffer, step)
-    service = ServiceTerms(service_id, s_name, duration)
+    provider = ProviderTerms(ask.provider_id, p_name, p_zone, buffer, step)
+    service = ServiceTerms(ask.service_id, s_name, duration)
     if p_archived:
         raise NotFound(NO_SUCH_PROVIDER)
     if s_archived:
@@ -367,7 +333,7 @@ def _read(
         if zone_name is None
         else PolicyTerms(zone_name, notice, advance, hold_minutes)
     )
-    calendar = calendar_from_rows((row[_TERMS_COLUMNS:] for row in rows), shape, start)
+    calendar = calendar_from_rows((row[_TERMS_COLUMNS:] for row in rows), shape, ask.start)
     stale_holds = any(row[_TERMS_COLUMNS] == STALE for row in rows)
     return HoldRead(provider, service, policy, calendar, stale_holds)
 
@@ -416,22 +382,16 @@ def read_hold_details(uow: UnitOfWork, *, client_id: str, service_id: str) -> Ho
     return HoldDetails(profile, intake_fields, price, currency)
 
 
-def _made_before_or_missing(
-    uow: UnitOfWork,
-    client_id: str,
-    provider_id: str,
-    service_id: str,
-    key: str | None,
-    command: str,
-    print_: str,
-) -> MadeBefore:
+def _made_before_or_missing(uow: UnitOfWork, ask: HoldAsk) -> MadeBefore:
     """Answer a retry whose client or offering is gone since, or say what is missing."""
-    made_before = recall(uow, key=key, command=command, print_=print_) if key else None
+    made_before = (
+        recall(uow, key=ask.key, command=ask.command, print_=ask.print_) if ask.key else None
+    )
     if made_before is not None:
         return MadeBefore(made_before)
-    if uow.session.get(Client, client_id) is None:
+    if uow.session.get(Client, ask.client_id) is None:
         raise NotFound(NO_SUCH_CLIENT)
-    offering(uow, provider_id, service_id)
+    offering(uow, ask.provider_id, ask.service_id)
     raise AssertionError("unreachable: the offering exists after all")
 
 

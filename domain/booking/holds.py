@@ -9,6 +9,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import make_transient_to_detached
 
 from domain.booking._hold_read import (
+    HoldAsk,
     HoldDetails,
     HoldRead,
     MadeBefore,
@@ -57,14 +58,7 @@ def hold_slot(
     )
 
     booking_id = new_id()
-    asked: dict[str, Any] = {
-        "client_id": client_id,
-        "provider_id": provider_id,
-        "service_id": service_id,
-        "start": start,
-        "command": "hold_slot",
-        "print_": print_,
-    }
+    ask = HoldAsk(client_id, provider_id, service_id, start, idempotency_key, "hold_slot", print_)
 
     def attempt() -> Booking:
         # On PostgreSQL the read goes alone, before the transaction: a refusal (what contention
@@ -73,12 +67,12 @@ def hold_slot(
         # PostgreSQL the exclusion constraint does, and the key's claim below decides a race.
         read: HoldRead | MadeBefore | None = None
         if not is_sqlite(uow.engine):
-            read = read_for_hold_alone(uow, key=idempotency_key, **asked)
+            read = read_for_hold_alone(uow, ask)
             if isinstance(read, HoldRead):
                 _refuse_if_unavailable(uow, read, start)  # no transaction is open to end
         with uow:
             if read is None:
-                read = read_for_hold(uow, key=idempotency_key, **asked)
+                read = read_for_hold(uow, ask)
                 if isinstance(read, HoldRead):
                     try:
                         _refuse_if_unavailable(uow, read, start)
@@ -221,26 +215,19 @@ def move_hold(
                 raise InvalidTransition("Only a booking that is still being confirmed can change.")
             transition(uow, actor, held, BookingStatus.RELEASED, "booking.released", notify=False)
             uow.session.flush()
-            read = read_for_hold(
-                uow,
-                client_id=held.client_id,
-                provider_id=held.provider_id,
-                service_id=held.service_id,
-                start=new_start,
-                key=None,
-                command="move_hold",
-                print_=booking_id,
+            ask = HoldAsk(
+                held.client_id,
+                held.provider_id,
+                held.service_id,
+                new_start,
+                None,
+                "move_hold",
+                booking_id,
             )
+            read = read_for_hold(uow, ask)
             if not isinstance(read, HoldRead):
                 raise AssertionError("without a key there is no earlier answer")
-            refuse_if_unavailable(
-                uow,
-                provider=read.provider,
-                service=read.service,
-                start=new_start,
-                policy=read.policy,
-                calendar=read.calendar,
-            )
+            _refuse_if_unavailable(uow, read, new_start)
             with refused_as_taken(read.provider, new_start):
                 moved = _new_hold(
                     uow,
