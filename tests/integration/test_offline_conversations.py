@@ -101,11 +101,17 @@ def start_chat(
     uow: UnitOfWork, clock: FrozenClock, sample_world: WorldIn, sample_index: KnowledgeIndex
 ) -> StartChat:
     """Start conversations with the real agent over the sample world."""
+    return chat_starter(uow, clock, sample_index)
+
+
+def chat_starter(uow: UnitOfWork, clock: FrozenClock, index: KnowledgeIndex) -> StartChat:
+    """Start conversations with the real offline agent over the world in `uow`'s database,
+    its knowledge answered from `index`; each conversation gets an id of its own."""
 
     def fresh_uow() -> UnitOfWork:
         return UnitOfWork(uow.engine, clock)
 
-    tools = make_tools(ToolDeps(uow=fresh_uow, knowledge=sample_index))
+    tools = make_tools(ToolDeps(uow=fresh_uow, knowledge=index))
     graph = build_graph(
         model=OfflineChatModel(), tools=tools, uow=fresh_uow, checkpointer=InMemorySaver()
     )
@@ -170,6 +176,10 @@ def offered_with(turn: Turn) -> list[str]:
 
 def checked_providers(turn: Turn) -> set[str]:
     return {str(args.get("provider_id")) for args in calls(turn, "check_slots")}
+
+
+def checked_services(turn: Turn) -> set[str]:
+    return {str(args.get("service_id")) for args in calls(turn, "check_slots")}
 
 
 def held_start(turn: Turn, tool: str = "prefill_booking") -> datetime:

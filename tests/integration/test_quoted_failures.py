@@ -26,13 +26,10 @@ from collections.abc import Iterator
 from datetime import date, datetime, time
 
 import pytest
-from langgraph.checkpoint.memory import InMemorySaver
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from agent.graph import build_graph
-from agent.offline.model import OfflineChatModel
-from agent.runner import ConversationAgent, Turn
+from agent.runner import Turn
 from channels.presenting import turn_entries
 from domain.clients.registration import register_client
 from domain.kernel.actors import SYSTEM
@@ -54,12 +51,13 @@ from tests.integration.test_offline_conversations import (
     StartChat,
     called,
     calls,
+    chat_starter,
     checked_providers,
+    checked_services,
     held_start,
     text,
 )
 from tests.integration.test_offline_conversations import offered as offered_from
-from tools import ToolDeps, make_tools
 
 NOW = datetime.fromisoformat(DEMO_NOW)
 TODAY = NOW.date()
@@ -98,23 +96,7 @@ def clock() -> FrozenClock:
 def start_chat(uow: UnitOfWork, clock: FrozenClock, demo_index: KnowledgeIndex) -> StartChat:
     """Start conversations with the real agent over the demo world, in a fresh database."""
     load_world(uow=uow, world=read_world(DEMO_WORLD), base_dir=DEMO_WORLD.parent, source="demo")
-
-    def fresh_uow() -> UnitOfWork:
-        return UnitOfWork(uow.engine, clock)
-
-    tools = make_tools(ToolDeps(uow=fresh_uow, knowledge=demo_index))
-    graph = build_graph(
-        model=OfflineChatModel(), tools=tools, uow=fresh_uow, checkpointer=InMemorySaver()
-    )
-    agent = ConversationAgent(graph, fresh_uow)
-    started = 0
-
-    def start(client_id: str) -> Chat:
-        nonlocal started
-        started += 1
-        return Chat(agent, fresh_uow, client_id, f"chat-{client_id}-{started}")
-
-    return start
+    return chat_starter(uow, clock, demo_index)
 
 
 def new_client(start_chat: StartChat, uow: UnitOfWork, name: str, phone: str) -> Chat:
@@ -171,7 +153,7 @@ def test_the_price_asked_is_the_tenancy_consultations(start_chat: StartChat) -> 
     chat = start_chat("jonas-becker")
     offer = chat.say("I need a tenancy law consultation")
     assert checked_providers(offer) == {"lawyer-wagner"}
-    assert {c.get("service_id") for c in calls(offer, "check_slots")} == {"tenancy-law-consult"}
+    assert checked_services(offer) == {"tenancy-law-consult"}
     turn = chat.say("how much will the consultation cost?")
     reply = text(turn)
     assert "120.00" in reply, reply
@@ -476,7 +458,7 @@ def test_a_provider_named_with_a_need_is_searched_for_the_service_that_fits(
 ) -> None:
     # Dr. Berger offers deeds and certifications; copies of diplomas are a certification.
     turn = start_chat("lena-schmidt").say("Can Dr. Berger certify copies of my diplomas tomorrow?")
-    assert {c.get("service_id") for c in calls(turn, "check_slots")} == {"notary-certification"}
+    assert checked_services(turn) == {"notary-certification"}
 
 
 def test_a_fee_asked_at_the_end_of_a_story_is_answered_not_searched(
