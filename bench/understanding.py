@@ -5,6 +5,9 @@ the rewordings of their scenarios (evals/understanding/tuning and heldout, writt
 who had not read the offline model) ask for the same outcomes in other words, so the ratio of a
 rewording suite's pass rate to its original's says how much of what the agent does survives a
 change of wording. The held-out suites are measured, never tuned against (see their README).
+
+The German and Russian suites (evals/languages, issue 18) follow, per language and set: the
+demo world in German and in Russian, and a practice whose catalog is written in Russian.
 """
 
 from __future__ import annotations
@@ -35,6 +38,27 @@ SETS = (
     SuiteSet("original", EVALS / "suites"),
     SuiteSet("tuning", EVALS / "understanding" / "tuning"),
     SuiteSet("held-out", EVALS / "understanding" / "heldout"),
+)
+
+
+@dataclass(frozen=True)
+class LanguageSuite:
+    """One suite of the language sets: its folder, language and set (tuning or held-out)."""
+
+    language: str
+    set_name: str
+    folder: Path
+
+    @property
+    def key(self) -> str:
+        return f"{self.language}.{self.set_name}.{self.folder.name}"
+
+
+LANGUAGES = EVALS / "languages"
+LANGUAGE_SUITES = tuple(
+    LanguageSuite(folder.name.rsplit("-", 1)[1], set_name, folder)
+    for set_name, set_folder in (("tuning", "tuning"), ("held-out", "heldout"))
+    for folder in sorted((LANGUAGES / set_folder).glob("*-*"))
 )
 
 
@@ -70,6 +94,7 @@ def run(_: PostgresDatabases | None) -> Figures:
                 ]
             )
             print(f"{suite_set.name} {world}: {result.passed} / {total}", flush=True)
+    language_rows = _language_rows(figures, embedder)
     for suite_set in SETS:
         set_passed = sum(figures.get(f"{suite_set.name}.{w}.passed", 0.0) for w in WORLDS)
         set_total = sum(figures.get(f"{suite_set.name}.{w}.scenarios", 0.0) for w in WORLDS)
@@ -82,8 +107,39 @@ def run(_: PostgresDatabases | None) -> Figures:
             ["set", "suite", "passed / scenarios", "pass rate", "÷ original's rate"], rows
         )
     )
+    print("\n### understanding per language, offline model, one trial per scenario\n")
+    print(
+        markdown_table(
+            ["language", "set", "suite", "passed / scenarios", "pass rate"], language_rows
+        )
+    )
     print()
     return figures
+
+
+def _language_rows(figures: Figures, embedder: MiniLMEmbedder) -> list[list[object]]:
+    """Run the German and Russian suites; figures per suite and per language and set."""
+    rows: list[list[object]] = []
+    for suite in LANGUAGE_SUITES:
+        result = run_suite(read_whole_suite(suite.folder), model=OFFLINE, embedder=embedder)
+        total = len(result.scenarios)
+        figures[f"{suite.key}.passed"] = result.passed
+        figures[f"{suite.key}.scenarios"] = total
+        for key in (f"{suite.language}.{suite.set_name}", suite.language):
+            figures[f"{key}.passed"] = figures.get(f"{key}.passed", 0.0) + result.passed
+            figures[f"{key}.scenarios"] = figures.get(f"{key}.scenarios", 0.0) + total
+        rate = _rate(result.passed, total)
+        rows.append(
+            [
+                suite.language,
+                suite.set_name,
+                suite.folder.name,
+                f"{result.passed} / {total}",
+                f"{fmt(100 * rate, 1)} %",
+            ]
+        )
+        print(f"{suite.language} {suite.set_name} {suite.folder.name}: {result.passed} / {total}")
+    return rows
 
 
 def headline(figures: Figures) -> str:
