@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from domain.kernel.db import make_engine
-from domain.models import Conversation, ConversationEntry
+from domain.models import ChannelIdentity, Conversation, ConversationEntry, find_identity
 from testkit.keys import TEST_KEYRING
 from testkit.processes import LiveServer
 
@@ -35,3 +35,10 @@ def entries_on(engine: Engine, channel: str, address: str) -> list[tuple[str, st
 def client_texts(engine: Engine, channel: str, address: str) -> list[str]:
     """What the client wrote on one channel address, in order."""
     return [text for author, text in entries_on(engine, channel, address) if author == "client"]
+
+
+def identity_at(session: Session, channel: str, address: str) -> ChannelIdentity:
+    """The identity at a channel address, which the test expects to exist."""
+    identity = find_identity(session, channel, address)
+    assert identity is not None, f"no identity at {channel} {address}"
+    return identity

@@ -197,8 +197,9 @@ def sealed_column(
     return Column(sealed, nullable=indexed_by is not None if nullable is None else nullable)
 
 
-def index_column() -> Any:
-    return Column(BlindIndex(), nullable=True, index=True)
+def index_column(*, indexed: bool = True, unique: bool = False) -> Any:
+    """A blind index column (`indexed=False` where a table's own index covers it)."""
+    return Column(BlindIndex(), nullable=True, index=indexed or unique, unique=unique or None)
 
 
 def watch_sealed_rows(model: type[Any]) -> type[Any]:
@@ -222,7 +223,8 @@ def watch_sealed_rows(model: type[Any]) -> type[Any]:
                 continue
             setattr(target, key, RowBound(value, str(getattr(target, kind.row))))
             if kind.indexed_by:
-                setattr(target, kind.indexed_by, value)  # BlindIndex digests it on the way
+                # BlindIndex digests it on the way; an empty value has nothing to be found by.
+                setattr(target, kind.indexed_by, value if value != "" else None)
 
     def before_insert(_mapper: Mapper[Any], _connection: Any, target: Any) -> None:
         bind(target, updating=False)
