@@ -42,3 +42,21 @@ def identity_at(session: Session, channel: str, address: str) -> ChannelIdentity
     identity = find_identity(session, channel, address)
     assert identity is not None, f"no identity at {channel} {address}"
     return identity
+
+
+def index_of(address: str) -> str:
+    """The blind index a live server keeps for an address or phone (raw SQL compares those)."""
+    return TEST_KEYRING.blind_index(address)
+
+
+def identities_of(server: LiveServer, client_id: str) -> list[tuple[str, str]]:
+    """(channel, address) of every channel identity of a client, opened, in order."""
+    engine = server_database(server)
+    try:
+        with Session(engine) as session:
+            found = session.exec(
+                select(ChannelIdentity).where(col(ChannelIdentity.client_id) == client_id)
+            )
+            return sorted((identity.channel, identity.address) for identity in found)
+    finally:
+        engine.dispose()

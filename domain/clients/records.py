@@ -219,7 +219,12 @@ def _move_identity(
             uow.session.flush()
     if address is not None and owner is None:
         identity = ChannelIdentity(channel=channel, address=address, client_id=client.id)
-        insert_or_refuse(uow, identity, taken)
+        insert_or_refuse(
+            uow,
+            identity,
+            taken,
+            key_taken=lambda: find_identity(uow.session, channel, address) is not None,
+        )
         # An admin's entry proves the contact: whoever merely claimed it is cut off.
         cut_off_claims(uow, address=address, keep=client.id)
 
