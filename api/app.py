@@ -146,7 +146,7 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     async def colleagues() -> list[StaffUser]:
         return await to_thread.run_sync(lambda: list_staff(uow=frontdesk.uow()))
 
-    app.include_router(chat_router(live_hub))
+    app.include_router(chat_router(live_hub, public_url=frontdesk.settings.public_url))
     app.include_router(sms_router(live_sms_desk))
     app.include_router(console_router(live_hub, authenticate, colleagues))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from bench import (
     admin_api,
     contention,
+    enumeration,
     evals,
     notify,
     prompt_tokens,
@@ -28,6 +29,7 @@ HEADLINES: dict[str, Callable[[Figures], str]] = {
     "slot_search": slot_search.headline,
     "prompt_tokens": prompt_tokens.headline,
     "understanding": understanding.headline,
+    "enumeration": enumeration.headline,
 }
 BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "contention": contention.run,
@@ -39,6 +41,7 @@ BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "notify": notify.run,
     "evals": evals.run,
     "understanding": understanding.run,
+    "enumeration": enumeration.run,
 }
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from domain.kernel.db import make_engine
-from domain.models import Conversation, ConversationEntry
+from domain.models import ChannelIdentity, Conversation, ConversationEntry, find_identity
 from testkit.keys import TEST_KEYRING
 from testkit.processes import LiveServer
 
@@ -35,3 +35,28 @@ def entries_on(engine: Engine, channel: str, address: str) -> list[tuple[str, st
 def client_texts(engine: Engine, channel: str, address: str) -> list[str]:
     """What the client wrote on one channel address, in order."""
     return [text for author, text in entries_on(engine, channel, address) if author == "client"]
+
+
+def identity_at(session: Session, channel: str, address: str) -> ChannelIdentity:
+    """The identity at a channel address, which the test expects to exist."""
+    identity = find_identity(session, channel, address)
+    assert identity is not None, f"no identity at {channel} {address}"
+    return identity
+
+
+def index_of(address: str) -> str:
+    """The blind index a live server keeps for an address or phone (raw SQL compares those)."""
+    return TEST_KEYRING.blind_index(address)
+
+
+def identities_of(server: LiveServer, client_id: str) -> list[tuple[str, str]]:
+    """(channel, address) of every channel identity of a client, opened, in order."""
+    engine = server_database(server)
+    try:
+        with Session(engine) as session:
+            found = session.exec(
+                select(ChannelIdentity).where(col(ChannelIdentity.client_id) == client_id)
+            )
+            return sorted((identity.channel, identity.address) for identity in found)
+    finally:
+        engine.dispose()

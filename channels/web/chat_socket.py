@@ -10,8 +10,9 @@ import secrets
 from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
+from urllib.parse import urlsplit
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 
 from channels.bus import Event, conversation_topic
 from channels.hub import Hub
@@ -35,12 +36,31 @@ def session_address(session: str) -> str:
     return hashlib.sha256(session.encode()).hexdigest()
 
 
-def chat_router(hub_of: Callable[[], Hub]) -> APIRouter:
+def opened_by_this_site(websocket: WebSocket, public_url: str | None) -> bool:
+    """Whether the socket was opened by our own page (or by no browser at all).
+
+    A browser names the page that opens a websocket in `Origin`, and lets any site open one:
+    a page elsewhere could chat in a session it chose (session fixation) and read every frame.
+    """
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser: a program holds its session itself
+    found = urlsplit(origin)
+    ours = {websocket.headers.get("host", "")}
+    if public_url:
+        ours.add(urlsplit(public_url).netloc)
+    return found.scheme in ("http", "https") and found.netloc in ours
+
+
+def chat_router(hub_of: Callable[[], Hub], *, public_url: str | None = None) -> APIRouter:
     """The client socket; `hub_of` gives the hub the app's lifespan built."""
     router = APIRouter()
 
     @router.websocket("/ws/chat")
     async def chat(websocket: WebSocket, session: str | None = None) -> None:
+        if not opened_by_this_site(websocket, public_url):
+            await websocket.close(code=status.WS_1008_POLICY_VIOLATION)  # a 403 before accept
+            return
         hub = hub_of()
         await websocket.accept()
         if session is None or not SESSION.match(session):

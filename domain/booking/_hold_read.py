@@ -40,6 +40,7 @@ from domain.models import (
     ProviderService,
     Service,
 )
+from domain.models.sealed import digest_matches, digest_parameters
 from domain.scheduling.availability import ProviderCalendar
 from domain.scheduling.start_calendar import (
     ROWS_FOR_START,
@@ -147,7 +148,7 @@ _HOLD_READ = (
     .join(Service, col(Service.id) == bindparam("service_id"))
     .outerjoin(ProviderService, offered())
     .outerjoin(Practice, col(Practice.id) == PRACTICE_ROW_ID)
-    .outerjoin(IdempotencyKey, col(IdempotencyKey.key) == bindparam("key"))
+    .outerjoin(IdempotencyKey, digest_matches(col(IdempotencyKey.key), "key"))
     .outerjoin(ROWS_FOR_START, true())
     .where(col(Client.id) == bindparam("client_id"))
 )
@@ -301,7 +302,8 @@ def _read(
             now=uow.now(),
             ignore_booking_id=None,
         )
-        parameters |= {"client_id": ask.client_id, "service_id": ask.service_id, "key": ask.key}
+        parameters |= {"client_id": ask.client_id, "service_id": ask.service_id}
+        parameters |= digest_parameters("key", ask.key)
         rows = connection.execute(_HOLD_READ, parameters).all()
         if not rows:
             return None

@@ -31,6 +31,7 @@ from domain.models import (
     Client,
     Conversation,
     ConversationStatus,
+    find_identity,
 )
 
 LINK_CODE_LIFETIME = timedelta(minutes=15)
@@ -69,7 +70,7 @@ def client_of_chat(*, uow: UnitOfWork, channel: str, address: str, name: str) ->
     """Return the chat's client, making one named from the chat's profile on its first message."""
     for _ in range(2):
         with uow:
-            identity = uow.session.get(ChannelIdentity, (channel, address))
+            identity = find_identity(uow.session, channel, address)
             if identity is not None:
                 client = uow.session.get_one(Client, identity.client_id)
                 return ChatClient(client.id, client.name)
@@ -103,14 +104,14 @@ def link_by_phone(*, uow: UnitOfWork, channel: str, address: str, phone: str) ->
     with uow:
         # Telegram sends an international number without its '+'.
         number = to_e164(phone, region=practice_region(uow.session), international=True)
-        proven = uow.session.get(ChannelIdentity, ("sms", number))
+        proven = find_identity(uow.session, "sms", number)
         if proven is not None:
             owner = uow.session.get_one(Client, proven.client_id)
             linked = _move_chat(uow, channel, address, owner, how="phone")
             cut_off_claims(uow, address=number, keep=owner.id)
             uow.commit()
             return linked
-        identity = uow.session.get(ChannelIdentity, (channel, address))
+        identity = find_identity(uow.session, channel, address)
         if identity is None:
             raise NotFound("This chat has no client yet.")
         client = uow.session.get_one(Client, identity.client_id)
@@ -198,7 +199,7 @@ def redeem_link_code(*, uow: UnitOfWork, channel: str, address: str, code: str) 
 
 def _move_chat(uow: UnitOfWork, channel: str, address: str, client: Client, *, how: str) -> Linked:
     """Point the chat (and its open conversation) at `client`, inside the caller's transaction."""
-    identity = uow.session.get(ChannelIdentity, (channel, address))
+    identity = find_identity(uow.session, channel, address)
     if identity is not None and identity.client_id == client.id:
         return Linked("already_linked", client.id, client.name)
     previous = identity.client_id if identity is not None else None

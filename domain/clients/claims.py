@@ -33,6 +33,7 @@ from domain.models import (
     NotificationPreference,
     UploadedDocument,
     VerificationCode,
+    find_identity,
 )
 
 ContactField = Literal["phone", "email"]
@@ -48,7 +49,7 @@ def channel_of(address: str) -> str:
 
 def proven_owner(uow: UnitOfWork, address: str) -> str | None:
     """The id of the client this phone or email is proven for; None while nobody proved it."""
-    identity = uow.session.get(ChannelIdentity, (channel_of(address), address))
+    identity = find_identity(uow.session, channel_of(address), address)
     return identity.client_id if identity is not None else None
 
 
@@ -69,7 +70,7 @@ def prove_contact(uow: UnitOfWork, *, client_id: str, address: str, how: str) ->
     client = uow.session.get_one(Client, client_id)
     if getattr(client, field) is None:
         setattr(client, field, address)
-    if uow.session.get(ChannelIdentity, (channel, address)) is None:
+    if find_identity(uow.session, channel, address) is None:
         uow.session.add(ChannelIdentity(channel=channel, address=address, client_id=client_id))
         uow.session.flush()
     audit(

@@ -22,8 +22,8 @@ from domain.models import (
     ChannelIdentity,
     Client,
     NotificationPreference,
-    SmsOptOut,
     StaffUser,
+    opt_out_of,
 )
 from domain.notifications.events import CHANNELS, EVENTS
 
@@ -66,7 +66,7 @@ def reachable_channels(session: Session, client: Client) -> dict[str, str]:
     found: dict[str, str] = {}
     if client.email:
         found["email"] = client.email
-    if client.phone and session.get(SmsOptOut, client.phone) is None:
+    if client.phone and opt_out_of(session, client.phone) is None:
         found["sms"] = client.phone
     chat = session.exec(
         select(ChannelIdentity.address)

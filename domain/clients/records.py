@@ -30,7 +30,7 @@ from domain.kernel.journal import audit
 from domain.kernel.paging import page_of
 from domain.kernel.uow import UnitOfWork
 from domain.kernel.versioning import bump_version, lock, require_version
-from domain.models import ChannelIdentity, Client, StaffUser
+from domain.models import ChannelIdentity, Client, StaffUser, find_identity
 from domain.staff.access import (
     had_appointment_with,
     is_admin,
@@ -112,7 +112,7 @@ def page_clients(
 
 def find_client_by_identity(*, uow: UnitOfWork, channel: str, address: str) -> Client | None:
     with uow.reading() as reader:
-        identity = reader.session.get(ChannelIdentity, (channel, address))
+        identity = find_identity(reader.session, channel, address)
         return None if identity is None else reader.session.get(Client, identity.client_id)
 
 
@@ -122,7 +122,7 @@ def link_identity(
     """Attach a channel address to a client; an address already owned by another is refused."""
     with uow:
         visible_client(uow, actor, client_id)
-        existing = uow.session.get(ChannelIdentity, (channel, address))
+        existing = find_identity(uow.session, channel, address)
         if existing is not None:
             if existing.client_id != client_id:
                 raise InvalidInput("That address belongs to another client.")
@@ -213,17 +213,22 @@ def _move_identity(
         raise taken
     old = getattr(client, field)
     if old is not None:
-        stale = uow.session.get(ChannelIdentity, (channel, old))
+        stale = find_identity(uow.session, channel, old)
         if stale is not None and stale.client_id == client.id:
             uow.session.delete(stale)
             uow.session.flush()
     if address is not None and owner is None:
         identity = ChannelIdentity(channel=channel, address=address, client_id=client.id)
-        insert_or_refuse(uow, identity, taken)
+        insert_or_refuse(
+            uow,
+            identity,
+            taken,
+            key_taken=lambda: find_identity(uow.session, channel, address) is not None,
+        )
         # An admin's entry proves the contact: whoever merely claimed it is cut off.
         cut_off_claims(uow, address=address, keep=client.id)
 
 
 def _owner(uow: UnitOfWork, field: ContactField, address: str) -> str | None:
-    identity = uow.session.get(ChannelIdentity, (CONTACT_CHANNELS[field], address))
+    identity = find_identity(uow.session, CONTACT_CHANNELS[field], address)
     return identity.client_id if identity is not None else None

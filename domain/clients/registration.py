@@ -14,7 +14,7 @@ from domain.kernel.actors import Actor
 from domain.kernel.errors import Conflict, InvalidInput
 from domain.kernel.journal import audit, fingerprint, recall, remember
 from domain.kernel.uow import UnitOfWork
-from domain.models import ChannelIdentity, Client, StaffUser
+from domain.models import Client, StaffUser, find_identity
 from domain.staff.access import is_admin, staff_actor
 
 __all__ = ["CONTACT_CHANNELS", "ContactField", "ContactTaken", "register_client"]
@@ -94,7 +94,7 @@ def register_client(
             channel = CONTACT_CHANNELS[field]
             if not contacts_proven:
                 break  # claims take nobody's contact
-            if address and uow.session.get(ChannelIdentity, (channel, address)) is not None:
+            if address and find_identity(uow.session, channel, address) is not None:
                 # A concurrent call with this key may have committed since the first look.
                 known = recall(uow, key=idempotency_key, command="register_client", print_=print_)
                 if known is not None:

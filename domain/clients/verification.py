@@ -42,7 +42,7 @@ from domain.kernel.actors import SYSTEM, client_actor
 from domain.kernel.errors import InvalidInput, NotFound
 from domain.kernel.journal import audit
 from domain.kernel.uow import UnitOfWork
-from domain.models import ChannelIdentity, Client, Conversation, VerificationCode
+from domain.models import ChannelIdentity, Client, Conversation, VerificationCode, find_identity
 
 __all__ = [
     "ATTEMPTS_PER_CODE",
@@ -245,7 +245,7 @@ def _link_in(uow: UnitOfWork, conversation_id: str, client_id: str, *, how: str)
     conversation.updated_at = uow.now()
     if conversation.address:
         key = (conversation.channel, conversation.address)
-        identity = uow.session.get(ChannelIdentity, key)
+        identity = find_identity(uow.session, *key)
         if identity is None:
             uow.session.add(
                 ChannelIdentity(

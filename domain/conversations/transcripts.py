@@ -15,12 +15,12 @@ from domain.kernel.errors import NotFound
 from domain.kernel.journal import audit
 from domain.kernel.uow import UnitOfWork
 from domain.models import (
-    ChannelIdentity,
     Conversation,
     ConversationEntry,
     ConversationStatus,
     EntryAuthor,
     StaffUser,
+    find_identity,
 )
 
 PREVIEW_LENGTH = 200
@@ -225,7 +225,7 @@ def _open_at(
 
 def _start(uow: UnitOfWork, channel: str, address: str) -> Conversation:
     """Start a conversation, linked to the client who owns the address if any."""
-    identity = uow.session.get(ChannelIdentity, (channel, address))
+    identity = find_identity(uow.session, channel, address)
     now = uow.now()
     conversation = Conversation(
         channel=channel,

@@ -45,8 +45,13 @@ def rotate_sealed_values(engine: Engine, keyring: Keyring, *, batch: int = BATCH
             rotated.add(f"{sealed.table}.{sealed.column}", done)
     for table, column, index in BLIND_INDEXES:
         sealed = next(f for f in SEALED_FIELDS if (f.table, f.column) == (table, column))
-        while done := _reindex_batch(writer, keyring, sealed, index, batch):
-            rotated.add(f"{table}.{index}", done)
+        after = ""
+        while True:
+            done, after = _reindex_batch(writer, keyring, sealed, index, batch, after)
+            if done:
+                rotated.add(f"{table}.{index}", done)
+            if not after:
+                break
     rotated.add("uploaded_documents.ciphertext", _reseal_uploads(writer, keyring, batch))
     return rotated
 
@@ -102,21 +107,31 @@ def _reseal_batch(
 
 
 def _reindex_batch(
-    engine: Engine, keyring: Keyring, sealed: SealedField, index: str, batch: int
-) -> int:
+    engine: Engine, keyring: Keyring, sealed: SealedField, index: str, batch: int, after: str
+) -> tuple[int, str]:
+    """Re-index one batch of rows past `after` (by id); return how many, and the last id read.
+
+    Read in id order, so a row whose empty value has no index is passed over, not read again.
+    """
     query = text(
         f"SELECT id, {sealed.column}, {index} FROM {sealed.table} "  # noqa: S608
-        f"WHERE {sealed.column} IS NOT NULL AND ({index} IS NULL OR {index} NOT LIKE :current) "
-        f"LIMIT {batch}"
+        f"WHERE id > :after AND {sealed.column} IS NOT NULL "
+        f"AND ({index} IS NULL OR {index} NOT LIKE :current) ORDER BY id LIMIT {batch}"
     )
     update = text(
         f"UPDATE {sealed.table} SET {index} = :new "  # noqa: S608
         f"WHERE id = :id AND {sealed.column} = :value"
     )
+    done = 0
     with engine.begin() as connection:
-        rows = connection.execute(query, {"current": f"{keyring.current_id}:%"}).all()
+        rows = connection.execute(
+            query, {"current": f"{keyring.current_id}:%", "after": after}
+        ).all()
         for key, value, _old in rows:
             plain = keyring.open_field(value, bound_to=f"{sealed.table}.{sealed.column}:{key}")
+            if not plain:
+                continue  # an empty value is found by nothing
             new = keyring.blind_index(plain.decode())
             connection.execute(update, {"new": new, "id": key, "value": value})
-    return len(rows)
+            done += 1
+    return (done, rows[-1][0]) if rows else (0, "")

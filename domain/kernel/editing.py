@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import inspect
@@ -28,18 +29,27 @@ def add_new(uow: UnitOfWork, *, actor: Actor, row: Row, what: str, subject: str)
     return row
 
 
-def insert_or_refuse(uow: UnitOfWork, row: SQLModel, refusal: DomainError) -> None:
+def insert_or_refuse(
+    uow: UnitOfWork,
+    row: SQLModel,
+    refusal: DomainError,
+    *,
+    key_taken: Callable[[], bool] | None = None,
+) -> None:
     """Insert the row now; raise `refusal` if a concurrent transaction took its key first.
 
     The insert runs in a savepoint, so a lost race leaves this transaction usable and answers
-    with the refusal instead of failing at commit.
+    with the refusal instead of failing at commit. `key_taken` tells whether the key is taken when
+    it is not the primary key (a unique blind index).
     """
     try:
         with uow.session.begin_nested():
             uow.session.add(row)
     except IntegrityError as exc:
-        key = tuple(inspect(type(row)).primary_key_from_instance(row))
-        if uow.session.get(type(row), key) is None:
+        if key_taken is None:
+            key = tuple(inspect(type(row)).primary_key_from_instance(row))
+            key_taken = lambda: uow.session.get(type(row), key) is not None  # noqa: E731
+        if not key_taken():
             raise  # some other constraint: not a key taken meanwhile
         raise refusal from exc
 

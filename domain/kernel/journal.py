@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col
+from sqlmodel import col, select
 
 from domain.kernel.actors import Actor
 from domain.kernel.errors import IdempotencyConflict
@@ -78,7 +78,8 @@ def fingerprint(arguments: dict[str, Any]) -> str:
 
 def recall(uow: UnitOfWork, *, key: str, command: str, print_: str) -> str | None:
     """Return the id a command already created under this key, refusing a key reused otherwise."""
-    record = uow.session.get(IdempotencyKey, key)
+    # Under every key of the ring: a key digested before a rotation still answers.
+    record = uow.session.exec(select(IdempotencyKey).where(IdempotencyKey.key == key)).first()
     if record is None:
         return None
     return recorded_answer(

@@ -8,8 +8,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect, text
 
+from domain.kernel.address_sealing import seal_sqlite_addresses
 from domain.kernel.db import create_sqlite_schema, is_sqlite
-from domain.kernel.sealing_conversion import BLIND_INDEXES, seal_clear_values
+from domain.kernel.sealing_conversion import (
+    HEALTH_FIELDS,
+    HEALTH_INDEXES,
+    seal_clear_values,
+)
 from domain.models.sealed import keyring_of
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"  # domain/migrations
@@ -29,6 +34,8 @@ def upgrade_schema(engine: Engine) -> None:
     """Bring the database schema to the current version."""
     if is_sqlite(engine):
         _seal_older_sqlite_file(engine)
+        if seal_sqlite_addresses(engine):
+            vacuum(engine)
         create_sqlite_schema(engine)
         return
     config = alembic_config(engine)
@@ -48,7 +55,7 @@ def _seal_older_sqlite_file(engine: Engine) -> None:
         return
     missing = [
         (table, index)
-        for table, _column, index in BLIND_INDEXES
+        for table, _column, index in HEALTH_INDEXES
         if existing.has_table(table)
         and index not in {c["name"] for c in existing.get_columns(table)}
     ]
@@ -64,8 +71,18 @@ def _seal_older_sqlite_file(engine: Engine) -> None:
         later = frozenset(table for table, _ in missing) | {"notifications"}
         tables = frozenset(existing.get_table_names()) if whole else later
         seal_clear_values(
-            connection, keyring_of(engine.dialect), tables=tables, digest_idempotency_keys=whole
+            connection,
+            keyring_of(engine.dialect),
+            fields=HEALTH_FIELDS,
+            indexes=HEALTH_INDEXES,
+            tables=tables,
+            digest_idempotency_keys=whole,
         )
+    vacuum(engine)
+
+
+def vacuum(engine: Engine) -> None:
+    """Rewrite a SQLite file, so values it kept in clear do not linger in its free pages."""
     raw = engine.raw_connection()  # VACUUM runs outside a transaction, which SQLAlchemy begins
     try:
         raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]

@@ -1,7 +1,7 @@
 """Sealing the values an older Frontdesk kept in clear text, and opening them again.
 
-Used by migration 0009 on PostgreSQL and by the SQLite upgrade; statements are plain SQL on
-the columns' stored text, so neither the ORM nor the sealed column types are involved.
+Used by migrations 0009 and 0010 on PostgreSQL and by the SQLite upgrade; statements are plain
+SQL on the columns' stored text, so neither the ORM nor the sealed column types are involved.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ class SealedField:
     key: str = "id"  # the primary key, to write the row back
 
 
-SEALED_FIELDS = (
+HEALTH_FIELDS = (  # sealed by migration 0009
     SealedField("clients", "phone", "id", "text"),
     SealedField("clients", "email", "id", "text"),
     SealedField("clients", "profile", "id", "json"),
@@ -37,11 +37,23 @@ SEALED_FIELDS = (
     SealedField("verification_codes", "sent_to", "id", "text"),
     SealedField("notifications", "to_address", "outbox_id", "text"),
 )
-BLIND_INDEXES = (
+HEALTH_INDEXES = (
     ("clients", "phone", "phone_index"),
     ("clients", "email", "email_index"),
     ("verification_codes", "sent_to", "sent_to_index"),
 )
+ADDRESS_FIELDS = (  # sealed by migration 0010: where clients are on each channel
+    SealedField("channel_identities", "address", "id", "text"),
+    SealedField("conversations", "address", "id", "text"),
+    SealedField("sms_opt_outs", "phone", "id", "text"),
+)
+ADDRESS_INDEXES = (
+    ("channel_identities", "address", "address_index"),
+    ("conversations", "address", "address_index"),
+    ("sms_opt_outs", "phone", "phone_index"),
+)
+SEALED_FIELDS = HEALTH_FIELDS + ADDRESS_FIELDS
+BLIND_INDEXES = HEALTH_INDEXES + ADDRESS_INDEXES
 
 
 def _plain_bytes(field: SealedField, stored: Any) -> bytes:
@@ -58,6 +70,8 @@ def seal_clear_values(
     connection: Connection,
     keyring: Keyring,
     *,
+    fields: tuple[SealedField, ...] = SEALED_FIELDS,
+    indexes: tuple[tuple[str, str, str], ...] = BLIND_INDEXES,
     tables: frozenset[str] | None = None,
     digest_idempotency_keys: bool = True,
 ) -> None:
@@ -67,19 +81,20 @@ def seal_clear_values(
     before some were); idempotency keys are digested once, in the first conversion.
     """
     # Table and column names below are this module's constants, never input: S608 is moot.
-    for table, column, index in BLIND_INDEXES:
+    for table, column, index in indexes:
         if tables is not None and table not in tables:
             continue
+        # An empty value (a conversation with no address) has nothing to be found by.
         clear = (
             f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL"  # noqa: S608
-            f" AND {column} NOT LIKE '{ENVELOPE}:%'"
+            f" AND {column} <> '' AND {column} NOT LIKE '{ENVELOPE}:%'"
         )
         for key, value in connection.execute(text(clear)).all():
             connection.execute(
                 text(f"UPDATE {table} SET {index} = :value WHERE id = :id"),  # noqa: S608
                 {"value": keyring.blind_index(value), "id": key},
             )
-    for field in SEALED_FIELDS:
+    for field in fields:
         if tables is not None and field.table not in tables:
             continue
         for key, row, stored in _rows(connection, field, sealed=False):
@@ -99,9 +114,11 @@ def seal_clear_values(
         )
 
 
-def open_sealed_values(connection: Connection, keyring: Keyring) -> None:
+def open_sealed_values(
+    connection: Connection, keyring: Keyring, *, fields: tuple[SealedField, ...] = SEALED_FIELDS
+) -> None:
     """Open every sealed value again (a downgrade); form bytes come back in base64 text."""
-    for field in SEALED_FIELDS:
+    for field in fields:
         for key, row, envelope in _rows(connection, field, sealed=True):
             bound_to = f"{field.table}.{field.column}:{row}"
             plain = keyring.open_field(envelope, bound_to=bound_to)

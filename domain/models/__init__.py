@@ -18,7 +18,7 @@ from domain.models.catalog import (
     ProviderService,
     Service,
 )
-from domain.models.clients import ChannelIdentity, Client, new_id
+from domain.models.clients import ChannelIdentity, Client, find_identity, new_id
 from domain.models.content import DocumentTemplate, KnowledgeEntry, NotificationTemplate
 from domain.models.conversations import (
     Conversation,
@@ -36,6 +36,7 @@ from domain.models.notifications import (
     NotificationPreference,
     NotificationStatus,
     SmsOptOut,
+    opt_out_of,
 )
 from domain.models.records import AuditEvent, IdempotencyKey, OutboxMessage
 from domain.models.schedule import DateOverride, TimeOff, WeeklyHours
@@ -92,8 +93,10 @@ __all__ = [
     "UploadedDocument",
     "VerificationCode",
     "WeeklyHours",
+    "find_identity",
     "new_id",
     "occupied_span",
     "occupied_until",
     "occupies",
+    "opt_out_of",
 ]

@@ -13,7 +13,7 @@ from domain.models.clients import new_id
 from domain.models.sealed import index_column, sealed_column, watch_sealed_rows
 from domain.models.types import utc_column
 
-OPEN_AT_ADDRESS = "status <> 'closed' AND address <> ''"
+OPEN_AT_ADDRESS = "status <> 'closed' AND address_index IS NOT NULL"
 
 
 class ConversationStatus(StrEnum):
@@ -31,7 +31,7 @@ class Conversation(SQLModel, table=True):
         Index(
             "uq_conversations_open_address",
             "channel",
-            "address",
+            "address_index",
             unique=True,
             postgresql_where=text(OPEN_AT_ADDRESS),
             sqlite_where=text(OPEN_AT_ADDRESS),
@@ -41,8 +41,15 @@ class Conversation(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     client_id: str | None = Field(default=None, foreign_key="clients.id", index=True)
     channel: str = Field(max_length=16)
-    # Where the client is on that channel (a web session's hash, a Telegram chat, a phone).
-    address: str = Field(default="", max_length=255, index=True)
+    # Where the client is on that channel (a web session's hash, a Telegram chat, a phone):
+    # sealed at rest, found by its blind index (none for an empty address).
+    address: str = Field(
+        default="",
+        sa_column=sealed_column(
+            "conversations.address", indexed_by="address_index", nullable=False
+        ),
+    )
+    address_index: str | None = Field(default=None, sa_column=index_column(indexed=False))
     status: str = Field(default=ConversationStatus.BOT, max_length=24, index=True)
     handoff_reason: str = ""
     # The staff member who has taken it over (status human), or who it was transferred to.

@@ -6,9 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel, select
 
-from domain.models.sealed import sealed_column, watch_sealed_rows
+from domain.models.clients import new_id
+from domain.models.sealed import index_column, sealed_column, watch_sealed_rows
 from domain.models.types import utc_column
 
 
@@ -64,13 +65,24 @@ class NotificationPreference(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=utc_column())
 
 
+@watch_sealed_rows
 class SmsOptOut(SQLModel, table=True):
     """A phone number that texted STOP: carriers require that it gets nothing more until START."""
 
     __tablename__ = "sms_opt_outs"
 
-    phone: str = Field(primary_key=True, max_length=32)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    # Sealed at rest; found by its blind index, which keeps one row per number.
+    phone: str = Field(
+        sa_column=sealed_column("sms_opt_outs.phone", indexed_by="phone_index", nullable=False)
+    )
+    phone_index: str | None = Field(default=None, sa_column=index_column(unique=True))
     opted_out_at: datetime = Field(sa_column=utc_column())
+
+
+def opt_out_of(session: Session, phone: str) -> SmsOptOut | None:
+    """The opt-out of this E.164 number, whichever key its blind index was made with."""
+    return session.exec(select(SmsOptOut).where(SmsOptOut.phone == phone)).first()
 
 
 class InboundReceipt(SQLModel, table=True):

@@ -18,7 +18,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, String, Text, event, literal, type_coerce
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    String,
+    Text,
+    bindparam,
+    event,
+    literal,
+    type_coerce,
+)
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.attributes import get_history, set_committed_value
@@ -172,15 +181,53 @@ class BlindIndex(TypeDecorator[str]):
 
 
 class KeyedDigest(TypeDecorator[str]):
-    """A lookup key kept only as its keyed digest (idempotency keys naming a phone number)."""
+    """A lookup key kept only as its keyed digest (idempotency keys naming a phone number).
+
+    Written under the current key; `slot` picks another key of the ring. A digest cannot be
+    recomputed under a new key, so `column == key` asks for it under every key of the ring:
+    a retry spanning a rotation still finds what its key made.
+    """
 
     impl = String(255)
     cache_ok = True
 
+    def __init__(self, slot: int = 0) -> None:
+        super().__init__()
+        self.slot = slot
+
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return keyring_of(dialect).blind_index(value)
+        keyring = keyring_of(dialect)
+        key_ids = keyring.key_ids
+        return keyring.blind_index(value, key_id=key_ids[min(self.slot, len(key_ids) - 1)])
+
+    class comparator_factory(TypeDecorator.Comparator[Any]):  # noqa: N801 (SQLAlchemy's name)
+        def operate(self, op: Any, *other: Any, **kwargs: Any) -> ColumnElement[Any]:
+            if op is operators.eq and not isinstance(other[0], ColumnElement):
+                column: ColumnElement[Any] = self.expr
+                return column.in_([literal(other[0], KeyedDigest(s)) for s in range(MAX_KEYS)])
+            compared: ColumnElement[Any] = super().operate(op, *other, **kwargs)
+            return compared
+
+
+def digest_matches(column: Any, name: str) -> ColumnElement[Any]:
+    """`column` holds the digest of parameter `name` under some key of the ring.
+
+    For statements compiled once: pass the value as each of `digest_parameters(name, value)`.
+    """
+    slots = [bindparam(_slot_name(name, s), type_=KeyedDigest(s)) for s in range(MAX_KEYS)]
+    matched: ColumnElement[Any] = column.in_(slots)
+    return matched
+
+
+def digest_parameters(name: str, value: str | None) -> dict[str, str | None]:
+    """The parameters `digest_matches(column, name)` reads, all holding the one value."""
+    return {_slot_name(name, s): value for s in range(MAX_KEYS)}
+
+
+def _slot_name(name: str, slot: int) -> str:
+    return name if slot == 0 else f"{name}_under_key_{slot}"
 
 
 def sealed_column(
@@ -197,8 +244,9 @@ def sealed_column(
     return Column(sealed, nullable=indexed_by is not None if nullable is None else nullable)
 
 
-def index_column() -> Any:
-    return Column(BlindIndex(), nullable=True, index=True)
+def index_column(*, indexed: bool = True, unique: bool = False) -> Any:
+    """A blind index column (`indexed=False` where a table's own index covers it)."""
+    return Column(BlindIndex(), nullable=True, index=indexed or unique, unique=unique or None)
 
 
 def watch_sealed_rows(model: type[Any]) -> type[Any]:
@@ -222,7 +270,8 @@ def watch_sealed_rows(model: type[Any]) -> type[Any]:
                 continue
             setattr(target, key, RowBound(value, str(getattr(target, kind.row))))
             if kind.indexed_by:
-                setattr(target, kind.indexed_by, value)  # BlindIndex digests it on the way
+                # BlindIndex digests it on the way; an empty value has nothing to be found by.
+                setattr(target, kind.indexed_by, value if value != "" else None)
 
     def before_insert(_mapper: Mapper[Any], _connection: Any, target: Any) -> None:
         bind(target, updating=False)

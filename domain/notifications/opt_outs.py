@@ -9,7 +9,8 @@ from domain.clients.phones import NotAPhoneNumber, practice_region, to_e164
 from domain.kernel.actors import Actor, client_actor
 from domain.kernel.journal import audit
 from domain.kernel.uow import UnitOfWork
-from domain.models import ChannelIdentity, SmsOptOut
+from domain.models import SmsOptOut, find_identity, opt_out_of
+from domain.models.sealed import keyring_of
 
 OPTED_OUT = "opted out"  # the error of a text not sent because its number texted STOP
 
@@ -18,7 +19,7 @@ def opt_out(*, uow: UnitOfWork, phone: str) -> bool:
     """Stop texting this number; return False when it had opted out already."""
     with uow:
         phone = to_e164(phone, region=practice_region(uow.session))
-        if uow.session.get(SmsOptOut, phone) is not None:
+        if opt_out_of(uow.session, phone) is not None:
             return False
         uow.session.add(SmsOptOut(phone=phone, opted_out_at=uow.now()))
         _audit(uow, phone, "sms.opted_out")
@@ -33,7 +34,7 @@ def opt_in(*, uow: UnitOfWork, phone: str) -> bool:
     """Text this number again; return False when it was not opted out."""
     with uow:
         phone = to_e164(phone, region=practice_region(uow.session))
-        opted_out = uow.session.get(SmsOptOut, phone)
+        opted_out = opt_out_of(uow.session, phone)
         if opted_out is None:
             return False
         uow.session.delete(opted_out)
@@ -46,7 +47,7 @@ def is_opted_out(*, uow: UnitOfWork, phone: str) -> bool:
     """Tell whether this number texted STOP (and not START since)."""
     with uow.reading() as reader:
         phone = to_e164(phone, region=practice_region(reader.session))
-        return reader.session.get(SmsOptOut, phone) is not None
+        return opt_out_of(reader.session, phone) is not None
 
 
 def number_opted_out(session: Session, phone: str) -> bool:
@@ -59,7 +60,7 @@ def number_opted_out(session: Session, phone: str) -> bool:
         phone = to_e164(phone, region=practice_region(session))
     except NotAPhoneNumber:
         return False
-    return session.get(SmsOptOut, phone) is not None
+    return opt_out_of(session, phone) is not None
 
 
 def opted_out_before_sending(*, uow: UnitOfWork, phone: str) -> bool:
@@ -69,7 +70,9 @@ def opted_out_before_sending(*, uow: UnitOfWork, phone: str) -> bool:
 
 
 def _audit(uow: UnitOfWork, phone: str, action: str) -> None:
-    owner = uow.session.get(ChannelIdentity, ("sms", phone))
+    owner = find_identity(uow.session, "sms", phone)
     # The carrier proves the number: its owner, when known, is the one who asked.
     actor = client_actor(owner.client_id, "sms") if owner else Actor(kind="system", channel="sms")
-    audit(uow, actor=actor, action=action, subject_type="phone", subject_id=phone)
+    # The log names the number by its keyed digest: a backup of it reveals no phone number.
+    digest = keyring_of(uow.engine.dialect).blind_index(phone)
+    audit(uow, actor=actor, action=action, subject_type="phone", subject_id=digest)

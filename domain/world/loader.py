@@ -30,6 +30,7 @@ from domain.models import (
     Practice,
     Provider,
     Service,
+    find_identity,
     occupied_span,
 )
 from domain.scheduling.calendars import busy_intervals
@@ -173,7 +174,7 @@ def _clashes_with_database(uow: UnitOfWork, world: WorldIn) -> list[Problem]:
     clashes = []
     for client in world.clients:
         for channel, address in identities(client):
-            owner = uow.session.get(ChannelIdentity, (channel, address))
+            owner = find_identity(uow.session, channel, address)
             if owner is not None:
                 clashes.append(
                     (

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 
 from testkit.api_client import api_client, if_match
 from testkit.live import LiveServer, live_server
+from testkit.stored import identities_of
 
 # Who booked with Dr. Hoffmann in the demo world.
 HOFFMANNS_CLIENTS = {
@@ -115,11 +116,7 @@ class TestRegistering:
             "profile": {"date_of_birth": "1980-02-03"},
         }
         assert query(server, "SELECT count(*) FROM clients WHERE name = 'Greta Anruf'") == [(1,)]
-        identities = query(
-            server,
-            "SELECT channel, address FROM channel_identities WHERE client_id = :id ORDER BY 1",
-            id=created.json()["id"],
-        )
+        identities = identities_of(server, created.json()["id"])
         assert identities == [("email", "greta@example.com"), ("sms", "+491705550101")]
 
     def test_a_phone_number_another_client_has_is_refused(self, admin: httpx.Client) -> None:
@@ -157,11 +154,7 @@ class TestCorrecting:
             "profile": {"insurance_number": "H12345"},
         }
         # The SMS identity moved with the number: the old one no longer leads to her.
-        identities = query(
-            server,
-            "SELECT channel, address FROM channel_identities WHERE client_id = :id ORDER BY 1",
-            id=client["id"],
-        )
+        identities = identities_of(server, client["id"])
         assert identities == [("email", "hanna@example.com"), ("sms", "+491705550202")]
         audited = query(
             server,
@@ -225,12 +218,8 @@ class TestPhoneNumbersInThePracticesRegion:
     ) -> None:
         created = new_client(admin, "Ida National", "0170 555-0811")
         assert created["phone"] == "+491705550811"
-        identities = query(
-            server,
-            "SELECT address FROM channel_identities WHERE client_id = :id AND channel = 'sms'",
-            id=created["id"],
-        )
-        assert identities == [("+491705550811",)]
+        identities = identities_of(server, created["id"])
+        assert identities == [("sms", "+491705550811")]
 
     def test_the_number_on_file_written_nationally_is_taken(self, admin: httpx.Client) -> None:
         taken = admin.post("/clients", json={"name": "Not Markus", "phone": "0170 34419208"})

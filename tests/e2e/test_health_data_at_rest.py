@@ -1,24 +1,32 @@
 """A copy of the database alone reveals none of the health data a client gave in the chat.
 
 A visitor identifies, gives a date of birth, an insurance number, an address and a nationality,
-books with that intake and gets the generated form; then the raw bytes the server keeps (the
-SQLite files with their journals, the checkpoints included, or a pg_dump of PostgreSQL) are
-searched for every value the visitor typed.
+books with that intake, gets the generated form and proves the phone with the code texted to it;
+someone else texts the practice and then STOP. Then the raw bytes the server keeps (the SQLite
+files with their journals, the checkpoints included, or a pg_dump of PostgreSQL) are searched
+for every value either of them typed, the phone numbers included.
 """
 
 from __future__ import annotations
 
 import io
 import subprocess
+import time
 import zipfile
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from docx import Document
+from sqlmodel import Session, col, select
 
+from domain.kernel.db import make_engine
+from domain.models import OutboxMessage
+from domain.notifications.codes import destination_of
 from testkit.api_client import ADMIN, api_client, if_match
 from testkit.chat_client import ChatClient
+from testkit.fake_twilio import FakeTwilio, fake_twilio, twilio_env
+from testkit.keys import TEST_KEYRING
 from testkit.live import LiveServer, live_server
 from testkit.pgcluster import TemporaryPostgres
 from tests.conftest import fresh_database_url
@@ -29,8 +37,19 @@ BIRTH_DATE = "1987-11-23"
 INSURANCE = "Q987654321"
 ADDRESS = "Lindenallee 77, 10999 Berlin"
 NATIONALITY = "Icelandic"
+TEXTER = "+4915799912345"  # someone who texts the practice, then STOP
 # The client's name stays readable: staff find and sort clients by it (docs/security.md).
-ENTERED = (PHONE_STORED, "5550123", BIRTH_DATE, INSURANCE, "Lindenallee 77", NATIONALITY)
+ENTERED = (
+    PHONE_STORED,
+    "5550123",
+    BIRTH_DATE,
+    INSURANCE,
+    "Lindenallee 77",
+    NATIONALITY,
+    TEXTER,
+    "99912345",
+)
+PUBLIC = "https://frontdesk.example.org"  # where Twilio reaches us
 
 
 @pytest.fixture(
@@ -50,16 +69,41 @@ def database_url(
 
 
 @pytest.fixture(scope="module")
+def twilio() -> Iterator[FakeTwilio]:
+    with fake_twilio() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
 def server(
-    database_url: str | None, tmp_path_factory: pytest.TempPathFactory
+    database_url: str | None, tmp_path_factory: pytest.TempPathFactory, twilio: FakeTwilio
 ) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("at-rest") / "data"
-    with live_server(data_dir, database_url=database_url) as running:
+    env = {**twilio_env(twilio), "FRONTDESK_PUBLIC_URL": PUBLIC}
+    with live_server(data_dir, database_url=database_url, env=env) as running:
+        twilio.forward(PUBLIC, running.base_url)
         yield running
 
 
-def book_with_full_intake(server: LiveServer) -> bytes:
-    """Play the visitor's conversation; return the generated form as downloaded."""
+def code_sent_to(server: LiveServer, database_url: str | None, phone: str) -> str:
+    """The one-time code queued for a phone (no worker runs beside this server)."""
+    sqlite_url = f"sqlite:///{server.log_path.parent / 'frontdesk.db'}"
+    engine = make_engine(database_url or sqlite_url, keyring=TEST_KEYRING)
+    try:
+        with Session(engine) as session:
+            queued = session.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.event == "identity.code")
+                .order_by(col(OutboxMessage.id).desc())
+            ).all()
+            codes = [(destination_of(session, m.payload), m.payload.get("code")) for m in queued]
+    finally:
+        engine.dispose()
+    return str(next(code for to, code in codes if to == phone))
+
+
+def book_with_full_intake(server: LiveServer, database_url: str | None) -> bytes:
+    """Play the visitor's conversation, the phone proven at the end; return the form."""
     with api_client(server, ADMIN) as admin:
         read = admin.get("/services/physio-session")
         fields = ["date_of_birth", "insurance_number", "address", "nationality"]
@@ -78,12 +122,29 @@ def book_with_full_intake(server: LiveServer) -> bytes:
         summary = chat.say(f"My nationality is {NATIONALITY}")
         assert [b["label"] for b in summary.buttons] == ["Confirm", "Change"]
         booked = chat.press(summary, "Confirm")
+        chat.say(code_sent_to(server, database_url, PHONE_STORED))
     card = booked.card
     assert card is not None
     assert card["status"] == "confirmed"
     download = httpx.get(server.base_url + card["forms"][0]["url"])
     assert download.status_code == 200
     return download.content
+
+
+def text_then_stop(server: LiveServer, twilio: FakeTwilio) -> None:
+    """Someone texts the practice from their phone, then opts out of texts."""
+    inbound = f"{PUBLIC}/sms/inbound"
+    twilio.incoming(inbound, sender=TEXTER, body="Do you have a dermatologist?")
+    twilio.wait_for_messages(1, to=TEXTER)
+    twilio.incoming(inbound, sender=TEXTER, body="STOP")
+    deadline = time.monotonic() + 10
+    with api_client(server, ADMIN) as admin:
+        while time.monotonic() < deadline:
+            events = admin.get("/audit-events", params={"action": "sms.opted_out"}).json()
+            if events["items"]:
+                return
+            time.sleep(0.1)
+    raise AssertionError("the STOP was not recorded")
 
 
 def kept_bytes(server: LiveServer, database_url: str | None) -> bytes:
@@ -104,9 +165,10 @@ def kept_bytes(server: LiveServer, database_url: str | None) -> bytes:
 
 
 def test_a_backup_of_the_database_reveals_no_value_the_client_entered(
-    server: LiveServer, database_url: str | None
+    server: LiveServer, database_url: str | None, twilio: FakeTwilio
 ) -> None:
-    form = book_with_full_intake(server)
+    form = book_with_full_intake(server, database_url)
+    text_then_stop(server, twilio)
     filled = "\n".join(p.text for p in Document(io.BytesIO(form)).paragraphs)
     assert BIRTH_DATE in filled  # the client and staff still read everything
     kept = kept_bytes(server, database_url)

@@ -26,7 +26,7 @@ from testkit.console_client import ConsoleClient
 from testkit.fake_twilio import FakeTwilio, fake_twilio, new_sid, signed_webhook, twilio_env
 from testkit.live import LiveServer, live_server
 from testkit.stored import client_texts as stored_client_texts
-from testkit.stored import server_database
+from testkit.stored import index_of, server_database
 from tests.e2e.test_identity_attacks import INSURANCE, book_a_dermatologist
 
 PUBLIC = "https://frontdesk.example.org"  # where Twilio reaches us: not the server's socket
@@ -135,9 +135,10 @@ class TestNationalSenders:
         twilio.wait_for_messages(1, to=self.LENA)
         assert client_texts(db, self.LENA) == ["What appointments do I have?"]
         owners = "SELECT count(DISTINCT client_id) FROM conversations WHERE channel = 'sms'"
-        lenas = f"{owners} AND address = :p AND client_id = 'lena-schmidt'"
-        assert count(db, lenas, p=self.LENA) == 1
-        assert count(db, "SELECT count(*) FROM conversations WHERE address LIKE '0%'") == 0
+        lenas = f"{owners} AND address_index = :p AND client_id = 'lena-schmidt'"
+        assert count(db, lenas, p=index_of(self.LENA)) == 1
+        national = "SELECT count(*) FROM conversations WHERE address_index = :p"
+        assert count(db, national, p=index_of("0151 23847716")) == 0
         assert count(db, "SELECT count(*) FROM clients WHERE name = 'Lena Schmidt'") == 1
 
 
@@ -181,7 +182,8 @@ class TestSignatures:
             )
             == 0
         )
-        assert count(db, "SELECT count(*) FROM sms_opt_outs WHERE phone = :p", p=self.PHONE) == 0
+        opted_out = "SELECT count(*) FROM sms_opt_outs WHERE phone_index = :p"
+        assert count(db, opted_out, p=index_of(self.PHONE)) == 0
         assert twilio.sent_to(self.PHONE) == []
         # The same message signed for the public address is taken in.
         signed = twilio.post_webhook(INBOUND, self.params("SMgenuine"))
@@ -231,8 +233,8 @@ class TestOptOut:
         assert said_back(twilio.incoming(INBOUND, sender=self.PHONE, body="HELP")) is None
         assert said_back(twilio.incoming(INBOUND, sender=self.PHONE, body="Are you there?")) is None
         assert client_texts(db, self.PHONE) == ["Hello"]
-        opted_out = "SELECT count(*) FROM sms_opt_outs WHERE phone = :p"
-        assert count(db, opted_out, p=self.PHONE) == 1
+        opted_out = "SELECT count(*) FROM sms_opt_outs WHERE phone_index = :p"
+        assert count(db, opted_out, p=index_of(self.PHONE)) == 1
 
         conversation_id = self.conversation(db)
         # An admin: a provider sees a stranger's conversation only once it waits for a person.
@@ -267,8 +269,10 @@ class TestOptOut:
         with db.connect() as connection:
             return str(
                 connection.execute(
-                    text("SELECT id FROM conversations WHERE channel = 'sms' AND address = :p"),
-                    {"p": self.PHONE},
+                    text(
+                        "SELECT id FROM conversations WHERE channel = 'sms' AND address_index = :p"
+                    ),
+                    {"p": index_of(self.PHONE)},
                 ).scalar_one()
             )
 

@@ -24,6 +24,7 @@ from testkit.fake_telegram import (
     photo_update,
 )
 from testkit.live import LiveServer
+from testkit.stored import index_of
 from testkit.telegram_server import bot_chat, serving_telegram
 
 INTAKE = "born 1990-04-01, insurance number A123456789"
@@ -92,9 +93,9 @@ def bruno(server: LiveServer, telegram: FakeTelegram) -> Booked:
 def conversation_of(server: LiveServer, chat_id: int) -> str:
     [(conversation_id,)] = rows(
         server,
-        "SELECT id FROM conversations WHERE channel = 'telegram' AND address = :chat"
+        "SELECT id FROM conversations WHERE channel = 'telegram' AND address_index = :chat"
         " AND status != 'closed'",
-        chat=str(chat_id),
+        chat=index_of(str(chat_id)),
     )
     return str(conversation_id)
 
@@ -115,8 +116,8 @@ class TestABookingOverTelegram:
         assert rows(
             server,
             "SELECT c.name FROM channel_identities i JOIN clients c ON c.id = i.client_id"
-            " WHERE i.channel = 'telegram' AND i.address = :chat",
-            chat="5550101",
+            " WHERE i.channel = 'telegram' AND i.address_index = :chat",
+            chat=index_of("5550101"),
         ) == [("Tilda",)]
 
     def test_a_client_books_with_inline_buttons_and_gets_the_card_and_the_form(
@@ -136,7 +137,8 @@ class TestABookingOverTelegram:
             server,
             "SELECT b.status, c.name FROM bookings b JOIN clients c ON c.id = b.client_id"
             " JOIN channel_identities i ON i.client_id = c.id"
-            " WHERE i.channel = 'telegram' AND i.address = '5550102' AND b.status = 'confirmed'",
+            " WHERE i.channel = 'telegram' AND i.address_index = :chat AND b.status = 'confirmed'",
+            chat=index_of("5550102"),
         )
         assert (status, client) == ("confirmed", "Bruno")
 
@@ -275,8 +277,8 @@ def booking_of(server: LiveServer, booked: Booked) -> str:
     [(booking_id,)] = rows(
         server,
         "SELECT b.id FROM bookings b JOIN channel_identities i ON i.client_id = b.client_id"
-        " WHERE i.channel = 'telegram' AND i.address = :chat AND b.status = 'confirmed'",
-        chat=str(booked.bot.chat_id),
+        " WHERE i.channel = 'telegram' AND i.address_index = :chat AND b.status = 'confirmed'",
+        chat=index_of(str(booked.bot.chat_id)),
     )
     return str(booking_id)
 

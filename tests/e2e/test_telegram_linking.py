@@ -19,6 +19,7 @@ from testkit.fake_telegram import (
     next_update_id,
 )
 from testkit.live import LiveServer
+from testkit.stored import index_of
 from testkit.telegram_server import bot_chat, serving_telegram
 
 
@@ -56,8 +57,9 @@ def rows(server: LiveServer, query: str, **params: Any) -> list[tuple[Any, ...]]
 def owner_of(server: LiveServer, chat_id: int) -> str | None:
     found = rows(
         server,
-        "SELECT client_id FROM channel_identities WHERE channel = 'telegram' AND address = :a",
-        a=str(chat_id),
+        "SELECT client_id FROM channel_identities"
+        " WHERE channel = 'telegram' AND address_index = :a",
+        a=index_of(str(chat_id)),
     )
     return str(found[0][0]) if found else None
 
@@ -114,7 +116,8 @@ class TestContinuingFromTheWebChat:
         [(name,)] = rows(
             server,
             "SELECT c.name FROM clients c JOIN channel_identities i ON i.client_id = c.id"
-            " WHERE i.channel = 'telegram' AND i.address = '7100003'",
+            " WHERE i.channel = 'telegram' AND i.address_index = :a",
+            a=index_of("7100003"),
         )
         assert name == "Nora"  # a client of its own, as any new chat
 
@@ -190,7 +193,7 @@ class TestSharingAPhoneContact:
         assert "full name" in asked.text  # a stranger again, holding nothing of Petra's
         [(proven_for,)] = rows(
             server,
-            "SELECT client_id FROM channel_identities WHERE channel = 'sms' AND address = :a",
-            a="+491705550403",
+            "SELECT client_id FROM channel_identities WHERE channel = 'sms' AND address_index = :a",
+            a=index_of("+491705550403"),
         )
         assert proven_for == owner_of(server, 7200004)

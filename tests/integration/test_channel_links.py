@@ -17,7 +17,14 @@ from domain.clients.channel_links import (
 from domain.conversations.transcripts import take_in
 from domain.kernel.clock import FrozenClock
 from domain.kernel.uow import UnitOfWork
-from domain.models import AuditEvent, ChannelIdentity, ChannelLinkCode, Client, Conversation
+from domain.models import (
+    AuditEvent,
+    ChannelLinkCode,
+    Client,
+    Conversation,
+    find_identity,
+)
+from testkit.stored import identity_at
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 ANA_PHONE_AS_TELEGRAM_SENDS_IT = "4915112345678"  # Ana's +49 151 12345678, without the '+'
@@ -26,7 +33,7 @@ ANAS_CHAT = "700001"  # the sample world links it to Ana, who has a booking
 
 def owner(uow: UnitOfWork, chat: str) -> str:
     with uow.reading() as reader:
-        return reader.session.get_one(ChannelIdentity, ("telegram", chat)).client_id
+        return identity_at(reader.session, "telegram", chat).client_id
 
 
 class TestAChatsOwnClient:
@@ -89,7 +96,7 @@ class TestLinkingByPhone:
         assert (noted.status, noted.client_id) == ("phone_noted", made.client_id)
         with uow.reading() as reader:
             assert reader.session.get_one(Client, made.client_id).phone == "+491700000003"
-            sms = reader.session.get_one(ChannelIdentity, ("sms", "+491700000003"))
+            sms = identity_at(reader.session, "sms", "+491700000003")
             assert sms.client_id == made.client_id
 
 
@@ -105,7 +112,7 @@ class TestLinkCodes:
         assert owner(uow, "800004") == "tom"
         assert again.value.code == "used_code"
         with uow.reading() as reader:
-            assert reader.session.get(ChannelIdentity, ("telegram", "800005")) is None
+            assert find_identity(reader.session, "telegram", "800005") is None
             stored = reader.session.exec(select(ChannelLinkCode)).one()
             assert code not in stored.code_hash
             assert stored.used_at is not None
@@ -119,7 +126,7 @@ class TestLinkCodes:
 
         assert refused.value.code == "expired_code"
         with uow.reading() as reader:
-            assert reader.session.get(ChannelIdentity, ("telegram", "800006")) is None
+            assert find_identity(reader.session, "telegram", "800006") is None
 
     def test_an_unknown_code_links_nobody(self, uow: UnitOfWork) -> None:
         create_link_code(uow=uow, client_id="tom")

@@ -22,6 +22,7 @@ from domain.kernel.db import SQLITE_BEGIN, is_sqlite
 from domain.kernel.errors import DomainError
 from domain.kernel.uow import UnitOfWork
 from domain.models import Category, ChannelIdentity, Client, StaffRole, StaffUser
+from domain.models.sealed import bound_to_row
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 ADMIN = StaffUser(
@@ -163,7 +164,13 @@ def test_of_two_clients_given_one_new_phone_number_at_the_same_time_one_gets_it(
             changes={"phone": number},
         )
 
-    held_back = insert(ChannelIdentity).values(channel="sms", address=number, client_id=third.id)
+    held_back = insert(ChannelIdentity).values(
+        id="held-back",
+        channel="sms",
+        address=bound_to_row(number, "held-back"),
+        address_index=number,  # digested on the way, as the ORM writes it
+        client_id=third.id,
+    )
     answers = race(uow, held_back, [give("ana"), give("tom")])
     assert Counter(answers) == {"done": 1, "conflict": 1}
     winner, loser = ("ana", "tom") if answers[0] == "done" else ("tom", "ana")

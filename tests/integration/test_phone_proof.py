@@ -18,7 +18,14 @@ from domain.clients.registration import create_client
 from domain.clients.verification import identify_client, verify_code
 from domain.conversations.transcripts import take_in
 from domain.kernel.uow import UnitOfWork
-from domain.models import ChannelIdentity, Client, Conversation, OutboxMessage, StaffRole, StaffUser
+from domain.models import (
+    Client,
+    Conversation,
+    OutboxMessage,
+    StaffRole,
+    StaffUser,
+    find_identity,
+)
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 VICTIM = "+4915100000001"
@@ -40,7 +47,7 @@ def says(uow: UnitOfWork, channel: str, address: str, text: str = "Hello") -> Co
 
 def sms_owner(uow: UnitOfWork, phone: str) -> str | None:
     with uow.reading() as reader:
-        identity = reader.session.get(ChannelIdentity, ("sms", phone))
+        identity = find_identity(reader.session, "sms", phone)
         return None if identity is None else identity.client_id
 
 

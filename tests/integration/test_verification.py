@@ -27,8 +27,9 @@ from domain.conversations.transcripts import take_in
 from domain.kernel.clock import FrozenClock
 from domain.kernel.errors import InvalidInput
 from domain.kernel.uow import UnitOfWork
-from domain.models import ChannelIdentity, Client, Conversation, OutboxMessage
+from domain.models import Client, Conversation, OutboxMessage, find_identity
 from domain.notifications.codes import destination_of
+from testkit.stored import identity_at
 
 pytestmark = pytest.mark.usefixtures("sample_world")
 ANA_PHONE = "+49 151 12345678"
@@ -72,7 +73,7 @@ def linked_client(uow: UnitOfWork, conversation_id: str) -> str | None:
 
 def web_session_owner(uow: UnitOfWork, address: str) -> str | None:
     with uow.reading() as reader:
-        identity = reader.session.get(ChannelIdentity, ("web", address))
+        identity = find_identity(reader.session, "web", address)
         return None if identity is None else identity.client_id
 
 
@@ -112,7 +113,7 @@ class TestNewVisitors:
         linked = verify_code(uow=uow, conversation_id=conversation_id, code=sent_code(uow))
         assert (linked.status, linked.client_id) == ("linked", found.client_id)
         with uow.reading() as reader:
-            proven = reader.session.get(ChannelIdentity, ("sms", "+491705550123"))
+            proven = find_identity(reader.session, "sms", "+491705550123")
             assert proven is not None
             assert proven.client_id == found.client_id
 
@@ -167,9 +168,7 @@ class TestAClaimOfAKnownContact:
         with uow.reading() as reader:
             record = reader.session.get_one(Client, found.client_id)
             assert record.profile == {}
-            assert reader.session.get_one(ChannelIdentity, ("sms", "+4915112345678")).client_id == (
-                "ana"
-            )
+            assert identity_at(reader.session, "sms", "+4915112345678").client_id == ("ana")
 
     def test_the_right_code_links_the_conversation_to_the_proven_client(
         self, uow: UnitOfWork, conversation_id: str
@@ -245,7 +244,7 @@ class TestPreRegistrationTakeover:
             email="victor@example.org",
         )
         with uow.reading() as reader:
-            assert reader.session.get(ChannelIdentity, ("email", "victor@example.org")) is None
+            assert find_identity(reader.session, "email", "victor@example.org") is None
 
         victor_chat = visitor_says_hello(uow, "victor-session")
         identify_client(

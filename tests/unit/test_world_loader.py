@@ -17,7 +17,6 @@ from domain.kernel.errors import WorldError
 from domain.kernel.uow import UnitOfWork
 from domain.models import (
     Booking,
-    ChannelIdentity,
     DocumentTemplate,
     Practice,
     Provider,
@@ -26,6 +25,7 @@ from domain.models import (
 from domain.scheduling.slots import free_starts
 from domain.world.loader import load_world, read_world, weeks_until
 from domain.world.schema import WorldIn
+from testkit.stored import identity_at
 from tests.conftest import DEMO_WORLD, ROOT, SAMPLE_WORLD
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -72,8 +72,8 @@ class TestTheSampleWorld:
             booking = session.get_one(Booking, "b-ana-gp")
             assert booking.starts_at == datetime(2026, 3, 4, 7, 40, tzinfo=UTC)
             assert booking.status == "confirmed"
-            assert session.get_one(ChannelIdentity, ("telegram", "700001")).client_id == "ana"
-            assert session.get_one(ChannelIdentity, ("sms", "+4915198765432")).client_id == "tom"
+            assert identity_at(session, "telegram", "700001").client_id == "ana"
+            assert identity_at(session, "sms", "+4915198765432").client_id == "tom"
             template = session.get_one(DocumentTemplate, "medical-intake")
             assert template.paragraphs[1].startswith("Patient: {{ client.name }}")
 
@@ -306,7 +306,7 @@ class TestThePhoneRegion:
         load(uow, write(tmp_path, world))
         with uow.reading() as reader:
             assert reader.session.get_one(Practice, 1).region == "AT"
-            owner = reader.session.get_one(ChannelIdentity, ("sms", "+436641234567"))
+            owner = identity_at(reader.session, "sms", "+436641234567")
             assert owner.client_id == "tom"
 
     @pytest.mark.parametrize(("world_file", "region"), [(SAMPLE_WORLD, "DE"), (DEMO_WORLD, "DE")])
@@ -322,7 +322,7 @@ class TestThePhoneRegion:
         world["clients"][1]["phone"] = "0151 98765432"
         load(uow, write(tmp_path, world))
         with uow.reading() as reader:
-            assert reader.session.get_one(ChannelIdentity, ("sms", "+4915198765432"))
+            assert identity_at(reader.session, "sms", "+4915198765432")
 
     def test_the_toronto_suite_reads_canadian_numbers(self) -> None:
         world = WorldIn.model_validate({**toronto(), "clients": [national_client()]})

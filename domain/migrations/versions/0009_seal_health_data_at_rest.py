@@ -16,7 +16,12 @@ import sqlalchemy as sa
 from alembic import op
 
 from domain.kernel.keyring import Keyring
-from domain.kernel.sealing_conversion import open_sealed_values, seal_clear_values
+from domain.kernel.sealing_conversion import (
+    HEALTH_FIELDS,
+    HEALTH_INDEXES,
+    open_sealed_values,
+    seal_clear_values,
+)
 
 revision: str = "0009"
 down_revision: str | None = "0008"
@@ -59,11 +64,11 @@ def upgrade() -> None:
         type_=sa.Text(),
         postgresql_using="encode(content, 'base64')",
     )
-    seal_clear_values(op.get_bind(), _keyring())
+    seal_clear_values(op.get_bind(), _keyring(), fields=HEALTH_FIELDS, indexes=HEALTH_INDEXES)
 
 
 def downgrade() -> None:
-    open_sealed_values(op.get_bind(), _keyring())
+    open_sealed_values(op.get_bind(), _keyring(), fields=HEALTH_FIELDS)
     op.alter_column(
         "generated_forms",
         "content",
