@@ -18,7 +18,9 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
+from agent.language.detection import hear
 from agent.state import AgentState
+from domain.conversations.language import settle_language
 from domain.conversations.opening import open_conversation
 from domain.kernel.uow import UnitOfWork
 from tools.context import RunContext
@@ -105,6 +107,7 @@ class ConversationAgent:
         open_conversation(
             uow=self.uow(), conversation_id=conversation_id, channel=channel, client_id=client_id
         )
+        settle_language(uow=self.uow(), conversation_id=conversation_id, heard=hear(text))
         config = _thread(conversation_id)
         context = RunContext(conversation_id=conversation_id, channel=channel, client_id=client_id)
         before = self.graph.get_state(config)

@@ -98,7 +98,9 @@ def _tool(use: ToolUse) -> dict[str, Any]:
 
 def _buttons(turn: Turn) -> list[dict[str, str]]:
     if turn.question is not None:
-        return [{"label": o, "value": o} for o in turn.question.get("options", [])]
+        options = turn.question.get("options", [])
+        labels = turn.question.get("labels") or options
+        return [{"label": label, "value": o} for label, o in zip(labels, options, strict=False)]
     offered: list[dict[str, Any]] = []
     for use in turn.tools:
         if use.name in _PAST_OFFER:

@@ -18,6 +18,7 @@ from agent.choices import Slot, offered_slots
 from agent.offline.lexicon import plain_english
 
 NOW_LINE = re.compile(r"Current local time: (\S+)")
+LANGUAGE_LINE = re.compile(r"Reply language: (\w+)")
 TASK_KEY = "frontdesk_task"
 SAID_KEY = "frontdesk_said"
 ANONYMOUS_LINE = "Client: not identified yet."
@@ -26,6 +27,8 @@ ANONYMOUS_LINE = "Client: not identified yet."
 @dataclass
 class Memory:
     now: datetime
+    # The language replies are written in, as the system prompt states it.
+    language: str = "en"
     # Hours before a start after which a client may no longer cancel or move it.
     # The client's latest message in the plain English the readers know (agent/offline/lexicon),
     # and as they wrote it, for what is kept or shown to staff verbatim.
@@ -71,6 +74,9 @@ def _read_system(memory: Memory, text: str) -> None:
     if now:
         memory.now = datetime.fromisoformat(now.group(1))
     memory.anonymous = ANONYMOUS_LINE in text
+    language = LANGUAGE_LINE.search(text)
+    if language:
+        memory.language = language.group(1)
 
 
 def read_memory(messages: list[BaseMessage]) -> Memory:

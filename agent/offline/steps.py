@@ -66,7 +66,8 @@ class Steps:
         extra: dict[str, Any] = {SAID_KEY: template}
         if task is not None:
             extra[TASK_KEY] = task
-        return AIMessage(content=render(f"offline/{template}", **context), additional_kwargs=extra)
+        text = render(f"offline/{template}", language=self.memory.language, **context)
+        return AIMessage(content=text, additional_kwargs=extra)
 
     def ask_knowledge(
         self, text: str, resume: dict[str, Any] | None = None, *, site: str | None = None
