@@ -22,7 +22,6 @@ from prompts import render
 from tools.booking import parse_start
 from tools.context import RunContext, as_result, caller, refusal
 
-
 ANSWER_BUTTONS = ("Confirm", "Change")
 
 
@@ -49,9 +48,7 @@ def confirmation_question(
             uow=uow(), actor=who.actor, booking_id=booking_id, new_start=new_start
         )
         moved = drafts.describe_start(uow=uow(), booking_id=booking_id, start=new_start)
-        text = render(
-            "confirm_reschedule", language=language, new_start=moved, **details
-        )
+        text = render("confirm_reschedule", language=language, new_start=moved, **details)
     return {
         "action": call["name"],
         "booking_id": booking_id,

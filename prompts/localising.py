@@ -40,9 +40,7 @@ def localised_when(when: str, language: str) -> str:
         day = NEAR_DAYS[language][match["near"]]
     else:
         weekday = get_day_names("abbreviated", locale=language)[WEEKDAYS.index(match["weekday"])]
-        month = get_month_names("abbreviated", locale=language)[
-            MONTHS.index(match["month"]) + 1
-        ]
+        month = get_month_names("abbreviated", locale=language)[MONTHS.index(match["month"]) + 1]
         day = DAY_PATTERNS[language].format(weekday=weekday, day=match["day"], month=month)
         if match["year"]:
             day = f"{day} {match['year']}"

@@ -61,9 +61,7 @@ def hear(text: str) -> Heard:
     if detected.language == "ru" and detected.confidence == 1.0:
         decisive = True
     else:
-        decisive = (
-            detected.words >= SWITCHING_WORDS and detected.confidence >= SWITCHING_CONFIDENCE
-        )
+        decisive = detected.words >= SWITCHING_WORDS and detected.confidence >= SWITCHING_CONFIDENCE
     # One word is a name, a yes or a greeting far more often than a choice of language.
     if detected.words < 2 and detected.language != "ru":
         language = None

@@ -101,7 +101,7 @@ def conversation_language(*, uow: UnitOfWork, conversation_id: str) -> str:
 
 
 def client_language(*, uow: UnitOfWork, client_id: str | None) -> str:
-    """Return the language a client is written to in (notifications), the practice's default else."""
+    """Return the language a client is written to in (notifications): theirs, else the default."""
     with uow.reading() as reader:
         languages = _languages(reader.session)
         client = reader.session.get(Client, client_id) if client_id else None

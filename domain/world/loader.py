@@ -128,9 +128,7 @@ def load_world(
         _add_all(uow, [provider_row(p) for p in world.providers])
         for provider in world.providers:
             _add_all(uow, schedule_rows(provider))
-        _add_all(
-            uow, [KnowledgeEntry(**k.model_dump()) for k in world.knowledge]
-        )
+        _add_all(uow, [KnowledgeEntry(**k.model_dump()) for k in world.knowledge])
         _add_clients(uow, world)
         _add_bookings(uow, world, source)
         audit(
