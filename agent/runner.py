@@ -65,6 +65,8 @@ class Turn:
 
     # The calls the model made this turn (a committing one runs on the next answer).
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    # The language the turn was answered in (buttons and cards are shown in it too).
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -107,11 +109,13 @@ class ConversationAgent:
         open_conversation(
             uow=self.uow(), conversation_id=conversation_id, channel=channel, client_id=client_id
         )
-        settle_language(uow=self.uow(), conversation_id=conversation_id, heard=hear(text))
         config = _thread(conversation_id)
         context = RunContext(conversation_id=conversation_id, channel=channel, client_id=client_id)
         before = self.graph.get_state(config)
         seen = len(before.values.get("messages", [])) if before.values else 0
+        language = settle_language(
+            uow=self.uow(), conversation_id=conversation_id, heard=hear(text), under_way=seen > 0
+        )
         given: Command[Any] | AgentState = (
             Command(resume=text)
             if before.interrupts
@@ -137,7 +141,11 @@ class ConversationAgent:
             said.append(Reply(f"question-{after.interrupts[0].id}", str(question["question"])))
         calls = [dict(call) for m in new if isinstance(m, AIMessage) for call in m.tool_calls]
         return Turn(
-            said=said, question=question, tools=_tool_uses(messages, seen), tool_calls=calls
+            said=said,
+            question=question,
+            tools=_tool_uses(messages, seen),
+            tool_calls=calls,
+            language=language,
         )
 
     def catch_up(self, *, conversation_id: str, said: Sequence[Said]) -> None:

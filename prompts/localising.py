@@ -27,6 +27,8 @@ NEAR_DAYS = {
 }
 # How a day is written: 'Do., 5. März', 'чт, 5 мар.'.
 DAY_PATTERNS = {"de": "{weekday}, {day}. {month}", "ru": "{weekday}, {day} {month}"}
+# How an offered time names its provider: 'Do., 5. März, 08:00 bei Dr. Weber'.
+WITH_PROVIDER = {"de": " bei ", "ru": " — "}
 # What goes before a day that is no 'today' or 'tomorrow': 'am Do., 5. März'.
 ON_DAY = {"en": "on ", "de": "am ", "ru": ""}
 
@@ -44,7 +46,10 @@ def localised_when(when: str, language: str) -> str:
         day = DAY_PATTERNS[language].format(weekday=weekday, day=match["day"], month=month)
         if match["year"]:
             day = f"{day} {match['year']}"
-    return f"{day}, {match['time']}{match['rest']}"
+    rest = match["rest"]
+    if rest.startswith(" with "):
+        rest = WITH_PROVIDER[language] + rest.removeprefix(" with ")
+    return f"{day}, {match['time']}{rest}"
 
 
 def on_localised_day(when: str, language: str) -> str:

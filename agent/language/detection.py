@@ -16,6 +16,11 @@ from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 from domain.conversations.language import Heard
 
+# What a time button says for the client: a start as tools write it, then the provider.
+OFFERED_TIME = re.compile(
+    r"^\s*(?:today|tomorrow|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} \w{3}(?: \d{4})?),"
+    r" \d{2}:\d{2}\b"
+)
 LINGUA_CODES = {Language.ENGLISH: "en", Language.GERMAN: "de", Language.RUSSIAN: "ru"}
 WORD = re.compile(r"[^\W\d_]{2,}")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -55,6 +60,8 @@ def detect_language(text: str) -> Detected:
 
 def hear(text: str) -> Heard:
     """Tell what a client's message says of their language: written in, or asked for."""
+    if OFFERED_TIME.match(text):
+        return Heard()  # a time button's words ("Tue 3 Mar, 09:00 with …"), not the client's
     detected = detect_language(text)
     asked_for = asked_language(text)
     language = detected.language if detected.confidence >= STARTING_CONFIDENCE else None

@@ -52,11 +52,13 @@ def hint_language(*, uow: UnitOfWork, conversation_id: str, hint: str | None) ->
         uow.commit()
 
 
-def settle_language(*, uow: UnitOfWork, conversation_id: str, heard: Heard) -> str:
+def settle_language(*, uow: UnitOfWork, conversation_id: str, heard: Heard, under_way: bool) -> str:
     """Decide the language to answer this message in, and keep it on the conversation and client.
 
-    An asked-for language sticks on both; so does one recognised with certainty. A message
-    that tells nothing keeps the language the conversation already has.
+    An asked-for language sticks on both. The first message of a conversation, when its
+    language is recognised, sets it (over the client's from before and the channel's hint);
+    once under way, only a message recognised with certainty switches it. A message that
+    tells nothing keeps the language the conversation already has.
     """
     with uow:
         conversation = uow.session.get(Conversation, conversation_id)
@@ -71,7 +73,7 @@ def settle_language(*, uow: UnitOfWork, conversation_id: str, heard: Heard) -> s
         recognised = offered(heard.language, languages)
         if asked:
             language = asked
-        elif recognised and (known is None or heard.decisive):
+        elif recognised and (known is None or not under_way or heard.decisive):
             language = recognised
         else:
             language = known or languages[0]
