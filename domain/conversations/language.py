@@ -8,6 +8,7 @@ Only languages the practice offers are ever chosen.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -38,15 +39,22 @@ def practice_languages(*, uow: UnitOfWork) -> list[str]:
         return list(_languages(reader.session))
 
 
-def hint_language(*, uow: UnitOfWork, conversation_id: str, hint: str | None) -> None:
-    """Take a channel's hint of the language when the conversation and client have none."""
+def hint_language(*, uow: UnitOfWork, conversation_id: str, hints: Sequence[str]) -> None:
+    """Take a channel's hint of the language when the conversation and client have none.
+
+    `hints` are the channel's, preferred first (Accept-Language in order of quality): the
+    first the practice offers is taken.
+    """
     with uow:
         conversation = uow.session.get(Conversation, conversation_id)
         if conversation is None or conversation.language:
             return
         client = uow.session.get(Client, conversation.client_id) if conversation.client_id else None
-        language = offered(hint, _languages(uow.session))
-        if language is None or (client is not None and client.language):
+        if client is not None and client.language:
+            return
+        languages = _languages(uow.session)
+        language = next((code for hint in hints if (code := offered(hint, languages))), None)
+        if language is None:
             return
         conversation.language = language
         uow.commit()

@@ -31,3 +31,19 @@ def translated(
 ) -> str:
     """Return a field in the language when a translation of it exists, else the original."""
     return (translations.get(language) or {}).get(field) or original
+
+
+def accepted_languages(header: str | None) -> list[str]:
+    """Return the languages of an Accept-Language header, most preferred first."""
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and tag != "*" and quality > 0:
+            weighted.append((-quality, position, tag))
+    return [tag for _, _, tag in sorted(weighted)]
