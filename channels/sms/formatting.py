@@ -67,9 +67,24 @@ def entry_text(entry: dict[str, Any], *, public_url: str | None) -> str:
     if documents:
         kept.append(_documents_line(documents, language))
     if buttons:
-        kept += [f"{n}) {plain(b['label'])}" for n, b in enumerate(buttons, start=1)]
+        labels = [plain(str(b["label"])) for b in buttons]
+        if sms_size("\n".join([*kept, *labels])).segments > MAX_SEGMENTS:
+            labels = _without_common_provider(labels)
+        kept += [f"{n}) {label}" for n, label in enumerate(labels, start=1)]
         kept.append(choices(len(buttons), language))
     return fit(prose, kept)
+
+
+def _without_common_provider(labels: list[str]) -> list[str]:
+    """Drop the provider from choices that all name the same one: the reply already names them.
+
+    Only when they would not fit otherwise: a time in Cyrillic is billed as UCS-2 (67
+    characters a segment, not 153), and six choices each repeating the provider do not fit.
+    """
+    providers = {label.rpartition(" - ")[2] for label in labels}
+    if len(labels) < 2 or len(providers) != 1 or not all(" - " in label for label in labels):
+        return labels
+    return [label.rpartition(" - ")[0] for label in labels]
 
 
 def fit(prose: str, kept: list[str], *, max_segments: int = MAX_SEGMENTS) -> str:

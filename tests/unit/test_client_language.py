@@ -136,9 +136,7 @@ class TestKeepingTheLanguage:
         assert settle(uow, "c1", "по-русски, пожалуйста") == "ru"
         assert settle(uow, "c1", "2") == "ru"
 
-    def test_the_client_keeps_the_language_for_the_next_conversation(
-        self, uow: UnitOfWork
-    ) -> None:
+    def test_the_client_keeps_the_language_for_the_next_conversation(self, uow: UnitOfWork) -> None:
         client_id = _client_id(uow)
         _start(uow, "first", client_id)
         settle(uow, "first", "Мне нужен терапевт завтра утром", under_way=False)
