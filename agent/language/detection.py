@@ -58,21 +58,34 @@ def detect_language(text: str) -> Detected:
     return Detected(LINGUA_CODES[best.language], best.value, words)
 
 
+def written_in(text: str) -> str | None:
+    """Return the language a text is clearly written in; None for a name, a time, "ok"."""
+    return _written_in(detect_language(text))
+
+
+def _written_in(detected: Detected) -> str | None:
+    if detected.language == "ru":
+        return "ru"
+    # One word is a name, a yes or a greeting far more often than a choice of language.
+    if detected.words < 2 or detected.confidence < STARTING_CONFIDENCE:
+        return None
+    return detected.language
+
+
 def hear(text: str) -> Heard:
     """Tell what a client's message says of their language: written in, or asked for."""
     if OFFERED_TIME.match(text):
         return Heard()  # a time button's words ("Tue 3 Mar, 09:00 with …"), not the client's
     detected = detect_language(text)
-    asked_for = asked_language(text)
-    language = detected.language if detected.confidence >= STARTING_CONFIDENCE else None
-    if detected.language == "ru" and detected.confidence == 1.0:
-        decisive = True
-    else:
-        decisive = detected.words >= SWITCHING_WORDS and detected.confidence >= SWITCHING_CONFIDENCE
-    # One word is a name, a yes or a greeting far more often than a choice of language.
-    if detected.words < 2 and detected.language != "ru":
-        language = None
-    return Heard(language=language, decisive=decisive and language is not None, asked_for=asked_for)
+    language = _written_in(detected)
+    decisive = language == "ru" or (
+        detected.words >= SWITCHING_WORDS and detected.confidence >= SWITCHING_CONFIDENCE
+    )
+    return Heard(
+        language=language,
+        decisive=decisive and language is not None,
+        asked_for=asked_language(text),
+    )
 
 
 LANGUAGE_WORDS = {

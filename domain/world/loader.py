@@ -195,6 +195,7 @@ def _add_clients(uow: UnitOfWork, world: WorldIn) -> None:
             phone=c.phone,
             email=c.email,
             profile=dict(c.profile),
+            language=c.language,
             created_at=world.now,
         )
         for c in world.clients

@@ -131,6 +131,8 @@ class ClientIn(Strict):
     email: str | None = None
     telegram_id: Text | None = None
     profile: dict[str, Text] = {}
+    # The language the client was answered in before (a known client's), if any.
+    language: LanguageCode | None = None
 
     @field_validator("email")
     @classmethod
