@@ -13,6 +13,7 @@ from bench import (
     admin_api,
     contention,
     evals,
+    language_detection,
     notify,
     prompt_tokens,
     slot_search,
@@ -28,6 +29,7 @@ HEADLINES: dict[str, Callable[[Figures], str]] = {
     "slot_search": slot_search.headline,
     "prompt_tokens": prompt_tokens.headline,
     "understanding": understanding.headline,
+    "language_detection": language_detection.headline,
 }
 BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "contention": contention.run,
@@ -39,6 +41,7 @@ BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "notify": notify.run,
     "evals": evals.run,
     "understanding": understanding.run,
+    "language_detection": language_detection.run,
 }
 
 
