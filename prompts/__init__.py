@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
 from prompts.localising import localised_price, localised_when, on_localised_day
+from prompts.notices import localised_note
 
 ENGLISH = "en"
 
@@ -30,6 +31,7 @@ def _environment() -> Environment:
     environment.filters["on"] = _on
     environment.filters["when"] = _when
     environment.filters["price"] = _price
+    environment.filters["note"] = _note
     return environment
 
 
@@ -52,6 +54,11 @@ def _when(context: Context, when: str) -> str:
 @pass_context
 def _price(context: Context, price: object, currency: str) -> str:
     return localised_price(price, currency, context.get("language", ENGLISH))
+
+
+@pass_context
+def _note(context: Context, text: str | None) -> str:
+    return localised_note(text, context.get("language", ENGLISH))
 
 
 def variant_name(name: str, language: str) -> str:

@@ -50,8 +50,9 @@ def detect_language(text: str) -> Detected:
         return Detected(None, 0.0, 0)
     letters = [c for c in text if c.isalpha()]
     cyrillic = sum(1 for c in letters if CYRILLIC.match(c))
-    # Of the three, only Russian is written in Cyrillic: the script alone decides.
-    if cyrillic * 2 > len(letters):
+    # Of the three, only Russian is written in Cyrillic: the script alone decides, even when
+    # Latin names of people and services stand among the words (a third of the letters).
+    if cyrillic * 3 >= len(letters):
         return Detected("ru", 1.0, words)
     values = _detector().compute_language_confidence_values(text)
     best = max(values, key=lambda value: value.value)

@@ -9,6 +9,7 @@ import pytest
 from domain.kernel.languages import SUPPORTED
 from prompts import render
 from prompts.localising import localised_price, localised_when
+from prompts.notices import localised_note
 
 TEMPLATES = Path(__file__).parents[2] / "prompts" / "templates"
 # Replies the client reads; the system prompt, the dialogue state and the simulated client
@@ -91,3 +92,29 @@ class TestLocalFormats:
     )
     def test_prices(self, language: str, expected: str) -> None:
         assert localised_price("80.00", "EUR", language) == expected
+
+
+class TestNoticeSentences:
+    HOLD = (
+        "This appointment starts in less than 24 hours, so once booked it can no longer be "
+        "changed online. To change or cancel it later, call the practice on +49 30 1 or email "
+        "a@b.example."
+    )
+    PAST = (
+        "This appointment can no longer be changed online: appointments can be cancelled online "
+        "only up to 24 hours before they start, and this one could have been cancelled until "
+        "Thu 12 Mar, 09:30. To cancel it, email the practice at a@b.example."
+    )
+
+    def test_the_practices_notice_is_told_in_german_and_russian(self) -> None:
+        assert localised_note(self.HOLD, "de") == (
+            "Dieser Termin beginnt in weniger als 24 Stunden und kann nach der Buchung nicht "
+            "mehr online geändert werden. Um ihn später zu ändern oder abzusagen, rufen Sie die "
+            "Praxis unter +49 30 1 an oder schreiben Sie an a@b.example."
+        )
+        assert "до чт, 12 мар., 09:30" in localised_note(self.PAST, "ru")
+        assert "напишите в практику на a@b.example" in localised_note(self.PAST, "ru")
+
+    def test_an_unknown_sentence_and_english_are_left_as_they_are(self) -> None:
+        assert localised_note("Something else.", "de") == "Something else."
+        assert localised_note(self.HOLD, "en") == self.HOLD
