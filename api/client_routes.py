@@ -69,6 +69,8 @@ class ClientBrief(BaseModel):
     name: str
     phone: str | None
     email: str | None
+    # The language the client is answered in (en, de, ru), once known; staff see it, not edit it.
+    language: str | None = None
     version: int
 
 

@@ -94,6 +94,7 @@ def summary_json(
         "held_by": holder,
         "handoff_reason": conversation.handoff_reason,
         "last_message": conversation.last_message,
+        "language": conversation.language,
         "updated_at": conversation.updated_at.isoformat(),
     }
 

@@ -63,6 +63,8 @@ def chat_router(hub_of: Callable[[], Hub]) -> APIRouter:
                     "session": session,
                     "conversation_id": conversation.id if conversation else None,
                     "status": conversation.status if conversation else "bot",
+                    # The chat words its own texts in it; before one is known, in the browser's.
+                    "language": conversation.language if conversation else None,
                     "history": history,
                 }
             )
