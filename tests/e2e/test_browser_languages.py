@@ -40,7 +40,7 @@ def test_a_russian_browser_gets_the_chat_in_russian(browser: Browser, server: Li
         "placeholder", "Введите сообщение…"
     )
     expect(page.get_by_test_id("send")).to_have_text("Отправить")
-    expect(connection_status(page)).to_have_text("В сети")
+    expect(connection_status(page)).to_have_text("В сети")  # noqa: RUF001
     assert page.evaluate("document.documentElement.lang") == "ru"
 
     answer = say(page, "Привет")  # one word: the browser's language stands

@@ -21,7 +21,7 @@ from domain.kernel.clock import FrozenClock
 from domain.kernel.db import make_engine
 from domain.kernel.migrate import upgrade_schema
 from domain.kernel.uow import UnitOfWork
-from domain.models import Booking, BookingStatus, Client, Conversation
+from domain.models import Client, Conversation, DocumentKind, Service
 from domain.world.loader import load_world, read_world
 from knowledge.embeddings import MiniLMEmbedder
 from knowledge.entries import entries_from_database
@@ -76,14 +76,6 @@ class Talk:
             conversation = reader.session.get_one(Conversation, self.conversation_id)
             client = reader.session.get_one(Client, self.client_id)
             return conversation.language, client.language
-
-    def confirmed(self) -> list[Booking]:
-        with self.uow().reading() as reader:
-            return [
-                b
-                for b in reader.session.query(Booking).filter_by(client_id=self.client_id)
-                if b.status == BookingStatus.CONFIRMED and b.created_at == self.uow().now()
-            ]
 
 
 StartTalk = Callable[[str], Talk]
@@ -186,3 +178,25 @@ def test_an_english_conversation_is_unchanged(start_talk: StartTalk) -> None:
     assert asked.question["labels"] == ["Confirm", "Change"]
     assert "Price: 80.00 EUR" in asked.question["question"]
     assert talk.languages() == ("en", "en")
+
+
+def test_replies_use_the_catalogs_translations_where_there_are_any(
+    start_talk: StartTalk,
+) -> None:
+    talk = start_talk("lena-schmidt")
+    with talk.uow() as uow:
+        service = uow.session.get_one(Service, "derm-consult")
+        service.translations = {"de": {"name": "Hautärztliche Sprechstunde"}}
+        kind = uow.session.get_one(DocumentKind, "insurance_card")
+        kind.translations = {"de": {"name": "Versichertenkarte"}}
+        uow.commit()
+    offered = talk.say("Ich möchte einen Termin bei Dr. Lehmann")
+    assert "für Hautärztliche Sprechstunde:" in offered.replies[-1]
+    assert calls(offered, "check_slots")[0]["service_id"] == "derm-consult"
+    talk.say("2")
+    booked = talk.say("ja")
+    assert "Bitte senden oder bringen Sie mit: Versichertenkarte." in booked.replies[-1]
+
+    english = start_talk("markus-wolf")
+    said = english.say("I need a dermatologist tomorrow")
+    assert "Dermatology consultation" in said.replies[-1]  # no English translation: the original
