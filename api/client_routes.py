@@ -69,13 +69,13 @@ class ClientBrief(BaseModel):
     name: str
     phone: str | None
     email: str | None
-    # The language the client is answered in (en, de, ru), once known; staff see it, not edit it.
-    language: str | None = None
     version: int
 
 
 class ClientRead(ClientBrief):
     profile: dict[str, str]
+    # The language the client is answered in (en, de, ru), once known; staff see it, not edit it.
+    language: str | None = None
     created_at: datetime
 
 
