@@ -8,15 +8,20 @@ from langchain_core.messages import BaseMessage, SystemMessage
 
 from agent.dialogue_state import dialogue_state
 from agent.window import recent_messages, window_start
+from domain.catalog.translations import translated_names
 from domain.clients.names import client_names
+from domain.kernel.languages import DEFAULT, NAMES
 from domain.kernel.timefmt import zone
 from domain.kernel.uow import UnitOfWork
 from domain.scheduling.calendars import practice_policies
 from prompts import render
 
 
-def system_prompt(uow: UnitOfWork, client_id: str | None) -> str:
-    """Render the system prompt for this moment and this client."""
+def system_prompt(uow: UnitOfWork, client_id: str | None, language: str = DEFAULT) -> str:
+    """Render the system prompt for this moment, this client and the language they speak.
+
+    In a language the catalog has translations for, the prompt lists the names to say instead.
+    """
     policy = practice_policies(uow=uow)
     names = client_names(uow=uow, client_ids=[client_id] if client_id else [])
     now = uow.now().astimezone(zone(policy.timezone))
@@ -30,6 +35,9 @@ def system_prompt(uow: UnitOfWork, client_id: str | None) -> str:
         max_advance_days=policy.max_advance_days,
         hold_minutes=policy.hold_minutes,
         cancellation_notice_hours=policy.cancellation_notice_hours,
+        language=language,
+        language_name=NAMES[language],
+        names=translated_names(uow=uow, language=language) if language != DEFAULT else {},
     )
 
 

@@ -15,11 +15,14 @@ from langgraph.types import interrupt
 
 from agent.offline.answers import classify_answer
 from domain.booking import changes, drafts, holds
+from domain.conversations.language import conversation_language
 from domain.kernel.errors import DomainError
 from domain.kernel.uow import UnitOfWork
 from prompts import render
 from tools.booking import parse_start
 from tools.context import RunContext, as_result, caller, refusal
+
+ANSWER_BUTTONS = ("Confirm", "Change")
 
 
 def confirmation_question(
@@ -30,26 +33,29 @@ def confirmation_question(
     booking_id = str(call["args"].get("booking_id", ""))
     summary = drafts.booking_summary(uow=uow(), actor=who.actor, booking_id=booking_id)
     details = asdict(summary)
+    language = conversation_language(uow=uow(), conversation_id=context.conversation_id)
     if call["name"] == "confirm_booking":
         if summary.missing:
             missing = ", ".join(field.replace("_", " ") for field in summary.missing)
             raise DomainError(f"Still missing before booking: {missing}.")
-        text = render("confirm_booking", **details)
+        text = render("confirm_booking", language=language, **details)
     elif call["name"] == "cancel_booking":
         changes.preview_cancel(uow=uow(), actor=who.actor, booking_id=booking_id)
-        text = render("confirm_cancel", **details)
+        text = render("confirm_cancel", language=language, **details)
     else:
         new_start = parse_start(str(call["args"].get("new_start", "")))
         changes.preview_reschedule(
             uow=uow(), actor=who.actor, booking_id=booking_id, new_start=new_start
         )
         moved = drafts.describe_start(uow=uow(), booking_id=booking_id, start=new_start)
-        text = render("confirm_reschedule", new_start=moved, **details)
+        text = render("confirm_reschedule", language=language, new_start=moved, **details)
     return {
         "action": call["name"],
         "booking_id": booking_id,
         "question": text,
-        "options": ["Confirm", "Change"],
+        # The values are what a button answers, read the same in every language.
+        "options": list(ANSWER_BUTTONS),
+        "labels": [render(f"buttons/{name}", language=language) for name in ANSWER_BUTTONS],
     }
 
 

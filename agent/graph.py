@@ -25,6 +25,7 @@ from agent.models import reads_whole_transcript
 from agent.state import AgentState
 from agent.tool_definitions import compact_definitions
 from domain.booking import holds
+from domain.conversations.language import conversation_language
 from domain.conversations.opening import record_usage
 from domain.kernel.errors import DomainError
 from domain.kernel.uow import UnitOfWork
@@ -63,8 +64,9 @@ def build_graph(
 
     def call_model(state: AgentState, config: RunnableConfig) -> dict[str, list[BaseMessage]]:
         who = caller(get_runtime(RunContext).context, uow)
+        language = conversation_language(uow=uow(), conversation_id=who.conversation_id)
         prompt = model_prompt(
-            system_prompt(uow(), who.client_id),
+            system_prompt(uow(), who.client_id, language),
             state["messages"],
             whole_transcript=whole_transcript,
         )
@@ -83,7 +85,9 @@ def build_graph(
             log.warning("model sent malformed tool arguments: %s", reply.invalid_tool_calls)
         _release_unseen_holds(uow, who, state["messages"])
         # Marked, so that whoever reads the conversation (the evals) can tell it from an answer.
-        apology = AIMessage(render("fallback"), response_metadata={FELL_BACK: True})
+        apology = AIMessage(
+            render("fallback", language=language), response_metadata={FELL_BACK: True}
+        )
         return {"messages": [apology]}
 
     def run_tools(state: AgentState, config: RunnableConfig) -> dict[str, list[BaseMessage]]:

@@ -18,7 +18,9 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
+from agent.language.detection import hear
 from agent.state import AgentState
+from domain.conversations.language import settle_language
 from domain.conversations.opening import open_conversation
 from domain.kernel.uow import UnitOfWork
 from tools.context import RunContext
@@ -63,6 +65,8 @@ class Turn:
 
     # The calls the model made this turn (a committing one runs on the next answer).
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    # The language the turn was answered in (buttons and cards are shown in it too).
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,9 @@ class ConversationAgent:
         context = RunContext(conversation_id=conversation_id, channel=channel, client_id=client_id)
         before = self.graph.get_state(config)
         seen = len(before.values.get("messages", [])) if before.values else 0
+        language = settle_language(
+            uow=self.uow(), conversation_id=conversation_id, heard=hear(text), under_way=seen > 0
+        )
         given: Command[Any] | AgentState = (
             Command(resume=text)
             if before.interrupts
@@ -134,7 +141,11 @@ class ConversationAgent:
             said.append(Reply(f"question-{after.interrupts[0].id}", str(question["question"])))
         calls = [dict(call) for m in new if isinstance(m, AIMessage) for call in m.tool_calls]
         return Turn(
-            said=said, question=question, tools=_tool_uses(messages, seen), tool_calls=calls
+            said=said,
+            question=question,
+            tools=_tool_uses(messages, seen),
+            tool_calls=calls,
+            language=language,
         )
 
     def catch_up(self, *, conversation_id: str, said: Sequence[Said]) -> None:

@@ -74,6 +74,8 @@ class ClientBrief(BaseModel):
 
 class ClientRead(ClientBrief):
     profile: dict[str, str]
+    # The language the client is answered in (en, de, ru), once known; staff see it, not edit it.
+    language: str | None = None
     created_at: datetime
 
 

@@ -32,6 +32,8 @@ class ConversationRead(BaseModel):
     held_by: str | None
     handoff_reason: str
     last_message: str
+    # The language the conversation is held in (en, de, ru), once known.
+    language: str | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -14,6 +14,7 @@ from bench import (
     contention,
     enumeration,
     evals,
+    language_detection,
     notify,
     prompt_tokens,
     slot_search,
@@ -30,6 +31,7 @@ HEADLINES: dict[str, Callable[[Figures], str]] = {
     "prompt_tokens": prompt_tokens.headline,
     "understanding": understanding.headline,
     "enumeration": enumeration.headline,
+    "language_detection": language_detection.headline,
 }
 BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "contention": contention.run,
@@ -42,6 +44,7 @@ BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "evals": evals.run,
     "understanding": understanding.run,
     "enumeration": enumeration.run,
+    "language_detection": language_detection.run,
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from agent.choices import choice_button, offered_slots, shown_slots
 from agent.runner import ToolUse, Turn
 from domain.models import Conversation, ConversationEntry, EntryAuthor
+from prompts.localising import localised_price, localised_when
 
 FormUrl = Callable[[str], str]
 LISTED = re.compile(r"^\s*\d+[.)]\s")  # a numbered line: "1. Tue 3 Mar, 09:00"
@@ -32,11 +33,15 @@ class Said:
 def turn_entries(turn: Turn, form_url: FormUrl) -> list[Said]:
     """The tool calls and replies of a turn; the last reply carries its buttons and card."""
     entries = [Said(EntryAuthor.TOOL, use.name, {"tool": _tool(use)}) for use in turn.tools]
-    replies = [Said(EntryAuthor.AGENT, r.text, {"reply_id": r.id}) for r in turn.said]
+    # Each reply names its language: channels word their own texts around it in the same one.
+    replies = [
+        Said(EntryAuthor.AGENT, r.text, {"reply_id": r.id, "language": turn.language})
+        for r in turn.said
+    ]
     if replies:
         last = replies[-1]
         buttons = _buttons(turn)
-        card = _card(turn.tools, form_url)
+        card = _card(turn.tools, form_url, turn.language)
         extra = {**last.extra, "buttons": buttons, "card": card}
         documents = _requested_documents(turn.tools)
         if documents:
@@ -61,6 +66,7 @@ def entry_json(entry: ConversationEntry) -> dict[str, Any]:
         "documents": extra.get("documents") or [],
         "upload": extra.get("upload"),
         "tool": extra.get("tool"),
+        "language": extra.get("language"),
     }
 
 
@@ -88,6 +94,7 @@ def summary_json(
         "held_by": holder,
         "handoff_reason": conversation.handoff_reason,
         "last_message": conversation.last_message,
+        "language": conversation.language,
         "updated_at": conversation.updated_at.isoformat(),
     }
 
@@ -98,17 +105,22 @@ def _tool(use: ToolUse) -> dict[str, Any]:
 
 def _buttons(turn: Turn) -> list[dict[str, str]]:
     if turn.question is not None:
-        return [{"label": o, "value": o} for o in turn.question.get("options", [])]
+        options = turn.question.get("options", [])
+        labels = turn.question.get("labels") or options
+        return [{"label": label, "value": o} for label, o in zip(labels, options, strict=False)]
     offered: list[dict[str, Any]] = []
     for use in turn.tools:
         if use.name in _PAST_OFFER:
             offered = []
         elif use.name == "check_slots" and isinstance(use.result, list):
             offered += use.result
-    return [choice_button(slot) for slot in shown_slots(offered_slots(offered))]
+    return [
+        {**button, "label": localised_when(button["label"], turn.language)}
+        for button in map(choice_button, shown_slots(offered_slots(offered)))
+    ]
 
 
-def _card(uses: list[ToolUse], form_url: FormUrl) -> dict[str, Any] | None:
+def _card(uses: list[ToolUse], form_url: FormUrl, language: str) -> dict[str, Any] | None:
     booked = [u for u in uses if u.name in _CARD_TOOLS and _is_booking(u.result)]
     if not booked:
         return None
@@ -124,9 +136,9 @@ def _card(uses: list[ToolUse], form_url: FormUrl) -> dict[str, Any] | None:
         "status": summary["status"],
         "service": summary["service"],
         "provider": summary["provider"],
-        "when": summary["start"],
+        "when": localised_when(summary["start"], language),
         "location": summary["location"],
-        "price": f"{summary['price']} {summary['currency']}",
+        "price": localised_price(summary["price"], summary["currency"], language),
         "forms": forms,
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from agent.language.detection import written_in
 from domain.booking.census import confirmed_with_zones, every_booking
 from domain.clients.records import get_client
 from domain.conversations.listing import get_conversation
@@ -133,7 +134,9 @@ def _handoff(expect: Expect, uow: UnitOfWork, conversation_id: str) -> str:
 def _profile(expect: Expect, uow: UnitOfWork, client_id: str) -> str:
     if expect.profile is None:
         return ""
-    profile = get_client(uow=uow, actor=SYSTEM, client_id=client_id).profile
+    client = get_client(uow=uow, actor=SYSTEM, client_id=client_id)
+    # `language` is the client's own field beside the profile: the language they are answered in.
+    profile = {**client.profile, "language": client.language}
     wrong = {k: profile.get(k) for k, v in expect.profile.items() if profile.get(k) != v}
     return "" if not wrong else f"profile: expected {expect.profile}, found {wrong}"
 
@@ -161,4 +164,14 @@ def _replies(expect: Expect, replies: Sequence[str]) -> str:
     for unwanted in expect.replies_exclude or []:
         if any(unwanted.casefold() in r for r in text):
             return f"replies_exclude: a reply contains {unwanted!r}"
+    return _reply_language(expect, replies)
+
+
+def _reply_language(expect: Expect, replies: Sequence[str]) -> str:
+    if expect.reply_language is None:
+        return ""
+    for reply in replies:
+        found = written_in(reply)
+        if found is not None and found != expect.reply_language:
+            return f"reply_language: expected {expect.reply_language}, found {found} in {reply!r}"
     return ""

@@ -36,6 +36,8 @@ class Expect(Strict):
     others_unchanged: bool | None = None
     replies_contain: list[str] | None = None
     replies_exclude: list[str] | None = None
+    # Every agent reply is in this language (detected); times, numbers and names alone pass.
+    reply_language: Literal["en", "de", "ru"] | None = None
 
 
 class Scenario(Strict):

@@ -18,6 +18,9 @@ from agent.choices import Slot, offered_slots
 from agent.offline.lexicon import plain_english
 
 NOW_LINE = re.compile(r"Current local time: (\S+)")
+LANGUAGE_LINE = re.compile(r"Reply language: (\w+)")
+NAME_LINE = re.compile(r"^- (.+?) = (.+)$", re.M)
+NAMES_HEADING = "\nNames in "
 TASK_KEY = "frontdesk_task"
 SAID_KEY = "frontdesk_said"
 ANONYMOUS_LINE = "Client: not identified yet."
@@ -26,6 +29,10 @@ ANONYMOUS_LINE = "Client: not identified yet."
 @dataclass
 class Memory:
     now: datetime
+    # The language replies are written in, as the system prompt states it, and the catalog's
+    # names in it (original → translated) where the practice translated them.
+    language: str = "en"
+    names: dict[str, str] = field(default_factory=dict)
     # Hours before a start after which a client may no longer cancel or move it.
     # The client's latest message in the plain English the readers know (agent/offline/lexicon),
     # and as they wrote it, for what is kept or shown to staff verbatim.
@@ -71,6 +78,12 @@ def _read_system(memory: Memory, text: str) -> None:
     if now:
         memory.now = datetime.fromisoformat(now.group(1))
     memory.anonymous = ANONYMOUS_LINE in text
+    language = LANGUAGE_LINE.search(text)
+    if language:
+        memory.language = language.group(1)
+    if NAMES_HEADING in text:
+        listed = text[text.index(NAMES_HEADING) :]
+        memory.names = dict(NAME_LINE.findall(listed))
 
 
 def read_memory(messages: list[BaseMessage]) -> Memory:

@@ -66,7 +66,8 @@ class Steps:
         extra: dict[str, Any] = {SAID_KEY: template}
         if task is not None:
             extra[TASK_KEY] = task
-        return AIMessage(content=render(f"offline/{template}", **context), additional_kwargs=extra)
+        text = render(f"offline/{template}", language=self.memory.language, **context)
+        return AIMessage(content=say_names(text, self.memory.names), additional_kwargs=extra)
 
     def ask_knowledge(
         self, text: str, resume: dict[str, Any] | None = None, *, site: str | None = None
@@ -184,6 +185,14 @@ class Steps:
     @property
     def has_offer_context(self) -> bool:
         return bool(self.memory.offer_args) or self.moving
+
+
+def say_names(text: str, names: dict[str, str]) -> str:
+    """Put the catalog's translated names in a reply (the longest first: "GP visit" in
+    "GP visit (extended)" is not replaced before the whole)."""
+    for original in sorted(names, key=len, reverse=True):
+        text = text.replace(original, names[original])
+    return text
 
 
 def _within(when: When, searched: dict[str, Any]) -> bool:

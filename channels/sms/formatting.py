@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from channels.sms.wording import phrase
 from domain.booking.references import booking_reference
 from domain.notifications.rendering import sms_size
 
@@ -32,7 +33,7 @@ _PLAIN = str.maketrans(
     }
 )
 LISTED = re.compile(r"^\s*\d+[.)]\s")
-_STATUS_WORDS = {"confirmed": "Booked", "cancelled": "Cancelled"}
+_STATUSES = frozenset({"confirmed", "cancelled"})
 
 
 def plain(text: str) -> str:
@@ -40,17 +41,18 @@ def plain(text: str) -> str:
     return text.translate(_PLAIN)
 
 
-def choices(count: int) -> str:
-    """ "Reply 1, 2 or 3." for three choices."""
+def choices(count: int, language: str | None = None) -> str:
+    """ "Reply 1, 2 or 3." for three choices (in the client's language)."""
     numbers = [str(n) for n in range(1, count + 1)]
     if count == 1:
-        return "Reply 1."
-    return f"Reply {', '.join(numbers[:-1])} or {numbers[-1]}."
+        return phrase(language, "reply_one")
+    return phrase(language, "reply_many", first=", ".join(numbers[:-1]), last=numbers[-1])
 
 
 def entry_text(entry: dict[str, Any], *, public_url: str | None) -> str:
     """An entry (as `presenting.entry_json` shapes it) as one text message of at most 3 segments."""
     prose = plain(entry.get("text") or "").strip()
+    language = entry.get("language")
     kept: list[str] = []
     card = entry.get("card")
     buttons = entry.get("buttons") or []
@@ -59,15 +61,30 @@ def entry_text(entry: dict[str, Any], *, public_url: str | None) -> str:
         prose = "\n".join(line for line in prose.splitlines() if not LISTED.match(line)).strip()
     if card:
         prose = ""  # the booking line says what the reply says, in one line
-        kept.append(_booking_line(card))
-        kept += _form_lines(card.get("forms") or [], public_url)
+        kept.append(_booking_line(card, language))
+        kept += _form_lines(card.get("forms") or [], public_url, language)
     documents = entry.get("documents") or []
     if documents:
-        kept.append(_documents_line(documents))
+        kept.append(_documents_line(documents, language))
     if buttons:
-        kept += [f"{n}) {plain(b['label'])}" for n, b in enumerate(buttons, start=1)]
-        kept.append(choices(len(buttons)))
+        labels = [plain(str(b["label"])) for b in buttons]
+        if sms_size("\n".join([*kept, *labels])).segments > MAX_SEGMENTS:
+            labels = _without_common_provider(labels)
+        kept += [f"{n}) {label}" for n, label in enumerate(labels, start=1)]
+        kept.append(choices(len(buttons), language))
     return fit(prose, kept)
+
+
+def _without_common_provider(labels: list[str]) -> list[str]:
+    """Drop the provider from choices that all name the same one: the reply already names them.
+
+    Only when they would not fit otherwise: a time in Cyrillic is billed as UCS-2 (67
+    characters a segment, not 153), and six choices each repeating the provider do not fit.
+    """
+    providers = {label.rpartition(" - ")[2] for label in labels}
+    if len(labels) < 2 or len(providers) != 1 or not all(" - " in label for label in labels):
+        return labels
+    return [label.rpartition(" - ")[0] for label in labels]
 
 
 def fit(prose: str, kept: list[str], *, max_segments: int = MAX_SEGMENTS) -> str:
@@ -97,27 +114,33 @@ def _cut(text: str, tail: str, max_segments: int) -> str:
     return (best + tail).strip()
 
 
-def _booking_line(card: dict[str, Any]) -> str:
+def _booking_line(card: dict[str, Any], language: str | None) -> str:
     status = str(card.get("status") or "")
-    word = _STATUS_WORDS.get(status, status.capitalize())
+    word = phrase(language, status) if status in _STATUSES else status.capitalize()
     return plain(
-        f"{word}: {card['service']} with {card['provider']}, {card['when']}. "
-        f"Ref {booking_reference(str(card['booking_id']))}."
+        phrase(
+            language,
+            "booking",
+            status=word,
+            service=str(card["service"]),
+            provider=str(card["provider"]),
+            when=str(card["when"]),
+            ref=booking_reference(str(card["booking_id"])),
+        )
     )
 
 
-def _form_lines(forms: list[dict[str, Any]], public_url: str | None) -> list[str]:
+def _form_lines(
+    forms: list[dict[str, Any]], public_url: str | None, language: str | None
+) -> list[str]:
     if not forms:
         return []
     if public_url is None:
         # A path alone opens nothing on a phone: without a public address, say where they are.
-        return ["Your booking forms are ready; ask us for them."]
-    return [f"Form: {public_url}{form['url']}" for form in forms]
+        return [phrase(language, "forms_ask")]
+    return [phrase(language, "form", url=f"{public_url}{form['url']}") for form in forms]
 
 
-def _documents_line(documents: list[dict[str, Any]]) -> str:
+def _documents_line(documents: list[dict[str, Any]], language: str | None) -> str:
     names = ", ".join(plain(str(d["name"])) for d in documents)
-    return (
-        f"Documents needed: {names}. Files cannot be sent by text message: bring them to your "
-        "appointment or send them through our web chat."
-    )
+    return phrase(language, "documents", names=names)

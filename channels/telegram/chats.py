@@ -11,6 +11,7 @@ from telegram import Update
 from channels.hub import Hub
 from channels.messages import Inbound
 from domain.clients.channel_links import ChatClient, client_of_chat
+from domain.conversations.language import hint_language
 from domain.documents.sealing import DocumentKey
 from domain.kernel.errors import DomainError
 from domain.kernel.uow import UnitOfWork
@@ -61,8 +62,20 @@ async def say_to_hub(deps: ChannelDeps, update: Update, text: str, message_id: s
             )
         return
     await chat_client(deps, update)
+    user = update.effective_user
+    hints = [user.language_code] if user is not None and user.language_code else []
+
+    async def started(conversation_id: str) -> None:
+        # Telegram's language_code is the first hint, before the client has written a word.
+        await to_thread.run_sync(
+            lambda: hint_language(uow=deps.uow(), conversation_id=conversation_id, hints=hints)
+        )
+
     try:
-        await deps.hub.receive(Inbound(CHANNEL, chat_address(update), text, message_id=message_id))
+        await deps.hub.receive(
+            Inbound(CHANNEL, chat_address(update), text, message_id=message_id),
+            on_conversation=started,
+        )
     except DomainError as refusal:
         if update.effective_chat is not None:
             await update.effective_chat.send_message(refusal.message)

@@ -12,6 +12,7 @@ from contextlib import suppress
 from typing import Any
 from urllib.parse import urlsplit
 
+from anyio import to_thread
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 
 from channels.bus import Event, conversation_topic
@@ -20,7 +21,9 @@ from channels.messages import Inbound
 from channels.presenting import times_on_buttons
 from channels.web.frames import error_frame
 from channels.web.sending import Sender, frames
+from domain.conversations.language import hint_language
 from domain.kernel.errors import DomainError
+from domain.kernel.languages import accepted_languages
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = "We could not take that message just now; please send it again."
@@ -80,10 +83,13 @@ def chat_router(hub_of: Callable[[], Hub], *, public_url: str | None = None) -> 
                     "session": session,
                     "conversation_id": conversation.id if conversation else None,
                     "status": conversation.status if conversation else "bot",
+                    # The chat words its own texts in it; before one is known, in the browser's.
+                    "language": conversation.language if conversation else None,
                     "history": history,
                 }
             )
-            await watching.run(_read(websocket, hub, sender, address, watching))
+            hints = accepted_languages(websocket.headers.get("accept-language"))
+            await watching.run(_read(websocket, hub, sender, address, watching, hints))
 
     return router
 
@@ -140,8 +146,20 @@ def _client_frame(event: Event, shown_up_to: int) -> dict[str, Any] | None:
 
 
 async def _read(
-    websocket: WebSocket, hub: Hub, sender: Sender, address: str, watching: WatchedConversation
+    websocket: WebSocket,
+    hub: Hub,
+    sender: Sender,
+    address: str,
+    watching: WatchedConversation,
+    hints: list[str],
 ) -> None:
+    async def started(conversation_id: str) -> None:
+        # The browser's languages are the first hint, before the client has written a word.
+        await to_thread.run_sync(
+            lambda: hint_language(uow=hub.uow(), conversation_id=conversation_id, hints=hints)
+        )
+        await watching.follow(conversation_id)
+
     async for frame in frames(websocket, sender, CLIENT_FRAMES):
         if frame["type"] == "ping":
             await sender.send({"type": "pong"})
@@ -149,7 +167,7 @@ async def _read(
         try:
             receipt = await hub.receive(
                 Inbound("web", address, frame["text"].strip(), message_id=frame["id"]),
-                on_conversation=watching.follow,
+                on_conversation=started,
             )
         except DomainError as refusal:
             await sender.send(error_frame(refusal.code, refusal.message, frame["id"]))

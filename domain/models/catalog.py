@@ -27,6 +27,8 @@ class Practice(SQLModel, table=True):
     # How clients reach a person for what the chat may not do; empty when not given.
     phone: str = Field(default="", sa_column_kwargs={"server_default": ""})
     email: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    # The languages clients are answered in ("en", "de", "ru"), the first the default.
+    languages: list[str] = Field(default_factory=lambda: ["en"], sa_column=json_column())
 
 
 class Category(SQLModel, table=True):
@@ -34,6 +36,8 @@ class Category(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     name: str
+    # Public texts by language: {"de": {"name": "Medizin"}}; the original where none is given.
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=json_column())
     archived: bool = False
     version: int = 1
 
@@ -43,6 +47,8 @@ class DocumentKind(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=64)
     name: str
+    # Public texts by language: {"de": {"name": "Medizin"}}; the original where none is given.
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=json_column())
     archived: bool = False
     version: int = 1
 
@@ -60,6 +66,7 @@ class Service(SQLModel, table=True):
     required_documents: list[str] = Field(default_factory=list, sa_column=json_column())
     intake_fields: list[str] = Field(default_factory=list, sa_column=json_column())
     form_templates: list[str] = Field(default_factory=list, sa_column=json_column())
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=json_column())
     archived: bool = False
     version: int = 1
 
@@ -75,6 +82,7 @@ class Provider(SQLModel, table=True):
     timezone: str = "UTC"
     buffer_min: int = Field(default=0, ge=0)
     slot_step_min: int = Field(default=15, gt=0)
+    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=json_column())
     archived: bool = False
     version: int = 1
 

@@ -36,6 +36,8 @@ class Client(SQLModel, table=True):
         default_factory=dict, sa_column=sealed_column("clients.profile", codec="json")
     )
     created_at: datetime = Field(sa_column=utc_column())
+    # The language the client is answered in ("en", "de", "ru"), once known; notifications too.
+    language: str | None = Field(default=None, max_length=8)
     version: int = 1
 
 

@@ -55,6 +55,8 @@ class Conversation(SQLModel, table=True):
     # The staff member who has taken it over (status human), or who it was transferred to.
     held_by: str | None = Field(default=None, foreign_key="staff_users.id")
     last_message: str = Field(default="", sa_column=sealed_column("conversations.last_message"))
+    # The language this conversation is held in: asked for, recognised, or the channel's hint.
+    language: str | None = Field(default=None, max_length=8)
     created_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
 

@@ -119,18 +119,17 @@ def load_world(
                 region=world.phone_region,
                 **world.policies.model_dump(),
                 **world.contact.model_dump(),
+                languages=list(world.practice.languages),
             )
         )
-        _add_all(uow, [Category(id=c.id, name=c.name) for c in world.categories])
-        _add_all(uow, [DocumentKind(id=d.id, name=d.name) for d in world.document_kinds])
+        _add_all(uow, [Category(**c.model_dump()) for c in world.categories])
+        _add_all(uow, [DocumentKind(**d.model_dump()) for d in world.document_kinds])
         _add_all(uow, [template_row(t, base_dir) for t in world.templates])
         _add_all(uow, [service_row(s) for s in world.services])
         _add_all(uow, [provider_row(p) for p in world.providers])
         for provider in world.providers:
             _add_all(uow, schedule_rows(provider))
-        _add_all(
-            uow, [KnowledgeEntry(id=k.id, title=k.title, text=k.text) for k in world.knowledge]
-        )
+        _add_all(uow, [KnowledgeEntry(**k.model_dump()) for k in world.knowledge])
         _add_clients(uow, world)
         _add_bookings(uow, world, source)
         audit(
@@ -197,6 +196,7 @@ def _add_clients(uow: UnitOfWork, world: WorldIn) -> None:
             phone=c.phone,
             email=c.email,
             profile=dict(c.profile),
+            language=c.language,
             created_at=world.now,
         )
         for c in world.clients

@@ -36,6 +36,7 @@ PROVIDER_FIELDS = {
     "timezone",
     "buffer_min",
     "slot_step_min",
+    "translations",
 }
 
 

@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from domain.clients.phones import NotAPhoneNumber, region_of_time_zone, to_e164
+from domain.kernel.languages import LanguageCode
 
 HOURS_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -72,9 +73,18 @@ class ContactIn(Strict):
     email: str = Field(default="", max_length=255)
 
 
+Translations = dict[LanguageCode, dict[str, str]]
+
+
+class PracticeIn(Strict):
+    # The languages clients are answered in; the first is spoken until a client's is known.
+    languages: list[LanguageCode] = Field(default=["en"], min_length=1)
+
+
 class NamedIn(Strict):
     id: Id
     name: str
+    translations: Translations = {}
 
 
 class ServiceIn(Strict):
@@ -88,6 +98,7 @@ class ServiceIn(Strict):
     required_documents: list[Id] = []
     intake_fields: list[Id] = []
     form_templates: list[Id] = []
+    translations: Translations = {}
 
 
 class TimeOffIn(Strict):
@@ -110,6 +121,7 @@ class ProviderIn(Strict):
     time_off: list[TimeOffIn] = []
     buffer_min: int = Field(default=0, ge=0, le=DAY_MINUTES)
     slot_step_min: int = Field(default=15, gt=0, le=DAY_MINUTES)
+    translations: Translations = {}
 
 
 class ClientIn(Strict):
@@ -119,6 +131,8 @@ class ClientIn(Strict):
     email: str | None = None
     telegram_id: Text | None = None
     profile: dict[str, Text] = {}
+    # The language the client was answered in before (a known client's), if any.
+    language: LanguageCode | None = None
 
     @field_validator("email")
     @classmethod
@@ -139,6 +153,7 @@ class KnowledgeIn(Strict):
     id: Id
     title: str
     text: str
+    translations: Translations = {}
 
 
 class TemplateIn(Strict):
@@ -156,6 +171,7 @@ class WorldIn(Strict):
     region: str | None = None
     policies: PoliciesIn = PoliciesIn()
     contact: ContactIn = ContactIn()
+    practice: PracticeIn = PracticeIn()
     categories: list[NamedIn] = []
     document_kinds: list[NamedIn] = []
     services: list[ServiceIn]

@@ -9,19 +9,35 @@
   const RECONNECT_FIRST_MS = 500;
   const RECONNECT_MAX_MS = 15000;
   const NEAR_BOTTOM_PX = 80;
-  const ERROR_FALLBACKS = {
-    rate_limited: "You are sending messages too quickly. Please wait a moment and try again.",
-    too_large: "That message is too long. Please split it into shorter ones.",
-    unavailable: "The service is unavailable right now. Please try again shortly.",
-  };
+  const TEXTS = window.FRONTDESK_CHAT_TEXTS;
+  // The conversation's language once the server names it; until then the browser's.
+  let language = pickLanguage(navigator.languages || [navigator.language]);
   const UPLOAD_URL = "/chat/uploads";
   const UPLOAD_RULES_URL = "/chat/uploads/rules";
-  const CONNECTION_LABELS = {
-    connecting: "Connecting…",
-    online: "Online",
-    reconnecting: "Reconnecting…",
-    offline: "Offline",
-  };
+  const ERROR_CODES = ["rate_limited", "too_large", "unavailable"];
+
+  function pickLanguage(preferred) {
+    for (const tag of preferred) {
+      const code = String(tag || "").toLowerCase().split("-")[0];
+      if (TEXTS[code]) return code;
+    }
+    return "en";
+  }
+
+  function t(key) {
+    return (TEXTS[language] && TEXTS[language][key]) || TEXTS.en[key];
+  }
+
+  // Puts the page's own words in the language; replies keep the language they came in.
+  function useLanguage(code) {
+    if (!code || !TEXTS[code]) return;
+    language = code;
+    document.documentElement.lang = code;
+    page.input.placeholder = t("placeholder");
+    document.querySelector('label[for="message-input"]').textContent = t("messageLabel");
+    document.querySelector('[data-testid="send"]').textContent = t("send");
+    if (page.connection.dataset.state) setConnection(page.connection.dataset.state);
+  }
 
   const page = {
     list: document.querySelector('[data-testid="message-list"]'),
@@ -153,9 +169,9 @@
   }
 
   function authorLabel(entry) {
-    if (entry.author === "client") return "You";
-    if (entry.author === "staff") return entry.name || "Staff";
-    return "Assistant";
+    if (entry.author === "client") return t("you");
+    if (entry.author === "staff") return entry.name || t("staff");
+    return t("assistant");
   }
 
   function renderEntry(entry) {
@@ -205,10 +221,10 @@
 
     const details = element("dl", "booking-details");
     for (const [label, value, testid] of [
-      ["With", card.provider, "booking-provider"],
-      ["When", card.when, "booking-when"],
-      ["Where", card.location, "booking-location"],
-      ["Price", card.price, "booking-price"], // sent by the server, though not in the protocol
+      [t("with"), card.provider, "booking-provider"],
+      [t("when"), card.when, "booking-when"],
+      [t("where"), card.location, "booking-location"],
+      [t("price"), card.price, "booking-price"], // sent by the server, though not in the protocol
     ]) {
       if (!value) continue;
       const description = element("dd", "", value);
@@ -320,8 +336,8 @@
   function renderDocumentRequests(documents) {
     const section = element("section", "document-requests");
     section.dataset.testid = "document-requests";
-    section.setAttribute("aria-label", "Documents to send");
-    section.append(element("h2", "document-requests-title", "Documents to send"));
+    section.setAttribute("aria-label", t("documentsToSend"));
+    section.append(element("h2", "document-requests-title", t("documentsToSend")));
     const list = element("ul", "document-list");
     for (const requested of documents) list.append(renderDocumentRow(requested));
     section.append(list);
@@ -374,11 +390,11 @@
     row.dataset.status = status === "received" ? "received" : "requested";
     const received = row.dataset.status === "received";
     row.querySelector(".document-status").textContent = received
-      ? `Received${filename ? `: ${filename}` : ""}`
-      : "Not sent yet";
+      ? `${t("received")}${filename ? `: ${filename}` : ""}`
+      : t("notSentYet");
     row.querySelector(".document-pick-label").textContent = received
-      ? "Send another file"
-      : "Choose a file to send";
+      ? t("sendAnother")
+      : t("chooseFile");
   }
 
   function markReceived(requestId, filename) {
@@ -504,7 +520,7 @@
     if (!text) return false;
     const id = newMessageId();
     if (!frameFits({ type: "message", id, text })) {
-      showError(ERROR_FALLBACKS.too_large);
+      showError(t("too_large"));
       return false;
     }
     disableQuickReplies();
@@ -547,6 +563,7 @@
     chatSession = frame.session;
     page.list.dataset.conversationId = frame.conversation_id || "";
     conversationStatus = frame.status;
+    useLanguage(frame.language);
     showHistory(frame.history || []);
     setConnection("online");
     checkTelegram();
@@ -575,6 +592,7 @@
   }
 
   function onReply(frame) {
+    if (frame.author === "agent") useLanguage(frame.language);
     showEntry(frame); // a reply frame is an entry plus its type
     refreshTyping();
   }
@@ -621,7 +639,8 @@
   }
 
   function onError(frame) {
-    const message = frame.detail || ERROR_FALLBACKS[frame.code] || "Something went wrong.";
+    const known = ERROR_CODES.includes(frame.code) ? t(frame.code) : null;
+    const message = frame.detail || known || t("somethingWrong");
     showError(message);
     // An error answers a frame instead of its ack or pong. It carries no id, so it is matched
     // to the oldest frame on this socket still waiting; should that guess be wrong, the
@@ -676,13 +695,13 @@
 
   function setConnection(state) {
     page.connection.dataset.state = state;
-    page.connection.textContent = CONNECTION_LABELS[state];
+    page.connection.textContent = t(state);
     const disconnected = state === "reconnecting" || state === "offline";
     page.offlineBanner.hidden = !disconnected;
     page.offlineBanner.textContent =
       state === "offline"
-        ? "You are offline. Messages you write now are sent when the connection is back."
-        : "Cannot reach Frontdesk right now; reconnecting… Messages you write now are sent once connected.";
+        ? t("offlineBanner")
+        : t("reconnectingBanner");
   }
 
   // ---- Continuing in Telegram ----
@@ -845,6 +864,7 @@
     if (document.visibilityState === "visible" && navigator.onLine) reconnectNow();
   });
 
+  useLanguage(language);
   connect();
   loadUploadRules();
 })();

@@ -23,6 +23,8 @@
     closed: "Closed",
   };
   const CHANNEL_LABELS = { web: "Web chat", telegram: "Telegram", sms: "SMS" };
+  // The client's language, so staff know which to answer in (the console itself is English).
+  const LANGUAGE_LABELS = { en: "English", de: "German", ru: "Russian" };
   const AUTHOR_LABELS = { client: "Client", agent: "Agent", staff: "Staff", system: "" };
   const ERROR_FALLBACKS = {
     conflict: "Someone else changed this conversation first.",
@@ -547,7 +549,10 @@
     ui.status.textContent = STATUS_LABELS[summary.status] || summary.status;
     ui.status.dataset.status = summary.status;
     const holder = holderName(summary.held_by);
-    ui.holder.textContent = `${CHANNEL_LABELS[summary.channel] || summary.channel}${
+    const language = summary.language
+      ? ` · ${LANGUAGE_LABELS[summary.language] || summary.language}`
+      : "";
+    ui.holder.textContent = `${CHANNEL_LABELS[summary.channel] || summary.channel}${language}${
       holder ? ` · held by ${holder}` : ""
     }`;
     ui.handoffReason.hidden = !summary.handoff_reason || summary.status !== "waiting_for_human";
