@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import threading
 import time
 import uuid
@@ -47,6 +48,7 @@ from testkit.openai_wire import (
     wire_message,
 )
 
+log = logging.getLogger(__name__)
 Mode = Literal["offline", "record", "replay"]
 STARTUP_SECONDS = 30
 
@@ -58,6 +60,7 @@ class Counts:
     replayed: int = 0
     misses: int = 0  # replay requests the script did not hold
     refused: int = 0  # bad requests answered with 400
+    failed: int = 0  # requests the offline model raised on, answered with 500
 
 
 @dataclass
@@ -122,6 +125,11 @@ def create_app(service: ModelService) -> Starlette:
         except (ValueError, WireError) as error:  # JSONDecodeError is a ValueError
             service.counts.refused += 1
             return JSONResponse(error_body(str(error)), status_code=400)
+        except Exception as error:  # the client gets an API error, never a trace
+            log.exception("the offline model could not answer")
+            service.counts.failed += 1
+            reason = f"the model could not answer: {type(error).__name__}"
+            return JSONResponse(error_body(reason, "server_error"), status_code=500)
         await asyncio.sleep(service.latency)
         if body.get("stream"):
             return StreamingResponse(_events(body, message), media_type="text/event-stream")

@@ -50,7 +50,6 @@ class Transcripts:
         self._by_last_reply: dict[str, list[int]] = {}
         self.started = 0  # conversations begun by a window that continued none
 
-
     def continue_or_start(
         self, wire: list[Json], messages: list[BaseMessage]
     ) -> tuple[Conversation, list[BaseMessage]]:

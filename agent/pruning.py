@@ -1,0 +1,104 @@
+"""Checkpointers that keep, per conversation, only the checkpoints a resume can still need.
+
+langgraph saves a checkpoint after every step, and each holds the conversation's whole message
+list (on PostgreSQL as a new blob version of the `messages` channel), so a conversation of n
+turns would keep O(n²) bytes. Nothing reads an older checkpoint: a turn, a resume after a
+confirmation pause and the transcript all start from the latest (`get_state`, `get_tuple`
+without an id), and nothing here travels back in time. So when a checkpoint is saved, every
+checkpoint of its thread but it and its parent is deleted, with their pending writes and (on
+PostgreSQL) the blobs no kept checkpoint refers to. The parent is kept because langgraph may
+still be writing the last step's task results against it on a background thread while the
+new checkpoint is saved; its writes go at the next save.
+
+langgraph's own `PostgresSaver.prune(strategy="keep_latest")` prunes a whole thread in a
+repeatable-read transaction and raises when a run writes to the thread meanwhile, so it suits
+a sweep between turns rather than every save; SQLite's saver has none. Both would refuse
+graphs with a `DeltaChannel`, whose latest value is rebuilt from older checkpoints: this graph
+has none (AgentState's messages are a plain reducer channel).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata
+from langgraph.checkpoint.postgres import PostgresSaver
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+_SQLITE_PRUNE = (
+    "DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? "
+    "AND checkpoint_id NOT IN (?, ?)",
+    "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id NOT IN (?, ?)",
+)
+_POSTGRES_PRUNE = (
+    "DELETE FROM checkpoints WHERE thread_id = %(thread)s AND checkpoint_ns = %(ns)s "
+    "AND checkpoint_id <> ALL(%(kept)s)",
+    "DELETE FROM checkpoint_writes WHERE thread_id = %(thread)s AND checkpoint_ns = %(ns)s "
+    "AND checkpoint_id <> ALL(%(kept)s)",
+    # A blob lives on while a kept checkpoint's channel_versions names its version.
+    "DELETE FROM checkpoint_blobs AS b WHERE b.thread_id = %(thread)s "
+    "AND b.checkpoint_ns = %(ns)s AND NOT EXISTS ("
+    " SELECT 1 FROM checkpoints AS c, jsonb_each_text(c.checkpoint -> 'channel_versions') AS v"
+    " WHERE c.thread_id = b.thread_id AND c.checkpoint_ns = b.checkpoint_ns"
+    " AND v.key = b.channel AND v.value = b.version)",
+)
+
+
+def _kept(config: RunnableConfig, checkpoint: Checkpoint) -> tuple[str, str, str, str]:
+    """(thread, namespace, the new checkpoint's id, its parent's id or the new one again)."""
+    configurable = config["configurable"]
+    parent = configurable.get("checkpoint_id") or checkpoint["id"]
+    return (
+        str(configurable["thread_id"]),
+        str(configurable.get("checkpoint_ns", "")),
+        checkpoint["id"],
+        str(parent),
+    )
+
+
+class PruningSqliteSaver(SqliteSaver):
+    """langgraph's SQLite saver, deleting a thread's superseded checkpoints as it saves."""
+
+    def __init__(self, *args: Any, prune: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.prunes = prune
+
+    def put(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        saved = super().put(config, checkpoint, metadata, new_versions)
+        if self.prunes:
+            kept = _kept(config, checkpoint)
+            with self.cursor() as cursor:
+                for statement in _SQLITE_PRUNE:
+                    cursor.execute(statement, kept)
+        return saved
+
+
+class PruningPostgresSaver(PostgresSaver):
+    """langgraph's PostgreSQL saver, deleting a thread's superseded checkpoints as it saves."""
+
+    def __init__(self, *args: Any, prune: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.prunes = prune
+
+    def put(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        saved = super().put(config, checkpoint, metadata, new_versions)
+        if self.prunes:
+            thread, ns, new, parent = _kept(config, checkpoint)
+            values = {"thread": thread, "ns": ns, "kept": [new, parent]}
+            with self._cursor() as cursor:
+                for statement in _POSTGRES_PRUNE:
+                    cursor.execute(statement, values)
+        return saved

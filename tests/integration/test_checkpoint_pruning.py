@@ -1,0 +1,81 @@
+"""Bounded checkpoint storage: superseded checkpoints are pruned as turns are saved, so a
+conversation's bytes grow linearly with its turns, and a booking paused for confirmation still
+resumes — in another agent over the same store, as after a restart — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import make_url
+
+from agent.checkpoint import open_checkpointer
+from bench.checkpoint_bytes import MEASURED_AT, WORLD, client_turns, play
+from domain.booking.reading import list_client_bookings
+from domain.kernel.actors import SYSTEM
+from domain.kernel.clock import FrozenClock
+from domain.kernel.db import make_engine
+from domain.kernel.keyring import process_keyring
+from domain.kernel.uow import UnitOfWork
+from domain.models import BookingStatus
+from domain.world.loader import load_world, read_world
+from knowledge.embeddings import MiniLMEmbedder
+from testkit.agents import offline_agent
+
+
+def test_bytes_after_50_turns_stay_below_a_bound_linear_in_turns(
+    database_url: str, tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    at_5, _, at_50 = play(database_url, tmp_path, embedder, prune=True)
+    # Twice the bytes per turn of a five-turn chat, times the turns: keeping every checkpoint
+    # (each holding the whole transcript) passes it by ten times at fifty turns.
+    bound_per_turn = 2 * at_5 / MEASURED_AT[0]
+    assert at_50 <= bound_per_turn * MEASURED_AT[-1]
+
+
+def checkpoints_kept(database_url: str, data_dir: Path, thread_id: str) -> int:
+    url = make_url(database_url)
+    query = "SELECT COUNT(*) FROM checkpoints WHERE thread_id = "
+    if url.get_backend_name() == "postgresql":
+        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(conninfo) as pg:
+            row = pg.execute(query + "%s", (thread_id,)).fetchone()
+    else:
+        with sqlite3.connect(data_dir / "checkpoints.db") as lite:
+            row = lite.execute(query + "?", (thread_id,)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_a_booking_paused_for_confirmation_resumes_after_pruning(
+    database_url: str, tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    engine = make_engine(database_url, keyring=process_keyring())
+    world = read_world(WORLD)
+    clock = FrozenClock(world.now)
+
+    def uow() -> UnitOfWork:
+        return UnitOfWork(engine, clock)
+
+    load_world(uow=uow(), world=world, base_dir=WORLD.parent, source="test")
+    said = client_turns(uow, clock)
+    asked = [next(said) for _ in range(3)]  # a question, a day, a time: paused to confirm
+    keyring = process_keyring()
+    with open_checkpointer(database_url, tmp_path, keyring) as saver:
+        agent = offline_agent(uow, tmp_path / "chroma", embedder, checkpointer=saver)
+        for text in asked:
+            turn = agent.send(conversation_id="paused", client_id="ana", channel="web", text=text)
+    assert turn.question is not None
+    # Of the dozen steps those turns saved, the latest and its parent are left.
+    assert checkpoints_kept(database_url, tmp_path, "paused") <= 2
+    with open_checkpointer(database_url, tmp_path, keyring) as saver:
+        agent = offline_agent(uow, tmp_path / "chroma2", embedder, checkpointer=saver)
+        agent.send(conversation_id="paused", client_id="ana", channel="web", text="yes")
+        history = agent.graph.get_state({"configurable": {"thread_id": "paused"}})
+    bookings = list_client_bookings(uow=uow(), actor=SYSTEM, client_id="ana")
+    assert sum(b.status == BookingStatus.CONFIRMED for b in bookings) == 2  # hers, and this one
+    # The transcript is whole: every turn's client message is still in the latest checkpoint.
+    contents = [str(m.content) for m in history.values["messages"]]
+    assert all(text in contents for text in asked)
+    engine.dispose()
