@@ -24,7 +24,9 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata
 from langgraph.checkpoint.postgres import PostgresSaver
+from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
 _SQLITE_PRUNE = (
     "DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? "
@@ -101,4 +103,52 @@ class PruningPostgresSaver(PostgresSaver):
             with self._cursor() as cursor:
                 for statement in _POSTGRES_PRUNE:
                     cursor.execute(statement, values)
+        return saved
+
+
+class AsyncPruningSqliteSaver(AsyncSqliteSaver):
+    """langgraph's async SQLite saver (aiosqlite), pruning as PruningSqliteSaver does."""
+
+    def __init__(self, *args: Any, prune: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.prunes = prune
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        saved = await super().aput(config, checkpoint, metadata, new_versions)
+        if self.prunes:
+            kept = _kept(config, checkpoint)
+            async with self.lock:
+                for statement in _SQLITE_PRUNE:
+                    await self.conn.execute(statement, kept)
+                await self.conn.commit()
+        return saved
+
+
+class AsyncPruningPostgresSaver(AsyncPostgresSaver):
+    """langgraph's async PostgreSQL saver, pruning as PruningPostgresSaver does."""
+
+    def __init__(self, *args: Any, prune: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.prunes = prune
+
+    async def aput(
+        self,
+        config: RunnableConfig,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> RunnableConfig:
+        saved = await super().aput(config, checkpoint, metadata, new_versions)
+        if self.prunes:
+            thread, ns, new, parent = _kept(config, checkpoint)
+            values = {"thread": thread, "ns": ns, "kept": [new, parent]}
+            async with self._cursor() as cursor:
+                for statement in _POSTGRES_PRUNE:
+                    await cursor.execute(statement, values)
         return saved

@@ -4,13 +4,23 @@ resumes — in another agent over the same store, as after a restart — on SQLi
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import aiosqlite
 import psycopg
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.graph import START, MessagesState, StateGraph
+from langgraph.types import Command, interrupt
+from psycopg.rows import dict_row
 from sqlalchemy import make_url
 
-from agent.checkpoint import open_checkpointer
+from agent.checkpoint import open_checkpointer, sealed_serializer
+from agent.pruning import AsyncPruningPostgresSaver, AsyncPruningSqliteSaver
 from bench.checkpoint_bytes import MEASURED_AT, WORLD, client_turns, play
 from domain.booking.reading import list_client_bookings
 from domain.kernel.actors import SYSTEM
@@ -79,3 +89,60 @@ def test_a_booking_paused_for_confirmation_resumes_after_pruning(
     contents = [str(m.content) for m in history.values["messages"]]
     assert all(text in contents for text in asked)
     engine.dispose()
+
+
+@asynccontextmanager
+async def async_saver(
+    database_url: str, data_dir: Path
+) -> AsyncIterator[AsyncPruningSqliteSaver | AsyncPruningPostgresSaver]:
+    url = make_url(database_url)
+    sealing = sealed_serializer(process_keyring())
+    if url.get_backend_name() == "postgresql":
+        conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        async with await psycopg.AsyncConnection.connect(
+            conninfo, autocommit=True, prepare_threshold=0, row_factory=dict_row
+        ) as pg:
+            saver: AsyncPruningSqliteSaver | AsyncPruningPostgresSaver
+            saver = AsyncPruningPostgresSaver(pg, serde=sealing)
+            await saver.setup()
+            yield saver
+        return
+    async with aiosqlite.connect(data_dir / "checkpoints.db") as lite:
+        saver = AsyncPruningSqliteSaver(lite, serde=sealing)
+        await saver.setup()
+        yield saver
+
+
+def test_the_async_savers_prune_and_still_resume_a_pause(database_url: str, tmp_path: Path) -> None:
+    def answer(state: MessagesState) -> dict[str, list[AIMessage]]:
+        return {"messages": [AIMessage(f"answer {len(state['messages'])}")]}
+
+    def confirm(state: MessagesState) -> dict[str, list[AIMessage]]:
+        said = interrupt("Shall I book it?")
+        return {"messages": [AIMessage(f"you said {said}")]}
+
+    builder = StateGraph(MessagesState)
+    builder.add_node("answer", answer)
+    builder.add_node("confirm", confirm)
+    builder.add_edge(START, "answer")
+    builder.add_edge("answer", "confirm")
+    config: RunnableConfig = {"configurable": {"thread_id": "async"}}
+
+    async def play() -> tuple[int, list[str]]:
+        async with async_saver(database_url, tmp_path) as saver:
+            graph = builder.compile(checkpointer=saver)
+            for turn in range(10):
+                await graph.ainvoke({"messages": [HumanMessage(f"turn {turn}")]}, config)
+                await graph.ainvoke(Command(resume=f"yes {turn}"), config)
+        async with async_saver(database_url, tmp_path) as saver:
+            graph = builder.compile(checkpointer=saver)
+            await graph.ainvoke({"messages": [HumanMessage("last")]}, config)
+            await graph.ainvoke(Command(resume="yes, after a restart"), config)
+            state = await graph.aget_state(config)
+        kept = checkpoints_kept(database_url, tmp_path, "async")
+        return kept, [str(m.content) for m in state.values["messages"]]
+
+    kept, said = asyncio.run(play())
+    assert kept <= 2
+    assert said[-1] == "you said yes, after a restart"
+    assert len(said) == 11 * 3  # every turn's message, answer and confirmation
