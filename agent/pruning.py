@@ -5,10 +5,13 @@ list (on PostgreSQL as a new blob version of the `messages` channel), so a conve
 turns would keep O(n²) bytes. Nothing reads an older checkpoint: a turn, a resume after a
 confirmation pause and the transcript all start from the latest (`get_state`, `get_tuple`
 without an id), and nothing here travels back in time. So when a checkpoint is saved, every
-checkpoint of its thread but it and its parent is deleted, with their pending writes and (on
-PostgreSQL) the blobs no kept checkpoint refers to. The parent is kept because langgraph may
-still be writing the last step's task results against it on a background thread while the
-new checkpoint is saved; its writes go at the next save.
+checkpoint of its thread older than its parent is deleted, with their writes and (on
+PostgreSQL) the blobs no kept checkpoint refers to.
+
+Only what is older goes, never "all but these two": langgraph saves checkpoints one after the
+other on a background thread while a step's writes are stored at once, so a pause's interrupt
+can be stored against a checkpoint two saves ahead of the one being saved (seen in `frontdesk
+chat`). The parent stays because its task results may still be on their way.
 
 langgraph's own `PostgresSaver.prune(strategy="keep_latest")` prunes a whole thread in a
 repeatable-read transaction and raises when a run writes to the thread meanwhile, so it suits
@@ -28,16 +31,16 @@ from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+# Checkpoint ids grow with time (uuid6), as langgraph's own "latest" (ORDER BY id DESC) assumes.
 _SQLITE_PRUNE = (
-    "DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? "
-    "AND checkpoint_id NOT IN (?, ?)",
-    "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id NOT IN (?, ?)",
+    "DELETE FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id < ?",
+    "DELETE FROM writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id < ?",
 )
 _POSTGRES_PRUNE = (
     "DELETE FROM checkpoints WHERE thread_id = %(thread)s AND checkpoint_ns = %(ns)s "
-    "AND checkpoint_id <> ALL(%(kept)s)",
+    'AND checkpoint_id COLLATE "C" < %(parent)s',
     "DELETE FROM checkpoint_writes WHERE thread_id = %(thread)s AND checkpoint_ns = %(ns)s "
-    "AND checkpoint_id <> ALL(%(kept)s)",
+    'AND checkpoint_id COLLATE "C" < %(parent)s',
     # A blob lives on while a kept checkpoint's channel_versions names its version.
     "DELETE FROM checkpoint_blobs AS b WHERE b.thread_id = %(thread)s "
     "AND b.checkpoint_ns = %(ns)s AND NOT EXISTS ("
@@ -47,15 +50,13 @@ _POSTGRES_PRUNE = (
 )
 
 
-def _kept(config: RunnableConfig, checkpoint: Checkpoint) -> tuple[str, str, str, str]:
-    """(thread, namespace, the new checkpoint's id, its parent's id or the new one again)."""
+def _pruned_below(config: RunnableConfig, checkpoint: Checkpoint) -> tuple[str, str, str]:
+    """(thread, namespace, the id below which nothing is kept: the parent's, or the new one's)."""
     configurable = config["configurable"]
-    parent = configurable.get("checkpoint_id") or checkpoint["id"]
     return (
         str(configurable["thread_id"]),
         str(configurable.get("checkpoint_ns", "")),
-        checkpoint["id"],
-        str(parent),
+        str(configurable.get("checkpoint_id") or checkpoint["id"]),
     )
 
 
@@ -75,10 +76,10 @@ class PruningSqliteSaver(SqliteSaver):
     ) -> RunnableConfig:
         saved = super().put(config, checkpoint, metadata, new_versions)
         if self.prunes:
-            kept = _kept(config, checkpoint)
+            below = _pruned_below(config, checkpoint)
             with self.cursor() as cursor:
                 for statement in _SQLITE_PRUNE:
-                    cursor.execute(statement, kept)
+                    cursor.execute(statement, below)
         return saved
 
 
@@ -98,8 +99,8 @@ class PruningPostgresSaver(PostgresSaver):
     ) -> RunnableConfig:
         saved = super().put(config, checkpoint, metadata, new_versions)
         if self.prunes:
-            thread, ns, new, parent = _kept(config, checkpoint)
-            values = {"thread": thread, "ns": ns, "kept": [new, parent]}
+            thread, ns, parent = _pruned_below(config, checkpoint)
+            values = {"thread": thread, "ns": ns, "parent": parent}
             with self._cursor() as cursor:
                 for statement in _POSTGRES_PRUNE:
                     cursor.execute(statement, values)
@@ -122,10 +123,10 @@ class AsyncPruningSqliteSaver(AsyncSqliteSaver):
     ) -> RunnableConfig:
         saved = await super().aput(config, checkpoint, metadata, new_versions)
         if self.prunes:
-            kept = _kept(config, checkpoint)
+            below = _pruned_below(config, checkpoint)
             async with self.lock:
                 for statement in _SQLITE_PRUNE:
-                    await self.conn.execute(statement, kept)
+                    await self.conn.execute(statement, below)
                 await self.conn.commit()
         return saved
 
@@ -146,8 +147,8 @@ class AsyncPruningPostgresSaver(AsyncPostgresSaver):
     ) -> RunnableConfig:
         saved = await super().aput(config, checkpoint, metadata, new_versions)
         if self.prunes:
-            thread, ns, new, parent = _kept(config, checkpoint)
-            values = {"thread": thread, "ns": ns, "kept": [new, parent]}
+            thread, ns, parent = _pruned_below(config, checkpoint)
+            values = {"thread": thread, "ns": ns, "parent": parent}
             async with self._cursor() as cursor:
                 for statement in _POSTGRES_PRUNE:
                     await cursor.execute(statement, values)

@@ -14,6 +14,7 @@ import aiosqlite
 import psycopg
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import Checkpoint, empty_checkpoint
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.types import Command, interrupt
 from psycopg.rows import dict_row
@@ -146,3 +147,28 @@ def test_the_async_savers_prune_and_still_resume_a_pause(database_url: str, tmp_
     assert kept <= 2
     assert said[-1] == "you said yes, after a restart"
     assert len(said) == 11 * 3  # every turn's message, answer and confirmation
+
+
+def test_writes_saved_ahead_of_their_checkpoint_survive_the_saves_behind_them(
+    database_url: str, tmp_path: Path
+) -> None:
+    # langgraph saves checkpoints on a background thread, one after the other, while a step's
+    # writes go at once: the pause's interrupt was seen stored before the checkpoints of the
+    # two steps ahead of it (`frontdesk chat`, SQLite). Pruning those must leave it alone.
+    first, second, third = (empty_checkpoint() for _ in range(3))
+    thread: RunnableConfig = {"configurable": {"thread_id": "ahead", "checkpoint_ns": ""}}
+
+    def at(checkpoint: Checkpoint) -> RunnableConfig:
+        return {"configurable": {**thread["configurable"], "checkpoint_id": checkpoint["id"]}}
+
+    with open_checkpointer(database_url, tmp_path, process_keyring()) as saver:
+        saver.put(thread, first, {"source": "input", "step": -1}, {})
+        saver.put_writes(at(third), [("__interrupt__", "Shall I book it?")], task_id="pause")
+        saver.put(at(first), second, {"source": "loop", "step": 0}, {})
+        saver.put(at(second), third, {"source": "loop", "step": 1}, {})
+        latest = saver.get_tuple(thread)
+    assert latest is not None
+    assert latest.checkpoint["id"] == third["id"]
+    assert [(channel, value) for _, channel, value in latest.pending_writes or []] == [
+        ("__interrupt__", "Shall I book it?")
+    ]
