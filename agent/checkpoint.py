@@ -2,6 +2,10 @@
 
 Either way what they keep (the messages, tool results repeating a client's details) is sealed
 with the document keys: langgraph's EncryptedSerializer over the keyring's AES-GCM cipher.
+
+Either way superseded checkpoints are pruned as each new one is saved (agent/pruning.py): every
+checkpoint holds the whole transcript, so keeping them all would grow a conversation's bytes
+with the square of its turns.
 """
 
 from __future__ import annotations
@@ -14,29 +18,31 @@ from typing import Any
 
 import psycopg
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
-from langgraph.checkpoint.sqlite import SqliteSaver
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 from sqlalchemy import make_url
 
+from agent.pruning import PruningPostgresSaver, PruningSqliteSaver
 from domain.kernel.keyring import CHECKPOINT_CIPHER, Keyring
 from domain.kernel.private_files import private_dir, private_file
 
 
 @contextmanager
 def open_checkpointer(
-    database_url: str, data_dir: Path, keyring: Keyring
+    database_url: str, data_dir: Path, keyring: Keyring, *, prune: bool = True
 ) -> Iterator[BaseCheckpointSaver[str]]:
-    """Yield the checkpointer that keeps conversations across restarts, set up and ready."""
+    """Yield the checkpointer that keeps conversations across restarts, set up and ready.
+
+    `prune=False` keeps every checkpoint, as langgraph does by default (the benchmark's "before").
+    """
     sealing = sealed_serializer(keyring)
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql":
         conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
         kwargs = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
         with ConnectionPool(conninfo, kwargs=kwargs, min_size=1, max_size=20, open=True) as pool:
-            saver = PostgresSaver(pool, serde=sealing)  # type: ignore[arg-type]
+            saver = PruningPostgresSaver(pool, serde=sealing, prune=prune)
             saver.setup()
             yield saver
         return
@@ -44,7 +50,7 @@ def open_checkpointer(
     connection = sqlite3.connect(path, check_same_thread=False)
     try:
         connection.execute("PRAGMA journal_mode=WAL")
-        saver_sqlite = SqliteSaver(connection, serde=sealing)
+        saver_sqlite = PruningSqliteSaver(connection, serde=sealing, prune=prune)
         saver_sqlite.setup()
         yield saver_sqlite
     finally:

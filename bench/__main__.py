@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from bench import (
     admin_api,
+    checkpoint_bytes,
     contention,
     enumeration,
     evals,
@@ -32,6 +33,7 @@ HEADLINES: dict[str, Callable[[Figures], str]] = {
     "understanding": understanding.headline,
     "enumeration": enumeration.headline,
     "language_detection": language_detection.headline,
+    "checkpoint_bytes": checkpoint_bytes.headline,
 }
 BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "contention": contention.run,
@@ -45,6 +47,7 @@ BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "understanding": understanding.run,
     "enumeration": enumeration.run,
     "language_detection": language_detection.run,
+    "checkpoint_bytes": checkpoint_bytes.run,
 }
 
 
