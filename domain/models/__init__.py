@@ -47,6 +47,7 @@ from domain.models.staff import (
     StaffUser,
     TrustedSignIn,
 )
+from domain.models.turns import ConversationLease, QueuedTurn
 
 __all__ = [
     "NO_OVERLAP",
@@ -62,6 +63,7 @@ __all__ = [
     "Client",
     "Conversation",
     "ConversationEntry",
+    "ConversationLease",
     "ConversationStatus",
     "DateOverride",
     "DocumentKind",
@@ -81,6 +83,7 @@ __all__ = [
     "Practice",
     "Provider",
     "ProviderService",
+    "QueuedTurn",
     "Service",
     "SmsOptOut",
     "StaffRole",
