@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from starlette.requests import HTTPConnection
 
 from api.settings import Settings
@@ -175,7 +176,13 @@ class Frontdesk:
         from knowledge.entries import entries_from_database
         from knowledge.index import KnowledgeIndex
 
-        with KnowledgeIndex.open(self.settings.data_dir / "chroma", self.embedder) as index:
+        chroma_url = self.settings.scale.chroma_url
+        opened = (
+            KnowledgeIndex.connect(chroma_url, self.embedder)
+            if chroma_url
+            else KnowledgeIndex.open(self.settings.data_dir / "chroma", self.embedder)
+        )
+        with opened as index:
             index.reindex(entries_from_database(self.uow()))
             yield index
 
@@ -221,8 +228,7 @@ class Frontdesk:
             opened.enter_context(only_server_on_sqlite(self.settings.database_url))
             index = opened.enter_context(self.open_knowledge())
             agent = opened.enter_context(self.open_agent(index))
-            url = self.settings.database_url
-            relay = NoRelay() if is_sqlite(self.engine) else PostgresRelay(url)
+            relay = NoRelay() if is_sqlite(self.engine) else PostgresRelay(self._libpq_url())
             hub = Hub(
                 agent=agent,
                 uow=self.uow,
@@ -263,6 +269,11 @@ class Frontdesk:
                 await hub.stop()
                 if isinstance(relay, PostgresRelay):
                     await relay.stop()
+
+    def _libpq_url(self) -> str:
+        """The database's address as psycopg's own connections take it (no `+psycopg`)."""
+        url = make_url(self.settings.database_url).set(drivername="postgresql")
+        return url.render_as_string(hide_password=False)
 
     def _sms_outlets(self) -> dict[str, Outlet]:
         if self.twilio is None:

@@ -17,7 +17,6 @@ from contextlib import suppress
 from typing import Protocol
 
 import psycopg
-from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
 Signal = dict[str, str | int | bool]
@@ -55,8 +54,8 @@ class NoRelay:
 class PostgresRelay:
     """NOTIFY and LISTEN on one channel over two connections of this process's own."""
 
-    def __init__(self, database_url: str) -> None:
-        self._dsn = psycopg_dsn(database_url)
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn  # libpq's form: postgresql://user:password@host/database
         self.origin = uuid.uuid4().hex[:16]
         self._handlers: dict[str, Handler] = {}
         self._reconnected: list[Callable[[], Awaitable[None]]] = []
@@ -148,9 +147,3 @@ class PostgresRelay:
                 await handler()
             except Exception:
                 log.exception("could not catch up after listening again")
-
-
-def psycopg_dsn(database_url: str) -> str:
-    """The libpq address of a SQLAlchemy URL (`postgresql+psycopg://...`)."""
-    url = make_url(database_url).set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)

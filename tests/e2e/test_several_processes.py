@@ -50,9 +50,11 @@ def pair(
     tmp_path = tmp_path_factory.mktemp("pair")
     url = fresh_database_url(request, tmp_path, "postgresql")
     # One after the other: the first loads the demo world, the second finds it there.
-    with live_process(tmp_path / "a", database_url=url, env=SCALE_ENV) as a:
-        with live_process(tmp_path / "b", database_url=url, env=SCALE_ENV) as b:
-            yield Pair(a, b, url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with (
+        live_process(tmp_path / "a", database_url=url, env=SCALE_ENV) as a,
+        live_process(tmp_path / "b", database_url=url, env=SCALE_ENV) as b,
+    ):
+        yield Pair(a, b, url.replace("postgresql://", "postgresql+psycopg://", 1))
 
 
 def frames_until(chat: ChatClient, accept: Any, timeout: float = 30) -> list[Frame]:
@@ -227,9 +229,12 @@ def test_sign_in_failures_are_counted_across_processes(pair: Pair) -> None:
 
 
 def test_a_second_server_on_one_sqlite_file_refuses_to_start(tmp_path: Path) -> None:
-    with live_process(tmp_path / "data"):
-        with pytest.raises(RuntimeError) as refused, live_process(tmp_path / "data"):
-            pass
+    with (
+        live_process(tmp_path / "data"),
+        pytest.raises(RuntimeError) as refused,
+        live_process(tmp_path / "data"),
+    ):
+        pass
     assert "SQLite serves one process" in str(refused.value)
     assert "PostgreSQL" in str(refused.value)
 
