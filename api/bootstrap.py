@@ -225,7 +225,8 @@ class Frontdesk:
         from channels.telegram.chats import ChannelDeps
 
         with ExitStack() as opened:
-            opened.enter_context(only_server_on_sqlite(self.settings.database_url))
+            sqlite_file = self.engine.url.database if is_sqlite(self.engine) else None
+            opened.enter_context(only_server_on_sqlite(sqlite_file))
             index = opened.enter_context(self.open_knowledge())
             agent = opened.enter_context(self.open_agent(index))
             relay = NoRelay() if is_sqlite(self.engine) else PostgresRelay(self._libpq_url())

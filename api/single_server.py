@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 ANOTHER_SERVER = (
     "Another Frontdesk server is running on the SQLite database {path}. SQLite serves one "
     "process; to run several, set DATABASE_URL to a PostgreSQL database."
@@ -25,13 +23,12 @@ class AnotherServerRunning(RuntimeError):
 
 
 @contextmanager
-def only_server_on_sqlite(database_url: str) -> Iterator[None]:
-    """Hold an exclusive lock beside the SQLite file while serving (nothing on PostgreSQL)."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+def only_server_on_sqlite(sqlite_file: str | None) -> Iterator[None]:
+    """Hold an exclusive lock beside the SQLite file while serving (None: not on SQLite)."""
+    if not sqlite_file or sqlite_file == ":memory:":
         yield
         return
-    database = Path(url.database).resolve()
+    database = Path(sqlite_file).resolve()
     fd = os.open(f"{database}.serving.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
