@@ -116,12 +116,8 @@ def test_a_client_on_one_process_and_a_console_on_the_other_see_each_other_live(
 def test_messages_to_one_conversation_through_both_processes_are_answered_once_each_in_order(
     pair: Pair,
 ) -> None:
-    questions = [
-        "Where can I park?",
-        "What are your opening hours?",
-        "What is your cancellation policy?",
-        "How can I pay?",
-    ]
+    # Each is answered from the knowledge entries, searched for by its own words.
+    questions = ["Where can I park?", "What are your opening hours?", "How can I pay?"]
     with ChatClient(pair.a.ws_url) as on_a:
         on_a.say("Hello")
         with ChatClient(pair.b.ws_url, session=on_a.session) as on_b:
