@@ -54,22 +54,24 @@ class TurnRunner:
         self._serving: dict[str, asyncio.Task[None]] = {}
         # Conversations kicked while their task was running: it looks at the queue once more.
         self._again: set[str] = set()
-        self._background: list[asyncio.Task[None]] = []
+        self._background: tuple[asyncio.Task[None], asyncio.Task[None]] | tuple[()] = ()
 
     async def start(self) -> None:
-        self._background = [
+        self._background = (
             asyncio.create_task(self._keep_leases()),
             asyncio.create_task(self._sweep()),
-        ]
+        )
 
     async def stop(self) -> None:
-        """Finish the turns under way (their leases renewed meanwhile), then stop."""
+        """Finish the turns under way (their leases renewed meanwhile), then stop.
+
+        The sweep stops first: what is still queued is left to the other processes (or to
+        this one's next start), so a busy queue cannot hold a shutdown up.
+        """
+        keeping, sweeping = self._background or (None, None)
+        await _cancelled(sweeping)
         await self.drain()
-        for task in self._background:
-            task.cancel()
-        for task in self._background:
-            with suppress(asyncio.CancelledError):
-                await task
+        await _cancelled(keeping)
 
     async def drain(self) -> None:
         while self._serving:
@@ -194,6 +196,13 @@ class TurnRunner:
 
     async def _db(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await to_thread.run_sync(lambda: func(*args, uow=self.uow(), **kwargs))
+
+
+async def _cancelled(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
 
 
 def _wall_clock() -> datetime:

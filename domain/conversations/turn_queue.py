@@ -7,6 +7,10 @@ connection for each of hundreds of turns under way would exhaust the pool and th
 lease is a row renewed while its holder lives; when a process dies, its leases expire and
 another process runs what was queued.
 
+A turn is deleted from the queue after its replies are recorded: a process that dies between
+the two has its turn run again elsewhere (at least once, never lost); the message keeps its
+place in the agent's context by its entry id, so it is not said twice there.
+
 Times here are the wall clock the caller passes (`now`), never a frozen demo clock: leases
 must expire in real time.
 """
