@@ -124,9 +124,11 @@ def test_messages_to_one_conversation_through_both_processes_are_answered_once_e
             conversation_id = on_b.hello["conversation_id"]
             # Sent at once, half through each process: a turn runs on one while the next
             # message arrives at the other.
-            for number, question in enumerate(questions):
-                client = on_a if number % 2 == 0 else on_b
+            senders = [on_a if number % 2 == 0 else on_b for number in range(len(questions))]
+            for number, (client, question) in enumerate(zip(senders, questions, strict=True)):
                 client.send({"type": "message", "id": f"m{number}", "text": question})
+            for number, client in enumerate(senders):  # taken in, and so queued
+                frames_until(client, lambda f, n=number: f["type"] == "ack" and f["id"] == f"m{n}")
             deadline = time.monotonic() + 120
             while pair.scalar(
                 "SELECT count(*) FROM queued_turns WHERE conversation_id = :c", c=conversation_id
