@@ -183,13 +183,19 @@ class TurnRunner:
                 log.exception("could not renew this process's leases")
 
     async def _sweep(self) -> None:
+        # Found unattended twice in a row: the process that took the message in has had a
+        # whole sweep to lease it, so a sweep takes only what nobody else will.
+        suspects: set[str] = set()
         while True:
             await asyncio.sleep(self.sweep_seconds)
             try:
-                for conversation_id in await self._db(turn_queue.unattended, now=_wall_clock()):
-                    self.kick(conversation_id)
+                found = set(await self._db(turn_queue.unattended, now=_wall_clock()))
             except Exception:
                 log.exception("could not look for queued turns")
+                continue
+            for conversation_id in found & suspects:
+                self.kick(conversation_id)
+            suspects = found
 
     def _token(self) -> str:
         return f"{self.process}:{uuid.uuid4().hex[:12]}"
