@@ -51,13 +51,37 @@ from api.telegram_routes import running_telegram, telegram_router
 from api.upload_routes import upload_router
 from channels.hub import Hub
 from channels.log_courier import deliver_codes_to_log
+from channels.relay import Signal
 from channels.sms.inbound import SmsDesk
 from channels.web.chat_socket import chat_router
 from channels.web.console_socket import ACCESS_ENDED, console_router, staff_topic
 from domain.models import StaffUser
 from domain.staff.accounts import list_staff
+from knowledge.entries import Kind, entries_from_database
 
 STATIC = Path(channels.web.__file__).parent / "static"
+
+
+def hear_other_processes_of(serving: Serving, sync: KnowledgeSync, frontdesk: Frontdesk) -> None:
+    """What other processes announce and this one's sockets and index must know."""
+    relay, bus = serving.hub.relay, serving.hub.bus
+
+    async def knowledge_changed(signal: Signal) -> None:
+        kind: Kind = "service" if signal.get("kind") == "service" else "knowledge"
+        entry_id = str(signal["id"])
+        await to_thread.run_sync(lambda: sync.refresh(kind, entry_id, announce=False))
+
+    async def access_ended(signal: Signal) -> None:
+        bus.publish(staff_topic(str(signal["s"])), {"type": ACCESS_ENDED})
+
+    async def reindex() -> None:
+        # Changes announced while this process was not listening were missed: read them all.
+        entries = await to_thread.run_sync(lambda: entries_from_database(frontdesk.uow()))
+        await to_thread.run_sync(lambda: serving.knowledge.reindex(entries))
+
+    relay.handle("knowledge", knowledge_changed)
+    relay.handle(ACCESS_ENDED, access_ended)
+    relay.on_reconnect(reindex)
 
 
 def create_app(frontdesk: Frontdesk) -> FastAPI:
@@ -69,7 +93,13 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         mask_secrets_in_logs()  # after uvicorn has set its loggers up
         async with frontdesk.serving(form_url=links.url) as serving:
-            app.state.knowledge = KnowledgeSync(serving.knowledge, frontdesk.uow)
+            relay = serving.hub.relay
+            app.state.knowledge = sync = KnowledgeSync(
+                serving.knowledge,
+                frontdesk.uow,
+                announce=lambda kind, entry_id: relay.send("knowledge", kind=kind, id=entry_id),
+            )
+            hear_other_processes_of(serving, sync, frontdesk)
             app.state.serving = serving
             courier = asyncio.create_task(
                 deliver_codes_to_log(frontdesk.uow, couriers=frontdesk.courier_channels)
@@ -138,8 +168,9 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app.state.identify_staff = authenticate
 
     def end_consoles_of(staff_id: str) -> None:
-        """Close this process's console sockets of an account whose tokens all ended."""
+        """Close the console sockets, in every process, of an account whose tokens all ended."""
         live_hub().bus.publish(staff_topic(staff_id), {"type": ACCESS_ENDED})
+        live_hub().relay.send(ACCESS_ENDED, s=staff_id)
 
     app.state.end_consoles_of = end_consoles_of
 

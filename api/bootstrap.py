@@ -28,9 +28,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from starlette.requests import HTTPConnection
 
 from api.settings import Settings
+from api.single_server import only_server_on_sqlite
 from channels.couriers import Courier
 from channels.delivery_worker import DeliveryWorker
 from channels.email_courier import EmailCourier
@@ -43,7 +45,7 @@ from channels.sms.twilio_rest import TwilioMessages
 from channels.telegram.courier import TelegramCourier
 from domain.documents.sealing import KEY_BYTES, DocumentKey
 from domain.kernel.clock import Clock, FrozenClock, SystemClock
-from domain.kernel.db import make_engine
+from domain.kernel.db import is_sqlite, make_engine
 from domain.kernel.keyring import Keyring
 from domain.kernel.migrate import upgrade_schema
 from domain.kernel.private_files import private_dir
@@ -174,7 +176,13 @@ class Frontdesk:
         from knowledge.entries import entries_from_database
         from knowledge.index import KnowledgeIndex
 
-        with KnowledgeIndex.open(self.settings.data_dir / "chroma", self.embedder) as index:
+        chroma_url = self.settings.scale.chroma_url
+        opened = (
+            KnowledgeIndex.connect(chroma_url, self.embedder)
+            if chroma_url
+            else KnowledgeIndex.open(self.settings.data_dir / "chroma", self.embedder)
+        )
+        with opened as index:
             index.reindex(entries_from_database(self.uow()))
             yield index
 
@@ -211,13 +219,27 @@ class Frontdesk:
         Telegram bot; the hub's turns under way finish before anything closes."""
         from channels.bus import EventBus
         from channels.hub import Hub
+        from channels.hub_signals import hear_other_processes
+        from channels.relay import NoRelay, PostgresRelay
         from channels.telegram.bot import TelegramBot
         from channels.telegram.chats import ChannelDeps
 
         with ExitStack() as opened:
+            sqlite_file = self.engine.url.database if is_sqlite(self.engine) else None
+            opened.enter_context(only_server_on_sqlite(sqlite_file))
             index = opened.enter_context(self.open_knowledge())
             agent = opened.enter_context(self.open_agent(index))
-            hub = Hub(agent=agent, uow=self.uow, bus=EventBus(), form_url=form_url)
+            relay = NoRelay() if is_sqlite(self.engine) else PostgresRelay(self._libpq_url())
+            hub = Hub(
+                agent=agent,
+                uow=self.uow,
+                bus=EventBus(),
+                form_url=form_url,
+                max_turns=self.settings.scale.max_turns,
+                lease_seconds=self.settings.scale.turn_lease_seconds,
+                relay=relay,
+            )
+            hear_other_processes(hub)
             hub.outlets.update(self._sms_outlets())
             telegram = self.settings.telegram
             bot = (
@@ -239,10 +261,20 @@ class Frontdesk:
                 if self.twilio is not None
                 else None
             )
+            if isinstance(relay, PostgresRelay):
+                await relay.start()
+            await hub.start()
             try:
                 yield Serving(knowledge=index, hub=hub, sms_desk=desk, telegram=bot)
             finally:
-                await hub.drain()
+                await hub.stop()
+                if isinstance(relay, PostgresRelay):
+                    await relay.stop()
+
+    def _libpq_url(self) -> str:
+        """The database's address as psycopg's own connections take it (no `+psycopg`)."""
+        url = make_url(self.settings.database_url).set(drivername="postgresql")
+        return url.render_as_string(hide_password=False)
 
     def _sms_outlets(self) -> dict[str, Outlet]:
         if self.twilio is None:

@@ -28,15 +28,39 @@ class KnowledgeSync:
     """Puts an entry into the index as the database has it now, or takes it out.
 
     Each refresh reads the committed row under one lock, so when two admins change an entry
-    at once the index ends with the later commit, whichever request finishes first.
+    at once the index ends with the later commit, whichever request finishes first. Each one
+    is announced to the other processes (`announce`), which refresh their own index the same
+    way; they read the row, so a late or repeated announcement does no harm.
     """
 
-    def __init__(self, index: EntryIndex, uow: Callable[[], UnitOfWork]) -> None:
+    def __init__(
+        self,
+        index: EntryIndex,
+        uow: Callable[[], UnitOfWork],
+        announce: Callable[[Kind, str], None] | None = None,
+    ) -> None:
         self._index = index
         self._uow = uow
         self._lock = threading.Lock()
+        self._announce = announce
+
+    def refresh(self, kind: Kind, entry_id: str, *, announce: bool = True) -> None:
+        """Refresh a knowledge entry or a service; tell the other processes unless told not."""
+        if kind == "service":
+            self._refresh_service(entry_id)
+        else:
+            self._refresh_knowledge(entry_id)
+        if announce and self._announce is not None:
+            self._announce(kind, entry_id)
 
     def refresh_knowledge(self, entry_id: str) -> None:
+        self.refresh("knowledge", entry_id)
+
+    def refresh_service(self, service_id: str) -> None:
+        """Index a service by its description (the agent finds services by need through it)."""
+        self.refresh("service", service_id)
+
+    def _refresh_knowledge(self, entry_id: str) -> None:
         with self._lock, _logged("knowledge", entry_id):
             row = find_knowledge_entry(uow=self._uow(), entry_id=entry_id)
             if row is None:
@@ -44,8 +68,7 @@ class KnowledgeSync:
             else:
                 self._index.upsert(knowledge_entry(row))
 
-    def refresh_service(self, service_id: str) -> None:
-        """Index a service by its description (the agent finds services by need through it)."""
+    def _refresh_service(self, service_id: str) -> None:
         with self._lock, _logged("service", service_id):
             try:
                 row = get_service(uow=self._uow(), service_id=service_id)

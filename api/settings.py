@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from agent.models import ModelSettings, model_settings
+from api.scale_settings import ScaleSettings, scale_settings
 from domain.documents.filetypes import MAX_UPLOAD_BYTES
 
 PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
@@ -106,6 +107,8 @@ class Settings:
     smtp: SmtpSettings | None = None
     # Hours before an appointment a reminder goes out (FRONTDESK_REMINDER_HOURS, e.g. "24,1").
     reminder_hours: tuple[int, ...] = (24, 1)
+    # Turns at once, turn leases, a shared chroma server (api.scale_settings).
+    scale: ScaleSettings = field(default_factory=ScaleSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -130,6 +133,7 @@ class Settings:
             twilio=_twilio_settings(env),
             smtp=_smtp_settings(env),
             reminder_hours=_reminder_hours(env),
+            scale=scale_settings(env),
         )
 
 

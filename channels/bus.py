@@ -47,6 +47,9 @@ class EventBus:
                 if not listeners:
                     del self._listeners[topic]
 
+    def has_listeners(self, topic: str) -> bool:
+        return bool(self._listeners.get(topic))
+
     def publish(self, topic: str, event: Event) -> None:
         """Hand the event to every listener of the topic; call on the event loop's thread."""
         for queue in list(self._listeners.get(topic, ())):

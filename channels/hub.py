@@ -20,6 +20,8 @@ from channels.bus import CONSOLE, EventBus, conversation_topic
 from channels.messages import Inbound, Receipt
 from channels.outlets import SPOKEN_TO_CLIENT, Outlet
 from channels.presenting import FormUrl, entry_json, summary_json, turn_entries
+from channels.relay import NoRelay, Relay
+from channels.turns import TurnRunner
 from domain.clients.names import client_names
 from domain.conversations import handoff
 from domain.conversations.access import may_see
@@ -36,6 +38,7 @@ from domain.conversations.transcripts import (
     transcript,
     unseen_by_agent,
 )
+from domain.conversations.turn_queue import queue_turn_alone
 from domain.kernel.uow import UnitOfWork
 from domain.models import (
     Conversation,
@@ -61,8 +64,10 @@ class Hub:
         uow: Callable[[], UnitOfWork],
         bus: EventBus,
         form_url: FormUrl,
-        threads: int = 16,
+        max_turns: int = 200,
+        lease_seconds: float = 15.0,
         outlets: Mapping[str, Outlet] | None = None,
+        relay: Relay | None = None,
     ) -> None:
         self.agent = agent
         self.uow = uow
@@ -70,16 +75,24 @@ class Hub:
         self.form_url = form_url
         # Channels whose clients are reached by sending (Telegram, SMS), by channel name.
         self.outlets: dict[str, Outlet] = dict(outlets or {})
-        # Turns block on the database and the model: they run on worker threads, this many at once.
-        self._threads = CapacityLimiter(threads)
-        # A conversation's locks live while someone holds or awaits them, and no longer.
+        # Other processes hear of what happens here through the relay (PostgreSQL NOTIFY).
+        self.relay: Relay = relay or NoRelay()
+        # The agent's turns under way in this process, at most this many at once.
+        self._turn_slots = CapacityLimiter(max_turns)
+        # Per address, so one client's messages are queued in the order they were recorded.
         self._intake: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
-        self._turns: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
-        self._waiting: dict[str, asyncio.Queue[str | None]] = {}
-        self._running: set[asyncio.Task[None]] = set()
+        self.turns = TurnRunner(uow=uow, run_turn=self._turn, lease_seconds=lease_seconds)
+
+    async def start(self) -> None:
+        """Start running queued turns (and those other processes left when they died)."""
+        await self.turns.start()
+
+    async def stop(self) -> None:
+        """Finish the turns under way, then stop."""
+        await self.turns.stop()
 
     async def _run(self, func: Callable[..., T], /, **kwargs: Any) -> T:
-        return await to_thread.run_sync(lambda: func(**kwargs), limiter=self._threads)
+        return await to_thread.run_sync(lambda: func(**kwargs))
 
     # -- clients ---------------------------------------------------------------------------
 
@@ -108,36 +121,15 @@ class Hub:
                 await on_conversation(conversation.id)
             if intake.entry is None:
                 return Receipt(conversation.id, duplicate=True)
-            if intake.for_agent:
-                self._queue_turn(conversation.id, inbound.text)
+            if intake.for_agent:  # queued with the message; run here unless running elsewhere
+                self.turns.kick(conversation.id)
         self.publish_entry(conversation.id, entry_json(intake.entry))
         try:
-            await self._publish_summary(conversation.id)
+            await self.publish_summary(conversation.id)
         except Exception:
             # The message is taken and queued: a stale console list must not undo that.
             log.exception("could not publish conversation %s to the console", conversation.id)
         return Receipt(conversation.id, duplicate=False)
-
-    def _queue_turn(self, conversation_id: str, text: str | None) -> None:
-        """Queue a turn on a client's message, or (None) on what was left unanswered."""
-        queue = self._waiting.get(conversation_id)
-        if queue is None:
-            queue = self._waiting[conversation_id] = asyncio.Queue()
-            worker = asyncio.create_task(self._answer_in_turn(conversation_id, queue))
-            self._running.add(worker)
-            worker.add_done_callback(self._running.discard)
-        queue.put_nowait(text)
-
-    async def _answer_in_turn(self, conversation_id: str, queue: asyncio.Queue[str | None]) -> None:
-        try:
-            while not queue.empty():
-                text = queue.get_nowait()
-                async with self._lock(self._turns, conversation_id):
-                    await self._turn(conversation_id, text)
-        finally:
-            # Nothing awaited since the queue was last seen empty: no message slips in between.
-            # Should a turn ever raise, the next message still finds no stale worker.
-            del self._waiting[conversation_id]
 
     async def history(self, conversation_id: str, *, with_tools: bool) -> list[dict[str, Any]]:
         await self._run(self._conversation, conversation_id=conversation_id)  # or NotFound
@@ -149,32 +141,37 @@ class Hub:
 
     async def drain(self) -> None:
         """Wait for the turns under way (on shutdown, and in tests)."""
-        while self._running:
-            await asyncio.gather(*list(self._running), return_exceptions=True)
+        await self.turns.drain()
 
     # -- the agent's turn ------------------------------------------------------------------
 
-    async def _turn(self, conversation_id: str, text: str | None) -> None:
+    async def _turn(self, conversation_id: str, text: str | None, entry_id: int | None) -> None:
         topic = conversation_topic(conversation_id)
         loop = asyncio.get_running_loop()
 
         def delta(reply_id: str, piece: str) -> None:
+            # Pieces are text: they stay in this process (the finished entry goes everywhere).
             event = {"type": "delta", "reply_id": reply_id, "text": piece}
             loop.call_soon_threadsafe(self.bus.publish, topic, event)
 
         try:
-            self.bus.publish(topic, {"type": "typing", "on": True})
+            self.publish_typing(conversation_id, on=True)
             before = await self._run(self._conversation, conversation_id=conversation_id)
             if before.status in (ConversationStatus.HUMAN, ConversationStatus.CLOSED):
                 return  # taken over while this message waited its turn: the person answers
-            entries = await self._run(self._answer, conversation=before, text=text, delta=delta)
+            entries = await to_thread.run_sync(
+                lambda: self._answer(
+                    conversation=before, text=text, entry_id=entry_id, delta=delta
+                ),
+                limiter=self._turn_slots,
+            )
             for entry in entries:
                 self.publish_entry(conversation_id, entry)
             await self._send_out(before, entries)
             after = await self._run(self._conversation, conversation_id=conversation_id)
             if after.status != before.status:
-                await self._publish_status(after)
-            await self._publish_summary(conversation_id)
+                await self.publish_status(after)
+            await self.publish_summary(conversation_id)
         except Exception:
             log.exception("turn failed in conversation %s", conversation_id)
             try:
@@ -182,10 +179,15 @@ class Hub:
             except Exception:
                 log.exception("could not tell conversation %s of the failure", conversation_id)
         finally:
-            self.bus.publish(topic, {"type": "typing", "on": False})
+            self.publish_typing(conversation_id, on=False)
 
     def _answer(
-        self, *, conversation: Conversation, text: str | None, delta: Callable[[str, str], None]
+        self,
+        *,
+        conversation: Conversation,
+        text: str | None,
+        entry_id: int | None,
+        delta: Callable[[str, str], None],
     ) -> list[dict[str, Any]]:
         """Run the agent on one message (on a worker thread); return the recorded entries.
 
@@ -218,7 +220,8 @@ class Hub:
             channel=conversation.channel,
             text=text,
             on_delta=delta,
-            entry_id=asked.id if asked else None,
+            # A turn run again (its process died) replaces the message instead of repeating it.
+            entry_id=asked.id if asked else entry_id,
         )
         # The replies and the marks go together: a turn that fails leaves the messages unseen,
         # and the next turn puts them in the context again in their own places, not twice.
@@ -244,7 +247,10 @@ class Hub:
         """Give the conversation back; the agent answers what the client was left waiting on."""
         done = await self._staff_action(handoff.hand_back, staff_id, conversation_id)
         if done.note is not None:
-            self._queue_turn(conversation_id, None)
+            await self._run(
+                queue_turn_alone, uow=self.uow(), conversation_id=conversation_id, entry_id=None
+            )
+            self.turns.kick(conversation_id)
 
     async def close(self, *, staff_id: str, conversation_id: str) -> None:
         await self._staff_action(handoff.close, staff_id, conversation_id)
@@ -268,7 +274,7 @@ class Hub:
         )
         self.publish_entry(conversation_id, entry_json(entry))
         await self._send_out(conversation_id, [entry_json(entry)])
-        await self._publish_summary(conversation_id)
+        await self.publish_summary(conversation_id)
 
     async def _staff_action(
         self,
@@ -277,16 +283,17 @@ class Hub:
         conversation_id: str,
         **more: str,
     ) -> handoff.Handoff:
-        # A turn under way finishes first, so the agent is not speaking when the person starts.
-        async with self._lock(self._turns, conversation_id):
+        # A turn under way (in any process) finishes first, so the agent is not speaking when
+        # the person starts.
+        async with self.turns.holding(conversation_id):
             done = await self._run(
                 action, uow=self.uow(), staff_id=staff_id, conversation_id=conversation_id, **more
             )
         if done.note is not None:
             self.publish_entry(conversation_id, entry_json(done.note))
             await self._send_out(done.conversation, [entry_json(done.note)])
-            await self._publish_status(done.conversation)
-        await self._publish_summary(conversation_id)
+            await self.publish_status(done.conversation)
+        await self.publish_summary(conversation_id)
         return done
 
     # -- what the console sees -------------------------------------------------------------
@@ -353,11 +360,15 @@ class Hub:
             for conversation in conversations
         ]
 
-    async def _publish_summary(self, conversation_id: str) -> None:
+    async def publish_summary(self, conversation_id: str, *, announce: bool = True) -> None:
         [summary] = await self._run(self._summaries, limit=1, conversation_id=conversation_id)
         self.bus.publish(CONSOLE, {"type": "conversation", "conversation": summary})
+        if announce:
+            self.relay.send("summary", c=conversation_id)
 
-    async def _publish_status(self, conversation: Conversation) -> None:
+    async def publish_status(self, conversation: Conversation, *, announce: bool = True) -> None:
+        if announce:
+            self.relay.send("status", c=conversation.id)
         staff = await self._run(handoff.holder_name, uow=self.uow(), conversation=conversation)
         event = {
             "type": "status",
@@ -367,10 +378,19 @@ class Hub:
         }
         self.bus.publish(conversation_topic(conversation.id), event)
 
-    def publish_entry(self, conversation_id: str, entry: dict[str, Any]) -> None:
+    def publish_entry(
+        self, conversation_id: str, entry: dict[str, Any], *, announce: bool = True
+    ) -> None:
         """Show a transcript entry to every socket following the conversation."""
         event = {"type": "entry", "conversation_id": conversation_id, "entry": entry}
         self.bus.publish(conversation_topic(conversation_id), event)
+        if announce:
+            self.relay.send("entry", c=conversation_id, e=entry["entry_id"])
+
+    def publish_typing(self, conversation_id: str, *, on: bool, announce: bool = True) -> None:
+        self.bus.publish(conversation_topic(conversation_id), {"type": "typing", "on": on})
+        if announce:
+            self.relay.send("typing", c=conversation_id, on=on)
 
     async def _note(self, conversation_id: str, text: str) -> None:
         entry = await self._run(

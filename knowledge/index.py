@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self, cast
+from urllib.parse import urlsplit
 
 import chromadb
 from chromadb.api import ClientAPI
@@ -52,6 +53,21 @@ class KnowledgeIndex:
         """Open the index stored under path, creating it when missing."""
         private_dir(path)  # chromadb's files are readable by all; the directory is not
         client = chromadb.PersistentClient(path=path, settings=Settings(anonymized_telemetry=False))
+        return cls(client, embedder)
+
+    @classmethod
+    def connect(cls, url: str, embedder: MiniLMEmbedder) -> KnowledgeIndex:
+        """Use the collection on a chroma server (shared by several app processes).
+
+        The embeddings are still ours, computed here: the server only stores and searches.
+        """
+        parsed = urlsplit(url)
+        client = chromadb.HttpClient(
+            host=parsed.hostname or "localhost",
+            port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+            ssl=parsed.scheme == "https",
+            settings=Settings(anonymized_telemetry=False),
+        )
         return cls(client, embedder)
 
     def reindex(self, entries: Iterable[Entry]) -> None:

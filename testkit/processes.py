@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # The demo world's own clock: no week shift, so the offered slots are the same every run.
 DEMO_NOW = "2026-03-09T09:00:00+01:00"
 DEMO_PASSWORD = "frontdesk-demo"
+# A loaded machine (the suite on two cores beside other work) may take minutes to start one.
+READY_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ def live_process(
 
 
 def _wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Path | None) -> None:
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited:\n{_tail(log)}")

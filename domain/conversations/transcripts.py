@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from domain.conversations.access import NOT_FOUND, may_see
+from domain.conversations.turn_queue import queue_turn
 from domain.kernel.actors import Actor
 from domain.kernel.errors import NotFound
 from domain.kernel.journal import audit
@@ -108,6 +109,8 @@ def take_in(
                     external_id=external_id,
                     seen_by_agent=conversation.status != ConversationStatus.HUMAN,
                 )
+                if entry.seen_by_agent:  # queued with the message: taken in means answered
+                    queue_turn(uow, conversation_id=conversation.id, entry_id=entry.id)
                 uow.commit()
                 return Intake(conversation, entry)
         except IntegrityError:
@@ -300,3 +303,9 @@ def read_transcript(
         )
         uow.commit()
     return transcript(uow=uow, conversation_id=conversation_id, limit=limit)
+
+
+def find_entry(*, uow: UnitOfWork, entry_id: int) -> ConversationEntry | None:
+    """Return one transcript entry by its id (a live event from another process names it)."""
+    with uow.reading() as reader:
+        return reader.session.get(ConversationEntry, entry_id)

@@ -48,6 +48,7 @@ from domain.models.staff import (
     StaffUser,
     TrustedSignIn,
 )
+from domain.models.turns import ConversationLease, QueuedTurn
 
 __all__ = [
     "NO_OVERLAP",
@@ -63,6 +64,7 @@ __all__ = [
     "Client",
     "Conversation",
     "ConversationEntry",
+    "ConversationLease",
     "ConversationStatus",
     "DateOverride",
     "DocumentKind",
@@ -82,6 +84,7 @@ __all__ = [
     "Practice",
     "Provider",
     "ProviderService",
+    "QueuedTurn",
     "Service",
     "SmsOptOut",
     "StaffRole",
