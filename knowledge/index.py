@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Self, cast
@@ -17,8 +17,13 @@ from chromadb.config import Settings
 from domain.kernel.private_files import private_dir
 from knowledge.embeddings import MiniLMEmbedder
 from knowledge.entries import KINDS, Entry, Kind, document_id
+from knowledge.meanings import beyond_english, multilingual_meanings
 
 COLLECTION = "frontdesk-knowledge"
+# e5 similarities crowd between 0.8 and 0.95; this places them on MiniLM's cosine scale, where
+# a need fits a service from 0.2 (0.83 in e5 is unrelated, 0.85 a fit, 0.9 a close one).
+E5_FLOOR = 0.8
+E5_SCALE = 6.0
 
 
 @dataclass(frozen=True)
@@ -88,10 +93,43 @@ class KnowledgeIndex:
         metadatas = (result["metadatas"] or [[]])[0]
         documents = (result["documents"] or [[]])[0]
         distances = (result["distances"] or [[]])[0]
-        return [
+        hits = [
             _hit(metadata, document, distance)
             for metadata, document, distance in zip(metadatas, documents, distances, strict=True)
         ]
+        if beyond_english(query) or any(beyond_english(f"{h.title} {h.text}") for h in hits):
+            return self._across_languages(query, k, kind, hits)
+        return hits
+
+    def _across_languages(
+        self, query: str, k: int, kind: Kind | None, hits: list[Hit]
+    ) -> list[Hit]:
+        """Rank by the better of MiniLM's and e5's reading: the query or the entries are in a
+        language MiniLM cannot read ("окулист", "Консультация офтальмолога")."""
+        stored = self._collection.get(
+            where={"kind": kind} if kind is not None else None, include=["metadatas", "documents"]
+        )
+        found = [
+            _hit(metadata, document, 1.0)
+            for metadata, document in zip(
+                stored["metadatas"] or [], stored["documents"] or [], strict=True
+            )
+        ]
+        similarities = multilingual_meanings().similarities(
+            query, [f"{hit.title}. {hit.text}" for hit in found]
+        )
+        by_minilm = {(hit.kind, hit.id): hit.score for hit in hits}
+        blended = [
+            replace(
+                hit,
+                score=max(
+                    by_minilm.get((hit.kind, hit.id), 0.0),
+                    min(1.0, max(0.0, (similarity - E5_FLOOR) * E5_SCALE)),
+                ),
+            )
+            for hit, similarity in zip(found, similarities, strict=True)
+        ]
+        return sorted(blended, key=lambda hit: -hit.score)[:k]
 
     def close(self) -> None:
         """Release the client (and with the last client of a path, its files)."""
