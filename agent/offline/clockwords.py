@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from agent.offline.text import fold
 
@@ -40,14 +41,13 @@ class ClockWords:
 NO_CLOCK_WORDS = ClockWords(hours={}, offsets={}, cues=frozenset())
 
 
-def clock_words(data: dict[str, object] | None) -> ClockWords:
+def clock_words(data: dict[str, Any] | None) -> ClockWords:
     """Read a lexicon's `clock` section."""
     if not data:
         return NO_CLOCK_WORDS
-    hours = data.get("hours") or {}
-    offsets = data.get("offsets") or {}
-    cues = data.get("cues") or []
-    assert isinstance(hours, dict) and isinstance(offsets, dict) and isinstance(cues, list)
+    hours: dict[str, int] = data.get("hours") or {}
+    offsets: dict[str, int] = data.get("offsets") or {}
+    cues: list[str] = data.get("cues") or []
     return ClockWords(
         hours={fold(str(word)): int(hour) for word, hour in hours.items()},
         offsets={tuple(fold(str(said)).split()): int(minutes) for said, minutes in offsets.items()},
