@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Self, cast
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
 from chromadb.api.client import Client
 from chromadb.api.types import Embeddable, EmbeddingFunction
@@ -20,10 +21,12 @@ from knowledge.entries import KINDS, Entry, Kind, document_id
 from knowledge.meanings import beyond_english, multilingual_meanings
 
 COLLECTION = "frontdesk-knowledge"
-# e5 similarities crowd between 0.8 and 0.95; this places them on MiniLM's cosine scale, where
-# a need fits a service from 0.2 (0.83 in e5 is unrelated, 0.85 a fit, 0.9 a close one).
-E5_FLOOR = 0.8
-E5_SCALE = 6.0
+# e5 similarities crowd together (0.78-0.95), higher for short texts and queries alike, so an
+# entry counts by how far it stands above the middle of all entries for this query. Greetings
+# and filler stand up to 0.04 above it, needs from 0.05 (measured on two Russian catalogs);
+# 0.045 above is 0.2 on MiniLM's cosine scale, where tools/search.py takes a need as fitting.
+E5_NOISE = 0.02
+E5_SCALE = 8.0
 
 
 @dataclass(frozen=True)
@@ -98,14 +101,12 @@ class KnowledgeIndex:
             for metadata, document, distance in zip(metadatas, documents, distances, strict=True)
         ]
         if beyond_english(query) or any(beyond_english(f"{h.title} {h.text}") for h in hits):
-            return self._across_languages(query, k, kind, hits)
+            return self._across_languages(query, k, kind)
         return hits
 
-    def _across_languages(
-        self, query: str, k: int, kind: Kind | None, hits: list[Hit]
-    ) -> list[Hit]:
-        """Rank by the better of MiniLM's and e5's reading: the query or the entries are in a
-        language MiniLM cannot read ("окулист", "Консультация офтальмолога")."""
+    def _across_languages(self, query: str, k: int, kind: Kind | None) -> list[Hit]:
+        """Rank by e5 alone: the query or the entries are in a script MiniLM reads as noise
+        ("окулист", "Консультация офтальмолога"), where its similarities mean nothing."""
         stored = self._collection.get(
             where={"kind": kind} if kind is not None else None, include=["metadatas", "documents"]
         )
@@ -118,18 +119,12 @@ class KnowledgeIndex:
         similarities = multilingual_meanings().similarities(
             query, [f"{hit.title}. {hit.text}" for hit in found]
         )
-        by_minilm = {(hit.kind, hit.id): hit.score for hit in hits}
-        blended = [
-            replace(
-                hit,
-                score=max(
-                    by_minilm.get((hit.kind, hit.id), 0.0),
-                    min(1.0, max(0.0, (similarity - E5_FLOOR) * E5_SCALE)),
-                ),
-            )
+        middle = float(np.median(similarities)) if similarities else 0.0
+        ranked = [
+            replace(hit, score=min(1.0, max(0.0, (similarity - middle - E5_NOISE) * E5_SCALE)))
             for hit, similarity in zip(found, similarities, strict=True)
         ]
-        return sorted(blended, key=lambda hit: -hit.score)[:k]
+        return sorted(ranked, key=lambda hit: -hit.score)[:k]
 
     def close(self) -> None:
         """Release the client (and with the last client of a path, its files)."""
