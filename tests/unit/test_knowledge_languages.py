@@ -13,8 +13,6 @@ from knowledge.entries import Entry
 from knowledge.index import KnowledgeIndex
 from knowledge.meanings import beyond_english
 
-# Russian one-letter words ("у", "с") look like Latin letters to ruff (RUF001); they are words.
-
 RUSSIAN_CATALOG = [
     Entry("service", "therapist-visit", "Приём терапевта", "Температура, простуда, кашель."),
     Entry("service", "eye-exam", "Консультация офтальмолога (окулиста)", "Проверка зрения, очки."),
