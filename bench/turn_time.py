@@ -1,8 +1,10 @@
-"""Server time per conversational turn with the offline model, by checkpointer.
+"""Server time per conversational turn with the offline model, by checkpointer and language.
 
 Each run plays the same scripted bookings (new clients: ask, pick, give intake, confirm)
 through the real graph, tools and knowledge index; the in-memory checkpointer on the same
-database is the baseline measured in the same run.
+database is the baseline measured in the same run. The same bookings said in German and in
+Russian, on SQLite with the in-memory checkpointer, give each language's time per turn
+against English's in the same run.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -37,13 +39,48 @@ from testkit.agents import offline_agent
 
 WORLD = Path(__file__).resolve().parents[1] / "evals" / "suites" / "sample" / "world.yaml"
 CONVERSATIONS = 12
+_MONTHS_DE = (
+    "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+    "Oktober", "November", "Dezember",
+)  # fmt: skip
+_MONTHS_RU = (
+    "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
+    "октября", "ноября", "декабря",
+)  # fmt: skip
+
+
+def turns_in(language: str, local: datetime) -> list[str]:
+    """Return one booking's four turns as a client writes them in this language."""
+    day, month, at = local.day, local.month - 1, f"{local:%H:%M}"
+    if language == "de":
+        return [
+            f"Ich möchte einen Termin beim Hautarzt am {day}. {_MONTHS_DE[month]}.",
+            at,
+            "Geboren am 12. Mai 1985, Versichertennummer TK-1234567.",
+            "ja, bitte",
+        ]
+    if language == "ru":
+        return [
+            f"Хочу записаться к дерматологу {day} {_MONTHS_RU[month]}.",
+            at,
+            "Дата рождения 12.05.1985, номер полиса TK-1234567.",
+            "да, подтверждаю",
+        ]
+    return [
+        f"I'd like to see a dermatologist on {local.day} {local:%B}.",
+        at,
+        "My date of birth is 12 May 1985 and my insurance number is TK-1234567.",
+        "yes",
+    ]
 
 
 def world_zone(uow: Callable[[], UnitOfWork]) -> str:
     return practice_policies(uow=uow()).timezone
 
 
-def script(uow: Callable[[], UnitOfWork], clock: FrozenClock) -> list[tuple[str, list[str]]]:
+def script(
+    uow: Callable[[], UnitOfWork], clock: FrozenClock, language: str = "en"
+) -> list[tuple[str, list[str]]]:
     """Return (client id, turns) for conversations that each book a different free slot."""
     start = clock.now() + timedelta(days=1)
     slots = free_starts(
@@ -64,17 +101,7 @@ def script(uow: Callable[[], UnitOfWork], clock: FrozenClock) -> list[tuple[str,
             idempotency_key=f"bench-{index}",
         )
         local = slot.astimezone(ZoneInfo(world_zone(uow)))
-        conversations.append(
-            (
-                client.id,
-                [
-                    f"I'd like to see a dermatologist on {local.day} {local:%B}.",
-                    f"{local:%H:%M}",
-                    "My date of birth is 12 May 1985 and my insurance number is TK-1234567.",
-                    "yes",
-                ],
-            )
-        )
+        conversations.append((client.id, turns_in(language, local)))
     return conversations
 
 
@@ -83,6 +110,7 @@ def measure(
     checkpointer: AbstractContextManager[BaseCheckpointSaver[str]],
     embedder: MiniLMEmbedder,
     workdir: Path,
+    language: str = "en",
 ) -> tuple[list[float], int]:
     """Play the script on a fresh copy of the world; return turn times (s) and bookings made."""
     engine = make_engine(database_url, keyring=process_keyring())
@@ -98,7 +126,7 @@ def measure(
     booked = 0
     with checkpointer as saver:
         agent = offline_agent(uow, workdir / "chroma", embedder, checkpointer=saver)
-        for number, (client_id, turns) in enumerate(script(uow, clock)):
+        for number, (client_id, turns) in enumerate(script(uow, clock, language)):
             for text in turns:
                 began = time.perf_counter()
                 agent.send(
@@ -128,6 +156,14 @@ def run(pg: PostgresDatabases | None) -> Figures:
         runs["sqlite db, in-memory checkpointer"] = measure(
             sqlite_url(tmp, "memory"), in_memory(), embedder, base / "a"
         )
+        for language, name in (("de", "German"), ("ru", "Russian")):
+            runs[f"sqlite db, in-memory checkpointer, {name}"] = measure(
+                sqlite_url(tmp, f"memory_{language}"),
+                in_memory(),
+                embedder,
+                base / language,
+                language,
+            )
         runs["sqlite db, sqlite checkpointer"] = measure(
             sqlite_url(tmp, "sqlite"),
             open_checkpointer(sqlite_url(tmp, "x"), base / "b", process_keyring()),
@@ -182,7 +218,7 @@ def run(pg: PostgresDatabases | None) -> Figures:
                 "booked",
                 "median ms",
                 "p99 ms",
-                "median ÷ in-memory median (same database)",
+                "median ÷ in-memory median (same database, English)",
             ],
             rows,
         )

@@ -20,6 +20,7 @@ from agent.offline.questions import pick_answer, service_need
 from agent.offline.searches import (
     SearchRequest,
     content_words,
+    in_own_words,
     need_of,
     pick_providers,
     read_search,
@@ -49,6 +50,8 @@ class FindingSteps(Steps):
         # Only the words naming the need: days, times and "I'd like an appointment" pull the
         # query towards the opening hours and policies instead of the service meant.
         query = " ".join(content_words(request.need or ""))
+        if query:
+            query = in_own_words(query, self.memory.as_written)
         if not query:
             return self.call("search_providers", request.tool_args(), task=BOOKING)
         if request.provider_name:
@@ -67,7 +70,10 @@ class FindingSteps(Steps):
                 args["need"] = " ".join(content_words(request.need or ""))
             return self.call("search_providers", args, task=BOOKING)
         if service_need(hits, booking=self.memory.task.get("probe") == "book") is not None:
-            by_need = SearchRequest(location=request.location, need=need_of(self.memory.last_human))
+            need = need_of(self.memory.last_human)
+            if need:
+                need = in_own_words(need, self.memory.as_written)
+            by_need = SearchRequest(location=request.location, need=need)
             return self.call("search_providers", by_need.tool_args(), task=BOOKING)
         if request.location:
             return self.call("search_providers", {"location": request.location}, task=BOOKING)

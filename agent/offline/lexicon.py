@@ -21,6 +21,7 @@ import yaml
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from agent.offline.clockwords import NO_CLOCK_WORDS, ClockWords, clock_words, write_clock_words
 from agent.offline.text import fold
 
 LANGUAGES = ("en", "de", "ru")
@@ -36,6 +37,12 @@ _RU_AT = re.compile(r"(?<!\w)[вВ]\s+(?=\d{1,2}(?:[:.]\d{2})?(?!\d))")
 # Cyrillic letters look like Latin ones).
 _RU_ORDINAL = re.compile(
     r"\b(\d{1,2})-(?:\u0435|\u0433\u043e|\u043e\u0435|\u043e\u0433\u043e)(?!\w)"
+)
+# "am 5. März": a day written with an ordinal dot before a month the lexicon made English.
+_DAY_BEFORE_MONTH = re.compile(
+    r"\b(\d{1,2})\.\s*(?=(?:january|february|march|april|may|june|july|august|september"
+    r"|october|november|december)\b)",
+    re.IGNORECASE,
 )
 # "930", "845", "1030" written for a time; not part of a longer number, a date or an id.
 _COMPACT = re.compile(r"(?<![\w\-./:(+])(\d{3,4})(?![\w\-/:)])(?!\.\d)")
@@ -65,6 +72,7 @@ class Lexicon:
     endings: tuple[str, ...]
     vocabulary: tuple[str, ...]
     not_typos: frozenset[str]
+    clock: ClockWords
 
 
 @cache
@@ -74,6 +82,7 @@ def lexicon() -> Lexicon:
     vocabulary: list[str] = []
     not_typos: set[str] = set()
     endings: set[str] = set()
+    clock = NO_CLOCK_WORDS
     folder = resources.files("agent.offline") / "lexicons"
     for language in LANGUAGES:
         data = yaml.safe_load((folder / f"{language}.yaml").read_text(encoding="utf-8"))
@@ -84,6 +93,7 @@ def lexicon() -> Lexicon:
         vocabulary.extend(str(word) for word in data.get("vocabulary") or [])
         not_typos.update(str(word) for word in data.get("not_typos") or [])
         endings.update(fold(str(ending)) for ending in data.get("endings") or [])
+        clock = clock.merged(clock_words(data.get("clock")))
     parts = frozenset(key[0] for key in phrases if len(key) == 1 and len(key[0]) >= 4)
     ordered = tuple(sorted(endings, key=len, reverse=True))
     stems: dict[str, str] = {}
@@ -97,6 +107,7 @@ def lexicon() -> Lexicon:
         endings=ordered,
         vocabulary=tuple(dict.fromkeys(vocabulary)),
         not_typos=frozenset(not_typos) | english_words(),
+        clock=clock,
     )
 
 
@@ -144,11 +155,12 @@ def _words(folded: str) -> list[str]:
 
 def plain_english(text: str) -> str:
     """Rewrite a message into the English words the offline model reads; see the module."""
+    known = lexicon()
     text = _UHR.sub(lambda m: f"{m.group(1)}:{m.group(2) or '00'}", text)
+    text = write_clock_words(text, known.clock)
     text = _RU_AT.sub("at ", text)
     text = _RU_ORDINAL.sub(lambda m: f"the {m.group(1)}th", text)
     tokens = _TOKEN.findall(text)
-    known = lexicon()
     out: list[str] = []
     index = 0
     while index < len(tokens):
@@ -165,7 +177,7 @@ def plain_english(text: str) -> str:
         else:
             out.append(token)
         index += 1
-    return _compact_times("".join(out))
+    return _compact_times(_DAY_BEFORE_MONTH.sub(r"\1 ", "".join(out)))
 
 
 def _phrase_at(tokens: list[str], start: int, known: Lexicon) -> tuple[str, int] | None:

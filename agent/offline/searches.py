@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.offline.days import WEEKDAYS
+from agent.offline.lexicon import plain_english
 from agent.offline.matching import rank_matches
 from agent.offline.text import NUMBER_WORDS, fold, words
 
@@ -19,7 +20,7 @@ _TITLED_NAME = re.compile(r"\b(?i:dr\.?|doctor|prof\.?|mr\.?|mrs\.?|ms\.?)\s+((?
 # A title before a word in lower case ("dr nguen") names someone too, unless the word is an
 # everyday one ("doctor tomorrow", "dr please").
 _TITLED_LOWER = re.compile(r"\b(?i:dr\.?|prof\.?|mrs\.?|mr\.?|ms\.?)\s+([a-z][\w-]+)")
-_CAPITALISED = r"(?-i:[A-Z])[\w'-]*"
+_CAPITALISED = r"(?-i:[A-Z\u0410-\u042f\u0401])[\w'-]*"
 _PLACE = re.compile(
     rf"\b(?i:in|near|around|close\s+to)\s+(?:the\s+)?(?P<place>{_CAPITALISED}(?:\s+{_CAPITALISED})*)"
 )
@@ -263,3 +264,29 @@ def _fitting_service(
     # Nothing names a service ("does Dr. Patel have anything?"): the ordinary visit, which is
     # the shortest, rather than whichever sorts first (an annual physical, a notarial deed).
     return min(services, key=lambda service: int(service.get("duration_min") or 0))
+
+
+_CYRILLIC_WORD = re.compile(r"^[\u0400-\u04ff]+$")
+
+
+def _read_as_a_need(word: str) -> bool:
+    english = plain_english(word)
+    return fold(english) != word and bool(content_words(english))
+
+
+def in_own_words(need: str, as_written: str) -> str:
+    """Add to a need the client's own Cyrillic words that named it.
+
+    The lexicon reads "терапевт" as "gp", which an English catalog knows; a catalog written in
+    Russian ("Приём терапевта") is found by the word as written, which the knowledge index
+    matches across languages. Words the lexicon read as days, times or filler are left out.
+    """
+    said = content_words(need)
+    own = [
+        word
+        for word in words(as_written)
+        if _CYRILLIC_WORD.match(word) and word not in said and _read_as_a_need(word)
+    ]
+    # With words of its own, the need is its naming words only: a whole sentence in two
+    # languages pulls the multilingual reading towards whatever it mentions besides.
+    return " ".join([*said, *own]) if own else need

@@ -10,7 +10,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "`": "'"})
-_NON_WORD = re.compile(r"[^a-z0-9']+")
+# Latin and Cyrillic letters make words: a Russian name or need must survive to be matched.
+_NON_WORD = re.compile(r"[^a-z0-9'\u0400-\u04ff]+")
 
 # Real words one typo away from a vocabulary word; never "correct" them.
 _NOT_TYPOS = frozenset({"cancer", "cancers", "counsel", "movie", "movies", "booker", "apartment"})
