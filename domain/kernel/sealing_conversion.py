@@ -37,6 +37,12 @@ SEALED_FIELDS = (
     SealedField("verification_codes", "sent_to", "id", "text"),
     SealedField("notifications", "to_address", "outbox_id", "text"),
 )
+# Sealed from their first row, so no migration converts them; key rotation re-seals them too.
+SEALED_FROM_THE_START = (
+    SealedField("calendar_connections", "url", "id", "text"),
+    SealedField("calendar_connections", "password", "id", "text"),
+)
+ROTATED_FIELDS = SEALED_FIELDS + SEALED_FROM_THE_START
 BLIND_INDEXES = (
     ("clients", "phone", "phone_index"),
     ("clients", "email", "email_index"),

@@ -9,6 +9,7 @@ from domain.models.bookings import (
     occupied_until,
     occupies,
 )
+from domain.models.calendars import CalendarConnection, CalendarKind, ExternalBusy
 from domain.models.catalog import (
     PRACTICE_ROW_ID,
     Category,
@@ -56,6 +57,8 @@ __all__ = [
     "AuditEvent",
     "Booking",
     "BookingStatus",
+    "CalendarConnection",
+    "CalendarKind",
     "Category",
     "ChannelIdentity",
     "ChannelLinkCode",
@@ -68,6 +71,7 @@ __all__ = [
     "DocumentRequest",
     "DocumentTemplate",
     "EntryAuthor",
+    "ExternalBusy",
     "GeneratedForm",
     "IdempotencyKey",
     "InboundReceipt",
