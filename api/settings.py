@@ -106,6 +106,8 @@ class Settings:
     smtp: SmtpSettings | None = None
     # Hours before an appointment a reminder goes out (FRONTDESK_REMINDER_HOURS, e.g. "24,1").
     reminder_hours: tuple[int, ...] = (24, 1)
+    # Minutes between syncs of each provider's external calendar (FRONTDESK_CALENDAR_SYNC_MINUTES).
+    calendar_sync_minutes: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -130,6 +132,7 @@ class Settings:
             twilio=_twilio_settings(env),
             smtp=_smtp_settings(env),
             reminder_hours=_reminder_hours(env),
+            calendar_sync_minutes=_calendar_sync_minutes(env),
         )
 
 
@@ -280,3 +283,14 @@ def _with_psycopg_driver(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _calendar_sync_minutes(env: Mapping[str, str]) -> int:
+    text = (env.get("FRONTDESK_CALENDAR_SYNC_MINUTES") or "").strip()
+    if not text:
+        return 5
+    if not text.isdigit() or not 1 <= int(text) <= 24 * 60:
+        raise ValueError(
+            f"FRONTDESK_CALENDAR_SYNC_MINUTES must be whole minutes (1-1440): {text!r}"
+        )
+    return int(text)

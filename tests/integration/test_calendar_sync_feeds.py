@@ -3,11 +3,13 @@ free and tentative events as configured; a failed sync keeps what was read and s
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 
+from channels.calendar_refresher import CalendarRefresher
 from domain.calendars.connections import ConnectionCreate, add_connection
 from domain.calendars.sync import due_connections, sync_connection, sync_due
 from domain.kernel.clock import FrozenClock
@@ -105,3 +107,17 @@ def test_the_worker_refreshes_only_connections_not_tried_for_the_interval(
     assert [report.connection_id for report in reports] == [connection_id]
     assert "10:00" not in offered(uow, TUESDAY)
     assert due_connections(uow=uow, every=every) == []
+
+
+def test_the_workers_refresher_syncs_due_connections_and_says_why_one_failed(
+    uow: UnitOfWork, feed: IcsFeed, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    connect(uow, feed)
+    clock.advance(timedelta(minutes=5))
+    feed.status = 401
+    refresher = CalendarRefresher(uow=lambda: uow, every=timedelta(minutes=5))
+
+    reports = asyncio.run(refresher.run_once())
+
+    assert [report.error for report in reports] == ["The feed refused the username or password."]
+    assert "The feed refused the username or password." in caplog.text
