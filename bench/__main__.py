@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from bench import (
     admin_api,
+    calendars,
     contention,
     evals,
     notify,
@@ -28,6 +29,7 @@ HEADLINES: dict[str, Callable[[Figures], str]] = {
     "slot_search": slot_search.headline,
     "prompt_tokens": prompt_tokens.headline,
     "understanding": understanding.headline,
+    "calendars": calendars.headline,
 }
 BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "contention": contention.run,
@@ -39,6 +41,7 @@ BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "notify": notify.run,
     "evals": evals.run,
     "understanding": understanding.run,
+    "calendars": calendars.run,
 }
 
 
