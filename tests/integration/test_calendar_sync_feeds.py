@@ -15,6 +15,8 @@ from domain.calendars.sync import due_connections, sync_connection, sync_due
 from domain.kernel.clock import FrozenClock
 from domain.kernel.uow import UnitOfWork
 from domain.models import CalendarConnection
+from domain.scheduling.slots import SlotQuery
+from domain.scheduling.soonest import soonest_starts
 from testkit.calendar_servers import IcsFeed, serving_ics_feed
 from tests.support.calendar_world import BERLIN, WEBER, event, load_practice, offered
 
@@ -121,3 +123,15 @@ def test_the_workers_refresher_syncs_due_connections_and_says_why_one_failed(
 
     assert [report.error for report in reports] == ["The feed refused the username or password."]
     assert "The feed refused the username or password." in caplog.text
+
+
+def test_the_soonest_free_starts_skip_external_busy_time_too(
+    uow: UnitOfWork, feed: IcsFeed
+) -> None:
+    feed.body = event("early", "20260303T090000", "20260303T110000")
+    connect(uow, feed)
+
+    query = SlotQuery(start=TUESDAY, end=WEDNESDAY, provider_id="dr-weber")
+    soonest = soonest_starts(uow=uow, query=query, limit=2)
+
+    assert [s.start.astimezone(BERLIN).strftime("%H:%M") for s in soonest] == ["11:00", "12:00"]
