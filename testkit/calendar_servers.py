@@ -32,9 +32,7 @@ class Radicale:
         return f"{self.base_url}/{self.username}/{name}/"
 
     def client(self) -> Any:
-        return caldav.DAVClient(
-            url=self.base_url, username=self.username, password=self.password, require_tls=False
-        )
+        return caldav.DAVClient(url=self.base_url, username=self.username, password=self.password)
 
     def make_calendar(self, name: str) -> Any:
         """Create a calendar collection in the account; return it (a caldav Calendar)."""

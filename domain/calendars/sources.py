@@ -17,6 +17,7 @@ from caldav.davclient import DAVClient
 from caldav.elements import dav
 from caldav.elements.base import ValuedBaseElement
 from caldav.lib import error as dav_error
+from requests.auth import HTTPBasicAuth
 
 from domain.kernel.errors import InvalidInput
 
@@ -75,12 +76,10 @@ def _read_caldav(
         with DAVClient(
             url=source.url,
             username=source.username or None,
-            password=source.password,
             # Sent with the first request: asked for after a 401, every sync pays a round trip,
             # and servers that slow down failed sign-ins (Radicale: a second) pay much more.
-            auth_type="basic" if source.username else None,
+            auth=HTTPBasicAuth(source.username, source.password or "") if source.username else None,
             timeout=TIMEOUT_SECONDS,
-            require_tls=False,  # a practice's own server on its network may speak plain HTTP
         ) as client:
             calendar = _calendar(client, source)
             token = _collection_token(calendar)
