@@ -10,15 +10,25 @@ from datetime import datetime, timedelta
 import pytest
 
 from channels.calendar_refresher import CalendarRefresher
+from domain.booking.confirmation import confirm_booking
 from domain.calendars.connections import ConnectionCreate, add_connection
 from domain.calendars.sync import due_connections, sync_connection, sync_due
 from domain.kernel.clock import FrozenClock
+from domain.kernel.errors import SlotUnavailable
 from domain.kernel.uow import UnitOfWork
 from domain.models import CalendarConnection
 from domain.scheduling.slots import SlotQuery
 from domain.scheduling.soonest import soonest_starts
 from testkit.calendar_servers import IcsFeed, serving_ics_feed
-from tests.support.calendar_world import BERLIN, WEBER, event, load_practice, offered
+from tests.support.calendar_world import (
+    ANNA,
+    BERLIN,
+    WEBER,
+    event,
+    hold,
+    load_practice,
+    offered,
+)
 
 TUESDAY = datetime(2026, 3, 3, tzinfo=BERLIN)
 WEDNESDAY = TUESDAY + timedelta(days=1)
@@ -135,3 +145,14 @@ def test_the_soonest_free_starts_skip_external_busy_time_too(
     soonest = soonest_starts(uow=uow, query=query, limit=2)
 
     assert [s.start.astimezone(BERLIN).strftime("%H:%M") for s in soonest] == ["11:00", "12:00"]
+
+
+def test_a_confirm_rechecks_busy_time_synced_after_the_hold(uow: UnitOfWork, feed: IcsFeed) -> None:
+    connection_id = connect(uow, feed)
+    held = hold(uow, datetime(2026, 3, 3, 10, 0, tzinfo=BERLIN))
+
+    feed.body = event("called-to-court", "20260303T103000", "20260303T113000")
+    sync_connection(uow=uow, connection_id=connection_id)
+
+    with pytest.raises(SlotUnavailable):
+        confirm_booking(uow=uow, actor=ANNA, booking_id=held.id)
