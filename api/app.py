@@ -20,6 +20,7 @@ from api.auth import StaffTokens, auth_router, staff_and_time_left
 from api.body_limits import BodyLimits, LimitRequestBodies
 from api.booking_routes import booking_router
 from api.bootstrap import Frontdesk, Serving
+from api.calendar_routes import calendar_router
 from api.catalog_routes import catalog_router
 from api.category_routes import category_router
 from api.client_routes import client_router
@@ -138,6 +139,7 @@ def create_app(frontdesk: Frontdesk) -> FastAPI:
     app.include_router(service_router, prefix="/api/v1")
     app.include_router(provider_router, prefix="/api/v1")
     app.include_router(schedule_router, prefix="/api/v1")
+    app.include_router(calendar_router, prefix="/api/v1")
     app.include_router(document_kind_router, prefix="/api/v1")
     app.include_router(knowledge_router, prefix="/api/v1")
     app.include_router(document_template_router, prefix="/api/v1")

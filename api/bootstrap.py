@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +34,7 @@ from starlette.requests import HTTPConnection
 
 from api.settings import Settings
 from api.single_server import only_server_on_sqlite
+from channels.calendar_refresher import CalendarRefresher
 from channels.couriers import Courier
 from channels.delivery_worker import DeliveryWorker
 from channels.email_courier import EmailCourier
@@ -160,6 +162,11 @@ class Frontdesk:
             reminder_hours=self.settings.reminder_hours,
             batch=batch,
         )
+
+    def calendar_refresher(self) -> CalendarRefresher:
+        """The refresher of providers' external calendars, on the settings' schedule."""
+        every = timedelta(minutes=self.settings.calendar_sync_minutes)
+        return CalendarRefresher(uow=self.uow, every=every)
 
     @cached_property
     def embedder(self) -> MiniLMEmbedder:

@@ -109,6 +109,8 @@ class Settings:
     reminder_hours: tuple[int, ...] = (24, 1)
     # Turns at once, turn leases, a shared chroma server (api.scale_settings).
     scale: ScaleSettings = field(default_factory=ScaleSettings)
+    # Minutes between syncs of each provider's external calendar (FRONTDESK_CALENDAR_SYNC_MINUTES).
+    calendar_sync_minutes: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -134,6 +136,7 @@ class Settings:
             smtp=_smtp_settings(env),
             reminder_hours=_reminder_hours(env),
             scale=scale_settings(env),
+            calendar_sync_minutes=_calendar_sync_minutes(env),
         )
 
 
@@ -284,3 +287,14 @@ def _with_psycopg_driver(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _calendar_sync_minutes(env: Mapping[str, str]) -> int:
+    text = (env.get("FRONTDESK_CALENDAR_SYNC_MINUTES") or "").strip()
+    if not text:
+        return 5
+    if not text.isdigit() or not 1 <= int(text) <= 24 * 60:
+        raise ValueError(
+            f"FRONTDESK_CALENDAR_SYNC_MINUTES must be whole minutes (1-1440): {text!r}"
+        )
+    return int(text)

@@ -13,13 +13,17 @@ from contextlib import contextmanager
 
 from api.bootstrap import Frontdesk
 from api.heap import settle_heap
+from channels.calendar_refresher import CalendarRefresher
+from channels.delivery_worker import DeliveryWorker
 
 log = logging.getLogger("frontdesk.worker")
 
 
 def run_worker(frontdesk: Frontdesk, *, once: bool, interval: float, batch: int) -> int:
-    """Deliver notifications until SIGTERM or SIGINT (or after one pass with `once`)."""
+    """Deliver notifications and refresh providers' calendars until SIGTERM or SIGINT (or after
+    one pass with `once`)."""
     worker = frontdesk.delivery_worker(batch=batch)
+    refresher = frontdesk.calendar_refresher()
     couriers = worker.couriers
     hours = ", ".join(f"{h} h" for h in worker.reminder_hours) or "none"
     log.info(
@@ -31,13 +35,15 @@ def run_worker(frontdesk: Frontdesk, *, once: bool, interval: float, batch: int)
     async def main() -> None:
         loop = asyncio.get_running_loop()
         for stop_signal in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(stop_signal, worker.stop)
+            loop.add_signal_handler(stop_signal, _stop_both, worker, refresher)
         try:
             if once:
                 report = await worker.run_once()
                 log.info("one pass: %s", report)
+                synced = await refresher.run_once()
+                log.info("calendars synced: %d", len(synced))
             else:
-                await worker.run(interval=interval)
+                await asyncio.gather(worker.run(interval=interval), refresher.run())
         finally:
             for courier in couriers.values():
                 close = getattr(courier, "close", None)  # those that keep a connection open
@@ -48,6 +54,11 @@ def run_worker(frontdesk: Frontdesk, *, once: bool, interval: float, batch: int)
     asyncio.run(main())
     frontdesk.close()
     return 0
+
+
+def _stop_both(worker: DeliveryWorker, refresher: CalendarRefresher) -> None:
+    worker.stop()
+    refresher.stop()
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from bench import (
     admin_api,
+    calendars,
     checkpoint_bytes,
     contention,
     enumeration,
@@ -34,6 +35,7 @@ HEADLINES: dict[str, Callable[[Figures], str]] = {
     "enumeration": enumeration.headline,
     "language_detection": language_detection.headline,
     "checkpoint_bytes": checkpoint_bytes.headline,
+    "calendars": calendars.headline,
 }
 BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "contention": contention.run,
@@ -48,6 +50,7 @@ BENCHMARKS: dict[str, Callable[[PostgresDatabases | None], Figures]] = {
     "enumeration": enumeration.run,
     "language_detection": language_detection.run,
     "checkpoint_bytes": checkpoint_bytes.run,
+    "calendars": calendars.run,
 }
 
 

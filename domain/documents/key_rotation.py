@@ -14,7 +14,12 @@ from sqlalchemy import Engine, text
 from domain.documents.sealing import DocumentUnreadable, seal, unseal
 from domain.kernel.db import SQLITE_BEGIN, is_sqlite
 from domain.kernel.keyring import ENVELOPE, Keyring
-from domain.kernel.sealing_conversion import BLIND_INDEXES, SEALED_FIELDS, SealedField
+from domain.kernel.sealing_conversion import (
+    BLIND_INDEXES,
+    ROTATED_FIELDS,
+    SEALED_FIELDS,
+    SealedField,
+)
 
 BATCH = 200
 
@@ -40,7 +45,7 @@ def rotate_sealed_values(engine: Engine, keyring: Keyring, *, batch: int = BATCH
         engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) if is_sqlite(engine) else engine
     )
     current = f"{ENVELOPE}:{keyring.current_id}:%"
-    for sealed in SEALED_FIELDS:
+    for sealed in ROTATED_FIELDS:
         while done := _reseal_batch(writer, keyring, sealed, current, batch):
             rotated.add(f"{sealed.table}.{sealed.column}", done)
     for table, column, index in BLIND_INDEXES:

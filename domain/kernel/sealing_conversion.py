@@ -54,6 +54,12 @@ ADDRESS_INDEXES = (
 )
 SEALED_FIELDS = HEALTH_FIELDS + ADDRESS_FIELDS
 BLIND_INDEXES = HEALTH_INDEXES + ADDRESS_INDEXES
+# Sealed from their first row, so no migration converts them; key rotation re-seals them too.
+SEALED_FROM_THE_START = (
+    SealedField("calendar_connections", "url", "id", "text"),
+    SealedField("calendar_connections", "password", "id", "text"),
+)
+ROTATED_FIELDS = SEALED_FIELDS + SEALED_FROM_THE_START
 
 
 def _plain_bytes(field: SealedField, stored: Any) -> bytes:

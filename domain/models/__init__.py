@@ -9,6 +9,7 @@ from domain.models.bookings import (
     occupied_until,
     occupies,
 )
+from domain.models.calendars import CalendarConnection, CalendarKind, ExternalBusy
 from domain.models.catalog import (
     PRACTICE_ROW_ID,
     Category,
@@ -58,6 +59,8 @@ __all__ = [
     "AuditEvent",
     "Booking",
     "BookingStatus",
+    "CalendarConnection",
+    "CalendarKind",
     "Category",
     "ChannelIdentity",
     "ChannelLinkCode",
@@ -71,6 +74,7 @@ __all__ = [
     "DocumentRequest",
     "DocumentTemplate",
     "EntryAuthor",
+    "ExternalBusy",
     "GeneratedForm",
     "IdempotencyKey",
     "InboundReceipt",

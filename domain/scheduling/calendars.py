@@ -35,6 +35,7 @@ from domain.models import (
     Booking,
     BookingStatus,
     DateOverride,
+    ExternalBusy,
     Practice,
     TimeOff,
     WeeklyHours,
@@ -127,6 +128,7 @@ def load_calendars(
     weekly, overrides = _hours(session, providers, ids, start, end)
     time_off = _time_off(session, ids, start, end + reach)
     busy = busy_intervals(session, ids, start, end + reach, now, ignore_booking_id)
+    _add_external_busy(session, busy, ids, start, end + reach)
     return {
         provider.id: _calendar(
             provider,
@@ -162,6 +164,7 @@ def with_busy_time(
     ids = list(calendars)
     time_off = _time_off(session, ids, start, end + reach)
     busy = busy_intervals(session, ids, start, end + reach, now, None)
+    _add_external_busy(session, busy, ids, start, end + reach)
     return {
         provider_id: replace(
             calendar, time_off=time_off.get(provider_id, ()), busy=busy.get(provider_id, ())
@@ -312,6 +315,29 @@ def busy_intervals(
         tests.append(col(Booking.id) != ignore_booking_id)
     columns = (col(Booking.provider_id), col(Booking.starts_at), col(Booking.blocked_until))
     return _intervals(session, columns, *tests)
+
+
+def _add_external_busy(
+    session: Session,
+    busy: dict[str, list[Interval]],
+    ids: list[str],
+    start: datetime,
+    end: datetime,
+) -> None:
+    """Add the busy time the providers' own calendars hold (cached by the last sync) to theirs.
+
+    Counted as busy, not time off: an appointment and its buffer must end before the
+    provider's own one begins, as before another booking.
+    """
+    external = _intervals(
+        session,
+        (col(ExternalBusy.provider_id), col(ExternalBusy.starts_at), col(ExternalBusy.ends_at)),
+        _one_of(session, col(ExternalBusy.provider_id), ids),
+        col(ExternalBusy.starts_at) < end,
+        col(ExternalBusy.ends_at) > start,
+    )
+    for provider_id, intervals in external.items():
+        busy[provider_id] = busy.get(provider_id, []) + intervals
 
 
 def _one_of(session: Session, column: Any, ids: list[str]) -> ColumnElement[bool]:

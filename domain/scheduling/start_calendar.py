@@ -2,8 +2,9 @@
 
 Holding, confirming and moving ask about a single start, which depends only on its local day's
 hours (that day's override, or its weekday's hours), the time off it would overlap and the
-bookings its occupied span would overlap. A calendar of just those rows answers exactly as one
-loaded for whole days around the start would, in one round trip instead of four.
+bookings and external busy time (the provider's own calendars) its occupied span would
+overlap. A calendar of just those rows answers exactly as one loaded for whole days around the
+start would, in one round trip instead of four.
 """
 
 from __future__ import annotations
@@ -19,7 +20,15 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import col
 
 from domain.kernel.timefmt import zone
-from domain.models import Booking, BookingStatus, DateOverride, TimeOff, WeeklyHours, occupies
+from domain.models import (
+    Booking,
+    BookingStatus,
+    DateOverride,
+    ExternalBusy,
+    TimeOff,
+    WeeklyHours,
+    occupies,
+)
 from domain.models.types import UTCDateTime
 from domain.scheduling.availability import ProviderCalendar
 from domain.scheduling.calendars import ProviderHours
@@ -104,6 +113,16 @@ _ROWS_FOR_START = (
             )
         )
         .where(col(Booking.id) != bindparam("ignore_booking_id")),
+        # The provider's own calendars, as the last sync cached them: busy like a booking.
+        select(
+            _kind(BUSY),
+            _no_time(),
+            _no_time(),
+            col(ExternalBusy.starts_at),
+            col(ExternalBusy.ends_at),
+        )
+        .where(col(ExternalBusy.provider_id) == _PROVIDER)
+        .where(col(ExternalBusy.starts_at) < _UNTIL, col(ExternalBusy.ends_at) > _START),
     )
 )
 

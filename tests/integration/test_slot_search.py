@@ -83,8 +83,8 @@ def test_queries_do_not_grow_with_the_number_of_providers(uow: UnitOfWork, docto
     assert len(found) == doctors
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     # Providers with their services' ids, the services, the practice, weekly hours, overrides,
-    # time off and bookings.
-    assert len(selects) == 7, selects
+    # time off, bookings and the busy time cached from the providers' own calendars.
+    assert len(selects) == 8, selects
 
 
 def test_filters_and_parts_of_day(uow: UnitOfWork) -> None:
