@@ -348,6 +348,22 @@ class TestThePhoneRegion:
         original = ROOT / "evals" / "suites" / name / "world.yaml"
         assert copy.read_text() == original.read_text()
 
+    @pytest.mark.parametrize(
+        ("copy", "original"),
+        [
+            (f"languages/{copy_of}/{suite}", original)
+            for copy_of in ("tuning", "heldout")
+            for suite, original in (
+                ("demo-de", "suites/demo"),
+                ("demo-ru", "suites/demo"),
+                ("moscow-ru", "languages/moscow"),
+            )
+        ],
+    )
+    def test_the_language_suites_play_in_their_worlds(self, copy: str, original: str) -> None:
+        copied = ROOT / "evals" / copy / "world.yaml"
+        assert copied.read_text() == (ROOT / "evals" / original / "world.yaml").read_text()
+
 
 def toronto() -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load(TORONTO_WORLD.read_text())
