@@ -17,7 +17,7 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WHEN = re.compile(
     r"^(?:(?P<near>today|tomorrow)|(?P<weekday>{days}) (?P<day>\d{{1,2}}) (?P<month>{months})"
-    r"(?: (?P<year>\d{{4}}))?), (?P<time>\d{{2}}:\d{{2}})(?P<rest>.*)$".format(
+    r"(?: (?P<year>\d{{4}}))?)(?:, (?P<time>\d{{2}}:\d{{2}}))?(?P<rest>.*)$".format(
         days="|".join(WEEKDAYS), months="|".join(MONTHS)
     )
 )
@@ -49,6 +49,8 @@ def localised_when(when: str, language: str) -> str:
     rest = match["rest"]
     if rest.startswith(" with "):
         rest = WITH_PROVIDER[language] + rest.removeprefix(" with ")
+    if match["time"] is None:  # a day alone: 'up to Fri 8 May 2026'
+        return f"{day}{rest}"
     return f"{day}, {match['time']}{rest}"
 
 

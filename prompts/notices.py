@@ -1,4 +1,5 @@
-"""The practice's notice sentences (domain/booking/notice.py) in the client's language.
+"""The domain's refusals in the client's language: the practice's notice sentences
+(domain/booking/notice.py) and why a start is not free (domain/scheduling/slot_rules.py).
 
 The domain words its refusals in English, the language of tool results; a reply in German or
 Russian puts the known ones in its own words here, and leaves any other sentence as it is.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from prompts.localising import localised_when
+from prompts.localising import localised_when, on_localised_day
 
 Wording = Callable[[re.Match[str], str], str]
 
@@ -46,8 +47,29 @@ PAST_DEADLINE = re.compile(
     r"up to (?P<hours>\d+) hours before they start, and this one could have been \w+ until "
     r"(?P<until>.+)\. To (?:cancel|move|change or cancel) it, (?P<reach>.+)\.$"
 )
+# Why a start is not free, as slot_rules.explain and slot_rules.taken word it.
+CLOSED = re.compile(r"^(?P<provider>.+) has no (?P<service>.+) starting (?P<when>.+)\.$")
+TOO_SOON = re.compile(
+    r"^Appointments need at least (?P<minutes>\d+) minutes' notice; the earliest possible "
+    r"start is (?P<earliest>.+)\.$"
+)
+TOO_FAR = re.compile(
+    r"^Appointments can be booked at most (?P<days>\d+) days ahead, up to (?P<last>.+)\.$"
+)
+TIME_OFF = re.compile(r"^(?P<provider>.+) is away (?:on )?(?P<on_when>.+)\.$")
+TAKEN = re.compile(r"^Sorry, (?P<when>.+) with (?P<provider>.+) is already taken\.$")
+JUST_TAKEN = re.compile(
+    r"^Sorry, (?P<when>.+) with (?P<provider>.+) was just taken by someone else\.$"
+)
 SENTENCES = {
     "de": {
+        CLOSED: "Bei {provider} beginnt {when} kein Termin für {service}.",
+        TOO_SOON: "Termine brauchen mindestens {minutes} Minuten Vorlauf; der früheste mögliche "
+        "Beginn ist {earliest}.",
+        TOO_FAR: "Termine können höchstens {days} Tage im Voraus gebucht werden, bis {last}.",
+        TIME_OFF: "{provider} ist {on_when} nicht da.",
+        TAKEN: "Leider ist {when} bei {provider} schon vergeben.",
+        JUST_TAKEN: "Leider wurde {when} bei {provider} gerade von jemand anderem gebucht.",
         HOLD: "Dieser Termin beginnt in weniger als {hours} Stunden und kann nach der Buchung "
         "nicht mehr online geändert werden. Um ihn später zu ändern oder abzusagen, {reach}.",
         BOOKED_LATE: "Dieser Termin kann nicht mehr online geändert werden: Er wurde weniger "
@@ -57,6 +79,13 @@ SENTENCES = {
         "{reach}.",
     },
     "ru": {
+        CLOSED: "{provider}: нет приёма «{service}» с началом {when}.",
+        TOO_SOON: "Записываться нужно не позднее чем за {minutes} мин.; самое раннее возможное "
+        "время — {earliest}.",
+        TOO_FAR: "Записаться можно не более чем на {days} дн. вперёд, до {last}.",
+        TIME_OFF: "{provider} отсутствует {on_when}.",
+        TAKEN: "К сожалению, время {when} ({provider}) уже занято.",
+        JUST_TAKEN: "К сожалению, время {when} ({provider}) только что заняли.",
         HOLD: "Эта запись начинается менее чем через {hours} ч., поэтому после записи её "
         "нельзя будет изменить онлайн. Чтобы потом изменить или отменить её, {reach}.",
         BOOKED_LATE: "Эту запись больше нельзя изменить онлайн: она сделана менее чем за "
@@ -68,19 +97,43 @@ SENTENCES = {
 
 
 def localised_note(text: str | None, language: str) -> str:
-    """Return a notice sentence of the domain in the language, or the text as it was."""
+    """Return the domain's sentences in the language; any sentence it does not know stays as
+    it was. Several sentences may come joined by spaces (why each time asked for is not free)."""
     if not text or language not in SENTENCES:
         return text or ""
+    text = text.strip()
+    # A known sentence ends at one of the '. ' (not every one: 'Dr. Weber' has one too); the
+    # shortest that reads as one is the first sentence, as a pattern's '.+' could run on.
+    for end in _SENTENCE_ENDS.finditer(text):
+        first = _sentence(text[: end.start() + 1], language)
+        if first is not None:
+            return f"{first} {localised_note(text[end.end() :], language)}"
+    whole = _sentence(text, language)
+    return text if whole is None else whole
+
+
+_SENTENCE_ENDS = re.compile(r"\. ")
+
+
+def _sentence(text: str, language: str) -> str | None:
     for pattern, wording in SENTENCES[language].items():
-        found = pattern.match(text.strip())
-        if found is None:
-            continue
-        values = found.groupdict()
-        values["reach"] = _reach(values["reach"], language)
-        if "until" in values:
-            values["until"] = localised_when(values["until"], language)
-        return wording.format(**values)
-    return text
+        found = pattern.match(text)
+        if found is not None:
+            return wording.format(**_localised_values(found.groupdict(), language))
+    return None
+
+
+def _localised_values(values: dict[str, str], language: str) -> dict[str, str]:
+    """Put the days, times and ways to reach the practice a sentence names in the language."""
+    localised = dict(values)
+    for name in ("when", "earliest", "until", "last"):
+        if name in values:
+            localised[name] = localised_when(values[name], language)
+    if "on_when" in values:
+        localised["on_when"] = on_localised_day(values["on_when"], language)
+    if "reach" in values:
+        localised["reach"] = _reach(values["reach"], language)
+    return localised
 
 
 def _reach(text: str, language: str) -> str:

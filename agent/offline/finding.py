@@ -154,9 +154,7 @@ class FindingSteps(Steps):
             if latest is asked and reasons == {"too_far"}:
                 # Past the booking window: say so, with the practice's limit, not "full".
                 return self.say(
-                    "refused",
-                    message=f"Sorry, {first_refusals[0][1]} Would an earlier day suit you?",
-                    offer_more=False,
+                    "refused", message=first_refusals[0][1], offer_more=False, earlier=True
                 )
             wider = self.wider_search(asked, tries=len(memory.searches))
             if wider is None:

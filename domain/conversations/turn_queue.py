@@ -23,8 +23,10 @@ from sqlalchemy import delete, exists, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from domain.conversations.access import NOT_FOUND
+from domain.kernel.errors import NotFound
 from domain.kernel.uow import UnitOfWork
-from domain.models import ConversationEntry, ConversationLease, QueuedTurn
+from domain.models import Conversation, ConversationEntry, ConversationLease, QueuedTurn
 
 
 def queue_turn(uow: UnitOfWork, *, conversation_id: str, entry_id: int | None) -> None:
@@ -44,7 +46,10 @@ def queue_turn_alone(*, uow: UnitOfWork, conversation_id: str, entry_id: int | N
 def claim(
     *, uow: UnitOfWork, conversation_id: str, holder: str, now: datetime, lease: timedelta
 ) -> bool:
-    """Take (or renew) the conversation's lease unless another holder's is still running."""
+    """Take (or renew) the conversation's lease unless another holder's is still running.
+
+    Raises NotFound for a conversation that does not exist (its lease could never be taken).
+    """
     try:
         with uow:
             current = uow.session.exec(
@@ -65,6 +70,9 @@ def claim(
             uow.commit()
             return True
     except IntegrityError:
+        with uow.reading() as reader:
+            if reader.session.get(Conversation, conversation_id) is None:
+                raise NotFound(NOT_FOUND) from None
         return False  # another process inserted the first lease at the same moment
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from domain.conversations import turn_queue
 from domain.conversations.transcripts import take_in
+from domain.kernel.errors import NotFound
 from domain.kernel.uow import UnitOfWork
 
 LEASE = timedelta(seconds=15)
@@ -90,3 +93,11 @@ def test_queued_turns_of_an_expired_lease_are_found_by_a_sweep(uow: UnitOfWork) 
     )
     assert turn_queue.unattended(uow=uow, now=NOW + LEASE + timedelta(seconds=1)) == []
     assert turn_queue.unattended(uow=uow, now=NOW + LEASE * 2) == [conversation_id]
+
+
+def test_the_lease_of_a_conversation_that_does_not_exist_is_refused_as_not_found(
+    uow: UnitOfWork,
+) -> None:
+    # A staff action on an unknown conversation waits for this lease: it must not wait forever.
+    with pytest.raises(NotFound, match="No such conversation"):
+        turn_queue.claim(uow=uow, conversation_id="nope", holder="a", now=NOW, lease=LEASE)

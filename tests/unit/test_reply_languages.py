@@ -115,6 +115,48 @@ class TestNoticeSentences:
         assert "до чт, 12 мар., 09:30" in localised_note(self.PAST, "ru")
         assert "напишите в практику на a@b.example" in localised_note(self.PAST, "ru")
 
+    @pytest.mark.parametrize(
+        ("sentence", "language", "expected"),
+        [
+            (
+                "Appointments can be booked at most 60 days ahead, up to Fri 8 May 2026.",
+                "de",
+                "Termine können höchstens 60 Tage im Voraus gebucht werden, bis Fr., 8. Mai 2026.",
+            ),
+            (
+                "Appointments need at least 120 minutes' notice; the earliest possible start is "
+                "today, 11:00.",
+                "ru",
+                "Записываться нужно не позднее чем за 120 мин.; самое раннее возможное время — "
+                "сегодня, 11:00.",
+            ),
+            (
+                "Sorry, tomorrow, 08:45 with Dr. Weber is already taken.",
+                "de",
+                "Leider ist morgen, 08:45 bei Dr. Weber schon vergeben.",
+            ),
+            (
+                "Dr. Weber is away on Thu 5 Mar, 08:00.",
+                "de",
+                "Dr. Weber ist am Do., 5. März, 08:00 nicht da.",
+            ),
+        ],
+    )
+    def test_why_a_start_is_not_free_is_told_in_the_language(
+        self, sentence: str, language: str, expected: str
+    ) -> None:
+        assert localised_note(sentence, language) == expected
+
+    def test_joined_sentences_are_told_one_by_one(self) -> None:
+        joined = (
+            "Sorry, tomorrow, 08:45 with Dr. Weber is already taken. Dr. Weber is away on "
+            "Thu 5 Mar, 08:00. Something else."
+        )
+        assert localised_note(joined, "de") == (
+            "Leider ist morgen, 08:45 bei Dr. Weber schon vergeben. Dr. Weber ist am Do., "
+            "5. März, 08:00 nicht da. Something else."
+        )
+
     def test_an_unknown_sentence_and_english_are_left_as_they_are(self) -> None:
         assert localised_note("Something else.", "de") == "Something else."
         assert localised_note(self.HOLD, "en") == self.HOLD
