@@ -18,6 +18,16 @@ from domain.kernel.sealing_conversion import (
 from domain.models.sealed import keyring_of
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"  # domain/migrations
+MIGRATION_LOCK = 0x46445F4D49475241  # "FD_MIGRA": the advisory lock migrations run under
+# Columns later migrations add, as a SQLite file from before them gets them (create_all adds
+# tables, never columns): (table, column, the column's SQLite definition).
+_TRANSLATED = ("categories", "document_kinds", "services", "providers", "knowledge_entries")
+SQLITE_ADDED_COLUMNS = (  # migration 0011: the client's language, translations
+    ("clients", "language", "VARCHAR(8)"),
+    ("conversations", "language", "VARCHAR(8)"),
+    ("practice", "languages", "JSON NOT NULL DEFAULT '[\"en\"]'"),
+    *((table, "translations", "JSON NOT NULL DEFAULT '{}'") for table in _TRANSLATED),
+)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -33,6 +43,7 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade_schema(engine: Engine) -> None:
     """Bring the database schema to the current version."""
     if is_sqlite(engine):
+        _add_later_columns(engine)
         _seal_older_sqlite_file(engine)
         if seal_sqlite_addresses(engine):
             vacuum(engine)
@@ -40,8 +51,22 @@ def upgrade_schema(engine: Engine) -> None:
         return
     config = alembic_config(engine)
     with engine.begin() as connection:
+        # Several app processes start at once on one database (docker-compose): one migrates,
+        # the others wait here and then find the schema at head.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def _add_later_columns(engine: Engine) -> None:
+    """Give a SQLite file from before a migration the columns it adds (empty or defaulted)."""
+    existing = inspect(engine)
+    with engine.begin() as connection:
+        for table, column, definition in SQLITE_ADDED_COLUMNS:
+            if existing.has_table(table) and column not in {
+                c["name"] for c in existing.get_columns(table)
+            }:
+                connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {definition}"))
 
 
 def _seal_older_sqlite_file(engine: Engine) -> None:

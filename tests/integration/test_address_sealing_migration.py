@@ -5,6 +5,7 @@ it is opened. Its downgrade opens them again."""
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,9 +16,9 @@ from sqlmodel import select
 
 from domain.kernel.clock import FrozenClock
 from domain.kernel.db import make_engine
-from domain.kernel.migrate import alembic_config, upgrade_schema
+from domain.kernel.migrate import SQLITE_ADDED_COLUMNS, alembic_config, upgrade_schema
 from domain.kernel.uow import UnitOfWork
-from domain.models import Conversation, find_identity, opt_out_of
+from domain.models import Conversation, Practice, find_identity, opt_out_of
 from testkit.keys import TEST_KEYRING
 from testkit.pgcluster import TemporaryPostgres
 
@@ -151,3 +152,48 @@ def test_an_older_sqlite_file_has_its_addresses_sealed_when_opened(tmp_path: Pat
         checkpointed.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     kept = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert PHONE.encode() not in kept
+
+
+def test_a_sqlite_file_from_before_the_clients_language_opens_with_its_data(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "before-0011.db"
+    engine = make_engine(f"sqlite:///{path}", keyring=TEST_KEYRING)
+    upgrade_schema(engine)
+    uow = UnitOfWork(engine, FrozenClock(datetime(2026, 12, 7, tzinfo=UTC)))
+    with uow:
+        uow.session.add(Practice(id=1, timezone="Europe/Berlin"))
+        uow.commit()
+    with engine.begin() as c:  # back to the columns as they were before 0011
+        for table, column, _ in SQLITE_ADDED_COLUMNS:
+            c.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+    engine.dispose()
+    reopened = make_engine(f"sqlite:///{path}", keyring=TEST_KEYRING)
+    upgrade_schema(reopened)  # refused as made by an older Frontdesk before the columns came
+    with reopened.connect() as c:
+        assert c.execute(text("SELECT timezone, languages FROM practice")).one() == (
+            "Europe/Berlin",
+            '["en"]',
+        )
+        assert (
+            c.execute(text("SELECT count(*) FROM services WHERE translations <> '{}'")).scalar()
+            == 0
+        )
+    reopened.dispose()
+
+
+@pytest.mark.postgres
+def test_processes_starting_at_once_migrate_one_database_once(
+    postgres_server: TemporaryPostgres,
+) -> None:
+    postgres_server.create_database("started_at_once")
+    engines = [
+        make_engine(postgres_server.url("started_at_once"), keyring=TEST_KEYRING) for _ in range(3)
+    ]
+    with ThreadPoolExecutor(len(engines)) as pool:
+        results = list(pool.map(upgrade_schema, engines))  # raises what any start raised
+    assert results == [None, None, None]
+    with engines[0].connect() as c:
+        assert c.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+    for engine in engines:
+        engine.dispose()
