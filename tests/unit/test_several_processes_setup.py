@@ -50,6 +50,10 @@ def test_compose_runs_two_apps_and_a_worker_over_one_postgres_behind_a_proxy() -
         assert env["FRONTDESK_SECRET_KEY"].startswith("${FRONTDESK_SECRET_KEY:?")
         assert env["FRONTDESK_DOCUMENT_KEY"].startswith("${FRONTDESK_DOCUMENT_KEY:?")
         assert env["FRONTDESK_CHROMA_URL"] == "http://chroma:8000"
+        # Behind the proxy a request's address is the client's (per-address sign-in limits),
+        # which is safe only while the proxy is the one way in.
+        assert env["FORWARDED_ALLOW_IPS"] == "*"
+        assert "ports" not in app
     assert services["proxy"]["ports"] == ["8000:80"]
 
 
