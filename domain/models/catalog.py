@@ -28,7 +28,7 @@ class Practice(SQLModel, table=True):
     phone: str = Field(default="", sa_column_kwargs={"server_default": ""})
     email: str = Field(default="", sa_column_kwargs={"server_default": ""})
     # The languages clients are answered in ("en", "de", "ru"), the first the default.
-    languages: list[str] = Field(default_factory=lambda: ["en"], sa_column=json_column())
+    languages: list[str] = Field(default_factory=lambda: ["en"], sa_column=json_column('["en"]'))
 
 
 class Category(SQLModel, table=True):
@@ -37,7 +37,9 @@ class Category(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     name: str
     # Public texts by language: {"de": {"name": "Medizin"}}; the original where none is given.
-    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=json_column())
+    translations: dict[str, dict[str, str]] = Field(
+        default_factory=dict, sa_column=json_column("{}")
+    )
     archived: bool = False
     version: int = 1
 
@@ -48,7 +50,9 @@ class DocumentKind(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     name: str
     # Public texts by language: {"de": {"name": "Medizin"}}; the original where none is given.
-    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=json_column())
+    translations: dict[str, dict[str, str]] = Field(
+        default_factory=dict, sa_column=json_column("{}")
+    )
     archived: bool = False
     version: int = 1
 
@@ -66,7 +70,9 @@ class Service(SQLModel, table=True):
     required_documents: list[str] = Field(default_factory=list, sa_column=json_column())
     intake_fields: list[str] = Field(default_factory=list, sa_column=json_column())
     form_templates: list[str] = Field(default_factory=list, sa_column=json_column())
-    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=json_column())
+    translations: dict[str, dict[str, str]] = Field(
+        default_factory=dict, sa_column=json_column("{}")
+    )
     archived: bool = False
     version: int = 1
 
@@ -82,7 +88,9 @@ class Provider(SQLModel, table=True):
     timezone: str = "UTC"
     buffer_min: int = Field(default=0, ge=0)
     slot_step_min: int = Field(default=15, gt=0)
-    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=json_column())
+    translations: dict[str, dict[str, str]] = Field(
+        default_factory=dict, sa_column=json_column("{}")
+    )
     archived: bool = False
     version: int = 1
 

@@ -16,7 +16,9 @@ class KnowledgeEntry(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     title: str
     text: str
-    translations: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=json_column())
+    translations: dict[str, dict[str, str]] = Field(
+        default_factory=dict, sa_column=json_column("{}")
+    )
     version: int = 1
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -35,6 +35,9 @@ def utc_column(*, nullable: bool = False, index: bool = False) -> Any:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
-def json_column() -> Any:
-    """Return a fresh non-null JSON column."""
-    return Column(JSON, nullable=False)
+def json_column(server_default: str | None = None) -> Any:
+    """Return a fresh non-null JSON column; `server_default` (JSON text) fills rows inserted
+    without it, as migrations that add such a column to existing rows give it."""
+    if server_default is None:
+        return Column(JSON, nullable=False)
+    return Column(JSON, nullable=False, server_default=text(f"'{server_default}'"))

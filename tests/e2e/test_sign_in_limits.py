@@ -116,6 +116,10 @@ def test_unknown_and_known_accounts_get_the_same_answers(server: LiveServer) -> 
     assert answers[known][-1][0] == 429
 
 
+# Several app processes run on PostgreSQL only: a second server on one SQLite file refuses to
+# start (tests/e2e/test_several_processes.py).
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_the_limits_hold_across_app_processes(
     server: LiveServer, database_url: str, tmp_path: Path
 ) -> None:
