@@ -9,6 +9,7 @@ of issue 18), so no test reads their wording beyond times and numbers.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import pytest
@@ -28,7 +29,6 @@ from tests.integration.test_quoted_failures import (
     clock,
     demo_index,
     new_client,
-    offered,
     start_chat,
     summary,
 )
@@ -36,6 +36,22 @@ from tests.integration.test_quoted_failures import (
 __all__ = ["clock", "demo_index", "start_chat"]  # the demo fixtures, shared with those tests
 
 TUESDAY, WEDNESDAY, THURSDAY = date(2026, 3, 10), date(2026, 3, 11), date(2026, 3, 12)
+
+
+def offered(turn: Turn) -> list[datetime]:
+    """The starts this turn's searches found, soonest first per provider as the offer lists
+    them, as naive Berlin wall times: read from check_slots' results, not from the reply,
+    which is in the client's language."""
+    starts: list[datetime] = []
+    for use in turn.tools:
+        if use.name != "check_slots":
+            continue
+        found = json.loads(use.result) if isinstance(use.result, str) else use.result
+        for provider in found:
+            starts += [
+                datetime.fromisoformat(s["start"]).replace(tzinfo=None) for s in provider["starts"]
+            ]
+    return starts
 
 
 def days_searched(turn: Turn) -> set[str]:
