@@ -60,12 +60,22 @@ def _pruned_below(config: RunnableConfig, checkpoint: Checkpoint) -> tuple[str, 
     )
 
 
-class PruningSqliteSaver(SqliteSaver):
-    """langgraph's SQLite saver, deleting a thread's superseded checkpoints as it saves."""
+def _postgres_values(config: RunnableConfig, checkpoint: Checkpoint) -> dict[str, str]:
+    """_pruned_below's values named as _POSTGRES_PRUNE's statements read them."""
+    thread, ns, parent = _pruned_below(config, checkpoint)
+    return {"thread": thread, "ns": ns, "parent": parent}
+
+
+class _Prunes:
+    """A saver's `prune` switch (on unless asked otherwise), set before langgraph's own init."""
 
     def __init__(self, *args: Any, prune: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.prunes = prune
+
+
+class PruningSqliteSaver(_Prunes, SqliteSaver):
+    """langgraph's SQLite saver, deleting a thread's superseded checkpoints as it saves."""
 
     def put(
         self,
@@ -83,12 +93,8 @@ class PruningSqliteSaver(SqliteSaver):
         return saved
 
 
-class PruningPostgresSaver(PostgresSaver):
+class PruningPostgresSaver(_Prunes, PostgresSaver):
     """langgraph's PostgreSQL saver, deleting a thread's superseded checkpoints as it saves."""
-
-    def __init__(self, *args: Any, prune: bool = True, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.prunes = prune
 
     def put(
         self,
@@ -99,20 +105,15 @@ class PruningPostgresSaver(PostgresSaver):
     ) -> RunnableConfig:
         saved = super().put(config, checkpoint, metadata, new_versions)
         if self.prunes:
-            thread, ns, parent = _pruned_below(config, checkpoint)
-            values = {"thread": thread, "ns": ns, "parent": parent}
+            values = _postgres_values(config, checkpoint)
             with self._cursor() as cursor:
                 for statement in _POSTGRES_PRUNE:
                     cursor.execute(statement, values)
         return saved
 
 
-class AsyncPruningSqliteSaver(AsyncSqliteSaver):
+class AsyncPruningSqliteSaver(_Prunes, AsyncSqliteSaver):
     """langgraph's async SQLite saver (aiosqlite), pruning as PruningSqliteSaver does."""
-
-    def __init__(self, *args: Any, prune: bool = True, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.prunes = prune
 
     async def aput(
         self,
@@ -131,12 +132,8 @@ class AsyncPruningSqliteSaver(AsyncSqliteSaver):
         return saved
 
 
-class AsyncPruningPostgresSaver(AsyncPostgresSaver):
+class AsyncPruningPostgresSaver(_Prunes, AsyncPostgresSaver):
     """langgraph's async PostgreSQL saver, pruning as PruningPostgresSaver does."""
-
-    def __init__(self, *args: Any, prune: bool = True, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.prunes = prune
 
     async def aput(
         self,
@@ -147,8 +144,7 @@ class AsyncPruningPostgresSaver(AsyncPostgresSaver):
     ) -> RunnableConfig:
         saved = await super().aput(config, checkpoint, metadata, new_versions)
         if self.prunes:
-            thread, ns, parent = _pruned_below(config, checkpoint)
-            values = {"thread": thread, "ns": ns, "parent": parent}
+            values = _postgres_values(config, checkpoint)
             async with self._cursor() as cursor:
                 for statement in _POSTGRES_PRUNE:
                     await cursor.execute(statement, values)
