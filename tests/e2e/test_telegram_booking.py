@@ -4,7 +4,6 @@ client answering through a local Bot API, inline buttons for the times and the c
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,30 +18,19 @@ from testkit.fake_telegram import (
     Params,
     buttons,
     callback_update,
-    fake_telegram,
     next_update_id,
     photo_update,
 )
 from testkit.live import LiveServer
 from testkit.stored import index_of
-from testkit.telegram_server import bot_chat, serving_telegram
+from testkit.telegram_server import bot_chat
+from tests.e2e.telegram_fixtures import server, telegram
 
 INTAKE = "born 1990-04-01, insurance number A123456789"
 REQUEST = "I need a dermatologist tomorrow morning"
 
 
-@pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegram]:
-    with fake_telegram() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def server(
-    tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram
-) -> Iterator[LiveServer]:
-    with serving_telegram(tmp_path_factory.mktemp("telegram") / "data", telegram) as running:
-        yield running
+__all__ = ["server", "telegram"]  # the Telegram modules' fixtures
 
 
 def rows(server: LiveServer, query: str, **params: Any) -> list[tuple[Any, ...]]:

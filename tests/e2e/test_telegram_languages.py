@@ -3,34 +3,18 @@ real python-telegram-bot client answering through a local Bot API."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from agent.language.detection import written_in
 from testkit.fake_telegram import (
     FakeTelegram,
     Params,
-    fake_telegram,
     message_update,
     next_update_id,
 )
 from testkit.live import LiveServer
-from testkit.telegram_server import bot_chat, serving_telegram
+from testkit.telegram_server import bot_chat
+from tests.e2e.telegram_fixtures import server, telegram
 
-
-@pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegram]:
-    with fake_telegram() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def server(
-    tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram
-) -> Iterator[LiveServer]:
-    with serving_telegram(tmp_path_factory.mktemp("telegram-lang") / "data", telegram) as running:
-        yield running
+__all__ = ["server", "telegram"]  # the Telegram modules' fixtures
 
 
 def say_as(

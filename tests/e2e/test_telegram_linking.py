@@ -3,11 +3,9 @@ chat, or by sharing their own phone contact; someone else's contact card links n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import create_engine, text
 
 from testkit.chat_client import ChatClient
@@ -15,26 +13,14 @@ from testkit.fake_telegram import (
     BOT_USERNAME,
     FakeTelegram,
     contact_update,
-    fake_telegram,
     next_update_id,
 )
 from testkit.live import LiveServer
 from testkit.stored import index_of
-from testkit.telegram_server import bot_chat, serving_telegram
+from testkit.telegram_server import bot_chat
+from tests.e2e.telegram_fixtures import server, telegram
 
-
-@pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegram]:
-    with fake_telegram() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def server(
-    tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram
-) -> Iterator[LiveServer]:
-    with serving_telegram(tmp_path_factory.mktemp("linking") / "data", telegram) as running:
-        yield running
+__all__ = ["server", "telegram"]  # the Telegram modules' fixtures
 
 
 def web_client(server: LiveServer, name: str, phone: str) -> tuple[str, str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,29 +16,18 @@ from testkit.fake_telegram import (
     SECRET_HEADER,
     BotChat,
     FakeTelegram,
-    fake_telegram,
     message_update,
     next_update_id,
 )
 from testkit.live import ROOT, LiveServer
 from testkit.stored import entries_on, server_database
-from testkit.telegram_server import WEBHOOK_SECRET, bot_chat, serving_telegram, telegram_env
+from testkit.telegram_server import WEBHOOK_SECRET, bot_chat, telegram_env
+from tests.e2e.telegram_fixtures import server, telegram
 
 TABLES = ("clients", "conversations", "conversation_entries", "inbound_receipts")
 
 
-@pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegram]:
-    with fake_telegram() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def server(
-    tmp_path_factory: pytest.TempPathFactory, telegram: FakeTelegram
-) -> Iterator[LiveServer]:
-    with serving_telegram(tmp_path_factory.mktemp("webhook") / "data", telegram) as running:
-        yield running
+__all__ = ["server", "telegram"]  # the Telegram modules' fixtures
 
 
 @pytest.fixture
