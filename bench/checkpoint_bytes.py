@@ -21,19 +21,22 @@ import psycopg
 from sqlalchemy import make_url
 
 from agent.checkpoint import open_checkpointer
-from bench.common import Figures, PostgresDatabases, fmt, markdown_table, sqlite_url
+from bench.common import (
+    Figures,
+    PostgresDatabases,
+    fmt,
+    markdown_table,
+    sample_world_database,
+    sqlite_url,
+)
 from domain.kernel.clock import FrozenClock
-from domain.kernel.db import make_engine
 from domain.kernel.keyring import process_keyring
-from domain.kernel.migrate import upgrade_schema
 from domain.kernel.uow import UnitOfWork
 from domain.scheduling.calendars import practice_policies
 from domain.scheduling.slots import free_starts
-from domain.world.loader import load_world, read_world
 from knowledge.embeddings import MiniLMEmbedder
 from testkit.agents import offline_agent
 
-WORLD = Path(__file__).resolve().parents[1] / "evals" / "suites" / "sample" / "world.yaml"
 MEASURED_AT = (5, 15, 50)
 THREAD = "bench-long-conversation"
 # Bytes per turn may wobble with what a turn said; growing by half again from 15 to 50 turns
@@ -91,15 +94,8 @@ def client_turns(uow: Callable[[], UnitOfWork], clock: FrozenClock) -> Iterator[
 
 def play(database_url: str, data_dir: Path, embedder: MiniLMEmbedder, *, prune: bool) -> list[int]:
     """Play one long conversation; return the bytes kept after each of MEASURED_AT turns."""
-    engine = make_engine(database_url, keyring=process_keyring())
-    upgrade_schema(engine)
-    world = read_world(WORLD)
-    clock = FrozenClock(world.now)
-
-    def uow() -> UnitOfWork:
-        return UnitOfWork(engine, clock)
-
-    load_world(uow=uow(), world=world, base_dir=WORLD.parent, source="bench")
+    loaded = sample_world_database(database_url)
+    engine, clock, uow = loaded.engine, loaded.clock, loaded.uow
     measured: list[int] = []
     keyring = process_keyring()
     with open_checkpointer(database_url, data_dir, keyring, prune=prune) as saver:

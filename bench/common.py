@@ -8,8 +8,10 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from datetime import time as wall_time
+from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -20,7 +22,9 @@ from domain.kernel.clock import FrozenClock
 from domain.kernel.db import make_engine
 from domain.kernel.keyring import process_keyring
 from domain.kernel.migrate import upgrade_schema
+from domain.kernel.uow import UnitOfWork
 from domain.models import PRACTICE_ROW_ID, Practice, WeeklyHours
+from domain.world.loader import load_world, read_world
 from testkit.pgcluster import TemporaryPostgres, find_pg_bindir
 
 T = TypeVar("T")
@@ -31,6 +35,28 @@ ZONE = ZoneInfo(ZONE_NAME)
 # A Monday morning, three weeks before the spring clock change.
 NOW = datetime(2026, 3, 2, 7, 0, tzinfo=ZONE)
 WEEKDAYS = range(5)  # Monday to Friday
+SAMPLE_WORLD = Path(__file__).resolve().parents[1] / "evals" / "suites" / "sample" / "world.yaml"
+
+
+@dataclass(frozen=True)
+class WorldDatabase:
+    """A database with a world loaded, on the world's frozen clock."""
+
+    engine: Engine
+    clock: FrozenClock
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.clock)
+
+
+def sample_world_database(database_url: str) -> WorldDatabase:
+    """Migrate a fresh database at `database_url` and load the sample world into it."""
+    engine = make_engine(database_url, keyring=process_keyring())
+    upgrade_schema(engine)
+    world = read_world(SAMPLE_WORLD)
+    loaded = WorldDatabase(engine, FrozenClock(world.now))
+    load_world(uow=loaded.uow(), world=world, base_dir=SAMPLE_WORLD.parent, source="bench")
+    return loaded
 
 
 def frozen_clock() -> FrozenClock:

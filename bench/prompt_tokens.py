@@ -18,14 +18,14 @@ from pathlib import Path
 import httpx
 from transformers import AutoTokenizer
 
-from bench.common import Figures, PostgresDatabases, markdown_table, sqlite_url
+from bench.common import (
+    Figures,
+    PostgresDatabases,
+    markdown_table,
+    sample_world_database,
+    sqlite_url,
+)
 from bench.prompt_count import Json, PromptCounter, RequestSize, Size
-from domain.kernel.clock import FrozenClock
-from domain.kernel.db import make_engine
-from domain.kernel.keyring import process_keyring
-from domain.kernel.migrate import upgrade_schema
-from domain.kernel.uow import UnitOfWork
-from domain.world.loader import load_world, read_world
 from evals.judge import active_bookings
 from knowledge.embeddings import MiniLMEmbedder, bundled_model_dir
 from knowledge.index import KnowledgeIndex
@@ -39,7 +39,6 @@ from testkit.openai_script import (
     tool_results,
 )
 
-WORLD = Path(__file__).resolve().parents[1] / "evals" / "suites" / "sample" / "world.yaml"
 TARGET = 2_500  # tokens per model call, issue 15
 FLAT_FROM = 3  # the turn from which the issue wants the size flat
 
@@ -69,17 +68,8 @@ def measure(
     workdir: Path,
 ) -> list[TurnCount]:
     """Play the turns for ana on a fresh copy of the sample world; count every request."""
-    engine = make_engine(
-        sqlite_url(str(workdir), name.replace(" ", "_")), keyring=process_keyring()
-    )
-    upgrade_schema(engine)
-    world = read_world(WORLD)
-    clock = FrozenClock(world.now)
-
-    def uow() -> UnitOfWork:
-        return UnitOfWork(engine, clock)
-
-    load_world(uow=uow(), world=world, base_dir=WORLD.parent, source="bench")
+    loaded = sample_world_database(sqlite_url(str(workdir), name.replace(" ", "_")))
+    engine, uow = loaded.engine, loaded.uow
     llm = ScriptedLLM()
     counts: list[TurnCount] = []
     with scripted_server(llm), httpx.Client() as http_client:
@@ -181,13 +171,9 @@ def run(pg: PostgresDatabases | None) -> Figures:
     figures: Figures = {}
     with tempfile.TemporaryDirectory(prefix="frontdesk-bench-") as tmp:
         workdir = Path(tmp)
-        engine = make_engine(sqlite_url(tmp, "knowledge"), keyring=process_keyring())
-        upgrade_schema(engine)
-        world = read_world(WORLD)
-        seed = UnitOfWork(engine, FrozenClock(world.now))
-        load_world(uow=seed, world=world, base_dir=WORLD.parent, source="bench")
-        knowledge = knowledge_index(seed, workdir / "chroma", MiniLMEmbedder())
-        engine.dispose()
+        seeded = sample_world_database(sqlite_url(tmp, "knowledge"))
+        knowledge = knowledge_index(seeded.uow(), workdir / "chroma", MiniLMEmbedder())
+        seeded.engine.dispose()
         results = {
             name: measure(name, turns, expected, counter, knowledge, workdir)
             for name, (turns, expected) in CONVERSATIONS.items()

@@ -22,22 +22,25 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.checkpoint import open_checkpointer
-from bench.common import Figures, PostgresDatabases, fmt, markdown_table, sqlite_url
+from bench.common import (
+    Figures,
+    PostgresDatabases,
+    fmt,
+    markdown_table,
+    sample_world_database,
+    sqlite_url,
+)
 from domain.booking.reading import list_client_bookings
 from domain.clients.registration import register_client
 from domain.kernel.actors import SYSTEM
 from domain.kernel.clock import FrozenClock
-from domain.kernel.db import make_engine
 from domain.kernel.keyring import process_keyring
-from domain.kernel.migrate import upgrade_schema
 from domain.kernel.uow import UnitOfWork
 from domain.scheduling.calendars import practice_policies
 from domain.scheduling.slots import free_starts
-from domain.world.loader import load_world, read_world
 from knowledge.embeddings import MiniLMEmbedder
 from testkit.agents import offline_agent
 
-WORLD = Path(__file__).resolve().parents[1] / "evals" / "suites" / "sample" / "world.yaml"
 CONVERSATIONS = 12
 _MONTHS_DE = (
     "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
@@ -113,15 +116,8 @@ def measure(
     language: str = "en",
 ) -> tuple[list[float], int]:
     """Play the script on a fresh copy of the world; return turn times (s) and bookings made."""
-    engine = make_engine(database_url, keyring=process_keyring())
-    upgrade_schema(engine)
-    world = read_world(WORLD)
-    clock = FrozenClock(world.now)
-
-    def uow() -> UnitOfWork:
-        return UnitOfWork(engine, clock)
-
-    load_world(uow=uow(), world=world, base_dir=WORLD.parent, source="bench")
+    loaded = sample_world_database(database_url)
+    engine, clock, uow = loaded.engine, loaded.clock, loaded.uow
     timings: list[float] = []
     booked = 0
     with checkpointer as saver:
