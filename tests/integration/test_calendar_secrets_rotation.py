@@ -10,26 +10,19 @@ from sqlalchemy import Engine
 
 from domain.documents.key_rotation import rotate_sealed_values
 from domain.kernel.clock import FrozenClock
-from domain.kernel.db import make_engine
-from domain.kernel.keyring import DocumentKey, Keyring
+from domain.kernel.keyring import Keyring
 from domain.kernel.uow import UnitOfWork
 from domain.models import CalendarConnection, Provider
+from testkit.keys import ROTATED_IN, ROTATED_OUT, rotation_engines
 
-OLD = DocumentKey(bytes(range(32)))
-NEW = DocumentKey(bytes(range(1, 33)))
+OLD, NEW = ROTATED_OUT, ROTATED_IN
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def engines(database_url: str) -> Iterator[dict[str, Engine]]:
-    made = {
-        "old": make_engine(database_url, keyring=Keyring(OLD)),
-        "rotating": make_engine(database_url, keyring=Keyring(NEW, (OLD,))),
-        "new": make_engine(database_url, keyring=Keyring(NEW)),
-    }
-    yield made
-    for engine in made.values():
-        engine.dispose()
+    with rotation_engines(database_url) as made:
+        yield made
 
 
 def test_rotation_reseals_calendar_urls_and_passwords(engines: dict[str, Engine]) -> None:

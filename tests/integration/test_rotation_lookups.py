@@ -16,33 +16,24 @@ from domain.booking.holds import hold_slot
 from domain.documents.key_rotation import rotate_sealed_values
 from domain.kernel.actors import client_actor
 from domain.kernel.clock import FrozenClock
-from domain.kernel.db import make_engine
-from domain.kernel.keyring import DocumentKey, Keyring
 from domain.kernel.uow import UnitOfWork
 from domain.models import Booking, Client, find_identity
 from domain.models.sealed import keyring_of
 from domain.world.loader import load_world, read_world
+from testkit.keys import rotation_engines
 from tests.conftest import SAMPLE_NOW, SAMPLE_WORLD
 
-OLD = DocumentKey(bytes(range(32)))
-NEW = DocumentKey(bytes(range(1, 33)))
 ANA = client_actor("ana", "telegram")
 START = datetime(2026, 3, 3, 14, 30, tzinfo=ZoneInfo("Europe/Berlin"))
 
 
 @pytest.fixture
 def engines(database_url: str) -> Iterator[dict[str, Engine]]:
-    made = {
-        "old": make_engine(database_url, keyring=Keyring(OLD)),
-        "rotating": make_engine(database_url, keyring=Keyring(NEW, (OLD,))),
-        "new": make_engine(database_url, keyring=Keyring(NEW)),
-    }
-    world = read_world(SAMPLE_WORLD)
-    uow = UnitOfWork(made["old"], FrozenClock(SAMPLE_NOW))
-    load_world(uow=uow, world=world, base_dir=SAMPLE_WORLD.parent, source=str(SAMPLE_WORLD))
-    yield made
-    for engine in made.values():
-        engine.dispose()
+    with rotation_engines(database_url) as made:
+        world = read_world(SAMPLE_WORLD)
+        uow = UnitOfWork(made["old"], FrozenClock(SAMPLE_NOW))
+        load_world(uow=uow, world=world, base_dir=SAMPLE_WORLD.parent, source=str(SAMPLE_WORLD))
+        yield made
 
 
 def hold(engine: Engine) -> Booking:

@@ -18,27 +18,20 @@ from agent.checkpoint import open_checkpointer, rotate_checkpoints
 from domain.documents.key_rotation import rotate_sealed_values
 from domain.documents.sealing import seal, unseal
 from domain.kernel.clock import FrozenClock
-from domain.kernel.db import make_engine
-from domain.kernel.keyring import DocumentKey, Keyring, SealedValueUnreadable
+from domain.kernel.keyring import Keyring, SealedValueUnreadable
 from domain.kernel.uow import UnitOfWork
 from domain.models import Client, UploadedDocument
+from testkit.keys import ROTATED_IN, ROTATED_OUT, rotation_engines
 
-OLD = DocumentKey(bytes(range(32)))
-NEW = DocumentKey(bytes(range(1, 33)))
+OLD, NEW = ROTATED_OUT, ROTATED_IN
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PROFILE = {"date_of_birth": "1961-07-04", "nationality": "Maltese"}
 
 
 @pytest.fixture
 def engines(database_url: str) -> Iterator[dict[str, Engine]]:
-    made = {
-        "old": make_engine(database_url, keyring=Keyring(OLD)),
-        "rotating": make_engine(database_url, keyring=Keyring(NEW, (OLD,))),
-        "new": make_engine(database_url, keyring=Keyring(NEW)),
-    }
-    yield made
-    for engine in made.values():
-        engine.dispose()
+    with rotation_engines(database_url) as made:
+        yield made
 
 
 def add_clients(engine: Engine, count: int) -> None:
