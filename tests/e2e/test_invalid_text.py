@@ -21,7 +21,6 @@ from testkit.chat_client import ChatClient
 from testkit.fake_telegram import (
     SECRET_HEADER,
     FakeTelegram,
-    fake_telegram,
     message_update,
     next_update_id,
 )
@@ -29,21 +28,18 @@ from testkit.fake_twilio import FakeTwilio, fake_twilio, new_sid, signed_webhook
 from testkit.live import LiveServer, live_server
 from testkit.stored import client_texts, server_database
 from testkit.telegram_server import WEBHOOK_SECRET, bot_chat, telegram_env
+from tests.e2e.telegram_fixtures import telegram
 
 PUBLIC = "https://frontdesk.example.org"
 HALF_AN_EMOJI = "\\ud83d"  # as JSON writes it: the high half of 😀 with no low half after it
 REPLACEMENT = "\ufffd"
 
+__all__ = ["telegram"]  # the Telegram modules' fake Bot API
+
 
 @pytest.fixture(scope="module")
 def twilio() -> Iterator[FakeTwilio]:
     with fake_twilio() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegram]:
-    with fake_telegram() as fake:
         yield fake
 
 

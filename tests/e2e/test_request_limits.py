@@ -18,11 +18,12 @@ from websockets.frames import CloseCode
 from websockets.sync.client import connect
 
 from api.body_limits import FORM_OVERHEAD
-from testkit.fake_telegram import SECRET_HEADER, FakeTelegram, fake_telegram
+from testkit.fake_telegram import SECRET_HEADER, FakeTelegram
 from testkit.fake_twilio import FakeTwilio, fake_twilio, twilio_env
 from testkit.live import LiveServer, live_server
 from testkit.raw_http import Streamed, send_head_only, stream_body
 from testkit.telegram_server import WEBHOOK_SECRET, telegram_env
+from tests.e2e.telegram_fixtures import telegram
 
 KB, MB = 1024, 1024 * 1024
 UPLOAD_MB = 1
@@ -30,16 +31,12 @@ UPLOAD_MB = 1
 HUGE = 48 * MB
 JSON = {"Content-Type": "application/json"}
 
+__all__ = ["telegram"]  # the Telegram modules' fake Bot API
+
 
 @pytest.fixture(scope="module")
 def twilio() -> Iterator[FakeTwilio]:
     with fake_twilio() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegram]:
-    with fake_telegram() as fake:
         yield fake
 
 
