@@ -22,15 +22,12 @@ from sqlalchemy import make_url
 
 from agent.checkpoint import open_checkpointer, sealed_serializer
 from agent.pruning import AsyncPruningPostgresSaver, AsyncPruningSqliteSaver
-from bench.checkpoint_bytes import MEASURED_AT, WORLD, client_turns, play
+from bench.checkpoint_bytes import MEASURED_AT, client_turns, play
+from bench.common import sample_world_database
 from domain.booking.reading import list_client_bookings
 from domain.kernel.actors import SYSTEM
-from domain.kernel.clock import FrozenClock
-from domain.kernel.db import make_engine
 from domain.kernel.keyring import process_keyring
-from domain.kernel.uow import UnitOfWork
 from domain.models import BookingStatus
-from domain.world.loader import load_world, read_world
 from knowledge.embeddings import MiniLMEmbedder
 from testkit.agents import offline_agent
 
@@ -62,14 +59,8 @@ def checkpoints_kept(database_url: str, data_dir: Path, thread_id: str) -> int:
 def test_a_booking_paused_for_confirmation_resumes_after_pruning(
     database_url: str, tmp_path: Path, embedder: MiniLMEmbedder
 ) -> None:
-    engine = make_engine(database_url, keyring=process_keyring())
-    world = read_world(WORLD)
-    clock = FrozenClock(world.now)
-
-    def uow() -> UnitOfWork:
-        return UnitOfWork(engine, clock)
-
-    load_world(uow=uow(), world=world, base_dir=WORLD.parent, source="test")
+    loaded = sample_world_database(database_url)
+    clock, uow = loaded.clock, loaded.uow
     said = client_turns(uow, clock)
     asked = [next(said) for _ in range(3)]  # a question, a day, a time: paused to confirm
     keyring = process_keyring()
@@ -89,7 +80,7 @@ def test_a_booking_paused_for_confirmation_resumes_after_pruning(
     # The transcript is whole: every turn's client message is still in the latest checkpoint.
     contents = [str(m.content) for m in history.values["messages"]]
     assert all(text in contents for text in asked)
-    engine.dispose()
+    loaded.engine.dispose()
 
 
 @asynccontextmanager
